@@ -1,0 +1,1 @@
+//! Encoder decisions: intra and inter mode choice, motion search, costs.

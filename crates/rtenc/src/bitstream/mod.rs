@@ -1,0 +1,10 @@
+//! Writing the H.264 byte stream: bits and Exp-Golomb codes, NAL units in Annex B framing,
+//! parameter sets and slice headers.
+
+pub mod nal;
+pub mod pps;
+pub mod slice_header;
+pub mod sps;
+pub mod writer;
+
+pub use writer::BitWriter;

@@ -1,0 +1,1 @@
+//! The picture parameter set (7.3.2.2).

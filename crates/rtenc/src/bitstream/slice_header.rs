@@ -1,0 +1,1 @@
+//! The slice header (7.3.3).

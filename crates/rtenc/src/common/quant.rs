@@ -1,0 +1,1 @@
+//! Quantisation and dequantisation (8.5.9, 8.5.12).

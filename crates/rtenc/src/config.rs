@@ -1,0 +1,138 @@
+//! Encoder configuration and its validation.
+
+use crate::error::{Error, Result};
+use crate::level;
+
+/// Everything fixed for the lifetime of one encoder instance.
+///
+/// ```
+/// use rtenc::Config;
+/// let mut cfg = Config::new(1280, 720);
+/// cfg.fps = 60.0;
+/// cfg.qp = Some(30);
+/// assert!(cfg.validate().is_ok());
+/// cfg.width = 1281;
+/// assert!(cfg.validate().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Picture width in luma samples: even, >= 16.
+    pub width: u32,
+    /// Picture height in luma samples: even, >= 16.
+    pub height: u32,
+    /// Frames per second (> 0, at most 1000). Used for the level, VUI timing and rate control.
+    pub fps: f64,
+    /// Target bitrate in bit/s. 0 means constant QP (see [`Config::qp`]).
+    pub bitrate: u32,
+    /// Keyframe interval in frames: an IDR every `gop` frames. 0 means IDRs only on demand
+    /// (the first frame and `force_idr`).
+    pub gop: u32,
+    /// Fixed QP (0..=51). When set it overrides rate control. When neither this nor `bitrate`
+    /// is set, QP 26 is used.
+    pub qp: Option<u8>,
+    /// Lowest QP rate control may choose.
+    pub min_qp: u8,
+    /// Highest QP rate control may choose.
+    pub max_qp: u8,
+    /// Size of the hypothetical decoder buffer (VBV) in bits; `None` means one second of
+    /// `bitrate`.
+    pub vbv_size: Option<u32>,
+}
+
+/// The QP used when neither a fixed QP nor a bitrate is configured.
+pub const DEFAULT_QP: u8 = 26;
+
+impl Config {
+    /// A configuration with defaults: 30 fps, constant QP 26, a keyframe every 30 frames.
+    pub fn new(width: u32, height: u32) -> Self {
+        Config {
+            width,
+            height,
+            fps: 30.0,
+            bitrate: 0,
+            gop: 30,
+            qp: None,
+            min_qp: 10,
+            max_qp: 51,
+            vbv_size: None,
+        }
+    }
+
+    /// Width in macroblocks.
+    pub fn mb_width(&self) -> u32 {
+        self.width.div_ceil(16)
+    }
+
+    /// Height in macroblocks.
+    pub fn mb_height(&self) -> u32 {
+        self.height.div_ceil(16)
+    }
+
+    /// The QP of every frame in constant-QP mode, or `None` under rate control.
+    pub fn constant_qp(&self) -> Option<u8> {
+        match (self.qp, self.bitrate) {
+            (Some(qp), _) => Some(qp),
+            (None, 0) => Some(DEFAULT_QP),
+            (None, _) => None,
+        }
+    }
+
+    /// Checks every field; the error says which one is wrong and why.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::InvalidConfig(m));
+        let (w, h) = (self.width, self.height);
+        if w < 16 || h < 16 {
+            return bad(format!("width and height must be at least 16, got {w}x{h}"));
+        }
+        if w % 2 != 0 || h % 2 != 0 {
+            return bad(format!("width and height must be even (4:2:0), got {w}x{h}"));
+        }
+        let (mbw, mbh) = (self.mb_width(), self.mb_height());
+        let max = level::LEVELS.last().expect("level table");
+        if mbw * mbh > max.max_fs || mbw > max.max_dim_mbs() || mbh > max.max_dim_mbs() {
+            return bad(format!(
+                "{w}x{h} exceeds the largest supported level ({}): at most {} macroblocks per \
+                 frame and {} per dimension",
+                max.name,
+                max.max_fs,
+                max.max_dim_mbs()
+            ));
+        }
+        if !self.fps.is_finite() || self.fps <= 0.0 || self.fps > 1000.0 {
+            return bad(format!("fps must be a number in (0, 1000], got {}", self.fps));
+        }
+        let max_br = max.max_br_bps();
+        if u64::from(self.bitrate) > max_br {
+            return bad(format!(
+                "bitrate {} bit/s exceeds the largest level's limit of {max_br} bit/s",
+                self.bitrate
+            ));
+        }
+        if let Some(qp) = self.qp {
+            if qp > 51 {
+                return bad(format!("qp must be in 0..=51, got {qp}"));
+            }
+        }
+        if self.min_qp > 51 || self.max_qp > 51 || self.min_qp > self.max_qp {
+            return bad(format!(
+                "min_qp/max_qp must satisfy 0 <= min_qp <= max_qp <= 51, got {}/{}",
+                self.min_qp, self.max_qp
+            ));
+        }
+        if let Some(v) = self.vbv_size {
+            if self.bitrate > 0 && u64::from(v) < u64::from(self.bitrate) / 100 {
+                return bad(format!(
+                    "vbv_size {v} bits is smaller than 10 ms of the bitrate {}",
+                    self.bitrate
+                ));
+            }
+        }
+        if level::choose_level(self).is_none() {
+            return bad(format!(
+                "no H.264 level fits {w}x{h} at {} fps and {} bit/s",
+                self.fps, self.bitrate
+            ));
+        }
+        Ok(())
+    }
+}
