@@ -1,10 +1,26 @@
 //! The per-frame pipeline: picks the frame type, runs the macroblock loop, deblocks, writes the
-//! access unit and keeps the reference picture.
+//! access unit and keeps the reference picture. This is the only place that knows the order of
+//! the steps.
 
+use crate::analyse::cost::lambda;
+use crate::analyse::intra::{code_intra_chroma, code_intra_luma};
+use crate::bitstream::nal::{write_nal, NalType};
+use crate::bitstream::pps::Pps;
+use crate::bitstream::slice_header::{SliceHeader, SliceType};
+use crate::bitstream::sps::Sps;
+use crate::bitstream::BitWriter;
+use crate::common::deblock::{deblock_picture, DeblockParams};
+use crate::common::{chroma_qp, MbInfo, MbPos};
 use crate::config::Config;
-use crate::error::Result;
+use crate::entropy::macroblock::write_intra_mb;
+use crate::error::{Error, Result};
 use crate::frame::Nv12Frame;
+use crate::macroblock::MbCoding;
 use crate::picture::Picture;
+
+/// Border (in luma samples) kept around reference pictures for motion vectors that point
+/// outside the picture.
+const REF_PAD: usize = 32;
 
 /// The kind of picture an access unit carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,17 +55,59 @@ impl EncodedFrame {
 }
 
 /// A real-time H.264 encoder for one fixed picture size.
+///
+/// ```
+/// use rtenc::{Config, Encoder, Nv12Frame};
+/// let mut enc = Encoder::new(Config::new(32, 32)).unwrap();
+/// let buf = vec![100u8; 32 * 32 * 3 / 2];
+/// let au = enc.encode(&Nv12Frame::from_contiguous(&buf, 32, 32).unwrap(), false).unwrap();
+/// assert!(au.keyframe && au.size() > 0);
+/// // A frame of the wrong size is refused, and the encoder goes on.
+/// let small = vec![0u8; 16 * 16 * 3 / 2];
+/// assert!(enc.encode(&Nv12Frame::from_contiguous(&small, 16, 16).unwrap(), false).is_err());
+/// ```
 pub struct Encoder {
     cfg: Config,
+    sps: Sps,
+    pps: Pps,
+    mb_width: usize,
+    mb_height: usize,
+    /// The current source frame, macroblock-aligned (edges replicated into the cropped area).
+    src: Picture,
+    /// The reconstruction being built / the last reconstructed picture.
     recon: Picture,
+    mbs: Vec<MbInfo>,
+    mb: MbCoding,
+    writer: BitWriter,
+    frame_index: u64,
+    frame_num: u32,
+    idr_count: u32,
+    frames_since_idr: u64,
 }
 
 impl Encoder {
     /// Validates `cfg` and builds an encoder.
     pub fn new(cfg: Config) -> Result<Self> {
         cfg.validate()?;
-        let recon = Picture::new(cfg.mb_width() as usize, cfg.mb_height() as usize, 32);
-        Ok(Encoder { cfg, recon })
+        let mb_width = cfg.mb_width() as usize;
+        let mb_height = cfg.mb_height() as usize;
+        let sps = Sps::from_config(&cfg);
+        Ok(Encoder {
+            sps,
+            pps: Pps::new(),
+            mb_width,
+            mb_height,
+            src: Picture::new(mb_width, mb_height, 0),
+            recon: Picture::new(mb_width, mb_height, REF_PAD),
+            mbs: vec![MbInfo::default(); mb_width * mb_height],
+            mb: MbCoding::default(),
+            writer: BitWriter::with_capacity(mb_width * mb_height * 64),
+            frame_index: 0,
+            frame_num: 0,
+            idr_count: 0,
+            frames_since_idr: 0,
+            cfg,
+        })
     }
 
     /// The configuration this encoder was built with.
@@ -57,14 +115,10 @@ impl Encoder {
         &self.cfg
     }
 
-    /// Encodes one frame and returns its access unit.
-    pub fn encode(&mut self, _frame: &Nv12Frame<'_>, _force_idr: bool) -> Result<EncodedFrame> {
-        todo!()
-    }
-
-    /// The RFC 6381 codec string of the stream, e.g. `avc1.42C01F`.
+    /// The RFC 6381 codec string of the stream, e.g. `avc1.42C01F`, read from the SPS this
+    /// encoder emits.
     pub fn codec_string(&self) -> String {
-        todo!()
+        self.sps.codec_string()
     }
 
     /// The reconstruction of the last encoded frame (what a decoder outputs), macroblock-aligned;
@@ -76,5 +130,148 @@ impl Encoder {
     /// Returns nothing: rtenc never holds a frame back (1-in-1-out).
     pub fn flush(&mut self) -> Result<Vec<EncodedFrame>> {
         Ok(Vec::new())
+    }
+
+    /// Encodes one frame and returns its complete access unit. `force_idr` makes it an IDR
+    /// picture. A frame whose size differs from the configuration is refused with an error and
+    /// leaves the encoder as it was.
+    pub fn encode(&mut self, frame: &Nv12Frame<'_>, force_idr: bool) -> Result<EncodedFrame> {
+        if frame.width() != self.cfg.width || frame.height() != self.cfg.height {
+            return Err(Error::InvalidFrame(format!(
+                "frame is {}x{}, the encoder was configured for {}x{}",
+                frame.width(),
+                frame.height(),
+                self.cfg.width,
+                self.cfg.height
+            )));
+        }
+        self.load_source(frame);
+        // Every frame is an IDR until P slices land; the keyframe controls already apply.
+        let _due = force_idr
+            || self.frame_index == 0
+            || (self.cfg.gop > 0 && self.frames_since_idr >= u64::from(self.cfg.gop));
+        let frame_type = FrameType::Idr;
+        let qp = self.cfg.constant_qp().unwrap_or(crate::config::DEFAULT_QP);
+
+        let mut data = Vec::with_capacity(self.writer.bytes().len() + 64);
+        if frame_type == FrameType::Idr {
+            self.frame_num = 0;
+            self.frames_since_idr = 0;
+            let mut w = BitWriter::new();
+            self.sps.write_rbsp(&mut w);
+            write_nal(&mut data, 3, NalType::Sps, w.bytes());
+            let mut w = BitWriter::new();
+            self.pps.write_rbsp(&mut w);
+            write_nal(&mut data, 3, NalType::Pps, w.bytes());
+        }
+        self.encode_slice(frame_type, qp);
+        let nal_type = if frame_type == FrameType::Idr { NalType::IdrSlice } else { NalType::Slice };
+        write_nal(&mut data, 3, nal_type, self.writer.bytes());
+
+        deblock_picture(
+            &mut self.recon,
+            &self.mbs,
+            self.mb_width,
+            self.mb_height,
+            &DeblockParams::default(),
+        );
+        self.recon.extend_edges();
+
+        let out = EncodedFrame {
+            data,
+            keyframe: frame_type == FrameType::Idr,
+            frame_type,
+            qp,
+            index: self.frame_index,
+        };
+        if frame_type == FrameType::Idr {
+            self.idr_count = self.idr_count.wrapping_add(1);
+        }
+        self.frame_num = (self.frame_num + 1) % self.sps.max_frame_num();
+        self.frame_index += 1;
+        self.frames_since_idr += 1;
+        Ok(out)
+    }
+
+    /// Copies the NV12 frame into the planar, macroblock-aligned source picture, repeating the
+    /// last column and row into the area the SPS crops away.
+    fn load_source(&mut self, frame: &Nv12Frame<'_>) {
+        let (w, h) = (self.cfg.width as usize, self.cfg.height as usize);
+        let src = &mut self.src;
+        for y in 0..src.y.height {
+            let row = frame.y_row(y.min(h - 1));
+            let dst = src.y.row_mut(y);
+            dst[..w].copy_from_slice(row);
+            let last = row[w - 1];
+            dst[w..].fill(last);
+        }
+        let (cw, ch) = (w / 2, h / 2);
+        for y in 0..src.u.height {
+            let row = frame.uv_row(y.min(ch - 1));
+            {
+                let du = src.u.row_mut(y);
+                for x in 0..cw {
+                    du[x] = row[2 * x];
+                }
+                let last = row[2 * cw - 2];
+                du[cw..].fill(last);
+            }
+            let dv = src.v.row_mut(y);
+            for x in 0..cw {
+                dv[x] = row[2 * x + 1];
+            }
+            let last = row[2 * cw - 1];
+            dv[cw..].fill(last);
+        }
+    }
+
+    /// Codes the picture as one slice into `self.writer`.
+    fn encode_slice(&mut self, frame_type: FrameType, qp: u8) {
+        let idr = frame_type == FrameType::Idr;
+        let header = SliceHeader {
+            first_mb_in_slice: 0,
+            slice_type: if idr { SliceType::I } else { SliceType::P },
+            frame_num: self.frame_num,
+            idr_pic_id: idr.then_some(self.idr_count % 65536),
+            nal_ref_idc: 3,
+            slice_qp: qp,
+            disable_deblocking_filter_idc: 0,
+            slice_alpha_c0_offset_div2: 0,
+            slice_beta_offset_div2: 0,
+        };
+        self.writer.clear();
+        header.write(&mut self.writer, &self.sps, &self.pps);
+        self.mbs.fill(MbInfo::default());
+        let lambda = lambda(qp);
+        let qp_c = chroma_qp(qp);
+        for mb_y in 0..self.mb_height {
+            for mb_x in 0..self.mb_width {
+                let pos = MbPos::new(mb_x, mb_y, self.mb_width, |_| 0);
+                self.mb.clear();
+                let mut info = MbInfo { qp, ..MbInfo::default() };
+                code_intra_luma(
+                    &self.src.y,
+                    &mut self.recon.y,
+                    &self.mbs,
+                    &pos,
+                    qp,
+                    lambda,
+                    &mut self.mb,
+                    &mut info,
+                );
+                code_intra_chroma(
+                    &self.src,
+                    &mut self.recon,
+                    &pos,
+                    qp_c,
+                    lambda,
+                    &mut self.mb,
+                    &mut info,
+                );
+                self.mbs[pos.addr] = info;
+                write_intra_mb(&mut self.writer, &self.mb, &self.mbs, &pos, !idr);
+            }
+        }
+        self.writer.put_trailing_bits();
     }
 }

@@ -33,6 +33,7 @@ mod encoder;
 mod entropy;
 mod error;
 mod frame;
+mod macroblock;
 pub mod level;
 pub mod picture;
 

@@ -1,1 +1,7 @@
-//! Encoder decisions: intra and inter mode choice, motion search, costs.
+//! Encoder decisions: intra and inter mode choice, quantisation choices, costs. Everything here
+//! chooses; what a decoder computes lives in `common`, and the chosen syntax is written by
+//! `entropy`.
+
+pub mod cost;
+pub mod intra;
+pub mod residual;

@@ -87,6 +87,50 @@ pub struct MbInfo {
     pub ref_idx: [i8; 4],
 }
 
+/// Where a macroblock sits and which of its neighbours are available for prediction and
+/// context (inside the picture, in the same slice, already coded: 6.4.8, 6.4.11.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MbPos {
+    /// Address (raster index) of the macroblock.
+    pub addr: usize,
+    /// Column in macroblocks.
+    pub mb_x: usize,
+    /// Row in macroblocks.
+    pub mb_y: usize,
+    /// Address of the left neighbour (A) when available.
+    pub left: Option<usize>,
+    /// Address of the top neighbour (B) when available.
+    pub top: Option<usize>,
+    /// Address of the top-right neighbour (C) when available.
+    pub top_right: Option<usize>,
+    /// Address of the top-left neighbour (D) when available.
+    pub top_left: Option<usize>,
+}
+
+impl MbPos {
+    /// The position of macroblock (`mb_x`, `mb_y`) in a picture `mb_width` macroblocks wide whose
+    /// slices start at the macroblock addresses for which `slice_of` differs (neighbours in
+    /// another slice are unavailable).
+    pub fn new(mb_x: usize, mb_y: usize, mb_width: usize, slice_of: impl Fn(usize) -> u16) -> Self {
+        let addr = mb_y * mb_width + mb_x;
+        let s = slice_of(addr);
+        let avail = |a: usize| (slice_of(a) == s).then_some(a);
+        MbPos {
+            addr,
+            mb_x,
+            mb_y,
+            left: if mb_x > 0 { avail(addr - 1) } else { None },
+            top: if mb_y > 0 { avail(addr - mb_width) } else { None },
+            top_right: if mb_y > 0 && mb_x + 1 < mb_width {
+                avail(addr - mb_width + 1)
+            } else {
+                None
+            },
+            top_left: if mb_y > 0 && mb_x > 0 { avail(addr - mb_width - 1) } else { None },
+        }
+    }
+}
+
 /// QP_C as a function of qPI = Clip3(0, 51, QP_Y + chroma_qp_index_offset) (Table 8-15).
 pub const CHROMA_QP: [u8; 52] = [
     0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,

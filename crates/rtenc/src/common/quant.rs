@@ -1,1 +1,241 @@
-//! Quantisation and dequantisation (8.5.9, 8.5.12).
+//! Quantisation (the encoder's side) and scaling / dequantisation (8.5.12.1, 8.5.10, 8.5.11.2)
+//! with flat scaling matrices (Baseline has none other).
+//!
+//! The encoder chooses levels with [`quant4x4`] and friends (dead-zone rounding is a decision,
+//! passed in as `deadzone`); the reconstruction uses only the dequantisation functions, which
+//! are normative.
+
+/// normAdjust4x4 (8.5.9, v in Table 8-... ): per qP % 6, the scale for positions with both
+/// coordinates even, both odd, and the rest.
+const NORM_ADJUST: [[i32; 3]; 6] =
+    [[10, 16, 13], [11, 18, 14], [13, 20, 16], [14, 23, 18], [16, 25, 20], [18, 29, 23]];
+
+/// The forward quantisation multipliers matching [`NORM_ADJUST`] (MF = 2^15 * 2^... / (v * Qstep
+/// scale)), the classic encoder table.
+const QUANT_MF: [[i32; 3]; 6] = [
+    [13107, 5243, 8066],
+    [11916, 4660, 7490],
+    [10082, 4194, 6554],
+    [9362, 3647, 5825],
+    [8192, 3355, 5243],
+    [7282, 2893, 4559],
+];
+
+/// Which of the three scale classes a raster position belongs to.
+const POS_CLASS: [usize; 16] = [0, 2, 0, 2, 2, 1, 2, 1, 0, 2, 0, 2, 2, 1, 2, 1];
+
+/// The largest level magnitude rtenc emits: Baseline's CAVLC (level_prefix <= 15) can code
+/// 2063 in every state; staying a little below keeps a margin.
+pub const MAX_LEVEL: i32 = 2047;
+
+/// Dead-zone rounding offsets in units of 1/2^15 of a quantisation step... expressed as the
+/// fraction numerator over 2^14: intra 1/3, inter 1/6 (the classic reference choices).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deadzone {
+    /// Rounding offset 1/3 of a step (intra blocks).
+    Intra,
+    /// Rounding offset 1/6 of a step (inter blocks).
+    Inter,
+}
+
+impl Deadzone {
+    #[inline]
+    fn offset(self, qbits: u32) -> i64 {
+        match self {
+            Deadzone::Intra => (1i64 << qbits) / 3,
+            Deadzone::Inter => (1i64 << qbits) / 6,
+        }
+    }
+}
+
+#[inline]
+fn quant_one(coef: i32, mf: i32, offset: i64, qbits: u32) -> i32 {
+    let level = ((i64::from(coef.unsigned_abs()) * i64::from(mf) + offset) >> qbits) as i32;
+    let level = level.min(MAX_LEVEL);
+    if coef < 0 {
+        -level
+    } else {
+        level
+    }
+}
+
+/// Quantises a transformed 4x4 block (raster order) in place; returns the number of non-zero
+/// levels. With `skip_dc` the DC position is left untouched (Intra16x16 and chroma AC blocks,
+/// whose DC travels separately).
+pub fn quant4x4(block: &mut [i32; 16], qp: u8, dz: Deadzone, skip_dc: bool) -> u32 {
+    let qp = usize::from(qp);
+    let qbits = 15 + (qp / 6) as u32;
+    let mf = &QUANT_MF[qp % 6];
+    let offset = dz.offset(qbits);
+    let mut nz = 0;
+    let start = usize::from(skip_dc);
+    for (i, c) in block.iter_mut().enumerate().skip(start) {
+        *c = quant_one(*c, mf[POS_CLASS[i]], offset, qbits);
+        nz += (*c != 0) as u32;
+    }
+    nz
+}
+
+/// Quantises the Hadamard-transformed Intra16x16 luma DC block (already halved, see
+/// [`forward_luma_dc_scale`]) in place.
+pub fn quant_luma_dc(block: &mut [i32; 16], qp: u8, dz: Deadzone) -> u32 {
+    let qp = usize::from(qp);
+    let qbits = 16 + (qp / 6) as u32;
+    let mf = QUANT_MF[qp % 6][0];
+    let offset = dz.offset(qbits);
+    let mut nz = 0;
+    for c in block.iter_mut() {
+        *c = quant_one(*c, mf, offset, qbits);
+        nz += (*c != 0) as u32;
+    }
+    nz
+}
+
+/// The encoder halves the forward Hadamard output of the luma DC (rounding to nearest) so the
+/// quantiser above sees the classic `(|x| * MF + f) >> (qbits + 1)` scale.
+#[inline]
+pub fn forward_luma_dc_scale(v: i32) -> i32 {
+    (v + if v >= 0 { 1 } else { 0 }) >> 1
+}
+
+/// Quantises the 2x2-Hadamard-transformed chroma DC block in place.
+pub fn quant_chroma_dc(block: &mut [i32; 4], qp_c: u8, dz: Deadzone) -> u32 {
+    let qp = usize::from(qp_c);
+    let qbits = 16 + (qp / 6) as u32;
+    let mf = QUANT_MF[qp % 6][0];
+    let offset = dz.offset(qbits);
+    let mut nz = 0;
+    for c in block.iter_mut() {
+        *c = quant_one(*c, mf, offset, qbits);
+        nz += (*c != 0) as u32;
+    }
+    nz
+}
+
+/// Scaling of a 4x4 block's levels (8.5.12.1, flat matrices): `d = c * v << (qP / 6)`. With
+/// `skip_dc` position 0 is left as is (it holds the separately reconstructed DC).
+pub fn dequant4x4(block: &mut [i32; 16], qp: u8, skip_dc: bool) {
+    let qp = usize::from(qp);
+    let shift = qp / 6;
+    let v = &NORM_ADJUST[qp % 6];
+    for (i, c) in block.iter_mut().enumerate().skip(usize::from(skip_dc)) {
+        *c = (*c * v[POS_CLASS[i]]) << shift;
+    }
+}
+
+/// Intra16x16 luma DC: inverse Hadamard of the levels then scaling (8.5.10), in place. The
+/// results are the DC values `d[0]` of the 16 4x4 blocks, in raster block order.
+pub fn dequant_luma_dc(block: &mut [i32; 16], qp: u8) {
+    super::transform::hadamard4x4(block);
+    let qp = i32::from(qp);
+    let scale = 16 * NORM_ADJUST[(qp % 6) as usize][0]; // LevelScale4x4(qP % 6, 0, 0)
+    for c in block.iter_mut() {
+        *c = if qp >= 36 {
+            (*c * scale) << (qp / 6 - 6)
+        } else {
+            (*c * scale + (1 << (5 - qp / 6))) >> (6 - qp / 6)
+        };
+    }
+}
+
+/// 4:2:0 chroma DC: inverse 2x2 Hadamard then scaling (8.5.11.2), in place.
+pub fn dequant_chroma_dc(block: &mut [i32; 4], qp_c: u8) {
+    super::transform::hadamard2x2(block);
+    let qp = i32::from(qp_c);
+    let scale = 16 * NORM_ADJUST[(qp % 6) as usize][0];
+    for c in block.iter_mut() {
+        *c = ((*c * scale) << (qp / 6)) >> 5;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::transform::{fdct4x4, idct4x4};
+    use super::*;
+
+    fn lcg(seed: &mut u32) -> i32 {
+        *seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        (*seed >> 8) as i32
+    }
+
+    #[test]
+    fn quant_dequant_round_trip_error_shrinks_with_qp() {
+        let mut seed = 11;
+        let mut prev_err = 0.0;
+        for qp in [0u8, 6, 12, 18, 24, 30, 36, 42, 51] {
+            let mut err = 0.0f64;
+            for _ in 0..300 {
+                let mut res = [0i32; 16];
+                for v in res.iter_mut() {
+                    *v = lcg(&mut seed) % 101 - 50;
+                }
+                let mut c = res;
+                fdct4x4(&mut c);
+                quant4x4(&mut c, qp, Deadzone::Intra, false);
+                dequant4x4(&mut c, qp, false);
+                idct4x4(&mut c);
+                for k in 0..16 {
+                    err += f64::from((c[k] - res[k]).pow(2));
+                }
+            }
+            let mse = err / 4800.0;
+            if qp == 0 {
+                assert!(mse < 0.5, "qp 0 mse {mse}");
+            }
+            assert!(mse + 1e-9 >= prev_err * 0.8, "error should grow with qp: {qp} {mse}");
+            prev_err = mse;
+        }
+    }
+
+    #[test]
+    fn qstep_doubles_every_six() {
+        // A DC-only residual: reconstruction stays within half a step.
+        for qp in 0..=51u8 {
+            for val in [-100, -7, 0, 3, 60] {
+                let mut c = [val; 16];
+                fdct4x4(&mut c);
+                quant4x4(&mut c, qp, Deadzone::Intra, false);
+                dequant4x4(&mut c, qp, false);
+                idct4x4(&mut c);
+                let qstep = 0.625 * 2f64.powf(f64::from(qp) / 6.0);
+                assert!(
+                    f64::from((c[0] - val).abs()) <= qstep * 0.67 + 1.0,
+                    "qp {qp} val {val} got {}",
+                    c[0]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn levels_are_clamped() {
+        let mut c = [0i32; 16];
+        c[0] = 16 * 255 * 16;
+        quant4x4(&mut c, 0, Deadzone::Intra, false);
+        assert_eq!(c[0], MAX_LEVEL);
+    }
+
+    #[test]
+    fn luma_dc_path_reconstructs_flat_block() {
+        for qp in [0u8, 10, 26, 40, 51] {
+            // 16 blocks each with constant residual r => block DC = 16 r.
+            for r in [-40, -3, 0, 5, 90] {
+                if qp < 6 && r > 60 {
+                    continue; // would exceed MAX_LEVEL: the encoder avoids I16x16 there
+                }
+                let mut dc = [16 * r; 16];
+                super::super::transform::hadamard4x4(&mut dc);
+                for v in dc.iter_mut() {
+                    *v = forward_luma_dc_scale(*v);
+                }
+                quant_luma_dc(&mut dc, qp, Deadzone::Intra);
+                dequant_luma_dc(&mut dc, qp);
+                let mut b = [0i32; 16];
+                b[0] = dc[0];
+                idct4x4(&mut b);
+                let qstep = 0.625 * 2f64.powf(f64::from(qp) / 6.0);
+                assert!(f64::from((b[5] - r).abs()) <= qstep + 1.0, "qp {qp} r {r} got {}", b[5]);
+            }
+        }
+    }
+}

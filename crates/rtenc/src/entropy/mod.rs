@@ -2,3 +2,4 @@
 
 pub mod cavlc;
 mod cavlc_tables;
+pub mod macroblock;

@@ -1,0 +1,281 @@
+//! Intra macroblock decisions: Intra_16x16 vs Intra_4x4 luma, their prediction modes, and the
+//! chroma prediction mode, by distortion (SATD) + lambda x mode bits.
+
+use super::cost::{satd, satd4x4_diff};
+use super::residual::{code16x16, code4x4, code_chroma8x8};
+use crate::common::intra_pred::{
+    self, chroma_mode_available, gather, mode16x16_available, mode4x4_available,
+    predicted_i4_mode, top_right_available_4x4,
+};
+use crate::common::quant::Deadzone;
+use crate::common::{MbInfo, MbPos, MbType};
+use crate::macroblock::MbCoding;
+use crate::picture::{Picture, Plane};
+
+/// Reads a `W`-wide block of samples at (x, y) of a plane into `out` (row-major, stride `W`).
+#[inline]
+pub fn load_block(plane: &Plane, x: usize, y: usize, w: usize, out: &mut [u8]) {
+    for (r, row) in out.chunks_exact_mut(w).enumerate() {
+        row.copy_from_slice(&plane.row(y + r)[x..x + w]);
+    }
+}
+
+/// Writes a `W`-wide block of samples into a plane at (x, y).
+#[inline]
+pub fn store_block(plane: &mut Plane, x: usize, y: usize, w: usize, data: &[u8]) {
+    for (r, row) in data.chunks_exact(w).enumerate() {
+        plane.row_mut(y + r)[x..x + w].copy_from_slice(row);
+    }
+}
+
+/// The outcome of the luma intra decision.
+#[derive(Debug, Clone, Copy)]
+pub struct IntraLumaCost {
+    /// SATD + lambda x bits of the chosen mode(s).
+    pub cost: u32,
+}
+
+/// Estimated header bits of the two intra luma types, beyond the prediction modes.
+const I16_HEADER_BITS: u32 = 3;
+const I4_HEADER_BITS: u32 = 1;
+
+/// Decides and codes the luma of an intra macroblock: fills `mb` (type, modes, luma levels,
+/// cbp_luma), `info` (type, intra modes, total_coeff) and writes the reconstruction into
+/// `recon`. `mbs` holds the already coded macroblocks (for mode prediction).
+#[allow(clippy::too_many_arguments)]
+pub fn code_intra_luma(
+    src: &Plane,
+    recon: &mut Plane,
+    mbs: &[MbInfo],
+    pos: &MbPos,
+    qp: u8,
+    lambda: u32,
+    mb: &mut MbCoding,
+    info: &mut MbInfo,
+) -> IntraLumaCost {
+    let (x0, y0) = (pos.mb_x * 16, pos.mb_y * 16);
+    let mut src16 = [0u8; 256];
+    load_block(src, x0, y0, 16, &mut src16);
+
+    // Intra_16x16: best mode by SATD.
+    let nb16 = gather::<16>(
+        recon,
+        x0,
+        y0,
+        pos.top.is_some(),
+        pos.left.is_some(),
+        pos.top_left.is_some(),
+        false,
+    );
+    let mut best16 = (u32::MAX, 0u8);
+    let mut pred16 = [0u8; 256];
+    for mode in 0..4u8 {
+        if !mode16x16_available(mode, &nb16) {
+            continue;
+        }
+        intra_pred::predict16x16(mode, &nb16, &mut pred16);
+        let cost = satd(&src16, 16, &pred16, 16, 16, 16) + lambda * I16_HEADER_BITS;
+        if cost < best16.0 {
+            best16 = (cost, mode);
+        }
+    }
+
+    // Intra_4x4: each block in decoding order, best mode by SATD + mode bits, coded at once so
+    // later blocks predict from its reconstruction.
+    let mut i4_cost = lambda * I4_HEADER_BITS;
+    let mut modes = [intra_pred::i4::DC; 16];
+    let mut i4_levels = [[0i32; 16]; 16];
+    let mut i4_counts = [0u8; 16];
+    let mut i4_recon = [0u8; 256];
+    for &raster in &crate::common::BLK_TO_RASTER {
+        let (bx, by) = (raster % 4, raster / 4);
+        let (x, y) = (x0 + bx * 4, y0 + by * 4);
+        let nb = gather::<4>(
+            recon,
+            x,
+            y,
+            by > 0 || pos.top.is_some(),
+            bx > 0 || pos.left.is_some(),
+            match (bx > 0, by > 0) {
+                (true, true) => true,
+                (false, true) => pos.left.is_some(),
+                (true, false) => pos.top.is_some(),
+                (false, false) => pos.top_left.is_some(),
+            },
+            top_right_available_4x4(pos, bx, by),
+        );
+        let predicted = predicted_i4_mode(mbs, pos, &modes, raster);
+        let mut s = [0u8; 16];
+        for r in 0..4 {
+            s[r * 4..r * 4 + 4].copy_from_slice(&src16[(by * 4 + r) * 16 + bx * 4..][..4]);
+        }
+        let mut best = (u32::MAX, 0u8, [0u8; 16]);
+        let mut pred = [0u8; 16];
+        for mode in 0..9u8 {
+            if !mode4x4_available(mode, &nb) {
+                continue;
+            }
+            intra_pred::predict4x4(mode, &nb, &mut pred);
+            let mut d = [0i32; 16];
+            for i in 0..16 {
+                d[i] = i32::from(s[i]) - i32::from(pred[i]);
+            }
+            let bits = if mode == predicted { 1 } else { 4 };
+            let cost = satd4x4_diff(&d) + lambda * bits;
+            if cost < best.0 {
+                best = (cost, mode, pred);
+            }
+        }
+        i4_cost += best.0;
+        modes[raster] = best.1;
+        let mut rec = [0u8; 16];
+        i4_counts[raster] = code4x4(&s, &best.2, qp, Deadzone::Intra, &mut i4_levels[raster], &mut rec);
+        store_block(recon, x, y, 4, &rec);
+        for r in 0..4 {
+            i4_recon[(by * 4 + r) * 16 + bx * 4..][..4].copy_from_slice(&rec[r * 4..r * 4 + 4]);
+        }
+    }
+
+    // Intra_16x16 wins only when it is cheaper and its DC did not clip.
+    let mut use16 = best16.0 < i4_cost;
+    let mut coded16 = None;
+    let mut rec16 = [0u8; 256];
+    if use16 {
+        intra_pred::predict16x16(best16.1, &nb16, &mut pred16);
+        let c = code16x16(
+            &src16,
+            &pred16,
+            qp,
+            Deadzone::Intra,
+            &mut mb.luma_dc,
+            &mut mb.luma,
+            &mut rec16,
+        );
+        if c.dc_clipped {
+            use16 = false;
+        } else {
+            coded16 = Some(c);
+        }
+    }
+
+    if let (true, Some(c)) = (use16, coded16) {
+        store_block(recon, x0, y0, 16, &rec16);
+        mb.mb_type = MbType::I16x16;
+        mb.i16_mode = best16.1;
+        mb.cbp_luma = if c.ac_counts.iter().any(|&n| n > 0) { 15 } else { 0 };
+        info.mb_type = MbType::I16x16;
+        info.intra4x4_modes = [intra_pred::i4::DC; 16];
+        info.total_coeff = if mb.cbp_luma != 0 { c.ac_counts } else { [0; 16] };
+        IntraLumaCost { cost: best16.0 }
+    } else {
+        if coded16.is_some() || best16.0 < i4_cost {
+            // The 16x16 attempt overwrote nothing in `recon`, but restore defensively.
+            store_block(recon, x0, y0, 16, &i4_recon);
+        }
+        mb.mb_type = MbType::I4x4;
+        mb.i4_modes = modes;
+        mb.luma = i4_levels;
+        mb.luma_dc = [0; 16];
+        let mut cbp = 0;
+        for (raster, &n) in i4_counts.iter().enumerate() {
+            if n > 0 {
+                cbp |= 1 << ((raster % 4) / 2 + 2 * (raster / 8));
+            }
+        }
+        mb.cbp_luma = cbp;
+        info.mb_type = MbType::I4x4;
+        info.intra4x4_modes = modes;
+        info.total_coeff = i4_counts;
+        IntraLumaCost { cost: i4_cost }
+    }
+}
+
+/// Decides the chroma prediction mode of an intra macroblock (SATD over both planes) and codes
+/// both chroma planes; fills `mb` (chroma mode, levels, cbp_chroma) and `info` (chroma
+/// total_coeff); writes the reconstruction.
+pub fn code_intra_chroma(
+    src: &Picture,
+    recon: &mut Picture,
+    pos: &MbPos,
+    qp_c: u8,
+    lambda: u32,
+    mb: &mut MbCoding,
+    info: &mut MbInfo,
+) {
+    let (x0, y0) = (pos.mb_x * 8, pos.mb_y * 8);
+    let mut srcs = [[0u8; 64]; 2];
+    load_block(&src.u, x0, y0, 8, &mut srcs[0]);
+    load_block(&src.v, x0, y0, 8, &mut srcs[1]);
+    let (t, l, tl) = (pos.top.is_some(), pos.left.is_some(), pos.top_left.is_some());
+    let nbs = [gather::<8>(&recon.u, x0, y0, t, l, tl, false), gather::<8>(&recon.v, x0, y0, t, l, tl, false)];
+    let mut best = (u32::MAX, 0u8);
+    let mut preds = [[0u8; 64]; 2];
+    for mode in 0..4u8 {
+        if !chroma_mode_available(mode, &nbs[0]) {
+            continue;
+        }
+        let mut cost = lambda * if mode == 0 { 1 } else { 3 };
+        for c in 0..2 {
+            intra_pred::predict_chroma(mode, &nbs[c], &mut preds[c]);
+            cost += satd(&srcs[c], 8, &preds[c], 8, 8, 8);
+        }
+        if cost < best.0 {
+            best = (cost, mode);
+        }
+    }
+    mb.chroma_mode = best.1;
+    for c in 0..2 {
+        intra_pred::predict_chroma(best.1, &nbs[c], &mut preds[c]);
+    }
+    code_chroma(&srcs, &preds, qp_c, Deadzone::Intra, recon, pos, mb, info);
+}
+
+/// Codes both chroma planes of a macroblock against the given predictions (intra or inter),
+/// filling levels, cbp_chroma and chroma total_coeff, and writing the reconstruction.
+#[allow(clippy::too_many_arguments)]
+pub fn code_chroma(
+    srcs: &[[u8; 64]; 2],
+    preds: &[[u8; 64]; 2],
+    qp_c: u8,
+    dz: Deadzone,
+    recon: &mut Picture,
+    pos: &MbPos,
+    mb: &mut MbCoding,
+    info: &mut MbInfo,
+) {
+    let (x0, y0) = (pos.mb_x * 8, pos.mb_y * 8);
+    let mut any_dc = false;
+    let mut any_ac = false;
+    let mut counts = [[0u8; 4]; 2];
+    for c in 0..2 {
+        let mut rec = [0u8; 64];
+        let (ac, dcn) = code_chroma8x8(
+            &srcs[c],
+            &preds[c],
+            qp_c,
+            dz,
+            &mut mb.chroma_dc[c],
+            &mut mb.chroma_ac[c],
+            &mut rec,
+        );
+        counts[c] = ac;
+        any_dc |= dcn > 0;
+        any_ac |= ac.iter().any(|&n| n > 0);
+        let plane = if c == 0 { &mut recon.u } else { &mut recon.v };
+        store_block(plane, x0, y0, 8, &rec);
+    }
+    mb.cbp_chroma = if any_ac {
+        2
+    } else if any_dc {
+        1
+    } else {
+        0
+    };
+    if mb.cbp_chroma == 2 {
+        info.total_coeff_cb = counts[0];
+        info.total_coeff_cr = counts[1];
+    } else {
+        info.total_coeff_cb = [0; 4];
+        info.total_coeff_cr = [0; 4];
+    }
+}
