@@ -3,6 +3,7 @@
 //! the steps.
 
 use crate::analyse::cost::lambda;
+use crate::analyse::inter::{code_p_mb, PDecision, PFrameCtx};
 use crate::analyse::intra::{code_intra_chroma, code_intra_luma};
 use crate::bitstream::nal::{write_nal, NalType};
 use crate::bitstream::pps::Pps;
@@ -12,7 +13,7 @@ use crate::bitstream::BitWriter;
 use crate::common::deblock::{deblock_picture, DeblockParams};
 use crate::common::{chroma_qp, MbInfo, MbPos};
 use crate::config::Config;
-use crate::entropy::macroblock::write_intra_mb;
+use crate::entropy::macroblock::{write_inter_mb, write_intra_mb};
 use crate::error::{Error, Result};
 use crate::frame::Nv12Frame;
 use crate::macroblock::MbCoding;
@@ -74,9 +75,17 @@ pub struct Encoder {
     mb_height: usize,
     /// The current source frame, macroblock-aligned (edges replicated into the cropped area).
     src: Picture,
-    /// The reconstruction being built / the last reconstructed picture.
+    /// The previous source frame (to find unchanged macroblocks cheaply).
+    prev_src: Picture,
+    /// Per macroblock: source identical to the previous frame's.
+    unchanged: Vec<bool>,
+    /// The picture being reconstructed.
     recon: Picture,
+    /// The last reconstructed picture: deblocked, edges extended; the reference for P frames.
+    reference: Picture,
     mbs: Vec<MbInfo>,
+    prev_mbs: Vec<MbInfo>,
+    max_vmv: i32,
     mb: MbCoding,
     writer: BitWriter,
     frame_index: u64,
@@ -98,8 +107,13 @@ impl Encoder {
             mb_width,
             mb_height,
             src: Picture::new(mb_width, mb_height, 0),
+            prev_src: Picture::new(mb_width, mb_height, 0),
+            unchanged: vec![false; mb_width * mb_height],
             recon: Picture::new(mb_width, mb_height, REF_PAD),
+            reference: Picture::new(mb_width, mb_height, REF_PAD),
             mbs: vec![MbInfo::default(); mb_width * mb_height],
+            prev_mbs: Vec::new(),
+            max_vmv: crate::level::choose_level(&cfg).map_or(512, |l| l.max_vmv_r),
             mb: MbCoding::default(),
             writer: BitWriter::with_capacity(mb_width * mb_height * 64),
             frame_index: 0,
@@ -124,7 +138,7 @@ impl Encoder {
     /// The reconstruction of the last encoded frame (what a decoder outputs), macroblock-aligned;
     /// the visible picture is its top-left `width` x `height`.
     pub fn recon(&self) -> &Picture {
-        &self.recon
+        &self.reference
     }
 
     /// Returns nothing: rtenc never holds a frame back (1-in-1-out).
@@ -145,12 +159,15 @@ impl Encoder {
                 self.cfg.height
             )));
         }
+        std::mem::swap(&mut self.src, &mut self.prev_src);
         self.load_source(frame);
-        // Every frame is an IDR until P slices land; the keyframe controls already apply.
-        let _due = force_idr
+        let idr = force_idr
             || self.frame_index == 0
             || (self.cfg.gop > 0 && self.frames_since_idr >= u64::from(self.cfg.gop));
-        let frame_type = FrameType::Idr;
+        let frame_type = if idr { FrameType::Idr } else { FrameType::P };
+        if !idr {
+            self.find_unchanged();
+        }
         let qp = self.cfg.constant_qp().unwrap_or(crate::config::DEFAULT_QP);
 
         let mut data = Vec::with_capacity(self.writer.bytes().len() + 64);
@@ -176,6 +193,11 @@ impl Encoder {
             &DeblockParams::default(),
         );
         self.recon.extend_edges();
+        std::mem::swap(&mut self.recon, &mut self.reference);
+        std::mem::swap(&mut self.mbs, &mut self.prev_mbs);
+        if self.mbs.len() != self.prev_mbs.len() {
+            self.mbs = vec![MbInfo::default(); self.prev_mbs.len()];
+        }
 
         let out = EncodedFrame {
             data,
@@ -225,6 +247,24 @@ impl Encoder {
         }
     }
 
+    /// Marks the macroblocks whose source samples equal the previous frame's.
+    fn find_unchanged(&mut self) {
+        let (src, prev) = (&self.src, &self.prev_src);
+        for (addr, flag) in self.unchanged.iter_mut().enumerate() {
+            let (mx, my) = (addr % self.mb_width, addr / self.mb_width);
+            let luma = (0..16).all(|r| {
+                let y = my * 16 + r;
+                src.y.row(y)[mx * 16..mx * 16 + 16] == prev.y.row(y)[mx * 16..mx * 16 + 16]
+            });
+            *flag = luma
+                && (0..8).all(|r| {
+                    let y = my * 8 + r;
+                    src.u.row(y)[mx * 8..mx * 8 + 8] == prev.u.row(y)[mx * 8..mx * 8 + 8]
+                        && src.v.row(y)[mx * 8..mx * 8 + 8] == prev.v.row(y)[mx * 8..mx * 8 + 8]
+                });
+        }
+    }
+
     /// Codes the picture as one slice into `self.writer`.
     fn encode_slice(&mut self, frame_type: FrameType, qp: u8) {
         let idr = frame_type == FrameType::Idr;
@@ -244,33 +284,66 @@ impl Encoder {
         self.mbs.fill(MbInfo::default());
         let lambda = lambda(qp);
         let qp_c = chroma_qp(qp);
+        let ctx = PFrameCtx {
+            src: &self.src,
+            refp: &self.reference,
+            prev_mbs: &self.prev_mbs,
+            unchanged: &self.unchanged,
+            qp,
+            qp_c,
+            lambda,
+            max_vmv: self.max_vmv,
+            search_range: 16,
+        };
+        let mut skip_run = 0u32;
         for mb_y in 0..self.mb_height {
             for mb_x in 0..self.mb_width {
                 let pos = MbPos::new(mb_x, mb_y, self.mb_width, |_| 0);
                 self.mb.clear();
-                let mut info = MbInfo { qp, ..MbInfo::default() };
-                code_intra_luma(
-                    &self.src.y,
-                    &mut self.recon.y,
-                    &self.mbs,
-                    &pos,
-                    qp,
-                    lambda,
-                    &mut self.mb,
-                    &mut info,
-                );
-                code_intra_chroma(
-                    &self.src,
-                    &mut self.recon,
-                    &pos,
-                    qp_c,
-                    lambda,
-                    &mut self.mb,
-                    &mut info,
-                );
+                let mut info = MbInfo { qp, ref_idx: [-1; 4], ..MbInfo::default() };
+                let decision = if idr {
+                    code_intra_luma(
+                        &self.src.y,
+                        &mut self.recon.y,
+                        &self.mbs,
+                        &pos,
+                        qp,
+                        lambda,
+                        &mut self.mb,
+                        &mut info,
+                    );
+                    code_intra_chroma(
+                        &self.src,
+                        &mut self.recon,
+                        &pos,
+                        qp_c,
+                        lambda,
+                        &mut self.mb,
+                        &mut info,
+                    );
+                    PDecision::Intra
+                } else {
+                    code_p_mb(&ctx, &mut self.recon, &self.mbs, &pos, &mut self.mb, &mut info)
+                };
                 self.mbs[pos.addr] = info;
-                write_intra_mb(&mut self.writer, &self.mb, &self.mbs, &pos, !idr);
+                match decision {
+                    PDecision::Skip => skip_run += 1,
+                    PDecision::Inter | PDecision::Intra => {
+                        if !idr {
+                            self.writer.put_ue(skip_run);
+                            skip_run = 0;
+                        }
+                        if decision == PDecision::Intra {
+                            write_intra_mb(&mut self.writer, &self.mb, &self.mbs, &pos, !idr);
+                        } else {
+                            write_inter_mb(&mut self.writer, &self.mb, &self.mbs, &pos);
+                        }
+                    }
+                }
             }
+        }
+        if skip_run > 0 {
+            self.writer.put_ue(skip_run);
         }
         self.writer.put_trailing_bits();
     }

@@ -3,5 +3,7 @@
 //! `entropy`.
 
 pub mod cost;
+pub mod inter;
 pub mod intra;
+pub mod me;
 pub mod residual;

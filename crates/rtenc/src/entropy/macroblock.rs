@@ -105,11 +105,32 @@ pub fn write_intra_mb(
     }
 }
 
-/// Writes macroblock_layer() for an inter (P_L0_16x16 only so far) macroblock without the
-/// motion syntax, which the caller writes through `write_mvds` ordering. Kept for the P-slice
-/// work; see `encoder`.
-pub fn write_cbp_inter(w: &mut BitWriter, cbp: u8) {
-    w.put_ue(u32::from(CBP_INTER_TO_CODE[cbp as usize]));
+/// Writes macroblock_layer() for a coded (not skipped) inter macroblock in a P slice: mb_type,
+/// sub_mb_type for P_8x8, the motion vector differences (ref_idx_l0 is absent: one reference),
+/// coded_block_pattern, mb_qp_delta and the residual (7.3.5, 7.3.5.1, 7.3.5.2).
+pub fn write_inter_mb(w: &mut BitWriter, mb: &MbCoding, mbs: &[MbInfo], pos: &MbPos) {
+    let (mb_type, parts) = match mb.mb_type {
+        MbType::P16x16 => (0, 1),
+        MbType::P16x8 => (1, 2),
+        MbType::P8x16 => (2, 2),
+        MbType::P8x8 => (3, 4),
+        other => unreachable!("write_inter_mb called with {other:?}"),
+    };
+    w.put_ue(mb_type);
+    if mb.mb_type == MbType::P8x8 {
+        for _ in 0..4 {
+            w.put_ue(0); // sub_mb_type P_L0_8x8
+        }
+    }
+    for mvd in &mb.mvd[..parts] {
+        w.put_se(i32::from(mvd.x));
+        w.put_se(i32::from(mvd.y));
+    }
+    w.put_ue(u32::from(CBP_INTER_TO_CODE[mb.cbp() as usize]));
+    if mb.cbp() != 0 {
+        w.put_se(mb.qp_delta);
+        write_residual(w, mb, mbs, pos);
+    }
 }
 
 /// residual() (7.3.5.3) for 4:2:0 CAVLC.

@@ -1,0 +1,322 @@
+//! P macroblock decisions: P_Skip, inter 16x16 with motion search, or intra; and the inter
+//! residual with coefficient decimation.
+
+use super::cost::satd;
+use super::intra::{code_chroma, code_intra_chroma, code_intra_luma, load_block, store_block};
+use super::me::{self, Block, MvLimits};
+use super::residual::{code4x4, put4x4, take4x4};
+use crate::common::intra_pred::{self, gather, mode16x16_available};
+use crate::common::mc::{mc_chroma, mc_luma};
+use crate::common::mvpred::{p_skip_mv, predict_mv, PartShape};
+use crate::common::quant::Deadzone;
+use crate::common::{MbInfo, MbPos, MbType, Mv};
+use crate::macroblock::MbCoding;
+use crate::picture::Picture;
+
+/// Everything a P macroblock decision reads besides the macroblock itself.
+pub struct PFrameCtx<'a> {
+    /// Current source picture.
+    pub src: &'a Picture,
+    /// The reference picture (previous reconstruction, deblocked, edges extended).
+    pub refp: &'a Picture,
+    /// Motion of the previous frame (co-located candidates); empty after an IDR.
+    pub prev_mbs: &'a [MbInfo],
+    /// Whether each macroblock's source is unchanged since the previous frame.
+    pub unchanged: &'a [bool],
+    /// Slice QP and its chroma QP.
+    pub qp: u8,
+    /// Chroma QP.
+    pub qp_c: u8,
+    /// Lambda for SATD-domain costs.
+    pub lambda: u32,
+    /// Level's vertical motion vector range in samples.
+    pub max_vmv: i32,
+    /// Full-sample search range around the best candidate.
+    pub search_range: i32,
+}
+
+/// What was decided for a P macroblock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PDecision {
+    /// P_Skip: nothing is written but the skip run.
+    Skip,
+    /// A coded inter macroblock.
+    Inter,
+    /// An intra macroblock.
+    Intra,
+}
+
+/// x264's decimation weights: the cost of a lone +-1 after `run` zeros in scan order.
+const DECIMATE_SCORE: [u32; 16] = [3, 2, 2, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
+/// How much a 4x4 block's levels are worth keeping: large for any |level| > 1, else the sum of
+/// run-dependent weights of its +-1s.
+fn decimate_score(levels: &[i32; 16]) -> u32 {
+    let mut score = 0;
+    let mut run = 0usize;
+    for &l in levels.iter() {
+        if l == 0 {
+            run += 1;
+            continue;
+        }
+        if l.abs() > 1 {
+            return 9;
+        }
+        score += DECIMATE_SCORE[run.min(15)];
+        run = 0;
+    }
+    score
+}
+
+/// Chooses and codes one macroblock of a P slice. Fills `mb` and `info`, writes the
+/// reconstruction into `recon`, and returns the decision.
+pub fn code_p_mb(
+    ctx: &PFrameCtx<'_>,
+    recon: &mut Picture,
+    mbs: &[MbInfo],
+    pos: &MbPos,
+    mb: &mut MbCoding,
+    info: &mut MbInfo,
+) -> PDecision {
+    let (x0, y0) = (pos.mb_x * 16, pos.mb_y * 16);
+    let (cx0, cy0) = (pos.mb_x * 8, pos.mb_y * 8);
+    let skip_mv = p_skip_mv(mbs, pos);
+
+    // Unchanged source and a zero skip vector: the reference already holds what we would code.
+    if ctx.unchanged[pos.addr] && skip_mv == Mv::ZERO {
+        return make_skip(ctx, recon, pos, skip_mv, info);
+    }
+
+    let mut src16 = [0u8; 256];
+    load_block(&ctx.src.y, x0, y0, 16, &mut src16);
+    let mut srcc = [[0u8; 64]; 2];
+    load_block(&ctx.src.u, cx0, cy0, 8, &mut srcc[0]);
+    load_block(&ctx.src.v, cx0, cy0, 8, &mut srcc[1]);
+
+    // Motion search for the 16x16 partition.
+    let mvp = predict_mv(mbs, pos, info, PartShape::P16x16, 0);
+    let mut cands = [Mv::ZERO; 6];
+    let mut n = 0;
+    let mut push = |mv: Mv| {
+        if n < cands.len() {
+            cands[n] = mv;
+            n += 1;
+        }
+    };
+    push(Mv::ZERO);
+    push(skip_mv);
+    if let Some(a) = pos.left {
+        push(mbs[a].mv[0]);
+    }
+    if let Some(b) = pos.top {
+        push(mbs[b].mv[0]);
+    }
+    if let Some(c) = pos.top_right {
+        push(mbs[c].mv[0]);
+    }
+    if let Some(col) = ctx.prev_mbs.get(pos.addr) {
+        if col.mb_type.is_inter() {
+            push(col.mv[0]);
+        }
+    }
+    let limits = MvLimits::for_block(
+        x0,
+        y0,
+        16,
+        16,
+        ctx.src.y.width,
+        ctx.src.y.height,
+        16,
+        ctx.max_vmv,
+    );
+    let blk = Block { src: &src16, x: x0, y: y0, w: 16, h: 16 };
+    let found = me::search(&blk, &ctx.refp.y, mvp, &cands[..n], ctx.lambda, &limits, ctx.search_range);
+
+    // Skip is worth checking when the skip vector is (nearly) as good as the searched one.
+    let mut pred16 = [0u8; 256];
+    let mut predc = [[0u8; 64]; 2];
+    if found.mv == skip_mv || found.cost >= found.satd {
+        predict_inter(ctx, x0, y0, skip_mv, &mut pred16, &mut predc);
+        if residual_vanishes(&src16, &pred16, &srcc, &predc, ctx) {
+            return make_skip(ctx, recon, pos, skip_mv, info);
+        }
+    }
+
+    // Intra, when its cheap 16x16 estimate beats inter.
+    let inter_cost = found.cost + ctx.lambda * 2;
+    let nb16 = gather::<16>(
+        &recon.y,
+        x0,
+        y0,
+        pos.top.is_some(),
+        pos.left.is_some(),
+        pos.top_left.is_some(),
+        false,
+    );
+    let mut best_intra = u32::MAX;
+    let mut p = [0u8; 256];
+    for mode in 0..4u8 {
+        if mode16x16_available(mode, &nb16) {
+            intra_pred::predict16x16(mode, &nb16, &mut p);
+            best_intra = best_intra.min(satd(&src16, 16, &p, 16, 16, 16) + ctx.lambda * 6);
+        }
+    }
+    if best_intra < inter_cost {
+        let c = code_intra_luma(
+            &ctx.src.y,
+            &mut recon.y,
+            mbs,
+            pos,
+            ctx.qp,
+            ctx.lambda,
+            mb,
+            info,
+        );
+        if c.cost < inter_cost {
+            code_intra_chroma(ctx.src, recon, pos, ctx.qp_c, ctx.lambda, mb, info);
+            info.ref_idx = [-1; 4];
+            info.mv = [Mv::ZERO; 16];
+            return PDecision::Intra;
+        }
+        mb.clear();
+        *info = MbInfo { qp: info.qp, slice: info.slice, ..MbInfo::default() };
+    }
+
+    // Inter 16x16.
+    let mv = found.mv;
+    predict_inter(ctx, x0, y0, mv, &mut pred16, &mut predc);
+    let mut rec16 = [0u8; 256];
+    let counts = code_inter_luma(&src16, &pred16, ctx.qp, mb, &mut rec16);
+    store_block(&mut recon.y, x0, y0, 16, &rec16);
+    code_chroma(&srcc, &predc, ctx.qp_c, Deadzone::Inter, recon, pos, mb, info);
+    info.total_coeff = counts;
+    info.mv = [mv; 16];
+    info.ref_idx = [0; 4];
+    if mb.cbp() == 0 && mv == skip_mv {
+        info.mb_type = MbType::PSkip;
+        mb.mb_type = MbType::PSkip;
+        return PDecision::Skip;
+    }
+    info.mb_type = MbType::P16x16;
+    mb.mb_type = MbType::P16x16;
+    mb.mvd[0] = Mv::new(mv.x - mvp.x, mv.y - mvp.y);
+    PDecision::Inter
+}
+
+/// Luma and chroma prediction of the macroblock at (x0, y0) displaced by `mv`.
+fn predict_inter(
+    ctx: &PFrameCtx<'_>,
+    x0: usize,
+    y0: usize,
+    mv: Mv,
+    pred16: &mut [u8; 256],
+    predc: &mut [[u8; 64]; 2],
+) {
+    mc_luma(&ctx.refp.y, x0 as i32, y0 as i32, mv, 16, 16, pred16);
+    let (cx, cy) = ((x0 / 2) as i32, (y0 / 2) as i32);
+    mc_chroma(&ctx.refp.u, cx, cy, mv, 8, 8, &mut predc[0]);
+    mc_chroma(&ctx.refp.v, cx, cy, mv, 8, 8, &mut predc[1]);
+}
+
+/// Whether the residual against a prediction quantises to nothing worth sending (after
+/// decimation), in which case P_Skip reproduces the prediction exactly.
+fn residual_vanishes(
+    src16: &[u8; 256],
+    pred16: &[u8; 256],
+    srcc: &[[u8; 64]; 2],
+    predc: &[[u8; 64]; 2],
+    ctx: &PFrameCtx<'_>,
+) -> bool {
+    let mut mb = MbCoding::default();
+    let mut rec = [0u8; 256];
+    code_inter_luma(src16, pred16, ctx.qp, &mut mb, &mut rec);
+    if mb.cbp_luma != 0 {
+        return false;
+    }
+    // Chroma: any non-zero level rules skip out.
+    for c in 0..2 {
+        let mut dc = [0i32; 4];
+        let mut ac = [[0i32; 16]; 4];
+        let mut r = [0u8; 64];
+        let (counts, dcn) = super::residual::code_chroma8x8(
+            &srcc[c],
+            &predc[c],
+            ctx.qp_c,
+            Deadzone::Inter,
+            &mut dc,
+            &mut ac,
+            &mut r,
+        );
+        if dcn > 0 || counts.iter().any(|&n| n > 0) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Codes the 16 luma 4x4 blocks of an inter macroblock against `pred16`, with decimation of
+/// 8x8 quadrants (and the whole macroblock) whose few +-1 levels are not worth their bits.
+/// Fills `mb.luma` and `mb.cbp_luma`; returns total_coeff per block (raster).
+fn code_inter_luma(
+    src16: &[u8; 256],
+    pred16: &[u8; 256],
+    qp: u8,
+    mb: &mut MbCoding,
+    rec16: &mut [u8; 256],
+) -> [u8; 16] {
+    let mut counts = [0u8; 16];
+    let mut recs = [[0u8; 16]; 16];
+    let mut preds = [[0u8; 16]; 16];
+    let mut scores = [0u32; 4];
+    for blk in 0..16 {
+        let mut s = [0u8; 16];
+        take4x4(src16, 16, blk, &mut s);
+        take4x4(pred16, 16, blk, &mut preds[blk]);
+        counts[blk] = code4x4(&s, &preds[blk], qp, Deadzone::Inter, &mut mb.luma[blk], &mut recs[blk]);
+        let q = (blk % 4) / 2 + 2 * (blk / 8);
+        if counts[blk] > 0 {
+            scores[q] += decimate_score(&mb.luma[blk]);
+        }
+    }
+    let total: u32 = scores.iter().sum();
+    let mut cbp = 0u8;
+    for blk in 0..16 {
+        let q = (blk % 4) / 2 + 2 * (blk / 8);
+        if total < 6 || scores[q] < 4 {
+            if counts[blk] > 0 {
+                counts[blk] = 0;
+                mb.luma[blk] = [0; 16];
+                recs[blk] = preds[blk];
+            }
+        } else if counts[blk] > 0 {
+            cbp |= 1 << q;
+        }
+        put4x4(rec16, 16, blk, &recs[blk]);
+    }
+    mb.cbp_luma = cbp;
+    counts
+}
+
+/// Makes the macroblock P_Skip: the prediction at the skip vector is the reconstruction.
+fn make_skip(
+    ctx: &PFrameCtx<'_>,
+    recon: &mut Picture,
+    pos: &MbPos,
+    mv: Mv,
+    info: &mut MbInfo,
+) -> PDecision {
+    let (x0, y0) = (pos.mb_x * 16, pos.mb_y * 16);
+    let mut pred16 = [0u8; 256];
+    let mut predc = [[0u8; 64]; 2];
+    predict_inter(ctx, x0, y0, mv, &mut pred16, &mut predc);
+    store_block(&mut recon.y, x0, y0, 16, &pred16);
+    store_block(&mut recon.u, x0 / 2, y0 / 2, 8, &predc[0]);
+    store_block(&mut recon.v, x0 / 2, y0 / 2, 8, &predc[1]);
+    info.mb_type = MbType::PSkip;
+    info.mv = [mv; 16];
+    info.ref_idx = [0; 4];
+    info.total_coeff = [0; 16];
+    info.total_coeff_cb = [0; 4];
+    info.total_coeff_cr = [0; 4];
+    PDecision::Skip
+}
