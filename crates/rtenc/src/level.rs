@@ -34,6 +34,10 @@ impl Level {
     pub fn max_br_bps(&self) -> u64 {
         u64::from(self.max_br_kbps) * 1000
     }
+    /// MaxCPB in bits (VCL factor 1000, like [`Level::max_br_bps`]).
+    pub fn max_cpb_bits(&self) -> u64 {
+        u64::from(self.max_cpb_kbits) * 1000
+    }
 }
 
 macro_rules! lv {
@@ -72,20 +76,30 @@ pub const LEVELS: &[Level] = &[
     lv!("5.2", 52, 2073600, 36864, 184320, 240000, 240000, 512),
 ];
 
-/// The lowest level whose frame size, per-dimension size, macroblock rate (at `fps`) and bitrate
-/// limits all fit the configuration, or `None` if even the largest does not. In constant-QP mode
-/// (bitrate 0) the bitrate limit is not checked.
+/// The lowest level whose frame size, per-dimension size, macroblock rate (at `fps`), bitrate
+/// and CPB size limits all fit the configuration, or `None` if even the largest does not.
+///
+/// Under rate control the bitrate must fit MaxBR and the rate controller's buffer (`vbv_size`,
+/// by default one second of `bitrate`) must fit MaxCPB: without HRD parameters in the VUI the
+/// stream has to conform to a CPB of the level's MaxCPB (A.3.1, E.2.2). In constant-QP mode
+/// (bitrate 0) neither is checked.
 pub fn choose_level(cfg: &Config) -> Option<&'static Level> {
     let mbw = cfg.mb_width();
     let mbh = cfg.mb_height();
     let fs = mbw * mbh;
     let mbps = f64::from(fs) * cfg.fps;
+    let cpb_bits = if cfg.bitrate > 0 {
+        u64::from(cfg.vbv_size.unwrap_or(cfg.bitrate))
+    } else {
+        0
+    };
     LEVELS.iter().find(|l| {
         fs <= l.max_fs
             && mbw <= l.max_dim_mbs()
             && mbh <= l.max_dim_mbs()
             && mbps <= f64::from(l.max_mbps) + 1e-6
             && u64::from(cfg.bitrate) <= l.max_br_bps()
+            && cpb_bits <= l.max_cpb_bits()
     })
 }
 
@@ -93,4 +107,138 @@ pub fn choose_level(cfg: &Config) -> Option<&'static Level> {
 /// level_idc, as WebCodecs expects it.
 pub fn codec_string(profile_idc: u8, constraint_flags: u8, level_idc: u8) -> String {
     format!("avc1.{profile_idc:02X}{constraint_flags:02X}{level_idc:02X}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The level name chosen for a size, frame rate and bitrate (0 = constant QP).
+    fn level_of(w: u32, h: u32, fps: f64, bitrate: u32) -> Option<&'static str> {
+        let mut c = Config::new(w, h);
+        c.fps = fps;
+        c.bitrate = bitrate;
+        choose_level(&c).map(|l| l.name)
+    }
+
+    #[test]
+    fn table_a1_is_transcribed_correctly() {
+        // Spot checks against Table A-1 and the per-dimension limit sqrt(8 * MaxFS).
+        let l = |n: &str| LEVELS.iter().find(|l| l.name == n).unwrap();
+        assert_eq!(l("1").max_dim_mbs(), 28); // sqrt(792) = 28.1
+        assert_eq!(l("1.1").max_dim_mbs(), 56); // sqrt(3168) = 56.3
+        assert_eq!(l("2.1").max_dim_mbs(), 79); // sqrt(6336) = 79.6
+        assert_eq!(l("3").max_dim_mbs(), 113); // sqrt(12960) = 113.8
+        assert_eq!(l("3.1").max_dim_mbs(), 169); // sqrt(28800) = 169.7
+        assert_eq!(l("4").max_dim_mbs(), 256); // sqrt(65536) = 256 exactly
+        assert_eq!(l("5.1").max_dim_mbs(), 543); // sqrt(294912) = 543.05
+        assert_eq!(l("4.1").max_br_bps(), 50_000_000);
+        assert_eq!(l("4").max_cpb_bits(), 25_000_000);
+        for w in LEVELS.windows(2) {
+            assert!(w[0].level_idc < w[1].level_idc);
+            assert!(w[0].max_mbps <= w[1].max_mbps && w[0].max_fs <= w[1].max_fs);
+            assert!(w[0].max_br_kbps <= w[1].max_br_kbps);
+        }
+        // With the default VBV (one second), MaxCPB never binds before MaxBR.
+        assert!(LEVELS.iter().all(|l| l.max_cpb_kbits >= l.max_br_kbps));
+    }
+
+    #[test]
+    fn chooses_the_lowest_fitting_level() {
+        let cases: &[(u32, u32, f64, u32, &str)] = &[
+            // QCIF: 11x9 = 99 MBs. At 15 fps 1485 MB/s, exactly level 1's limits.
+            (176, 144, 15.0, 0, "1"),
+            (176, 144, 15.0, 64_000, "1"),
+            // Level 1's MaxBR is 64 kbit/s; 1b is never chosen, 1.1 allows 192 kbit/s.
+            (176, 144, 15.0, 64_001, "1.1"),
+            (176, 144, 15.0, 192_000, "1.1"),
+            (176, 144, 15.0, 192_001, "1.2"),
+            // 2970 MB/s > 1485 -> 1.1 (3000).
+            (176, 144, 30.0, 0, "1.1"),
+            // CIF: 22x18 = 396 MBs, 11880 MB/s at 30 fps -> 1.3; above 768 kbit/s -> 2.
+            (352, 288, 30.0, 0, "1.3"),
+            (352, 288, 30.0, 1_000_000, "2"),
+            // 640x480: 40x30 = 1200 MBs, 36000 MB/s -> 3 (2.2 allows only 20250 MB/s).
+            (640, 480, 30.0, 0, "3"),
+            (640, 480, 15.0, 0, "2.2"),
+            // 720p: 80x45 = 3600 MBs. 108000 MB/s -> 3.1; at 60 fps 216000 -> 3.2 exactly.
+            (1280, 720, 30.0, 0, "3.1"),
+            (1280, 720, 30.0, 14_000_000, "3.1"),
+            (1280, 720, 30.0, 14_000_001, "3.2"),
+            (1280, 720, 60.0, 0, "3.2"),
+            (1280, 720, 60.0, 25_000_000, "4.1"),
+            // 1080p: 120x68 = 8160 MBs <= 8192, 244800 MB/s <= 245760 -> 4.
+            (1920, 1080, 30.0, 0, "4"),
+            (1920, 1080, 29.97, 0, "4"),
+            (1920, 1080, 30.0, 20_000_000, "4"),
+            // MaxBR of level 4 is 20 Mbit/s: 25 Mbit/s needs 4.1.
+            (1920, 1080, 30.0, 25_000_000, "4.1"),
+            (1920, 1080, 30.0, 50_000_001, "5"),
+            // 489600 MB/s -> 4.2 (522240).
+            (1920, 1080, 60.0, 0, "4.2"),
+            // 2160p: 240x135 = 32400 MBs > 22080 (level 5) -> 5.1 (983040 >= 972000 MB/s).
+            (3840, 2160, 30.0, 0, "5.1"),
+            (3840, 2160, 60.0, 0, "5.2"),
+            // 4096x2160: 256x135 = 34560 MBs; at 60 fps exactly 2073600 MB/s -> 5.2.
+            (4096, 2160, 60.0, 0, "5.2"),
+            // Per-dimension limit: 113 MBs wide fits level 2.2 (floor(sqrt(8 * 1620)) = 113),
+            // 114 MBs needs 3.1 (169); frame size and rate alone would allow level 1.1.
+            (1808, 16, 15.0, 0, "2.2"),
+            (1824, 16, 15.0, 0, "3.1"),
+            (16, 1808, 15.0, 0, "2.2"),
+            (16, 1824, 15.0, 0, "3.1"),
+            // 2048x16: 128 MBs wide, only 3.1's 169 allows it.
+            (2048, 16, 15.0, 0, "3.1"),
+            // 5.1's limit is floor(sqrt(8 * 36864)) = 543 MBs = 8688 samples.
+            (8688, 64, 30.0, 0, "5.1"),
+            // Tiny pictures at a high rate: 1 MB at 1000 fps fits level 1.
+            (16, 16, 1000.0, 0, "1"),
+        ];
+        for &(w, h, fps, br, want) in cases {
+            assert_eq!(
+                level_of(w, h, fps, br),
+                Some(want),
+                "{w}x{h} @ {fps} fps, {br} bit/s"
+            );
+        }
+    }
+
+    #[test]
+    fn nothing_fits_beyond_level_5_2() {
+        // 4096x2304 = 36864 MBs = MaxFS of 5.1 / 5.2: 921600 MB/s at 25 fps fits 5.1,
+        // 1105920 at 30 fps needs 5.2, 2211840 at 60 fps fits nothing.
+        assert_eq!(level_of(4096, 2304, 25.0, 0), Some("5.1"));
+        assert_eq!(level_of(4096, 2304, 30.0, 0), Some("5.2"));
+        assert_eq!(level_of(4096, 2304, 60.0, 0), None);
+        // Too wide for any level (544 MBs).
+        assert_eq!(level_of(8704, 16, 1.0, 0), None);
+        // Too many MBs.
+        assert_eq!(level_of(7680, 4320, 1.0, 0), None);
+        // Bitrate above 240 Mbit/s.
+        assert_eq!(level_of(1920, 1080, 30.0, 240_000_001), None);
+    }
+
+    #[test]
+    fn the_vbv_size_must_fit_max_cpb() {
+        let mut c = Config::new(1920, 1080);
+        c.bitrate = 20_000_000;
+        assert_eq!(choose_level(&c).unwrap().name, "4"); // default VBV 20 Mbit <= 25 Mbit
+        c.vbv_size = Some(25_000_000);
+        assert_eq!(choose_level(&c).unwrap().name, "4");
+        c.vbv_size = Some(25_000_001);
+        assert_eq!(choose_level(&c).unwrap().name, "4.1");
+        c.vbv_size = Some(62_500_001);
+        assert_eq!(choose_level(&c).unwrap().name, "5");
+        // Constant QP: no rate controller buffer, so vbv_size does not matter.
+        c.bitrate = 0;
+        assert_eq!(choose_level(&c).unwrap().name, "4");
+    }
+
+    #[test]
+    fn codec_strings() {
+        assert_eq!(codec_string(66, 0xC0, 31), "avc1.42C01F");
+        assert_eq!(codec_string(66, 0xC0, 40), "avc1.42C028");
+        assert_eq!(codec_string(66, 0xC0, 10), "avc1.42C00A");
+        assert_eq!(codec_string(100, 0, 51), "avc1.640033");
+    }
 }

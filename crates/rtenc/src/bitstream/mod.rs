@@ -2,6 +2,7 @@
 //! parameter sets and slice headers.
 
 pub mod nal;
+pub mod parse;
 pub mod pps;
 pub mod slice_header;
 pub mod sps;
