@@ -182,25 +182,146 @@ pub fn code_p_mb(
         *info = MbInfo { qp: info.qp, slice: info.slice, ..MbInfo::default() };
     }
 
-    // Inter 16x16.
-    let mv = found.mv;
-    predict_inter(ctx, x0, y0, mv, &mut pred16, &mut predc);
+    // Partitions, when the 16x16 prediction leaves enough error to be worth splitting.
+    let mut choice = InterChoice {
+        mb_type: MbType::P16x16,
+        mvs: [found.mv; 4],
+        mvds: [Mv::new(found.mv.x - mvp.x, found.mv.y - mvp.y); 4],
+        cost: found.cost + ctx.lambda,
+    };
+    if found.satd > 256 + 16 * ctx.lambda {
+        for shape in [MbType::P16x8, MbType::P8x16, MbType::P8x8] {
+            let c = search_partitions(ctx, mbs, pos, &src16, shape, found.mv, &limits);
+            if c.cost < choice.cost {
+                choice = c;
+            }
+        }
+    }
+
+    // Code the chosen inter prediction.
+    predict_partitions(ctx, x0, y0, &choice, &mut pred16, &mut predc);
     let mut rec16 = [0u8; 256];
     let counts = code_inter_luma(&src16, &pred16, ctx.qp, mb, &mut rec16);
     store_block(&mut recon.y, x0, y0, 16, &rec16);
     code_chroma(&srcc, &predc, ctx.qp_c, Deadzone::Inter, recon, pos, mb, info);
     info.total_coeff = counts;
-    info.mv = [mv; 16];
+    info.mv = choice.block_mvs();
     info.ref_idx = [0; 4];
-    if mb.cbp() == 0 && mv == skip_mv {
+    if choice.mb_type == MbType::P16x16 && mb.cbp() == 0 && choice.mvs[0] == skip_mv {
         info.mb_type = MbType::PSkip;
         mb.mb_type = MbType::PSkip;
         return PDecision::Skip;
     }
-    info.mb_type = MbType::P16x16;
-    mb.mb_type = MbType::P16x16;
-    mb.mvd[0] = Mv::new(mv.x - mvp.x, mv.y - mvp.y);
+    info.mb_type = choice.mb_type;
+    mb.mb_type = choice.mb_type;
+    mb.mvd = choice.mvds;
     PDecision::Inter
+}
+
+/// An inter prediction choice: the macroblock type and one vector per partition.
+#[derive(Debug, Clone, Copy)]
+struct InterChoice {
+    mb_type: MbType,
+    mvs: [Mv; 4],
+    mvds: [Mv; 4],
+    cost: u32,
+}
+
+/// Partitions of an inter macroblock type: (x, y, w, h) in luma samples.
+fn partitions(mb_type: MbType) -> &'static [(usize, usize, usize, usize)] {
+    match mb_type {
+        MbType::P16x8 => &[(0, 0, 16, 8), (0, 8, 16, 8)],
+        MbType::P8x16 => &[(0, 0, 8, 16), (8, 0, 8, 16)],
+        MbType::P8x8 => &[(0, 0, 8, 8), (8, 0, 8, 8), (0, 8, 8, 8), (8, 8, 8, 8)],
+        _ => &[(0, 0, 16, 16)],
+    }
+}
+
+impl InterChoice {
+    /// The motion vector of each 4x4 block (raster).
+    fn block_mvs(&self) -> [Mv; 16] {
+        let mut out = [Mv::ZERO; 16];
+        for (k, &(px, py, pw, ph)) in partitions(self.mb_type).iter().enumerate() {
+            for by in py / 4..(py + ph) / 4 {
+                for bx in px / 4..(px + pw) / 4 {
+                    out[bx + 4 * by] = self.mvs[k];
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Searches each partition of `mb_type` in decoding order, predicting each vector from the
+/// neighbours and the partitions already decided (8.4.1.3).
+fn search_partitions(
+    ctx: &PFrameCtx<'_>,
+    mbs: &[MbInfo],
+    pos: &MbPos,
+    src16: &[u8; 256],
+    mb_type: MbType,
+    mv16: Mv,
+    limits16: &MvLimits,
+) -> InterChoice {
+    let (x0, y0) = (pos.mb_x * 16, pos.mb_y * 16);
+    let mut cur = MbInfo { mb_type, ref_idx: [0; 4], ..MbInfo::default() };
+    let mut choice = InterChoice { mb_type, mvs: [Mv::ZERO; 4], mvds: [Mv::ZERO; 4], cost: 0 };
+    // mb_type and sub_mb_type bits beyond P_L0_16x16's single bit.
+    choice.cost = ctx.lambda * if mb_type == MbType::P8x8 { 3 + 4 } else { 3 };
+    let mut src = [0u8; 256];
+    for (k, &(px, py, pw, ph)) in partitions(mb_type).iter().enumerate() {
+        let shape = match mb_type {
+            MbType::P16x8 => PartShape::P16x8 { index: k },
+            MbType::P8x16 => PartShape::P8x16 { index: k },
+            _ => PartShape::P8x8 { index: k },
+        };
+        let mvp = predict_mv(mbs, pos, &cur, shape, 0);
+        for r in 0..ph {
+            src[r * pw..r * pw + pw].copy_from_slice(&src16[(py + r) * 16 + px..][..pw]);
+        }
+        let blk = Block { src: &src[..pw * ph], x: x0 + px, y: y0 + py, w: pw, h: ph };
+        let found = me::search(&blk, &ctx.refp.y, mvp, &[mv16], ctx.lambda, limits16, 4);
+        choice.mvs[k] = found.mv;
+        choice.mvds[k] = Mv::new(found.mv.x - mvp.x, found.mv.y - mvp.y);
+        choice.cost += found.cost;
+        for by in py / 4..(py + ph) / 4 {
+            for bx in px / 4..(px + pw) / 4 {
+                cur.mv[bx + 4 * by] = found.mv;
+            }
+        }
+    }
+    choice
+}
+
+/// Motion-compensated luma and chroma prediction of every partition.
+fn predict_partitions(
+    ctx: &PFrameCtx<'_>,
+    x0: usize,
+    y0: usize,
+    choice: &InterChoice,
+    pred16: &mut [u8; 256],
+    predc: &mut [[u8; 64]; 2],
+) {
+    if choice.mb_type == MbType::P16x16 {
+        predict_inter(ctx, x0, y0, choice.mvs[0], pred16, predc);
+        return;
+    }
+    let mut tmp = [0u8; 128];
+    for (k, &(px, py, pw, ph)) in partitions(choice.mb_type).iter().enumerate() {
+        let mv = choice.mvs[k];
+        mc_luma(&ctx.refp.y, (x0 + px) as i32, (y0 + py) as i32, mv, pw, ph, &mut tmp);
+        for r in 0..ph {
+            pred16[(py + r) * 16 + px..][..pw].copy_from_slice(&tmp[r * pw..r * pw + pw]);
+        }
+        let (cw, ch) = (pw / 2, ph / 2);
+        let (cx, cy) = ((x0 + px) / 2, (y0 + py) / 2);
+        for (c, plane) in [&ctx.refp.u, &ctx.refp.v].into_iter().enumerate() {
+            mc_chroma(plane, cx as i32, cy as i32, mv, cw, ch, &mut tmp);
+            for r in 0..ch {
+                predc[c][(py / 2 + r) * 8 + px / 2..][..cw].copy_from_slice(&tmp[r * cw..r * cw + cw]);
+            }
+        }
+    }
 }
 
 /// Luma and chroma prediction of the macroblock at (x0, y0) displaced by `mv`.
