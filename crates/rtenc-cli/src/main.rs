@@ -1,1 +1,74 @@
-fn main() {}
+//! `rtenc`: encode Y4M or raw NV12 files to H.264, or run the built-in demo.
+
+mod demo;
+mod encode;
+mod summary;
+mod y4m;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// A real-time H.264 encoder (Constrained Baseline, Annex B output).
+#[derive(Parser, Debug)]
+#[command(name = "rtenc", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Encode a .y4m (8-bit 4:2:0) or raw NV12 file (or stdin) to an H.264 Annex B file
+    Encode(encode::EncodeArgs),
+    /// Encode the built-in animated demo scene
+    Demo(demo::DemoArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Encode(args) => encode::cmd(args),
+        Command::Demo(args) => demo::cmd(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("rtenc: error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_commands() {
+        let cli =
+            Cli::try_parse_from(["rtenc", "encode", "in.y4m", "-o", "out.h264", "--qp", "30"])
+                .unwrap();
+        assert!(matches!(cli.command, Command::Encode(ref a) if a.rate.qp == Some(30)));
+        let cli = Cli::try_parse_from(["rtenc", "demo"]).unwrap();
+        match cli.command {
+            Command::Demo(a) => {
+                assert_eq!(
+                    (a.size, a.frames, a.output.as_str()),
+                    ((1280, 720), 150, "demo.h264")
+                )
+            }
+            _ => panic!("not demo"),
+        }
+        // --qp and --bitrate exclude each other; QP is 0..=51.
+        assert!(Cli::try_parse_from(["rtenc", "demo", "--qp", "20", "--bitrate", "1M"]).is_err());
+        assert!(Cli::try_parse_from(["rtenc", "demo", "--qp", "52"]).is_err());
+        assert!(Cli::try_parse_from(["rtenc", "encode", "in.nv12"]).is_err());
+    }
+}
