@@ -35,12 +35,14 @@ pub fn satd4x4_diff(d: &[i32; 16]) -> u32 {
 /// row stride.
 pub fn satd(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h: usize) -> u32 {
     let mut total = 0;
-    let mut d = [0i32; 16];
     for by in (0..h).step_by(4) {
         for bx in (0..w).step_by(4) {
+            let mut d = [0i32; 16];
             for y in 0..4 {
-                let ra = &a[(by + y) * a_stride + bx..];
-                let rb = &b[(by + y) * b_stride + bx..];
+                let oa = (by + y) * a_stride + bx;
+                let ob = (by + y) * b_stride + bx;
+                let ra: &[u8; 4] = a[oa..oa + 4].try_into().expect("4 samples");
+                let rb: &[u8; 4] = b[ob..ob + 4].try_into().expect("4 samples");
                 for x in 0..4 {
                     d[y * 4 + x] = i32::from(ra[x]) - i32::from(rb[x]);
                 }

@@ -189,12 +189,14 @@ pub fn search(
         }
     }
 
-    // Sub-sample refinement on SATD: half, then quarter.
+    // Sub-sample refinement on SATD: half (all eight neighbours), then quarter (the four
+    // nearest: diagonals rarely win at quarter precision).
+    const DIAMOND: [(i16, i16); 4] = [(0, -1), (-1, 0), (1, 0), (0, 1)];
     let mut best_satd = satd_at(blk, refp, best_mv, &mut tmp);
     let mut best_cost = best_satd + lambda * mvd_bits(best_mv, mvp);
-    for step in [2i16, 1] {
+    for (step, pattern) in [(2i16, &SQUARE[..]), (1, &DIAMOND[..])] {
         let here = best_mv;
-        for &(dx, dy) in &SQUARE {
+        for &(dx, dy) in pattern {
             let mv = Mv::new(here.x + dx * step, here.y + dy * step);
             if !limits.contains(mv) {
                 continue;
