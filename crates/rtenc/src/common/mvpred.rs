@@ -579,6 +579,17 @@ mod tests {
         // Only C (an intra MB's garbage ref_idx 0 does not count).
         let (mbs, pos) = grid(intra(), intra(), inter(Mv::new(5, 6)), intra());
         assert_eq!(mvp(&mbs, &pos, PartShape::P16x16), Mv::new(5, 6));
+        // I4x4 and uncoded (MbType::None) neighbours count as intra as well.
+        let i4 = MbInfo {
+            mb_type: MbType::I4x4,
+            ..intra()
+        };
+        let none = MbInfo {
+            mb_type: MbType::None,
+            ..intra()
+        };
+        let (mbs, pos) = grid(intra(), i4, inter(Mv::new(5, 6)), none);
+        assert_eq!(mvp(&mbs, &pos, PartShape::P16x16), Mv::new(5, 6));
     }
 
     #[test]
@@ -600,7 +611,20 @@ mod tests {
             mvp(&mbs, &pos, PartShape::P8x8 { index: 0 }),
             Mv::new(7, -3)
         );
-        // Without the substitution the median of (7,-3), 0, 0 would be 0.
+        // A on another reference than the one predicted: B and C still take A's vector and
+        // refIdx, so nothing matches and the median of three copies of A is A (without the
+        // substitution it would be the median of (7, -3), 0, 0).
+        let mut a1 = inter(Mv::new(7, -3));
+        a1.ref_idx = [1; 4];
+        mbs[0] = a1;
+        for shape in [
+            PartShape::P16x16,
+            PartShape::P16x8 { index: 0 },
+            PartShape::P8x16 { index: 0 },
+            PartShape::P8x8 { index: 0 },
+        ] {
+            assert_eq!(mvp(&mbs, &pos, shape), Mv::new(7, -3), "{shape:?}");
+        }
         // Top row, intra A: nothing to predict from.
         mbs[0] = intra();
         assert_eq!(mvp(&mbs, &pos, PartShape::P16x16), Mv::ZERO);
@@ -660,12 +684,12 @@ mod tests {
 
     #[test]
     fn sixteen_by_eight_bottom_neighbours() {
-        // Left MB: rows 0..8 vector (1, 0), rows 8..16 intra-like? No: distinguish row 7 (D)
-        // from row 8 (A) by the 4x4 blocks of column 3.
+        // Left MB: A of the bottom partition is its block at (-1, 8), D (standing in for C,
+        // which would be at (16, 7) in the not yet coded MB to the right) the one at (-1, 7).
         let mut left = inter(Mv::ZERO);
         left.mv[3 + 4] = Mv::new(-6, 6); // (x 12..16, y 4..8): D = (-1, 7)
         left.mv[3 + 8] = Mv::new(30, 1); // (x 12..16, y 8..12): A = (-1, 8)
-        left.ref_idx = [1, 1, 1, 0]; // D has ref 1, A ref 0 -> directional A.
+        left.ref_idx = [1, 1, 1, 0]; // D on ref 1, A on ref 0 -> directional A.
         let (mbs, pos) = grid(intra(), intra(), inter(Mv::new(77, 77)), left);
         let mut cur = MbInfo::default();
         cur.mv[0..8].copy_from_slice(&[Mv::new(2, 5); 8]);
@@ -673,8 +697,8 @@ mod tests {
             predict_mv(&mbs, &pos, &cur, PartShape::P16x8 { index: 1 }, 0),
             Mv::new(30, 1)
         );
-        // A with ref 1: median of A, B (partition 0), D (C at (16, 7) is unavailable, the
-        // top-right MB's (77, 77) must not be used). Only B has ref 0 -> B.
+        // A on ref 1: 8.4.1.3.1 over A, B = partition 0 (0, 7) and D; the top-right MB's
+        // (77, 77) must not be used. Only B has ref 0 -> B.
         let mut left2 = left;
         left2.ref_idx = [1, 1, 1, 1];
         let (mbs, pos) = grid(intra(), intra(), inter(Mv::new(77, 77)), left2);
@@ -682,12 +706,12 @@ mod tests {
             predict_mv(&mbs, &pos, &cur, PartShape::P16x8 { index: 1 }, 0),
             Mv::new(2, 5)
         );
-        // All refIdx 1 against refIdx 1: A matches directionally; ask refIdx 0 with partition 0
-        // also on ref 1 -> no match -> median of (30,1), (2,5), (-6,6) = (2, 5).
+        // Partition 0 on ref 1 too: nothing matches -> median of (30, 1), (0, 9), (-6, 6).
         cur.ref_idx = [1, 1, 0, 0];
+        cur.mv[0..8].copy_from_slice(&[Mv::new(0, 9); 8]);
         assert_eq!(
             predict_mv(&mbs, &pos, &cur, PartShape::P16x8 { index: 1 }, 0),
-            Mv::new(2, 5)
+            Mv::new(0, 6)
         );
     }
 
@@ -714,9 +738,9 @@ mod tests {
             predict_mv(&mbs, &pos, &cur, PartShape::P8x16 { index: 1 }, 0),
             Mv::new(-5, -5)
         );
-        // Right with C intra: directional fails; median of A = partition 0 (1,1), B (2,2),
-        // C -> D? No: C is available (intra), so it stays as (0,0) ref -1. Only A and B match
-        // -> median (1, 1).
+        // Right with C intra: C is available (so not replaced by D) with refIdx -1 and a zero
+        // vector; the directional rule fails and A (partition 0, (1, 1)) and B (2, 2) match
+        // -> median of (1, 1), (2, 2), (0, 0).
         let mut mbs2 = mbs.clone();
         mbs2[2] = intra();
         assert_eq!(
@@ -757,14 +781,14 @@ mod tests {
         tl.mv[15] = Mv::new(-7, -7);
         let (mbs, pos) = grid(tl, top, inter(Mv::new(9, 9)), left);
         let mut cur = MbInfo::default();
-        cur.mv[0] = Mv::new(10, 10); // unused by these neighbours
+        cur.mv[1] = Mv::new(10, 11); // partition 0's block at (4..8, 0..4)
         cur.mv[1 + 4] = Mv::new(20, 21); // partition 0's block at (4..8, 4..8)
         cur.mv[2 + 4] = Mv::new(30, 31); // partition 1's block at (8..12, 4..8)
         cur.mv[1 + 8] = Mv::new(40, 41); // partition 2's block at (4..8, 8..12)
         let p = |i| predict_mv(&mbs, &pos, &cur, PartShape::P8x8 { index: i }, 0);
         // 0: A (0,1), B (1,0), C top (3,0) -> (1, 0).
         assert_eq!(p(0), Mv::new(1, 0));
-        // 1: A partition 0 (20,21), B (3,0), C top-right (9,9) -> (9, 9).
+        // 1: A partition 0 (10,11), B (3,0), C top-right (9,9) -> (9, 9).
         assert_eq!(p(1), Mv::new(9, 9));
         // 2: A (0,3), B partition 0's block (0..4, 4..8) = (0,0), C partition 1 (30,31).
         assert_eq!(p(2), Mv::new(0, 3));
