@@ -59,7 +59,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             enc.recon().write_i420(wu, hu, &mut recon);
             f.write_all(&recon)?;
         }
-        println!("frame {i}: {:?} qp {} {} bytes", au.frame_type, au.qp, au.size());
+        println!(
+            "frame {i}: {:?} qp {} {} bytes",
+            au.frame_type,
+            au.qp,
+            au.size()
+        );
     }
     Ok(())
 }

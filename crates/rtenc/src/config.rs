@@ -85,7 +85,9 @@ impl Config {
             return bad(format!("width and height must be at least 16, got {w}x{h}"));
         }
         if w % 2 != 0 || h % 2 != 0 {
-            return bad(format!("width and height must be even (4:2:0), got {w}x{h}"));
+            return bad(format!(
+                "width and height must be even (4:2:0), got {w}x{h}"
+            ));
         }
         let (mbw, mbh) = (self.mb_width(), self.mb_height());
         let max = level::LEVELS.last().expect("level table");
@@ -99,7 +101,10 @@ impl Config {
             ));
         }
         if !self.fps.is_finite() || self.fps <= 0.0 || self.fps > 1000.0 {
-            return bad(format!("fps must be a number in (0, 1000], got {}", self.fps));
+            return bad(format!(
+                "fps must be a number in (0, 1000], got {}",
+                self.fps
+            ));
         }
         let max_br = max.max_br_bps();
         if u64::from(self.bitrate) > max_br {

@@ -80,7 +80,7 @@ pub struct Encoder {
     /// Per macroblock: source identical to the previous frame's.
     unchanged: Vec<bool>,
     /// The picture being reconstructed.
-    recon: Picture,
+    cur_recon: Picture,
     /// The last reconstructed picture: deblocked, edges extended; the reference for P frames.
     reference: Picture,
     mbs: Vec<MbInfo>,
@@ -109,7 +109,7 @@ impl Encoder {
             src: Picture::new(mb_width, mb_height, 0),
             prev_src: Picture::new(mb_width, mb_height, 0),
             unchanged: vec![false; mb_width * mb_height],
-            recon: Picture::new(mb_width, mb_height, REF_PAD),
+            cur_recon: Picture::new(mb_width, mb_height, REF_PAD),
             reference: Picture::new(mb_width, mb_height, REF_PAD),
             mbs: vec![MbInfo::default(); mb_width * mb_height],
             prev_mbs: Vec::new(),
@@ -182,18 +182,22 @@ impl Encoder {
             write_nal(&mut data, 3, NalType::Pps, w.bytes());
         }
         self.encode_slice(frame_type, qp);
-        let nal_type = if frame_type == FrameType::Idr { NalType::IdrSlice } else { NalType::Slice };
+        let nal_type = if frame_type == FrameType::Idr {
+            NalType::IdrSlice
+        } else {
+            NalType::Slice
+        };
         write_nal(&mut data, 3, nal_type, self.writer.bytes());
 
         deblock_picture(
-            &mut self.recon,
+            &mut self.cur_recon,
             &self.mbs,
             self.mb_width,
             self.mb_height,
             &DeblockParams::default(),
         );
-        self.recon.extend_edges();
-        std::mem::swap(&mut self.recon, &mut self.reference);
+        self.cur_recon.extend_edges();
+        std::mem::swap(&mut self.cur_recon, &mut self.reference);
         std::mem::swap(&mut self.mbs, &mut self.prev_mbs);
         if self.mbs.len() != self.prev_mbs.len() {
             self.mbs = vec![MbInfo::default(); self.prev_mbs.len()];
@@ -300,11 +304,15 @@ impl Encoder {
             for mb_x in 0..self.mb_width {
                 let pos = MbPos::new(mb_x, mb_y, self.mb_width, |_| 0);
                 self.mb.clear();
-                let mut info = MbInfo { qp, ref_idx: [-1; 4], ..MbInfo::default() };
+                let mut info = MbInfo {
+                    qp,
+                    ref_idx: [-1; 4],
+                    ..MbInfo::default()
+                };
                 let decision = if idr {
                     code_intra_luma(
                         &self.src.y,
-                        &mut self.recon.y,
+                        &mut self.cur_recon.y,
                         &self.mbs,
                         &pos,
                         qp,
@@ -314,7 +322,7 @@ impl Encoder {
                     );
                     code_intra_chroma(
                         &self.src,
-                        &mut self.recon,
+                        &mut self.cur_recon,
                         &pos,
                         qp_c,
                         lambda,
@@ -323,7 +331,14 @@ impl Encoder {
                     );
                     PDecision::Intra
                 } else {
-                    code_p_mb(&ctx, &mut self.recon, &self.mbs, &pos, &mut self.mb, &mut info)
+                    code_p_mb(
+                        &ctx,
+                        &mut self.cur_recon,
+                        &self.mbs,
+                        &pos,
+                        &mut self.mb,
+                        &mut info,
+                    )
                 };
                 self.mbs[pos.addr] = info;
                 match decision {

@@ -66,7 +66,14 @@ impl<'a> Nv12Frame<'a> {
                 h / 2
             )));
         }
-        Ok(Nv12Frame { width, height, y, y_stride, uv, uv_stride })
+        Ok(Nv12Frame {
+            width,
+            height,
+            y,
+            y_stride,
+            uv,
+            uv_stride,
+        })
     }
 
     /// A frame from one contiguous buffer of exactly `width * height * 3 / 2` bytes: the Y plane

@@ -33,8 +33,8 @@ mod encoder;
 mod entropy;
 mod error;
 mod frame;
-mod macroblock;
 pub mod level;
+mod macroblock;
 pub mod picture;
 
 pub use config::{Config, DEFAULT_QP};

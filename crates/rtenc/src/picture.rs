@@ -21,7 +21,13 @@ impl Plane {
     /// A plane of `width` x `height` samples with a `pad` border, filled with `fill`.
     pub fn new(width: usize, height: usize, pad: usize, fill: u8) -> Self {
         let stride = width + 2 * pad;
-        Plane { data: vec![fill; stride * (height + 2 * pad)], stride, width, height, pad }
+        Plane {
+            data: vec![fill; stride * (height + 2 * pad)],
+            stride,
+            width,
+            height,
+            pad,
+        }
     }
 
     /// Index in `data` of sample (x, y) of the visible area (x, y may reach into the border).

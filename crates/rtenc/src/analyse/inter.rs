@@ -129,8 +129,22 @@ pub fn code_p_mb(
         16,
         ctx.max_vmv,
     );
-    let blk = Block { src: &src16, x: x0, y: y0, w: 16, h: 16 };
-    let found = me::search(&blk, &ctx.refp.y, mvp, &cands[..n], ctx.lambda, &limits, ctx.search_range);
+    let blk = Block {
+        src: &src16,
+        x: x0,
+        y: y0,
+        w: 16,
+        h: 16,
+    };
+    let found = me::search(
+        &blk,
+        &ctx.refp.y,
+        mvp,
+        &cands[..n],
+        ctx.lambda,
+        &limits,
+        ctx.search_range,
+    );
 
     // Skip is worth checking when the skip vector is (nearly) as good as the searched one.
     let mut pred16 = [0u8; 256];
@@ -181,7 +195,11 @@ pub fn code_p_mb(
             return PDecision::Intra;
         }
         mb.clear();
-        *info = MbInfo { qp: info.qp, slice: info.slice, ..MbInfo::default() };
+        *info = MbInfo {
+            qp: info.qp,
+            slice: info.slice,
+            ..MbInfo::default()
+        };
     }
 
     // Partitions, when the 16x16 prediction leaves enough error to be worth splitting.
@@ -205,7 +223,16 @@ pub fn code_p_mb(
     let mut rec16 = [0u8; 256];
     let counts = code_inter_luma(&src16, &pred16, ctx.qp, mb, &mut rec16);
     store_block(&mut recon.y, x0, y0, 16, &rec16);
-    code_chroma(&srcc, &predc, ctx.qp_c, Deadzone::Inter, recon, pos, mb, info);
+    code_chroma(
+        &srcc,
+        &predc,
+        ctx.qp_c,
+        Deadzone::Inter,
+        recon,
+        pos,
+        mb,
+        info,
+    );
     info.total_coeff = counts;
     info.mv = choice.block_mvs();
     info.ref_idx = [0; 4];
@@ -266,8 +293,17 @@ fn search_partitions(
     limits16: &MvLimits,
 ) -> InterChoice {
     let (x0, y0) = (pos.mb_x * 16, pos.mb_y * 16);
-    let mut cur = MbInfo { mb_type, ref_idx: [0; 4], ..MbInfo::default() };
-    let mut choice = InterChoice { mb_type, mvs: [Mv::ZERO; 4], mvds: [Mv::ZERO; 4], cost: 0 };
+    let mut cur = MbInfo {
+        mb_type,
+        ref_idx: [0; 4],
+        ..MbInfo::default()
+    };
+    let mut choice = InterChoice {
+        mb_type,
+        mvs: [Mv::ZERO; 4],
+        mvds: [Mv::ZERO; 4],
+        cost: 0,
+    };
     // mb_type and sub_mb_type bits beyond P_L0_16x16's single bit.
     choice.cost = ctx.lambda * if mb_type == MbType::P8x8 { 3 + 4 } else { 3 };
     let mut src = [0u8; 256];
@@ -281,7 +317,13 @@ fn search_partitions(
         for r in 0..ph {
             src[r * pw..r * pw + pw].copy_from_slice(&src16[(py + r) * 16 + px..][..pw]);
         }
-        let blk = Block { src: &src[..pw * ph], x: x0 + px, y: y0 + py, w: pw, h: ph };
+        let blk = Block {
+            src: &src[..pw * ph],
+            x: x0 + px,
+            y: y0 + py,
+            w: pw,
+            h: ph,
+        };
         let found = me::search(&blk, &ctx.refp.y, mvp, &[mv16], ctx.lambda, limits16, 4);
         choice.mvs[k] = found.mv;
         choice.mvds[k] = Mv::new(found.mv.x - mvp.x, found.mv.y - mvp.y);
@@ -311,7 +353,15 @@ fn predict_partitions(
     let mut tmp = [0u8; 128];
     for (k, &(px, py, pw, ph)) in partitions(choice.mb_type).iter().enumerate() {
         let mv = choice.mvs[k];
-        mc_luma(&ctx.refp.y, (x0 + px) as i32, (y0 + py) as i32, mv, pw, ph, &mut tmp);
+        mc_luma(
+            &ctx.refp.y,
+            (x0 + px) as i32,
+            (y0 + py) as i32,
+            mv,
+            pw,
+            ph,
+            &mut tmp,
+        );
         for r in 0..ph {
             pred16[(py + r) * 16 + px..][..pw].copy_from_slice(&tmp[r * pw..r * pw + pw]);
         }
@@ -320,7 +370,8 @@ fn predict_partitions(
         for (c, plane) in [&ctx.refp.u, &ctx.refp.v].into_iter().enumerate() {
             mc_chroma(plane, cx as i32, cy as i32, mv, cw, ch, &mut tmp);
             for r in 0..ch {
-                predc[c][(py / 2 + r) * 8 + px / 2..][..cw].copy_from_slice(&tmp[r * cw..r * cw + cw]);
+                predc[c][(py / 2 + r) * 8 + px / 2..][..cw]
+                    .copy_from_slice(&tmp[r * cw..r * cw + cw]);
             }
         }
     }
@@ -395,7 +446,14 @@ fn code_inter_luma(
         let mut s = [0u8; 16];
         take4x4(src16, 16, blk, &mut s);
         take4x4(pred16, 16, blk, &mut preds[blk]);
-        counts[blk] = code4x4(&s, &preds[blk], qp, Deadzone::Inter, &mut mb.luma[blk], &mut recs[blk]);
+        counts[blk] = code4x4(
+            &s,
+            &preds[blk],
+            qp,
+            Deadzone::Inter,
+            &mut mb.luma[blk],
+            &mut recs[blk],
+        );
         let q = (blk % 4) / 2 + 2 * (blk / 8);
         if counts[blk] > 0 {
             scores[q] += decimate_score(&mb.luma[blk]);

@@ -4,8 +4,8 @@
 use super::cost::{satd, satd4x4_diff};
 use super::residual::{code16x16, code4x4, code_chroma8x8};
 use crate::common::intra_pred::{
-    self, chroma_mode_available, gather, mode16x16_available, mode4x4_available,
-    predicted_i4_mode, top_right_available_4x4,
+    self, chroma_mode_available, gather, mode16x16_available, mode4x4_available, predicted_i4_mode,
+    top_right_available_4x4,
 };
 use crate::common::quant::Deadzone;
 use crate::common::{MbInfo, MbPos, MbType};
@@ -129,7 +129,14 @@ pub fn code_intra_luma(
         i4_cost += best.0;
         modes[raster] = best.1;
         let mut rec = [0u8; 16];
-        i4_counts[raster] = code4x4(&s, &best.2, qp, Deadzone::Intra, &mut i4_levels[raster], &mut rec);
+        i4_counts[raster] = code4x4(
+            &s,
+            &best.2,
+            qp,
+            Deadzone::Intra,
+            &mut i4_levels[raster],
+            &mut rec,
+        );
         store_block(recon, x, y, 4, &rec);
         for r in 0..4 {
             i4_recon[(by * 4 + r) * 16 + bx * 4..][..4].copy_from_slice(&rec[r * 4..r * 4 + 4]);
@@ -162,10 +169,18 @@ pub fn code_intra_luma(
         store_block(recon, x0, y0, 16, &rec16);
         mb.mb_type = MbType::I16x16;
         mb.i16_mode = best16.1;
-        mb.cbp_luma = if c.ac_counts.iter().any(|&n| n > 0) { 15 } else { 0 };
+        mb.cbp_luma = if c.ac_counts.iter().any(|&n| n > 0) {
+            15
+        } else {
+            0
+        };
         info.mb_type = MbType::I16x16;
         info.intra4x4_modes = [intra_pred::i4::DC; 16];
-        info.total_coeff = if mb.cbp_luma != 0 { c.ac_counts } else { [0; 16] };
+        info.total_coeff = if mb.cbp_luma != 0 {
+            c.ac_counts
+        } else {
+            [0; 16]
+        };
         IntraLumaCost { cost: best16.0 }
     } else {
         if coded16.is_some() || best16.0 < i4_cost {
@@ -206,8 +221,15 @@ pub fn code_intra_chroma(
     let mut srcs = [[0u8; 64]; 2];
     load_block(&src.u, x0, y0, 8, &mut srcs[0]);
     load_block(&src.v, x0, y0, 8, &mut srcs[1]);
-    let (t, l, tl) = (pos.top.is_some(), pos.left.is_some(), pos.top_left.is_some());
-    let nbs = [gather::<8>(&recon.u, x0, y0, t, l, tl, false), gather::<8>(&recon.v, x0, y0, t, l, tl, false)];
+    let (t, l, tl) = (
+        pos.top.is_some(),
+        pos.left.is_some(),
+        pos.top_left.is_some(),
+    );
+    let nbs = [
+        gather::<8>(&recon.u, x0, y0, t, l, tl, false),
+        gather::<8>(&recon.v, x0, y0, t, l, tl, false),
+    ];
     let mut best = (u32::MAX, 0u8);
     let mut preds = [[0u8; 64]; 2];
     for mode in 0..4u8 {

@@ -103,13 +103,29 @@ fn sad_full(blk: &Block<'_>, refp: &Plane, mv: Mv, tmp: &mut [u8; 256]) -> u32 {
         let off = refp.offset(rx, ry);
         sad(blk.src, blk.w, &refp.data[off..], refp.stride, blk.w, blk.h)
     } else {
-        mc_luma(refp, blk.x as i32, blk.y as i32, mv, blk.w, blk.h, &mut tmp[..]);
+        mc_luma(
+            refp,
+            blk.x as i32,
+            blk.y as i32,
+            mv,
+            blk.w,
+            blk.h,
+            &mut tmp[..],
+        );
         sad(blk.src, blk.w, &tmp[..], blk.w, blk.w, blk.h)
     }
 }
 
 fn satd_at(blk: &Block<'_>, refp: &Plane, mv: Mv, tmp: &mut [u8; 256]) -> u32 {
-    mc_luma(refp, blk.x as i32, blk.y as i32, mv, blk.w, blk.h, &mut tmp[..]);
+    mc_luma(
+        refp,
+        blk.x as i32,
+        blk.y as i32,
+        mv,
+        blk.w,
+        blk.h,
+        &mut tmp[..],
+    );
     satd(blk.src, blk.w, &tmp[..], blk.w, blk.w, blk.h)
 }
 
@@ -155,8 +171,16 @@ pub fn search(
 
     // Hexagon (radius 2), then a square of radius 1.
     const HEX: [(i16, i16); 6] = [(-2, 0), (-1, 2), (1, 2), (2, 0), (1, -2), (-1, -2)];
-    const SQUARE: [(i16, i16); 8] =
-        [(-1, -1), (0, -1), (1, -1), (-1, 0), (1, 0), (-1, 1), (0, 1), (1, 1)];
+    const SQUARE: [(i16, i16); 8] = [
+        (-1, -1),
+        (0, -1),
+        (1, -1),
+        (-1, 0),
+        (1, 0),
+        (-1, 1),
+        (0, 1),
+        (1, 1),
+    ];
     for _ in 0..16 {
         let mut moved = false;
         let here = best_mv;
@@ -210,5 +234,9 @@ pub fn search(
             }
         }
     }
-    MeResult { mv: best_mv, cost: best_cost, satd: best_satd }
+    MeResult {
+        mv: best_mv,
+        cost: best_cost,
+        satd: best_satd,
+    }
 }

@@ -82,8 +82,6 @@ pub fn put4x4(samples: &mut [u8], w: usize, blk: usize, b: &[u8; 16]) {
 pub struct Luma16Coded {
     /// AC total_coeff per 4x4 block (raster block order).
     pub ac_counts: [u8; 16],
-    /// Number of non-zero DC levels.
-    pub dc_count: u8,
     /// True when a DC level hit the coding limit (the reconstruction is still exact, but poor:
     /// the encoder should prefer Intra_4x4).
     pub dc_clipped: bool,
@@ -120,7 +118,7 @@ pub fn code16x16(
     for v in dc.iter_mut() {
         *v = quant::forward_luma_dc_scale(*v);
     }
-    let dc_count = quant::quant_luma_dc(&mut dc, qp, dz) as u8;
+    quant::quant_luma_dc(&mut dc, qp, dz);
     let dc_clipped = dc.iter().any(|v| v.abs() >= MAX_LEVEL);
     for (k, &r) in ZIGZAG4X4.iter().enumerate() {
         dc_levels[k] = dc[r];
@@ -149,7 +147,10 @@ pub fn code16x16(
         }
         put4x4(recon, 16, blk, &out);
     }
-    Luma16Coded { ac_counts, dc_count, dc_clipped }
+    Luma16Coded {
+        ac_counts,
+        dc_clipped,
+    }
 }
 
 /// Codes one 8x8 chroma block (one plane) with 4:2:0 DC/AC structure (8.5.11): DC levels into

@@ -56,7 +56,11 @@ pub fn split_annex_b(stream: &[u8]) -> Vec<&[u8]> {
     }
     let mut nals = Vec::with_capacity(starts.len());
     for (k, &s) in starts.iter().enumerate() {
-        let mut end = if k + 1 < starts.len() { starts[k + 1] - 3 } else { stream.len() };
+        let mut end = if k + 1 < starts.len() {
+            starts[k + 1] - 3
+        } else {
+            stream.len()
+        };
         while end > s && stream[end - 1] == 0 {
             end -= 1; // trailing zero bytes belong to the next (4-byte) start code
         }
@@ -88,7 +92,12 @@ mod tests {
     #[test]
     fn escapes_start_code_prefixes() {
         let mut out = Vec::new();
-        write_nal(&mut out, 3, NalType::Sps, &[0, 0, 1, 0, 0, 0, 0, 0, 2, 0, 0, 4, 0, 0]);
+        write_nal(
+            &mut out,
+            3,
+            NalType::Sps,
+            &[0, 0, 1, 0, 0, 0, 0, 0, 2, 0, 0, 4, 0, 0],
+        );
         assert_eq!(
             out,
             vec![0, 0, 0, 1, 0x67, 0, 0, 3, 1, 0, 0, 3, 0, 0, 3, 0, 2, 0, 0, 4, 0, 0, 3]
@@ -110,7 +119,10 @@ mod tests {
             write_nal(&mut out, 0, NalType::Slice, &payload);
             let body = &out[5..];
             for w in body.windows(3) {
-                assert!(!(w[0] == 0 && w[1] == 0 && w[2] <= 2), "start code in {body:?}");
+                assert!(
+                    !(w[0] == 0 && w[1] == 0 && w[2] <= 2),
+                    "start code in {body:?}"
+                );
             }
             let body_no_tail = if payload.last() == Some(&0) {
                 assert_eq!(body.last(), Some(&3));

@@ -17,7 +17,11 @@ impl BitWriter {
 
     /// An empty writer whose buffer can hold `bytes` without reallocating.
     pub fn with_capacity(bytes: usize) -> Self {
-        BitWriter { buf: Vec::with_capacity(bytes), acc: 0, nbits: 0 }
+        BitWriter {
+            buf: Vec::with_capacity(bytes),
+            acc: 0,
+            nbits: 0,
+        }
     }
 
     /// Empties the writer, keeping its allocation.
@@ -31,7 +35,10 @@ impl BitWriter {
     #[inline]
     pub fn put_bits(&mut self, n: u32, value: u32) {
         debug_assert!(n <= 32);
-        debug_assert!(n == 32 || value >> n == 0, "value {value} does not fit {n} bits");
+        debug_assert!(
+            n == 32 || value >> n == 0,
+            "value {value} does not fit {n} bits"
+        );
         if n == 0 {
             return;
         }
@@ -121,7 +128,11 @@ pub fn ue_len(value: u32) -> u32 {
 /// Length in bits of se(v) for `value`.
 #[inline]
 pub fn se_len(value: i32) -> u32 {
-    let mapped = if value > 0 { 2 * (value as i64) - 1 } else { -2 * (value as i64) };
+    let mapped = if value > 0 {
+        2 * (value as i64) - 1
+    } else {
+        -2 * (value as i64)
+    };
     ue_len(mapped as u32)
 }
 
@@ -142,14 +153,27 @@ mod tests {
 
     #[test]
     fn exp_golomb_codes_match_table_9_2() {
-        let cases = [(0, "1"), (1, "010"), (2, "011"), (3, "00100"), (6, "00111"), (7, "0001000")];
+        let cases = [
+            (0, "1"),
+            (1, "010"),
+            (2, "011"),
+            (3, "00100"),
+            (6, "00111"),
+            (7, "0001000"),
+        ];
         for (v, code) in cases {
             let mut w = BitWriter::new();
             w.put_ue(v);
             assert_eq!(bits_of(&w), code, "ue({v})");
             assert_eq!(ue_len(v) as usize, code.len());
         }
-        let signed = [(0, "1"), (1, "010"), (-1, "011"), (2, "00100"), (-2, "00101")];
+        let signed = [
+            (0, "1"),
+            (1, "010"),
+            (-1, "011"),
+            (2, "00100"),
+            (-2, "00101"),
+        ];
         for (v, code) in signed {
             let mut w = BitWriter::new();
             w.put_se(v);

@@ -176,7 +176,10 @@ pub fn predict4x4(mode: u8, nb: &Neighbours<4>, out: &mut [u8; 16]) {
                     if z >= 0 && z % 2 == 0 {
                         (p(x - (y >> 1) - 1, -1) + p(x - (y >> 1), -1) + 1) >> 1
                     } else if z > 0 {
-                        (p(x - (y >> 1) - 2, -1) + 2 * p(x - (y >> 1) - 1, -1) + p(x - (y >> 1), -1) + 2)
+                        (p(x - (y >> 1) - 2, -1)
+                            + 2 * p(x - (y >> 1) - 1, -1)
+                            + p(x - (y >> 1), -1)
+                            + 2)
                             >> 2
                     } else if z == -1 {
                         (p(-1, 0) + 2 * p(-1, -1) + p(0, -1) + 2) >> 2
@@ -189,7 +192,10 @@ pub fn predict4x4(mode: u8, nb: &Neighbours<4>, out: &mut [u8; 16]) {
                     if z >= 0 && z % 2 == 0 {
                         (p(-1, y - (x >> 1) - 1) + p(-1, y - (x >> 1)) + 1) >> 1
                     } else if z > 0 {
-                        (p(-1, y - (x >> 1) - 2) + 2 * p(-1, y - (x >> 1) - 1) + p(-1, y - (x >> 1)) + 2)
+                        (p(-1, y - (x >> 1) - 2)
+                            + 2 * p(-1, y - (x >> 1) - 1)
+                            + p(-1, y - (x >> 1))
+                            + 2)
                             >> 2
                     } else if z == -1 {
                         (p(-1, 0) + 2 * p(-1, -1) + p(0, -1) + 2) >> 2
@@ -201,7 +207,10 @@ pub fn predict4x4(mode: u8, nb: &Neighbours<4>, out: &mut [u8; 16]) {
                     if y % 2 == 0 {
                         (p(x + (y >> 1), -1) + p(x + (y >> 1) + 1, -1) + 1) >> 1
                     } else {
-                        (p(x + (y >> 1), -1) + 2 * p(x + (y >> 1) + 1, -1) + p(x + (y >> 1) + 2, -1) + 2)
+                        (p(x + (y >> 1), -1)
+                            + 2 * p(x + (y >> 1) + 1, -1)
+                            + p(x + (y >> 1) + 2, -1)
+                            + 2)
                             >> 2
                     }
                 }
@@ -211,7 +220,10 @@ pub fn predict4x4(mode: u8, nb: &Neighbours<4>, out: &mut [u8; 16]) {
                     if z < 5 && z % 2 == 0 {
                         (p(-1, y + (x >> 1)) + p(-1, y + (x >> 1) + 1) + 1) >> 1
                     } else if z < 5 {
-                        (p(-1, y + (x >> 1)) + 2 * p(-1, y + (x >> 1) + 1) + p(-1, y + (x >> 1) + 2) + 2)
+                        (p(-1, y + (x >> 1))
+                            + 2 * p(-1, y + (x >> 1) + 1)
+                            + p(-1, y + (x >> 1) + 2)
+                            + 2)
                             >> 2
                     } else if z == 5 {
                         (p(-1, 2) + 3 * p(-1, 3) + 2) >> 2
@@ -280,8 +292,14 @@ pub fn predict_chroma(mode: u8, nb: &Neighbours<8>, out: &mut [u8; 64]) {
             // 8.3.4.1-3: each 4x4 chroma block has its own DC with its own preference order.
             for by in 0..2 {
                 for bx in 0..2 {
-                    let st: u32 = nb.top[bx * 4..bx * 4 + 4].iter().map(|&v| u32::from(v)).sum();
-                    let sl: u32 = nb.left[by * 4..by * 4 + 4].iter().map(|&v| u32::from(v)).sum();
+                    let st: u32 = nb.top[bx * 4..bx * 4 + 4]
+                        .iter()
+                        .map(|&v| u32::from(v))
+                        .sum();
+                    let sl: u32 = nb.left[by * 4..by * 4 + 4]
+                        .iter()
+                        .map(|&v| u32::from(v))
+                        .sum();
                     let (t, l) = (nb.has_top, nb.has_left);
                     let dc = if bx == by {
                         match (t, l) {
@@ -486,7 +504,10 @@ mod tests {
             for x in 0..16 {
                 let expect = 40 + 4 * (x + 1) + 2 * (y + 1);
                 let got = i32::from(out[y * 16 + x]);
-                assert!((got - expect as i32).abs() <= 1, "({x},{y}) {got} vs {expect}");
+                assert!(
+                    (got - expect as i32).abs() <= 1,
+                    "({x},{y}) {got} vs {expect}"
+                );
             }
         }
     }

@@ -39,7 +39,10 @@ impl MbType {
     }
     /// True for inter (P) macroblock types, P_Skip included.
     pub fn is_inter(self) -> bool {
-        matches!(self, MbType::PSkip | MbType::P16x16 | MbType::P16x8 | MbType::P8x16 | MbType::P8x8)
+        matches!(
+            self,
+            MbType::PSkip | MbType::P16x16 | MbType::P16x8 | MbType::P8x16 | MbType::P8x8
+        )
     }
 }
 
@@ -122,13 +125,21 @@ impl MbPos {
             mb_x,
             mb_y,
             left: if mb_x > 0 { avail(addr - 1) } else { None },
-            top: if mb_y > 0 { avail(addr - mb_width) } else { None },
+            top: if mb_y > 0 {
+                avail(addr - mb_width)
+            } else {
+                None
+            },
             top_right: if mb_y > 0 && mb_x + 1 < mb_width {
                 avail(addr - mb_width + 1)
             } else {
                 None
             },
-            top_left: if mb_y > 0 && mb_x > 0 { avail(addr - mb_width - 1) } else { None },
+            top_left: if mb_y > 0 && mb_x > 0 {
+                avail(addr - mb_width - 1)
+            } else {
+                None
+            },
         }
     }
 }
@@ -136,8 +147,8 @@ impl MbPos {
 /// QP_C as a function of qPI = Clip3(0, 51, QP_Y + chroma_qp_index_offset) (Table 8-15).
 pub const CHROMA_QP: [u8; 52] = [
     0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
-    26, 27, 28, 29, 29, 30, 31, 32, 32, 33, 34, 34, 35, 35, 36, 36, 37, 37, 37, 38, 38, 38, 39,
-    39, 39, 39,
+    26, 27, 28, 29, 29, 30, 31, 32, 32, 33, 34, 34, 35, 35, 36, 36, 37, 37, 37, 38, 38, 38, 39, 39,
+    39, 39,
 ];
 
 /// QP_C for a luma QP with chroma_qp_index_offset 0 (rtenc's PPS always uses 0).

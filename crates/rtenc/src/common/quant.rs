@@ -7,8 +7,14 @@
 
 /// normAdjust4x4 (8.5.9, v in Table 8-... ): per qP % 6, the scale for positions with both
 /// coordinates even, both odd, and the rest.
-const NORM_ADJUST: [[i32; 3]; 6] =
-    [[10, 16, 13], [11, 18, 14], [13, 20, 16], [14, 23, 18], [16, 25, 20], [18, 29, 23]];
+const NORM_ADJUST: [[i32; 3]; 6] = [
+    [10, 16, 13],
+    [11, 18, 14],
+    [13, 20, 16],
+    [14, 23, 18],
+    [16, 25, 20],
+    [18, 29, 23],
+];
 
 /// The forward quantisation multipliers matching [`NORM_ADJUST`] (MF = 2^15 * 2^... / (v * Qstep
 /// scale)), the classic encoder table.
@@ -182,7 +188,10 @@ mod tests {
             if qp == 0 {
                 assert!(mse < 0.5, "qp 0 mse {mse}");
             }
-            assert!(mse + 1e-9 >= prev_err * 0.8, "error should grow with qp: {qp} {mse}");
+            assert!(
+                mse + 1e-9 >= prev_err * 0.8,
+                "error should grow with qp: {qp} {mse}"
+            );
             prev_err = mse;
         }
     }
@@ -234,7 +243,11 @@ mod tests {
                 b[0] = dc[0];
                 idct4x4(&mut b);
                 let qstep = 0.625 * 2f64.powf(f64::from(qp) / 6.0);
-                assert!(f64::from((b[5] - r).abs()) <= qstep + 1.0, "qp {qp} r {r} got {}", b[5]);
+                assert!(
+                    f64::from((b[5] - r).abs()) <= qstep + 1.0,
+                    "qp {qp} r {r} got {}",
+                    b[5]
+                );
             }
         }
     }

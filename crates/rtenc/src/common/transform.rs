@@ -116,7 +116,11 @@ mod tests {
                 let mut acc = 0;
                 for k in 0..4 {
                     let v = d[i * 4 + k];
-                    acc += if ci2[x][k] % 2 == 0 { ci2[x][k] / 2 * v } else { ci2[x][k].signum() * (v >> 1) };
+                    acc += if ci2[x][k] % 2 == 0 {
+                        ci2[x][k] / 2 * v
+                    } else {
+                        ci2[x][k].signum() * (v >> 1)
+                    };
                 }
                 tmp[i * 4 + x] = acc;
             }
@@ -126,7 +130,11 @@ mod tests {
                 let mut acc = 0;
                 for k in 0..4 {
                     let v = tmp[k * 4 + j];
-                    acc += if ci2[y][k] % 2 == 0 { ci2[y][k] / 2 * v } else { ci2[y][k].signum() * (v >> 1) };
+                    acc += if ci2[y][k] % 2 == 0 {
+                        ci2[y][k] / 2 * v
+                    } else {
+                        ci2[y][k].signum() * (v >> 1)
+                    };
                 }
                 out[y * 4 + j] = (acc + 32) >> 6;
             }

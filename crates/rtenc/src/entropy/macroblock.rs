@@ -9,13 +9,13 @@ use crate::macroblock::MbCoding;
 
 /// Table 9-4 (ChromaArrayType 1): coded_block_pattern -> codeNum for Intra_4x4 macroblocks.
 const CBP_INTRA_TO_CODE: [u8; 48] = [
-    3, 29, 30, 17, 31, 18, 37, 8, 32, 38, 19, 9, 20, 10, 11, 2, 16, 33, 34, 21, 35, 22, 39, 4,
-    36, 40, 23, 5, 24, 6, 7, 1, 41, 42, 43, 25, 44, 26, 46, 12, 45, 47, 27, 13, 28, 14, 15, 0,
+    3, 29, 30, 17, 31, 18, 37, 8, 32, 38, 19, 9, 20, 10, 11, 2, 16, 33, 34, 21, 35, 22, 39, 4, 36,
+    40, 23, 5, 24, 6, 7, 1, 41, 42, 43, 25, 44, 26, 46, 12, 45, 47, 27, 13, 28, 14, 15, 0,
 ];
 /// Table 9-4 (ChromaArrayType 1): coded_block_pattern -> codeNum for inter macroblocks.
 const CBP_INTER_TO_CODE: [u8; 48] = [
-    0, 2, 3, 7, 4, 8, 17, 13, 5, 18, 9, 14, 10, 15, 16, 11, 1, 32, 33, 36, 34, 37, 44, 40, 35,
-    45, 38, 41, 39, 42, 43, 19, 6, 24, 25, 20, 26, 21, 46, 28, 27, 47, 22, 29, 23, 30, 31, 12,
+    0, 2, 3, 7, 4, 8, 17, 13, 5, 18, 9, 14, 10, 15, 16, 11, 1, 32, 33, 36, 34, 37, 44, 40, 35, 45,
+    38, 41, 39, 42, 43, 19, 6, 24, 25, 20, 26, 21, 46, 28, 27, 47, 22, 29, 23, 30, 31, 12,
 ];
 
 /// nC for luma 4x4 block (bx, by) of the current macroblock (9.2.1).
@@ -36,7 +36,13 @@ fn luma_nc(mbs: &[MbInfo], pos: &MbPos, bx: usize, by: usize) -> i32 {
 
 /// nC for chroma AC block (bx, by) of plane `c` (0 = Cb, 1 = Cr).
 fn chroma_nc(mbs: &[MbInfo], pos: &MbPos, c: usize, bx: usize, by: usize) -> i32 {
-    let tc = |m: &MbInfo| if c == 0 { m.total_coeff_cb } else { m.total_coeff_cr };
+    let tc = |m: &MbInfo| {
+        if c == 0 {
+            m.total_coeff_cb
+        } else {
+            m.total_coeff_cr
+        }
+    };
     let cur = tc(&mbs[pos.addr]);
     let a = if bx > 0 {
         Some(cur[bx - 1 + 2 * by])
