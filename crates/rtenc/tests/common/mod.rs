@@ -100,6 +100,18 @@ pub fn ffmpeg_decode(stream: &[u8], width: u32, height: u32) -> Vec<Vec<u8>> {
         .output()
         .unwrap_or_else(|e| panic!("cannot run {bin}: {e}"));
     let stderr = String::from_utf8_lossy(&out.stderr);
+    // The one message tolerated: ffmpeg's raw H.264 demuxer invents timestamps, and after a
+    // mid-stream IDR in a stream of ~50 000 frames it hands the *muxer* a repeated dts. It comes
+    // from the muxer (not the decoder) and libx264's streams trigger it identically; every
+    // other line, and any decoder message, fails the test.
+    let stderr: String = stderr
+        .lines()
+        .filter(|l| {
+            !(l.contains("non monotonically increasing dts to muxer")
+                || l.trim_start().starts_with("Last message repeated"))
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
     if !out.status.success() || !stderr.trim().is_empty() {
         panic!(
             "ffmpeg rejected the stream ({}; {} bytes; kept in {}):\n{}",

@@ -1,0 +1,245 @@
+//! P-frame streams against ffmpeg: moving content of many kinds (sub-sample pans in every
+//! direction, vectors that leave the picture, zoom, rotation, scene cuts, noise, a static
+//! desktop with a moving cursor, scrolling text), decoded with `-err_detect explode` and compared
+//! bit for bit with the reconstruction; plus stream structure and keyframe placement.
+
+mod common;
+
+use common::{check_access_units, check_with_ffmpeg, encode_frames, nal_types, Encoded};
+use rtenc::{Config, Encoder, FrameType, Nv12Frame};
+
+/// Renders an NV12 frame from a function of continuous picture coordinates returning
+/// (Y, U, V); chroma is sampled at the centre of each 2x2 luma block.
+fn render(w: u32, h: u32, f: impl Fn(f64, f64) -> (f64, f64, f64)) -> Vec<u8> {
+    let (w, h) = (w as usize, h as usize);
+    let mut buf = vec![0u8; w * h * 3 / 2];
+    for y in 0..h {
+        for x in 0..w {
+            buf[y * w + x] = f(x as f64, y as f64).0.round().clamp(0.0, 255.0) as u8;
+        }
+    }
+    for y in 0..h / 2 {
+        for x in 0..w / 2 {
+            let (_, u, v) = f(2.0 * x as f64 + 0.5, 2.0 * y as f64 + 0.5);
+            buf[w * h + y * w + 2 * x] = u.round().clamp(0.0, 255.0) as u8;
+            buf[w * h + y * w + 2 * x + 1] = v.round().clamp(0.0, 255.0) as u8;
+        }
+    }
+    buf
+}
+
+/// A textured "world": smooth shapes, fine texture and sharp edges, defined everywhere.
+fn world(x: f64, y: f64) -> (f64, f64, f64) {
+    let smooth = 60.0 * (x / 23.0).sin() * (y / 31.0).cos();
+    let texture = 25.0 * ((x * 0.9 + y * 0.4).sin() * (y * 0.7 - x * 0.3).cos());
+    let edge = if ((x / 40.0).floor() + (y / 40.0).floor()) as i64 % 2 == 0 { 30.0 } else { -30.0 };
+    let y_ = 128.0 + smooth + texture + edge;
+    let u = 128.0 + 40.0 * (x / 50.0).sin();
+    let v = 128.0 + 40.0 * (y / 45.0).cos();
+    (y_, u, v)
+}
+
+fn pan(w: u32, h: u32, n: usize, vx: f64, vy: f64) -> Vec<Vec<u8>> {
+    (0..n).map(|t| render(w, h, |x, y| world(x + vx * t as f64, y + vy * t as f64))).collect()
+}
+
+fn p_config(w: u32, h: u32, qp: u8) -> Config {
+    let mut cfg = Config::new(w, h);
+    cfg.qp = Some(qp);
+    cfg.gop = 0;
+    cfg
+}
+
+fn run(name: &str, cfg: &Config, frames: &[Vec<u8>]) -> Encoded {
+    let enc = encode_frames(cfg, frames, |_| false);
+    assert_eq!(enc.frames.len(), frames.len(), "{name}: 1-in-1-out");
+    check_access_units(&enc);
+    assert!(enc.frames[0].keyframe, "{name}: first frame must be an IDR");
+    assert!(
+        enc.frames[1..].iter().all(|f| f.frame_type == FrameType::P),
+        "{name}: gop 0 and no forced IDR: all later frames are P"
+    );
+    check_with_ffmpeg(&enc);
+    enc
+}
+
+#[test]
+fn subsample_pans_in_every_direction() {
+    // Quarter- and half-sample velocities in all eight directions plus fast motion that pushes
+    // vectors across the picture edge.
+    let vels = [
+        (0.25, 0.0),
+        (-0.5, 0.0),
+        (0.0, 0.75),
+        (0.0, -1.25),
+        (1.5, 0.5),
+        (-2.25, 1.75),
+        (3.5, -2.5),
+        (-0.75, -0.25),
+        (9.0, 7.0),
+    ];
+    for (vx, vy) in vels {
+        let frames = pan(176, 144, 6, vx, vy);
+        run(&format!("pan {vx},{vy}"), &p_config(176, 144, 26), &frames);
+    }
+}
+
+#[test]
+fn pans_at_cropped_and_larger_sizes_and_several_qps() {
+    for (w, h, qp) in [(642, 362, 20), (642, 362, 36), (320, 240, 0), (320, 240, 51), (1280, 720, 30)] {
+        let frames = pan(w, h, 4, 1.25, -0.75);
+        run(&format!("pan {w}x{h} qp{qp}"), &p_config(w, h, qp), &frames);
+    }
+}
+
+#[test]
+fn zoom_and_rotation() {
+    let (w, h) = (320, 240);
+    let (cx, cy) = (160.0, 120.0);
+    let zoom: Vec<_> = (0..6)
+        .map(|t| {
+            let s = 1.0 + 0.03 * t as f64;
+            render(w, h, |x, y| world(cx + (x - cx) / s, cy + (y - cy) / s))
+        })
+        .collect();
+    run("zoom", &p_config(w, h, 28), &zoom);
+    let rot: Vec<_> = (0..6)
+        .map(|t| {
+            let a = 0.02 * t as f64;
+            let (s, c) = a.sin_cos();
+            render(w, h, |x, y| {
+                let (dx, dy) = (x - cx, y - cy);
+                world(cx + c * dx - s * dy, cy + s * dx + c * dy)
+            })
+        })
+        .collect();
+    run("rotation", &p_config(w, h, 28), &rot);
+}
+
+#[test]
+fn scene_cut_and_noise() {
+    let (w, h) = (176, 144);
+    let mut frames = pan(w, h, 3, 0.5, 0.5);
+    frames.push(rtenc_synth::natural(w, h, 7));
+    frames.push(rtenc_synth::natural(w, h, 7));
+    frames.push(rtenc_synth::noise(w, h, 1));
+    frames.push(rtenc_synth::noise(w, h, 2));
+    frames.push(rtenc_synth::text_like(w, h, 3));
+    run("scene cut + noise", &p_config(w, h, 24), &frames);
+}
+
+/// A static desktop (text, windows) with a small cursor moving over it.
+fn desktop_with_cursor(w: u32, h: u32, n: usize) -> Vec<Vec<u8>> {
+    let base = rtenc_synth::text_like(w, h, 11);
+    (0..n)
+        .map(|t| {
+            let mut f = base.clone();
+            let (cx, cy) = (10 + 7 * t, 20 + 3 * t);
+            for y in 0..12usize {
+                for x in 0..=y / 2 {
+                    let (px, py) = (cx + x, cy + y);
+                    if px < w as usize && py < h as usize {
+                        f[py * w as usize + px] = 16;
+                    }
+                }
+            }
+            f
+        })
+        .collect()
+}
+
+#[test]
+fn static_desktop_with_moving_cursor_and_scrolling_text() {
+    let (w, h) = (320, 240);
+    run("cursor", &p_config(w, h, 26), &desktop_with_cursor(w, h, 8));
+    // Scrolling text: the same page moved up by a few lines each frame.
+    let page = rtenc_synth::text_like(w, 2 * h, 5);
+    let scroll: Vec<_> = (0..8)
+        .map(|t| {
+            let off = 6 * t;
+            let mut f = vec![0u8; (w * h * 3 / 2) as usize];
+            let (wu, hu) = (w as usize, h as usize);
+            for y in 0..hu {
+                f[y * wu..(y + 1) * wu].copy_from_slice(&page[(y + off) * wu..(y + off + 1) * wu]);
+            }
+            let uv0 = wu * 2 * hu;
+            for y in 0..hu / 2 {
+                let src = uv0 + (y + off / 2) * wu;
+                f[wu * hu + y * wu..wu * hu + (y + 1) * wu].copy_from_slice(&page[src..src + wu]);
+            }
+            f
+        })
+        .collect();
+    run("scroll", &p_config(w, h, 26), &scroll);
+}
+
+#[test]
+fn static_content_after_an_idr_costs_almost_nothing() {
+    let (w, h) = (640, 480);
+    let frame = rtenc_synth::natural(w, h, 3);
+    let frames = vec![frame; 30];
+    let enc = run("static", &p_config(w, h, 26), &frames);
+    for (i, f) in enc.frames.iter().enumerate().skip(1) {
+        assert!(f.size() <= 32, "static frame {i} took {} bytes", f.size());
+    }
+    // No breathing: every reconstruction after the IDR equals the IDR's.
+    for r in &enc.recons[1..] {
+        assert!(r == &enc.recons[0], "static content changed in the reconstruction");
+    }
+}
+
+#[test]
+fn keyframes_exactly_where_forced_or_due() {
+    let (w, h) = (96, 64);
+    let frames = pan(w, h, 40, 0.75, 0.25);
+    let forced = [5usize, 6, 17, 33];
+    let mut cfg = p_config(w, h, 30);
+    cfg.gop = 10;
+    let enc = encode_frames(&cfg, &frames, |i| forced.contains(&i));
+    check_access_units(&enc);
+    // Expected IDRs: frame 0, forced frames, and every 10 frames after the last IDR.
+    let mut expected = Vec::new();
+    let mut since = 0;
+    for i in 0..frames.len() {
+        let idr = i == 0 || forced.contains(&i) || since >= 10;
+        if idr {
+            expected.push(i);
+            since = 0;
+        }
+        since += 1;
+    }
+    let got: Vec<usize> = enc.frames.iter().enumerate().filter(|(_, f)| f.keyframe).map(|(i, _)| i).collect();
+    assert_eq!(got, expected);
+    for (i, f) in enc.frames.iter().enumerate() {
+        let types = nal_types(&f.data);
+        if f.keyframe {
+            assert_eq!(types, vec![7, 8, 5], "frame {i}");
+        } else {
+            assert_eq!(types, vec![1], "frame {i}");
+        }
+    }
+    check_with_ffmpeg(&enc);
+}
+
+#[test]
+fn a_stream_of_70000_frames_decodes() {
+    // frame_num wraps at 2^16 and idr_pic_id keeps alternating: a long stream of tiny frames,
+    // with a few IDRs, must decode frame for frame.
+    let (w, h) = (16u32, 16u32);
+    let mut cfg = p_config(w, h, 30);
+    cfg.gop = 0;
+    let mut enc = Encoder::new(cfg).unwrap();
+    let mut out = Encoded::new(w, h);
+    let mut buf = vec![128u8; 16 * 16 * 3 / 2];
+    for i in 0..70_000usize {
+        // Change a few samples now and then so not every frame is a pure skip.
+        if i % 97 == 0 {
+            buf[(i / 97) % 256] = (i % 251) as u8;
+        }
+        let frame = Nv12Frame::from_contiguous(&buf, w, h).unwrap();
+        let au = enc.encode(&frame, i == 40_000).unwrap();
+        out.push(&enc, au);
+    }
+    assert_eq!(out.frames.iter().filter(|f| f.keyframe).count(), 2);
+    check_with_ffmpeg(&out);
+}
