@@ -4,6 +4,7 @@
 
 pub mod deblock;
 pub mod intra_pred;
+pub mod mc;
 pub mod quant;
 pub mod transform;
 
