@@ -11,6 +11,12 @@
 //! Luma sample names follow Figure 8-4 / Table 8-12: G is the integer sample at (xInt, yInt),
 //! H the one to its right, M the one below; b and s are the horizontal half samples of G's and
 //! M's rows, h and m the vertical half samples of G's and H's columns, j the centre half sample.
+//!
+//! Performance notes (safe Rust, so only what the auto-vectoriser makes of it): the kernels are
+//! generic over the block width, so row copies are fixed-size moves; filters whose taps are
+//! rows apart (vertical half samples, the second pass of j, chroma, the averages) first copy
+//! their rows into a contiguous stack buffer and then run one flat loop over the block, which
+//! vectorises where per-row loops of constant width get unrolled into scalar code instead.
 
 use crate::common::Mv;
 use crate::picture::Plane;
@@ -25,32 +31,29 @@ const LUMA_BUF_STRIDE: usize = MAX_LUMA_BLOCK + 5;
 /// Stride of the gathered chroma footprint: an 8-wide block plus 1 sample right.
 const CHROMA_BUF_STRIDE: usize = MAX_CHROMA_BLOCK + 1;
 
-/// The 6-tap filter (1, -5, 20, 20, -5, 1) of 8.4.2.2.1, unrounded.
+/// The 6-tap filter (1, -5, 20, 20, -5, 1) of 8.4.2.2.1 on samples, unrounded. The result lies
+/// in -2550..=10710, so i16 holds it (and lets the row loops vectorise 8 or 16 wide).
 #[inline(always)]
-fn tap6(e: i32, f: i32, g: i32, h: i32, i: i32, j: i32) -> i32 {
-    e + j - 5 * (f + i) + 20 * (g + h)
+fn tap6(e: u8, f: u8, g: u8, h: u8, i: u8, j: u8) -> i16 {
+    (e as i16 + j as i16) - 5 * (f as i16 + i as i16) + 20 * (g as i16 + h as i16)
 }
 
-/// Clip1_Y for 8-bit samples.
+/// The same filter on unrounded intermediates (for j1), in i32.
 #[inline(always)]
-fn clip1(v: i32) -> u8 {
-    v.clamp(0, 255) as u8
+fn tap6_wide(e: i16, f: i16, g: i16, h: i16, i: i16, j: i16) -> i32 {
+    (e as i32 + j as i32) - 5 * (f as i32 + i as i32) + 20 * (g as i32 + h as i32)
+}
+
+/// Clip1_Y((v + 16) >> 5) for 8-bit samples.
+#[inline(always)]
+fn round_half(v: i16) -> u8 {
+    ((v + 16) >> 5).clamp(0, 255) as u8
 }
 
 /// (a + b + 1) >> 1.
 #[inline(always)]
 fn avg(a: u8, b: u8) -> u8 {
     ((a as u16 + b as u16 + 1) >> 1) as u8
-}
-
-/// Where a block's reference samples are read from: `data[origin]` is the integer sample
-/// (xInt, yInt) of the block's top-left prediction sample and rows are `stride` apart. At least
-/// 2 samples left / above and 3 right / below the block are readable when the block has a
-/// fractional component in that direction.
-struct Src<'a> {
-    data: &'a [u8],
-    origin: usize,
-    stride: usize,
 }
 
 /// True when columns `x0..x0 + n` and rows `y0..y0 + m` (visible-area coordinates) lie inside
@@ -64,18 +67,24 @@ fn inside_padded(p: &Plane, x0: i64, y0: i64, n: usize, m: usize) -> bool {
         && y0 + m as i64 <= p.height as i64 + pad
 }
 
-/// Copies the `n` x `m` samples starting at (x0, y0) with clamped coordinates into `buf`
-/// (stride `buf_stride`).
+/// Copies the `n` x `m` samples starting at (x0, y0) with clamped coordinates (every sample
+/// outside the picture replaced by the nearest edge sample) into `buf`, row stride `bs`.
 fn gather_clamped(p: &Plane, x0: i64, y0: i64, n: usize, m: usize, buf: &mut [u8], bs: usize) {
     let max_x = p.width as i64 - 1;
     let max_y = p.height as i64 - 1;
+    // Columns c < left read sample 0, columns c >= right read sample max_x, the rest x0 + c.
+    let left = (-x0).clamp(0, n as i64) as usize;
+    let right = (max_x + 1 - x0).clamp(0, n as i64) as usize;
     for r in 0..m {
-        let sy = (y0 + r as i64).clamp(0, max_y) as usize;
-        let row = &p.data[p.offset(0, sy as isize)..][..p.width];
+        let sy = (y0 + r as i64).clamp(0, max_y) as isize;
+        let row = &p.data[p.offset(0, sy)..][..p.width];
         let dst = &mut buf[r * bs..r * bs + n];
-        for (c, d) in dst.iter_mut().enumerate() {
-            *d = row[(x0 + c as i64).clamp(0, max_x) as usize];
+        dst[..left].fill(row[0]);
+        if right > left {
+            let sx = (x0 + left as i64) as usize;
+            dst[left..right].copy_from_slice(&row[sx..sx + (right - left)]);
         }
+        dst[right..].fill(row[max_x as usize]);
     }
 }
 
@@ -83,212 +92,206 @@ fn gather_clamped(p: &Plane, x0: i64, y0: i64, n: usize, m: usize, buf: &mut [u8
 /// top-left luma sample is at (x, y) in the picture, displaced by `mv` (quarter samples), from
 /// reference plane `refp`. Output row-major, stride `w`, into `out[..w * h]`.
 ///
-/// `refp` must have its border filled ([`Plane::extend_edges`]) if it has one.
+/// `refp` must have its border filled ([`Plane::extend_edges`]) if it has one. Any `mv` works,
+/// however far outside the picture it points.
 ///
 /// # Panics
-/// If `w` or `h` exceeds 16 or `out` is shorter than `w * h`.
+/// If `w` is not 4, 8 or 16, `h` exceeds 16, or `out` is shorter than `w * h`.
 pub fn mc_luma(refp: &Plane, x: i32, y: i32, mv: Mv, w: usize, h: usize, out: &mut [u8]) {
-    assert!(
-        w <= MAX_LUMA_BLOCK && h <= MAX_LUMA_BLOCK,
-        "luma block too large"
-    );
+    assert!(h <= MAX_LUMA_BLOCK, "luma block taller than 16");
     let out = &mut out[..w * h];
-    if w == 0 || h == 0 {
+    match w {
+        16 => mc_luma_w::<16>(refp, x, y, mv, h, out),
+        8 => mc_luma_w::<8>(refp, x, y, mv, h, out),
+        4 => mc_luma_w::<4>(refp, x, y, mv, h, out),
+        _ => panic!("luma block width {w} is not 4, 8 or 16"),
+    }
+}
+
+/// [`mc_luma`] for a block `W` samples wide.
+fn mc_luma_w<const W: usize>(refp: &Plane, x: i32, y: i32, mv: Mv, h: usize, out: &mut [u8]) {
+    if h == 0 {
         return;
     }
     let xi = x as i64 + (mv.x >> 2) as i64;
     let yi = y as i64 + (mv.y >> 2) as i64;
     let fx = (mv.x & 3) as u8;
     let fy = (mv.y & 3) as u8;
-
-    // Filter footprint actually read: 2 before and 3 after in each fractional direction.
+    // Footprint actually read: 2 samples before and 3 after in each fractional direction.
     let (ml, mr) = if fx != 0 { (2, 3) } else { (0, 0) };
     let (mt, mb) = if fy != 0 { (2, 3) } else { (0, 0) };
-    let mut buf = [0u8; LUMA_BUF_STRIDE * LUMA_BUF_STRIDE];
-    let src = if inside_padded(
+    if inside_padded(
         refp,
         xi - ml,
         yi - mt,
-        w + ml as usize + mr,
-        h + mt as usize + mb,
+        W + (ml + mr) as usize,
+        h + (mt + mb) as usize,
     ) {
-        Src {
-            data: &refp.data,
-            origin: refp.offset(xi as isize, yi as isize),
-            stride: refp.stride,
-        }
+        let o = refp.offset(xi as isize, yi as isize);
+        luma_kernel::<W>(&refp.data, o, refp.stride, fx, fy, h, out);
     } else {
+        let mut buf = [0u8; LUMA_BUF_STRIDE * LUMA_BUF_STRIDE];
         gather_clamped(
             refp,
             xi - 2,
             yi - 2,
-            w + 5,
+            W + 5,
             h + 5,
             &mut buf,
             LUMA_BUF_STRIDE,
         );
-        Src {
-            data: &buf,
-            origin: 2 * LUMA_BUF_STRIDE + 2,
-            stride: LUMA_BUF_STRIDE,
-        }
-    };
-    luma_kernel(&src, fx, fy, w, h, out);
+        let o = 2 * LUMA_BUF_STRIDE + 2;
+        luma_kernel::<W>(&buf, o, LUMA_BUF_STRIDE, fx, fy, h, out);
+    }
 }
 
-/// Table 8-12 on a block whose footprint is readable through `src`.
-fn luma_kernel(src: &Src, fx: u8, fy: u8, w: usize, h: usize, out: &mut [u8]) {
-    let (o, s) = (src.origin, src.stride);
-    let mut tmp = [0u8; MAX_LUMA_BLOCK * MAX_LUMA_BLOCK];
-    let tmp = &mut tmp[..w * h];
+/// Table 8-12 for a `W` x `h` block whose integer sample G is `data[o]`, rows `s` apart, with
+/// the footprint its fractional position needs readable around it.
+fn luma_kernel<const W: usize>(
+    data: &[u8],
+    o: usize,
+    s: usize,
+    fx: u8,
+    fy: u8,
+    h: usize,
+    out: &mut [u8],
+) {
+    // Offsets of the integer / half samples one column right (H, m) or one row down (M, s).
+    let right = (fx == 3) as usize;
+    let down = if fy == 3 { s } else { 0 };
     match (fx, fy) {
         // G
-        (0, 0) => copy_block(src.data, o, s, w, h, out),
-        // a, b, c
+        (0, 0) => copy_block::<W>(data, o, s, out),
+        // a = (G + b), b, c = (H + b)
         (_, 0) => {
-            half_h(src.data, o, s, w, h, out);
+            half_h::<W>(data, o, s, out);
             if fx != 2 {
-                avg_with_src(out, src.data, o + (fx == 3) as usize, s, w);
+                avg_with_src::<W>(out, data, o + right, s);
             }
         }
-        // d, h, n
+        // d = (G + h), h, n = (M + h)
         (0, _) => {
-            half_v(src.data, o, s, w, h, out);
+            half_v::<W>(data, o, s, out);
             if fy != 2 {
-                avg_with_src(out, src.data, o + if fy == 3 { s } else { 0 }, s, w);
+                avg_with_src::<W>(out, data, o + down, s);
             }
         }
         // j
-        (2, 2) => half_centre(src.data, o, s, w, h, out),
-        // f (with b), q (with s)
-        (2, _) => {
-            half_centre(src.data, o, s, w, h, out);
-            half_h(src.data, o + if fy == 3 { s } else { 0 }, s, w, h, tmp);
-            avg_blocks(out, tmp);
-        }
-        // i (with h), k (with m)
-        (_, 2) => {
-            half_centre(src.data, o, s, w, h, out);
-            half_v(src.data, o + (fx == 3) as usize, s, w, h, tmp);
-            avg_blocks(out, tmp);
-        }
-        // e (b, h), g (b, m), p (h, s), r (m, s)
+        (2, 2) => half_centre::<W>(data, o, s, out),
+        // The rest average two half samples.
         _ => {
-            half_h(src.data, o + if fy == 3 { s } else { 0 }, s, w, h, out);
-            half_v(src.data, o + (fx == 3) as usize, s, w, h, tmp);
+            let mut tmp = [0u8; MAX_LUMA_BLOCK * MAX_LUMA_BLOCK];
+            let tmp = &mut tmp[..W * h];
+            match (fx, fy) {
+                // f = (b + j), q = (j + s)
+                (2, _) => {
+                    half_centre::<W>(data, o, s, out);
+                    half_h::<W>(data, o + down, s, tmp);
+                }
+                // i = (h + j), k = (j + m)
+                (_, 2) => {
+                    half_centre::<W>(data, o, s, out);
+                    half_v::<W>(data, o + right, s, tmp);
+                }
+                // e = (b + h), g = (b + m), p = (h + s), r = (m + s)
+                _ => {
+                    half_h::<W>(data, o + down, s, out);
+                    half_v::<W>(data, o + right, s, tmp);
+                }
+            }
             avg_blocks(out, tmp);
         }
     }
 }
 
-/// Copies a `w` x `h` block starting at `data[base]` (row stride `s`) into `out` (stride `w`).
+/// Copies the block at `data[base]` (row stride `s`) into `out` (stride `W`, `out.len() / W`
+/// rows).
 #[inline]
-fn copy_block(data: &[u8], base: usize, s: usize, w: usize, h: usize, out: &mut [u8]) {
-    for (r, dst) in out.chunks_exact_mut(w).take(h).enumerate() {
+fn copy_block<const W: usize>(data: &[u8], base: usize, s: usize, out: &mut [u8]) {
+    for (r, dst) in out.chunks_exact_mut(W).enumerate() {
+        let dst: &mut [u8; W] = dst.try_into().expect("chunk of W");
         let start = base + r * s;
-        dst.copy_from_slice(&data[start..start + w]);
+        dst.copy_from_slice(&data[start..start + W]);
     }
 }
 
-/// Horizontal half samples (b, or s one row down): the half sample right of each integer sample
-/// of the `w` x `h` block at `data[base]`.
-fn half_h(data: &[u8], base: usize, s: usize, w: usize, h: usize, out: &mut [u8]) {
-    for (r, dst) in out.chunks_exact_mut(w).take(h).enumerate() {
+/// Horizontal half samples (b; s when `base` is one row down): for each integer sample of the
+/// block at `data[base]`, the half sample to its right.
+fn half_h<const W: usize>(data: &[u8], base: usize, s: usize, out: &mut [u8]) {
+    for (r, dst) in out.chunks_exact_mut(W).enumerate() {
+        let dst: &mut [u8; W] = dst.try_into().expect("chunk of W");
         let start = base + r * s - 2;
-        let row = &data[start..start + w + 5];
-        for (d, t) in dst.iter_mut().zip(row.windows(6)) {
-            let v = tap6(
-                t[0] as i32,
-                t[1] as i32,
-                t[2] as i32,
-                t[3] as i32,
-                t[4] as i32,
-                t[5] as i32,
-            );
-            *d = clip1((v + 16) >> 5);
+        let row = &data[start..start + W + 5];
+        let (t0, t1, t2) = (&row[0..W], &row[1..W + 1], &row[2..W + 2]);
+        let (t3, t4, t5) = (&row[3..W + 3], &row[4..W + 4], &row[5..W + 5]);
+        for c in 0..W {
+            dst[c] = round_half(tap6(t0[c], t1[c], t2[c], t3[c], t4[c], t5[c]));
         }
     }
 }
 
-/// Vertical half samples (h, or m one column right): the half sample below each integer sample
-/// of the `w` x `h` block at `data[base]`.
-fn half_v(data: &[u8], base: usize, s: usize, w: usize, h: usize, out: &mut [u8]) {
-    for (r, dst) in out.chunks_exact_mut(w).take(h).enumerate() {
-        let top = base + r * s - 2 * s;
-        let r0 = &data[top..top + w];
-        let r1 = &data[top + s..top + s + w];
-        let r2 = &data[top + 2 * s..top + 2 * s + w];
-        let r3 = &data[top + 3 * s..top + 3 * s + w];
-        let r4 = &data[top + 4 * s..top + 4 * s + w];
-        let r5 = &data[top + 5 * s..top + 5 * s + w];
-        let dst = &mut dst[..w];
-        for c in 0..w {
-            let v = tap6(
-                r0[c] as i32,
-                r1[c] as i32,
-                r2[c] as i32,
-                r3[c] as i32,
-                r4[c] as i32,
-                r5[c] as i32,
-            );
-            dst[c] = clip1((v + 16) >> 5);
-        }
+/// Vertical half samples (h; m when `base` is one column right): for each integer sample of the
+/// block at `data[base]`, the half sample below it.
+fn half_v<const W: usize>(data: &[u8], base: usize, s: usize, out: &mut [u8]) {
+    // Gather the h + 5 source rows contiguously, then filter in one flat loop (which
+    // vectorises; per-row loops of constant width get unrolled instead).
+    let n = out.len();
+    let mut g = [0u8; (MAX_LUMA_BLOCK + 5) * MAX_LUMA_BLOCK];
+    let g = &mut g[..n + 5 * W];
+    copy_block::<W>(data, base - 2 * s, s, g);
+    let (t0, t1, t2) = (&g[..n], &g[W..W + n], &g[2 * W..2 * W + n]);
+    let (t3, t4, t5) = (
+        &g[3 * W..3 * W + n],
+        &g[4 * W..4 * W + n],
+        &g[5 * W..5 * W + n],
+    );
+    for i in 0..n {
+        out[i] = round_half(tap6(t0[i], t1[i], t2[i], t3[i], t4[i], t5[i]));
     }
 }
 
-/// Centre half samples j of the `w` x `h` block at `data[base]`: the vertical 6-tap filter
-/// applied to the unrounded horizontal intermediates b1 (8-250, second form), then
-/// (j1 + 512) >> 10 with clipping.
-fn half_centre(data: &[u8], base: usize, s: usize, w: usize, h: usize, out: &mut [u8]) {
-    // b1 for rows yInt - 2 ..= yInt + h + 2; range -2550..=10710 fits i16.
+/// Centre half samples j of the block at `data[base]`: the vertical 6-tap filter applied to the
+/// unrounded horizontal intermediates (aa, bb, b1, s1, gg, hh: the second form of 8-250, equal
+/// to the first), then Clip1((j1 + 512) >> 10).
+fn half_centre<const W: usize>(data: &[u8], base: usize, s: usize, out: &mut [u8]) {
+    let h = out.len() / W;
+    // b1 for rows yInt - 2 ..= yInt + h + 2, stride W.
     let mut b1 = [0i16; (MAX_LUMA_BLOCK + 5) * MAX_LUMA_BLOCK];
-    let b1 = &mut b1[..(h + 5) * w];
+    let b1 = &mut b1[..(h + 5) * W];
     let first = base - 2 * s - 2;
-    for (rr, dst) in b1.chunks_exact_mut(w).enumerate() {
+    for (rr, dst) in b1.chunks_exact_mut(W).enumerate() {
+        let dst: &mut [i16; W] = dst.try_into().expect("chunk of W");
         let start = first + rr * s;
-        let row = &data[start..start + w + 5];
-        for (d, t) in dst.iter_mut().zip(row.windows(6)) {
-            *d = tap6(
-                t[0] as i32,
-                t[1] as i32,
-                t[2] as i32,
-                t[3] as i32,
-                t[4] as i32,
-                t[5] as i32,
-            ) as i16;
+        let row = &data[start..start + W + 5];
+        let (t0, t1, t2) = (&row[0..W], &row[1..W + 1], &row[2..W + 2]);
+        let (t3, t4, t5) = (&row[3..W + 3], &row[4..W + 4], &row[5..W + 5]);
+        for c in 0..W {
+            dst[c] = tap6(t0[c], t1[c], t2[c], t3[c], t4[c], t5[c]);
         }
     }
-    for (r, dst) in out.chunks_exact_mut(w).take(h).enumerate() {
-        let t0 = &b1[r * w..(r + 1) * w];
-        let t1 = &b1[(r + 1) * w..(r + 2) * w];
-        let t2 = &b1[(r + 2) * w..(r + 3) * w];
-        let t3 = &b1[(r + 3) * w..(r + 4) * w];
-        let t4 = &b1[(r + 4) * w..(r + 5) * w];
-        let t5 = &b1[(r + 5) * w..(r + 6) * w];
-        let dst = &mut dst[..w];
-        for c in 0..w {
-            let v = tap6(
-                t0[c] as i32,
-                t1[c] as i32,
-                t2[c] as i32,
-                t3[c] as i32,
-                t4[c] as i32,
-                t5[c] as i32,
-            );
-            dst[c] = clip1((v + 512) >> 10);
-        }
+    // The vertical pass in one flat loop over the contiguous intermediates.
+    let n = out.len();
+    let (t0, t1, t2) = (&b1[..n], &b1[W..W + n], &b1[2 * W..2 * W + n]);
+    let (t3, t4, t5) = (
+        &b1[3 * W..3 * W + n],
+        &b1[4 * W..4 * W + n],
+        &b1[5 * W..5 * W + n],
+    );
+    for i in 0..n {
+        let v = tap6_wide(t0[i], t1[i], t2[i], t3[i], t4[i], t5[i]);
+        out[i] = ((v + 512) >> 10).clamp(0, 255) as u8;
     }
 }
 
-/// out = (out + data-block + 1) >> 1 for the block at `data[base]` (row stride `s`).
+/// out = (out + block + 1) >> 1 with the block at `data[base]` (row stride `s`).
 #[inline]
-fn avg_with_src(out: &mut [u8], data: &[u8], base: usize, s: usize, w: usize) {
-    for (r, dst) in out.chunks_exact_mut(w).enumerate() {
-        let start = base + r * s;
-        for (d, &v) in dst.iter_mut().zip(&data[start..start + w]) {
-            *d = avg(*d, v);
-        }
-    }
+fn avg_with_src<const W: usize>(out: &mut [u8], data: &[u8], base: usize, s: usize) {
+    // Copy first: one flat averaging loop vectorises where a per-row one of constant width
+    // does not.
+    let mut tmp = [0u8; MAX_LUMA_BLOCK * MAX_LUMA_BLOCK];
+    let tmp = &mut tmp[..out.len()];
+    copy_block::<W>(data, base, s, tmp);
+    avg_blocks(out, tmp);
 }
 
 /// out = (out + other + 1) >> 1 element-wise.
@@ -304,57 +307,64 @@ fn avg_blocks(out: &mut [u8], other: &[u8]) {
 /// sample (xFracC = mv.x & 7, integer part mv.x >> 3; frame pictures, so no vertical chroma
 /// offset). Output row-major, stride `w`, into `out[..w * h]`.
 ///
+/// `refp` must have its border filled ([`Plane::extend_edges`]) if it has one. Any `mv` works.
+///
 /// # Panics
-/// If `w` or `h` exceeds 8 or `out` is shorter than `w * h`.
+/// If `w` is not 2, 4 or 8, `h` exceeds 8, or `out` is shorter than `w * h`.
 pub fn mc_chroma(refp: &Plane, cx: i32, cy: i32, mv: Mv, w: usize, h: usize, out: &mut [u8]) {
-    assert!(
-        w <= MAX_CHROMA_BLOCK && h <= MAX_CHROMA_BLOCK,
-        "chroma block too large"
-    );
+    assert!(h <= MAX_CHROMA_BLOCK, "chroma block taller than 8");
     let out = &mut out[..w * h];
-    if w == 0 || h == 0 {
+    match w {
+        8 => mc_chroma_w::<8>(refp, cx, cy, mv, h, out),
+        4 => mc_chroma_w::<4>(refp, cx, cy, mv, h, out),
+        2 => mc_chroma_w::<2>(refp, cx, cy, mv, h, out),
+        _ => panic!("chroma block width {w} is not 2, 4 or 8"),
+    }
+}
+
+/// [`mc_chroma`] for a block `W` samples wide.
+fn mc_chroma_w<const W: usize>(refp: &Plane, cx: i32, cy: i32, mv: Mv, h: usize, out: &mut [u8]) {
+    if h == 0 {
         return;
     }
     let xi = cx as i64 + (mv.x >> 3) as i64;
     let yi = cy as i64 + (mv.y >> 3) as i64;
-    let fx = (mv.x & 7) as u32;
-    let fy = (mv.y & 7) as u32;
-    let frac = fx != 0 || fy != 0;
-    // One extra column and row for the bilinear filter (read even when its weight is 0).
-    let m = frac as usize;
+    let fx = (mv.x & 7) as u16;
+    let fy = (mv.y & 7) as u16;
+    // Fractional positions read one extra column and row (even where its weight is 0).
+    let m = (fx != 0 || fy != 0) as usize;
     let mut buf = [0u8; CHROMA_BUF_STRIDE * CHROMA_BUF_STRIDE];
-    let (data, o, s): (&[u8], usize, usize) = if inside_padded(refp, xi, yi, w + m, h + m) {
+    let (data, o, s): (&[u8], usize, usize) = if inside_padded(refp, xi, yi, W + m, h + m) {
         (
             &refp.data,
             refp.offset(xi as isize, yi as isize),
             refp.stride,
         )
     } else {
-        gather_clamped(refp, xi, yi, w + 1, h + 1, &mut buf, CHROMA_BUF_STRIDE);
+        gather_clamped(refp, xi, yi, W + 1, h + 1, &mut buf, CHROMA_BUF_STRIDE);
         (&buf, 0, CHROMA_BUF_STRIDE)
     };
-    if !frac {
-        copy_block(data, o, s, w, h, out);
+    if m == 0 {
+        copy_block::<W>(data, o, s, out);
         return;
     }
-    let wa = ((8 - fx) * (8 - fy)) as u16;
-    let wb = (fx * (8 - fy)) as u16;
-    let wc = ((8 - fx) * fy) as u16;
-    let wd = (fx * fy) as u16;
-    for (r, dst) in out.chunks_exact_mut(w).enumerate() {
-        let top = o + r * s;
-        let r0 = &data[top..top + w + 1];
-        let r1 = &data[top + s..top + s + w + 1];
-        let dst = &mut dst[..w];
-        for c in 0..w {
-            // At most 64 * 255 + 32: fits u16.
-            let v = wa * r0[c] as u16
-                + wb * r0[c + 1] as u16
-                + wc * r1[c] as u16
-                + wd * r1[c + 1] as u16
-                + 32;
-            dst[c] = (v >> 6) as u8;
-        }
+    let wa = (8 - fx) * (8 - fy);
+    let wb = fx * (8 - fy);
+    let wc = (8 - fx) * fy;
+    let wd = fx * fy;
+    // Gather the left (A, C) and right (B, D) samples of h + 1 rows contiguously, then
+    // filter in one flat loop, which vectorises.
+    let n = out.len();
+    let mut left = [0u8; MAX_CHROMA_BLOCK * (MAX_CHROMA_BLOCK + 1)];
+    let mut right = [0u8; MAX_CHROMA_BLOCK * (MAX_CHROMA_BLOCK + 1)];
+    let (left, right) = (&mut left[..n + W], &mut right[..n + W]);
+    copy_block::<W>(data, o, s, left);
+    copy_block::<W>(data, o + 1, s, right);
+    let (a, b, c, d) = (&left[..n], &right[..n], &left[W..W + n], &right[W..W + n]);
+    for i in 0..n {
+        // At most 64 * 255 + 32: fits u16.
+        let v = wa * a[i] as u16 + wb * b[i] as u16 + wc * c[i] as u16 + wd * d[i] as u16;
+        out[i] = ((v + 32) >> 6) as u8;
     }
 }
 
