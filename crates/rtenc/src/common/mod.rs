@@ -5,7 +5,6 @@
 pub mod deblock;
 pub mod intra_pred;
 pub mod mc;
-pub mod mc;
 pub mod mvpred;
 pub mod quant;
 pub mod transform;
