@@ -91,9 +91,11 @@ pub fn cmd(args: DemoArgs) -> CliResult<()> {
             "wrote {o} ({w}x{h}, {} frames at {f} fps, H.264 Annex B)",
             stats.frames()
         );
+        let mp4 = std::path::Path::new(o).with_extension("mp4");
         println!("play it:    ffplay -framerate {f} {o}");
         println!(
-            "or make an MP4 without re-encoding:  ffmpeg -framerate {f} -i {o} -c copy demo.mp4"
+            "or make an MP4 without re-encoding:  ffmpeg -framerate {f} -i {o} -c copy {}",
+            mp4.display()
         );
     }
     Ok(())
