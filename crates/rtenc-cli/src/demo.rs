@@ -15,7 +15,7 @@ pub struct DemoArgs {
     #[arg(long, value_parser = parse_size, default_value = "1280x720")]
     pub size: (u32, u32),
     /// Number of frames
-    #[arg(long, default_value_t = 150)]
+    #[arg(long, default_value_t = 150, value_parser = clap::value_parser!(u64).range(1..))]
     pub frames: u64,
     #[command(flatten)]
     pub rate: RateArgs,
