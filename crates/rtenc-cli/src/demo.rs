@@ -15,7 +15,7 @@ pub struct DemoArgs {
     #[arg(long, value_parser = parse_size, default_value = "1280x720")]
     pub size: (u32, u32),
     /// Number of frames
-    #[arg(long, default_value_t = 150)]
+    #[arg(long, default_value_t = 150, value_parser = clap::value_parser!(u64).range(1..))]
     pub frames: u64,
     #[command(flatten)]
     pub rate: RateArgs,
@@ -91,9 +91,11 @@ pub fn cmd(args: DemoArgs) -> CliResult<()> {
             "wrote {o} ({w}x{h}, {} frames at {f} fps, H.264 Annex B)",
             stats.frames()
         );
+        let mp4 = std::path::Path::new(o).with_extension("mp4");
         println!("play it:    ffplay -framerate {f} {o}");
         println!(
-            "or make an MP4 without re-encoding:  ffmpeg -framerate {f} -i {o} -c copy demo.mp4"
+            "or make an MP4 without re-encoding:  ffmpeg -framerate {f} -i {o} -c copy {}",
+            mp4.display()
         );
     }
     Ok(())

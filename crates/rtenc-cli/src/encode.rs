@@ -94,7 +94,7 @@ pub struct EncodeArgs {
     #[arg(long)]
     pub recon: Option<PathBuf>,
     /// Encode at most this many frames
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub frames: Option<u64>,
 }
 
@@ -254,6 +254,17 @@ pub fn open_input(path: &str, size: Option<(u32, u32)>) -> CliResult<Input> {
     }
 }
 
+/// Whether two paths name the same existing file (never for `-`).
+fn same_file(a: &str, b: &str) -> bool {
+    if a == "-" || b == "-" {
+        return false;
+    }
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
 /// Opens an output file, or standard output for `-`.
 pub fn create_output(path: &str) -> CliResult<Box<dyn Write>> {
     if path == "-" {
@@ -329,6 +340,13 @@ pub fn run(
 
 /// `rtenc encode`.
 pub fn cmd(args: EncodeArgs) -> CliResult<()> {
+    for out in
+        std::iter::once(args.output.as_str()).chain(args.recon.iter().filter_map(|p| p.to_str()))
+    {
+        if same_file(&args.input, out) {
+            return Err(format!("{out} is also the input: refusing to overwrite it"));
+        }
+    }
     let mut input = open_input(&args.input, args.size)?;
     let cfg = args.rate.config(input.width, input.height, input.fps);
     cfg.validate().map_err(|e| e.to_string())?;

@@ -70,5 +70,6 @@ mod tests {
         assert!(Cli::try_parse_from(["rtenc", "demo", "--qp", "20", "--bitrate", "1M"]).is_err());
         assert!(Cli::try_parse_from(["rtenc", "demo", "--qp", "52"]).is_err());
         assert!(Cli::try_parse_from(["rtenc", "encode", "in.nv12"]).is_err());
+        assert!(Cli::try_parse_from(["rtenc", "demo", "--frames", "0"]).is_err());
     }
 }
