@@ -32,7 +32,11 @@ fn render(w: u32, h: u32, f: impl Fn(f64, f64) -> (f64, f64, f64)) -> Vec<u8> {
 fn world(x: f64, y: f64) -> (f64, f64, f64) {
     let smooth = 60.0 * (x / 23.0).sin() * (y / 31.0).cos();
     let texture = 25.0 * ((x * 0.9 + y * 0.4).sin() * (y * 0.7 - x * 0.3).cos());
-    let edge = if ((x / 40.0).floor() + (y / 40.0).floor()) as i64 % 2 == 0 { 30.0 } else { -30.0 };
+    let edge = if ((x / 40.0).floor() + (y / 40.0).floor()) as i64 % 2 == 0 {
+        30.0
+    } else {
+        -30.0
+    };
     let y_ = 128.0 + smooth + texture + edge;
     let u = 128.0 + 40.0 * (x / 50.0).sin();
     let v = 128.0 + 40.0 * (y / 45.0).cos();
@@ -40,7 +44,9 @@ fn world(x: f64, y: f64) -> (f64, f64, f64) {
 }
 
 fn pan(w: u32, h: u32, n: usize, vx: f64, vy: f64) -> Vec<Vec<u8>> {
-    (0..n).map(|t| render(w, h, |x, y| world(x + vx * t as f64, y + vy * t as f64))).collect()
+    (0..n)
+        .map(|t| render(w, h, |x, y| world(x + vx * t as f64, y + vy * t as f64)))
+        .collect()
 }
 
 fn p_config(w: u32, h: u32, qp: u8) -> Config {
@@ -86,7 +92,13 @@ fn subsample_pans_in_every_direction() {
 
 #[test]
 fn pans_at_cropped_and_larger_sizes_and_several_qps() {
-    for (w, h, qp) in [(642, 362, 20), (642, 362, 36), (320, 240, 0), (320, 240, 51), (1280, 720, 30)] {
+    for (w, h, qp) in [
+        (642, 362, 20),
+        (642, 362, 36),
+        (320, 240, 0),
+        (320, 240, 51),
+        (1280, 720, 30),
+    ] {
         let frames = pan(w, h, 4, 1.25, -0.75);
         run(&format!("pan {w}x{h} qp{qp}"), &p_config(w, h, qp), &frames);
     }
@@ -184,7 +196,10 @@ fn static_content_after_an_idr_costs_almost_nothing() {
     }
     // No breathing: every reconstruction after the IDR equals the IDR's.
     for r in &enc.recons[1..] {
-        assert!(r == &enc.recons[0], "static content changed in the reconstruction");
+        assert!(
+            r == &enc.recons[0],
+            "static content changed in the reconstruction"
+        );
     }
 }
 
@@ -208,7 +223,13 @@ fn keyframes_exactly_where_forced_or_due() {
         }
         since += 1;
     }
-    let got: Vec<usize> = enc.frames.iter().enumerate().filter(|(_, f)| f.keyframe).map(|(i, _)| i).collect();
+    let got: Vec<usize> = enc
+        .frames
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.keyframe)
+        .map(|(i, _)| i)
+        .collect();
     assert_eq!(got, expected);
     for (i, f) in enc.frames.iter().enumerate() {
         let types = nal_types(&f.data);
