@@ -91,7 +91,10 @@ impl Config {
         }
         let (mbw, mbh) = (self.mb_width(), self.mb_height());
         let max = level::LEVELS.last().expect("level table");
-        if mbw * mbh > max.max_fs || mbw > max.max_dim_mbs() || mbh > max.max_dim_mbs() {
+        if u64::from(mbw) * u64::from(mbh) > u64::from(max.max_fs)
+            || mbw > max.max_dim_mbs()
+            || mbh > max.max_dim_mbs()
+        {
             return bad(format!(
                 "{w}x{h} exceeds the largest supported level ({}): at most {} macroblocks per \
                  frame and {} per dimension",

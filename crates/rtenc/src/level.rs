@@ -86,7 +86,7 @@ pub const LEVELS: &[Level] = &[
 pub fn choose_level(cfg: &Config) -> Option<&'static Level> {
     let mbw = cfg.mb_width();
     let mbh = cfg.mb_height();
-    let fs = mbw * mbh;
+    let fs = mbw.saturating_mul(mbh);
     let mbps = f64::from(fs) * cfg.fps;
     let cpb_bits = if cfg.bitrate > 0 {
         u64::from(cfg.vbv_size.unwrap_or(cfg.bitrate))
