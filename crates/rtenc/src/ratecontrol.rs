@@ -39,7 +39,7 @@ const MAX_QP_STEP: u8 = 3;
 const IDR_MIN_FILL: f64 = 0.3;
 /// Fraction of the VBV P frames aim to keep as a safety margin.
 const P_MIN_FILL: f64 = 0.1;
-/// A frame may come out at most this many times the bits planned for it.
+/// A frame may come out at most this many times the bits predicted for it.
 const MAX_OVERSHOOT: f64 = 2.5;
 /// `retry_qp` aims the retried frame at this fraction of the largest size the VBV accepts.
 const RETRY_AIM: f64 = 0.85;
@@ -137,7 +137,7 @@ pub struct RateControl {
     last_p_complexity: Option<f64>,
     /// Type of the frame being encoded (set by `frame_qp`).
     current: FrameType,
-    /// Bits planned for the frame being encoded (set by `frame_qp`).
+    /// Bits predicted for the frame being encoded at the QP `frame_qp` chose.
     planned: f64,
 }
 
@@ -259,7 +259,6 @@ impl RateControl {
         };
         let cap = self.vbv_cap(frame_type);
         let target = target.min(cap);
-        self.planned = target;
 
         let solve = |bits: f64| qp_of_qscale(coef / bits);
         let mut qp = solve(target)
@@ -282,14 +281,16 @@ impl RateControl {
         }
         // The VBV wins over the step limit and max_qp.
         let vbv_qp = solve(cap).ceil().clamp(0.0, f64::from(QP_LIMIT)) as u8;
-        qp.max(vbv_qp).min(QP_LIMIT)
+        let qp = qp.max(vbv_qp).min(QP_LIMIT);
+        self.planned = coef / qscale(f64::from(qp));
+        qp
     }
 
     /// Largest frame (bits) the VBV accepts now without underflow.
     ///
     /// This is never more than the buffer fullness at the frame's removal, and is tighter in
     /// two ways, both for the frame last passed to [`frame_qp`](Self::frame_qp):
-    /// - a frame may take at most 2.5 times the bits planned for it, or for a P frame what the
+    /// - a frame may take at most 2.5 times the bits predicted for it, or for a P frame what the
     ///   buffer can comfortably take (so a badly predicted frame, e.g. at a scene change
     ///   without complexity, is re-encoded before it drains the buffer);
     /// - a P frame leaves a reserve so that an IDR coded at QP 51 still fits afterwards (at
@@ -648,6 +649,14 @@ mod tests {
             let c = 1.5 * f64::from(bitrate) / 30.0 * qscale(51.0) / K;
             let run = sim.run(300, |_| c);
             sim.check_vbv(&run);
+            if std::env::var_os("RC_VERBOSE").is_some() {
+                eprintln!(
+                    "noise cplx={use_complexity}: retries {} skips {} overall {:+.2}%",
+                    run.retries,
+                    run.skips,
+                    sim.rate_errors(&run).0 * 100.0
+                );
+            }
             assert!(run.retries > 0, "retry path unused");
             assert!(run.skips > 0, "skip fallback unused");
             let (overall, _) = sim.rate_errors(&run);
@@ -673,6 +682,17 @@ mod tests {
                 });
                 sim.check_vbv(&run);
                 let steady = mean_p_qp(&run, 3 * f, normal_end);
+                if std::env::var_os("RC_VERBOSE").is_some() {
+                    let worst = (static_end + f..n)
+                        .filter(|&i| run.types[i] == FrameType::P)
+                        .map(|i| (f64::from(run.qps[i]) - steady).abs())
+                        .fold(0.0, f64::max);
+                    eprintln!(
+                        "static cplx={use_complexity} fps {fps}: steady P qp {steady:.1}, worst \
+                         deviation after {f} frames {worst:.1}, retries {}",
+                        run.retries
+                    );
+                }
                 for i in static_end + f..n {
                     if run.types[i] == FrameType::P {
                         let d = f64::from(run.qps[i]) - steady;
