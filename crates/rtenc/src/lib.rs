@@ -36,6 +36,7 @@ mod frame;
 pub mod level;
 mod macroblock;
 pub mod picture;
+pub mod ratecontrol;
 
 pub use config::{Config, DEFAULT_QP};
 pub use encoder::{EncodedFrame, Encoder, FrameType};

@@ -1,0 +1,754 @@
+//! Frame-level rate control for real-time encoding: one QP per frame, no lookahead.
+//!
+//! The model: a frame of type `t` coded at QP `qp` takes about `coef_t / qscale(qp)` bits, with
+//! `qscale(qp) = 0.85 * 2^((qp - 12) / 6)`. `coef_t` ("bits at qscale 1") is an exponential
+//! moving average of `bits * qscale(qp)` over past frames of that type; when the encoder passes a
+//! per-frame complexity, a second average of `bits * qscale / complexity` is kept too and the
+//! prediction is scaled by the new frame's complexity.
+//!
+//! The per-frame target is `bitrate / fps`, corrected by the accumulated error (target so far
+//! minus bits so far) spread over about one second; an IDR gets several times a P frame's target
+//! (the ratio is learned). Every target is then capped by what the VBV allows (see
+//! [`RateControl::frame_qp`]), and the QP solving `bits(qp) = target` is clamped to
+//! `[min_qp, max_qp]` and to ±3 of the previous P frame's QP, unless the VBV needs a higher QP.
+//!
+//! VBV (leaky bucket, decoder side): before frame `i` is removed, the buffer gains
+//! `bitrate / fps` bits (capped at its size); removing the frame takes its bits out; a frame
+//! larger than the fullness at its removal underflows. The buffer starts at
+//! [`initial_fullness`] (90 % of its size). If a coded frame is too big anyway
+//! ([`RateControl::max_frame_bits`]), the encoder re-encodes it at [`RateControl::retry_qp`].
+
+use crate::FrameType;
+
+/// Weight of the newest observation in the model's moving averages.
+const EMA_WEIGHT: f64 = 0.5;
+/// IDR/P ratio of bits at equal QP assumed before one has been observed.
+const INITIAL_IDR_RATIO: f64 = 5.0;
+/// Weight of a new observation of the IDR/P ratio (seen once per GOP, so smoothed more: one IDR
+/// at a scene change must not skew it).
+const IDR_RATIO_WEIGHT: f64 = 0.25;
+/// Bounds of the IDR/P target ratio.
+const IDR_TARGET_RATIO: (f64, f64) = (2.0, 8.0);
+/// QP of the first frame, before the model has seen anything.
+const FIRST_QP: u8 = 30;
+/// Highest QP H.264 allows.
+const QP_LIMIT: u8 = 51;
+/// Largest QP change between consecutive P frames the model alone may cause.
+const MAX_QP_STEP: u8 = 3;
+/// Fraction of the VBV an IDR must leave filled.
+const IDR_MIN_FILL: f64 = 0.3;
+/// Fraction of the VBV P frames aim to keep as a safety margin.
+const P_MIN_FILL: f64 = 0.1;
+/// A frame may come out at most this many times the bits predicted for it.
+const MAX_OVERSHOOT: f64 = 2.5;
+/// `retry_qp` aims the retried frame at this fraction of the largest size the VBV accepts.
+const RETRY_AIM: f64 = 0.85;
+
+/// The quantiser step (up to a constant) of `qp`: doubles every 6 QP.
+pub fn qscale(qp: f64) -> f64 {
+    0.85 * ((qp - 12.0) / 6.0).exp2()
+}
+
+/// Inverse of [`qscale`].
+fn qp_of_qscale(qs: f64) -> f64 {
+    12.0 + 6.0 * (qs / 0.85).log2()
+}
+
+/// The initial VBV fullness [`RateControl`] assumes: 90 % of the buffer size.
+pub fn initial_fullness(vbv_size_bits: u64) -> u64 {
+    vbv_size_bits / 10 * 9 + vbv_size_bits % 10 * 9 / 10
+}
+
+/// Replays frame sizes through a VBV of `vbv_size_bits` starting at `initial_fullness_bits`.
+///
+/// Returns `Err(i)` with the index of the first frame that underflows (is larger than the
+/// buffer fullness at its removal). Uses exactly the arithmetic of [`RateControl`].
+pub fn vbv_replay(
+    bitrate: u32,
+    fps: f64,
+    vbv_size_bits: u64,
+    initial_fullness_bits: u64,
+    frame_bits: &[u64],
+) -> Result<(), usize> {
+    let inflow = f64::from(bitrate) / fps;
+    let size = vbv_size_bits as f64;
+    let mut fullness = initial_fullness_bits.min(vbv_size_bits) as f64;
+    for (i, &bits) in frame_bits.iter().enumerate() {
+        let avail = (fullness + inflow).min(size);
+        if bits as f64 > avail {
+            return Err(i);
+        }
+        fullness = avail - bits as f64;
+    }
+    Ok(())
+}
+
+/// Moving averages of "bits at qscale 1" for one frame type.
+#[derive(Debug, Clone, Copy, Default)]
+struct Model {
+    /// `bits * qscale`.
+    plain: Option<f64>,
+    /// `bits * qscale / complexity`, for frames that came with a complexity.
+    per_complexity: Option<f64>,
+}
+
+fn ema(old: Option<f64>, new: f64) -> f64 {
+    match old {
+        Some(o) => o + EMA_WEIGHT * (new - o),
+        None => new,
+    }
+}
+
+fn valid_complexity(c: Option<f64>) -> Option<f64> {
+    c.filter(|c| c.is_finite() && *c > 0.0)
+}
+
+fn index(t: FrameType) -> usize {
+    match t {
+        FrameType::Idr => 0,
+        FrameType::P => 1,
+    }
+}
+
+/// Chooses each frame's QP so the stream meets a bitrate and never underflows its VBV.
+///
+/// Per frame: [`frame_qp`](Self::frame_qp), encode, while the frame is bigger than
+/// [`max_frame_bits`](Self::max_frame_bits) re-encode at [`retry_qp`](Self::retry_qp) (at QP 51
+/// a P frame can fall back to all-skip), then [`update`](Self::update) with the final result.
+#[derive(Debug, Clone)]
+pub struct RateControl {
+    /// Bits entering the VBV per frame (`bitrate / fps`), also the base target of a frame.
+    inflow: f64,
+    fps: f64,
+    size: f64,
+    min_qp: u8,
+    max_qp: u8,
+    /// Buffer fullness after the last frame's removal.
+    fullness: f64,
+    /// Total target so far minus total bits so far (clamped).
+    error: f64,
+    models: [Model; 2],
+    /// Learned ratio of IDR to P bits at equal QP.
+    idr_ratio: f64,
+    /// Centre of the ±3 step limit: the last P frame's QP, moved when an IDR reveals a content
+    /// change.
+    p_centre: Option<f64>,
+    /// Complexity of the last P frame, when it had one.
+    last_p_complexity: Option<f64>,
+    /// Type of the frame being encoded (set by `frame_qp`).
+    current: FrameType,
+    /// Bits predicted for the frame being encoded at the QP `frame_qp` chose.
+    planned: f64,
+}
+
+impl RateControl {
+    /// A rate controller for `bitrate` bit/s at `fps` frames per second with a VBV of
+    /// `vbv_size_bits`, choosing QPs in `[min_qp, max_qp]` unless the VBV needs more.
+    pub fn new(bitrate: u32, fps: f64, vbv_size_bits: u32, min_qp: u8, max_qp: u8) -> Self {
+        let fps = if fps.is_finite() && fps > 0.0 {
+            fps
+        } else {
+            30.0
+        };
+        let max_qp = max_qp.min(QP_LIMIT);
+        let min_qp = min_qp.min(max_qp);
+        RateControl {
+            inflow: f64::from(bitrate.max(1)) / fps,
+            fps,
+            size: f64::from(vbv_size_bits.max(1)),
+            min_qp,
+            max_qp,
+            fullness: initial_fullness(u64::from(vbv_size_bits.max(1))) as f64,
+            error: 0.0,
+            models: [Model::default(); 2],
+            idr_ratio: INITIAL_IDR_RATIO,
+            p_centre: None,
+            last_p_complexity: None,
+            current: FrameType::Idr,
+            planned: f64::INFINITY,
+        }
+    }
+
+    /// Buffer fullness at the next frame's removal, before it is taken out.
+    fn available(&self) -> f64 {
+        (self.fullness + self.inflow).min(self.size)
+    }
+
+    /// Bits to keep in the buffer after a P frame so that an IDR coded at QP 51 still fits
+    /// (at most half the buffer).
+    fn idr_reserve(&self) -> f64 {
+        let p = self.models[index(FrameType::P)]
+            .plain
+            .map(|p| p * self.idr_ratio);
+        let idr = self.models[index(FrameType::Idr)].plain;
+        let coef = match (p, idr) {
+            (Some(a), Some(b)) => a.max(b),
+            (a, b) => a.or(b).unwrap_or(0.0),
+        };
+        (coef / qscale(f64::from(QP_LIMIT))).min(0.5 * self.size)
+    }
+
+    /// Largest P frame the buffer should take now: the fullness minus the IDR reserve, but not
+    /// below a quarter of a frame's inflow (an all-skip frame must still fit).
+    fn p_limit(&self) -> f64 {
+        let avail = self.available();
+        (avail - self.idr_reserve()).max(avail.min(0.25 * self.inflow))
+    }
+
+    /// Predicted bits at qscale 1 of the next frame, or `None` before anything is known.
+    fn predict(&self, frame_type: FrameType, complexity: Option<f64>) -> Option<f64> {
+        let own = &self.models[index(frame_type)];
+        if let (Some(c), Some(k)) = (valid_complexity(complexity), own.per_complexity) {
+            return Some(k * c);
+        }
+        let p = self.models[index(FrameType::P)].plain;
+        let idr = self.models[index(FrameType::Idr)].plain;
+        match frame_type {
+            FrameType::P => p.or(idr.map(|i| i / self.idr_ratio)),
+            // The IDR average is only refreshed once per GOP: derive it from the recent P frames.
+            FrameType::Idr => p.map(|p| p * self.idr_ratio).or(idr),
+        }
+    }
+
+    /// The largest size (bits) the next frame of `frame_type` should have for the VBV's sake.
+    ///
+    /// An IDR must leave the buffer at least 30 % full. A P frame is sized so that it and the
+    /// next `fps/2` frames, if they are as big, keep the buffer above a 10 % margin.
+    fn vbv_cap(&self, frame_type: FrameType) -> f64 {
+        let avail = self.available();
+        match frame_type {
+            FrameType::Idr => avail - IDR_MIN_FILL * self.size,
+            FrameType::P => {
+                let n = (self.fps / 2.0).ceil().max(1.0);
+                let spread = (avail - P_MIN_FILL * self.size + n * self.inflow) / (n + 1.0);
+                spread
+                    .min(avail * (1.0 - P_MIN_FILL))
+                    .min(self.p_limit() * RETRY_AIM)
+            }
+        }
+        .max(1.0)
+    }
+
+    /// QP for the next frame, before encoding it.
+    ///
+    /// `complexity`: optional per-frame measure from the encoder (e.g. sum of SATD of the
+    /// residual against a cheap prediction), > 0; `None` uses history only. Pass the same
+    /// measure, for frames of the same type, to [`update`](Self::update).
+    pub fn frame_qp(&mut self, frame_type: FrameType, complexity: Option<f64>) -> u8 {
+        self.current = frame_type;
+        let Some(coef) = self.predict(frame_type, complexity) else {
+            // Nothing known yet: a guess, checked by the retry path.
+            self.planned = match frame_type {
+                FrameType::P => self.inflow,
+                FrameType::Idr => self.inflow * INITIAL_IDR_RATIO,
+            };
+            return FIRST_QP.clamp(self.min_qp, self.max_qp);
+        };
+        let coef = coef.max(1e-9);
+        let avail = self.available();
+        // Base target: the per-frame share plus the accumulated error spread over ~1 second.
+        let mut base = (self.inflow + self.error / self.fps.max(1.0))
+            .clamp(0.75 * self.inflow, 1.5 * self.inflow);
+        let fill = avail / self.size;
+        if fill < 0.5 {
+            base *= 0.5 + fill;
+        }
+        let target = match frame_type {
+            FrameType::P => base,
+            FrameType::Idr => base * self.idr_ratio.clamp(IDR_TARGET_RATIO.0, IDR_TARGET_RATIO.1),
+        };
+        let cap = self.vbv_cap(frame_type);
+        let target = target.min(cap);
+
+        let solve = |bits: f64| qp_of_qscale(coef / bits);
+        let mut qp = solve(target)
+            .round()
+            .clamp(f64::from(self.min_qp), f64::from(self.max_qp)) as u8;
+        if let (FrameType::P, Some(prev)) = (frame_type, self.p_centre) {
+            // The step limit smooths the model's noise, not real content changes: with
+            // complexities it is centred on the previous QP moved by the complexity change.
+            let shift = match (valid_complexity(complexity), self.last_p_complexity) {
+                (Some(c), Some(last)) => 6.0 * (c / last).log2(),
+                _ => 0.0,
+            };
+            let centre = (prev + shift).round().clamp(0.0, f64::from(QP_LIMIT)) as u8;
+            qp = qp
+                .clamp(
+                    centre.saturating_sub(MAX_QP_STEP),
+                    centre.saturating_add(MAX_QP_STEP),
+                )
+                .clamp(self.min_qp, self.max_qp);
+        }
+        // The VBV wins over the step limit and max_qp.
+        let vbv_qp = solve(cap).ceil().clamp(0.0, f64::from(QP_LIMIT)) as u8;
+        let qp = qp.max(vbv_qp).min(QP_LIMIT);
+        self.planned = coef / qscale(f64::from(qp));
+        qp
+    }
+
+    /// Largest frame (bits) the VBV accepts now without underflow.
+    ///
+    /// This is never more than the buffer fullness at the frame's removal, and is tighter in
+    /// two ways, both for the frame last passed to [`frame_qp`](Self::frame_qp):
+    /// - a frame may take at most 2.5 times the bits predicted for it, or for a P frame what the
+    ///   buffer can comfortably take (so a badly predicted frame, e.g. at a scene change
+    ///   without complexity, is re-encoded before it drains the buffer);
+    /// - a P frame leaves a reserve so that an IDR coded at QP 51 still fits afterwards (at
+    ///   most half the buffer, and never below a quarter of `bitrate / fps`): hopeless content
+    ///   makes P frames fall back to skip instead of starving a later IDR.
+    pub fn max_frame_bits(&self) -> u64 {
+        let hard = match self.current {
+            FrameType::Idr => self.available(),
+            FrameType::P => self.p_limit(),
+        };
+        let mut soft = (MAX_OVERSHOOT * self.planned).max(0.25 * self.inflow);
+        if self.current == FrameType::P {
+            // Never skip a P frame the buffer can comfortably take.
+            soft = soft.max(self.vbv_cap(FrameType::P));
+        }
+        hard.min(soft).floor() as u64
+    }
+
+    /// The frame came out `bits` at `qp` and is too big for the VBV: a higher QP to retry with
+    /// (a jump sized from the overshoot, aiming at 85 % of [`max_frame_bits`](Self::max_frame_bits)),
+    /// or `None` when already at 51. May exceed `max_qp`.
+    pub fn retry_qp(&self, qp: u8, bits: u64) -> Option<u8> {
+        if qp >= QP_LIMIT {
+            return None;
+        }
+        let allowed = (self.max_frame_bits().max(1) as f64) * RETRY_AIM;
+        let over = (bits.max(1) as f64 / allowed).max(1.0);
+        let step = (6.0 * over.log2()).ceil().max(1.0).min(f64::from(QP_LIMIT)) as u8;
+        Some(qp.saturating_add(step).min(QP_LIMIT))
+    }
+
+    /// After the final encode of a frame: update model and VBV.
+    pub fn update(&mut self, frame_type: FrameType, qp: u8, bits: u64, complexity: Option<f64>) {
+        let b = bits as f64;
+        // VBV: same arithmetic as `vbv_replay`; an underflow (which the retry path should have
+        // prevented) empties the buffer.
+        self.fullness = (self.available() - b).max(0.0);
+        self.error = (self.error + self.inflow - b).clamp(-self.size, 0.25 * self.size);
+
+        let bq = b.max(1.0) * qscale(f64::from(qp.min(QP_LIMIT)));
+        if frame_type == FrameType::Idr {
+            if let Some(p) = self.models[index(FrameType::P)].plain {
+                let surprise = bq / (p * self.idr_ratio);
+                if (0.5..=2.0).contains(&surprise) {
+                    let observed = (bq / p).clamp(1.5, 10.0);
+                    self.idr_ratio += IDR_RATIO_WEIGHT * (observed - self.idr_ratio);
+                } else {
+                    // The content changed at the IDR: move the P model along instead of
+                    // learning a skewed ratio, and the step limit's centre too (with
+                    // complexities the next P frame's own complexity does that).
+                    self.models[index(FrameType::P)].plain = Some(p * surprise);
+                    if valid_complexity(complexity).is_none() {
+                        if let Some(c) = &mut self.p_centre {
+                            *c = (*c + 6.0 * surprise.log2()).clamp(0.0, f64::from(QP_LIMIT));
+                        }
+                    }
+                }
+            }
+        }
+        let m = &mut self.models[index(frame_type)];
+        m.plain = Some(ema(m.plain, bq));
+        if let Some(c) = valid_complexity(complexity) {
+            m.per_complexity = Some(ema(m.per_complexity, bq / c));
+        }
+        if frame_type == FrameType::P {
+            self.p_centre = Some(f64::from(qp));
+            self.last_p_complexity = valid_complexity(complexity);
+        }
+    }
+
+    /// Current VBV fullness (bits), after the last frame's removal.
+    pub fn vbv_fullness(&self) -> u64 {
+        self.fullness.floor() as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// xorshift64* PRNG: deterministic, no dependencies.
+    struct Rng(u64);
+    impl Rng {
+        fn next_f64(&mut self) -> f64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+        }
+        /// Uniform in [1 - a, 1 + a].
+        fn noise(&mut self, a: f64) -> f64 {
+            1.0 + a * (2.0 * self.next_f64() - 1.0)
+        }
+    }
+
+    /// Bits of a P frame at complexity 1 and qscale 1 in the simulated encoder.
+    const K: f64 = 300_000.0;
+
+    struct Sim {
+        bitrate: u32,
+        fps: f64,
+        vbv: u32,
+        min_qp: u8,
+        max_qp: u8,
+        use_complexity: bool,
+        seed: u64,
+    }
+
+    #[derive(Default)]
+    struct Run {
+        bits: Vec<u64>,
+        qps: Vec<u8>,
+        types: Vec<FrameType>,
+        /// VBV fullness before each frame's removal (after inflow).
+        avail: Vec<u64>,
+        retries: usize,
+        skips: usize,
+    }
+
+    impl Sim {
+        fn new(bitrate: u32, fps: f64) -> Self {
+            Sim {
+                bitrate,
+                fps,
+                vbv: bitrate,
+                min_qp: 10,
+                max_qp: 51,
+                use_complexity: true,
+                // RC_SEED overrides the noise seed, to probe robustness by hand.
+                seed: std::env::var("RC_SEED")
+                    .ok()
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0x1234_5678_9abc_def1),
+            }
+        }
+
+        /// Encodes `n` frames whose complexity is `content(i)`; gop 30 plus random forced IDRs.
+        fn run(&self, n: usize, content: impl Fn(usize) -> f64) -> Run {
+            let mut rng = Rng(self.seed);
+            let mut rc =
+                RateControl::new(self.bitrate, self.fps, self.vbv, self.min_qp, self.max_qp);
+            let mut run = Run::default();
+            let mut last_idr = 0;
+            for i in 0..n {
+                // Forced IDRs are kept 10 frames apart from other IDRs: at QP 51 an IDR of
+                // hopeless content can need most of a small buffer, and two in a row cannot fit.
+                let forced = rng.next_f64() < 0.02 && i - last_idr >= 10 && i % 30 < 20;
+                let t = if i % 30 == 0 || forced {
+                    last_idr = i;
+                    FrameType::Idr
+                } else {
+                    FrameType::P
+                };
+                let c = content(i);
+                let cplx = self.use_complexity.then_some(c);
+                let noise = rng.noise(0.15);
+                let encode = |qp: u8| {
+                    let ratio = if t == FrameType::Idr { 5.0 } else { 1.0 };
+                    (K * c * ratio / qscale(f64::from(qp)) * noise).max(1.0) as u64
+                };
+                let mut qp = rc.frame_qp(t, cplx);
+                let mut bits = encode(qp);
+                while bits > rc.max_frame_bits() {
+                    match rc.retry_qp(qp, bits) {
+                        Some(q) => {
+                            assert!(q > qp, "retry_qp lowered or kept QP: {qp} -> {q}");
+                            run.retries += 1;
+                            qp = q;
+                            bits = encode(qp);
+                        }
+                        None => {
+                            assert_eq!(qp, 51);
+                            if t == FrameType::P {
+                                run.skips += 1;
+                                bits = 200;
+                            }
+                            break;
+                        }
+                    }
+                }
+                run.avail.push(rc.max_frame_bits());
+                rc.update(t, qp, bits, cplx);
+                run.bits.push(bits);
+                run.qps.push(qp);
+                run.types.push(t);
+            }
+            run
+        }
+
+        fn check_vbv(&self, run: &Run) {
+            let size = u64::from(self.vbv);
+            let r = vbv_replay(
+                self.bitrate,
+                self.fps,
+                size,
+                initial_fullness(size),
+                &run.bits,
+            );
+            if let Err(i) = r {
+                let from = i.saturating_sub(4);
+                panic!(
+                    "VBV underflow at frame {i}: types {:?} qps {:?} bits {:?} max {:?}",
+                    &run.types[from..=i],
+                    &run.qps[from..=i],
+                    &run.bits[from..=i],
+                    &run.avail[from..=i]
+                );
+            }
+        }
+
+        /// Achieved bitrate over frames `[from, to)`.
+        fn rate(&self, run: &Run, from: usize, to: usize) -> f64 {
+            let sum: u64 = run.bits[from..to].iter().sum();
+            sum as f64 * self.fps / (to - from) as f64
+        }
+
+        /// (overall relative error, worst relative error of a 2 s window after the first).
+        fn rate_errors(&self, run: &Run) -> (f64, f64) {
+            let target = f64::from(self.bitrate);
+            let overall = self.rate(run, 0, run.bits.len()) / target - 1.0;
+            let w = (2.0 * self.fps) as usize;
+            let mut worst: f64 = 0.0;
+            let mut start = w;
+            while start + w <= run.bits.len() {
+                let e = self.rate(run, start, start + w) / target - 1.0;
+                if e.abs() > worst.abs() {
+                    worst = e;
+                }
+                start += 1;
+            }
+            (overall, worst)
+        }
+    }
+
+    fn mean_p_qp(run: &Run, from: usize, to: usize) -> f64 {
+        let qps: Vec<f64> = (from..to)
+            .filter(|&i| run.types[i] == FrameType::P)
+            .map(|i| f64::from(run.qps[i]))
+            .collect();
+        qps.iter().sum::<f64>() / qps.len() as f64
+    }
+
+    #[test]
+    fn vbv_replay_detects_underflow() {
+        // 1000 bit/s at 10 fps: 100 bits per frame, buffer 300, start at 200.
+        assert_eq!(vbv_replay(1000, 10.0, 300, 200, &[300, 100, 100]), Ok(()));
+        assert_eq!(vbv_replay(1000, 10.0, 300, 200, &[301]), Err(0));
+        assert_eq!(vbv_replay(1000, 10.0, 300, 200, &[300, 100, 101]), Err(2));
+        // The inflow is capped at the buffer size.
+        assert_eq!(vbv_replay(1000, 10.0, 300, 300, &[0, 0, 301]), Err(2));
+        assert_eq!(initial_fullness(1000), 900);
+        assert_eq!(
+            initial_fullness(u64::from(u32::MAX)),
+            u64::from(u32::MAX) * 9 / 10
+        );
+    }
+
+    #[test]
+    fn qscale_roundtrip() {
+        for qp in 0..=51 {
+            let q = f64::from(qp);
+            assert!((qp_of_qscale(qscale(q)) - q).abs() < 1e-9);
+        }
+        assert!((qscale(18.0) / qscale(12.0) - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn retry_qp_raises_and_stops_at_51() {
+        let rc = RateControl::new(1_000_000, 30.0, 1_000_000, 10, 40);
+        let max = rc.max_frame_bits();
+        let q = rc.retry_qp(30, max + 1).unwrap();
+        assert!(q > 30);
+        let q_big = rc.retry_qp(30, max * 8).unwrap();
+        assert!(
+            q_big >= 30 + 18,
+            "an 8x overshoot must jump >= 18 QP, got {q_big}"
+        );
+        assert_eq!(rc.retry_qp(48, max * 100), Some(51));
+        assert_eq!(rc.retry_qp(51, max * 2), None);
+    }
+
+    #[test]
+    fn steady_content_meets_bitrate() {
+        for use_complexity in [true, false] {
+            for fps in [30.0, 60.0] {
+                for bitrate in [500_000, 2_000_000, 8_000_000] {
+                    let mut sim = Sim::new(bitrate, fps);
+                    sim.use_complexity = use_complexity;
+                    let n = (20.0 * fps) as usize;
+                    let run = sim.run(n, |_| 1.0);
+                    sim.check_vbv(&run);
+                    let (overall, worst) = sim.rate_errors(&run);
+                    if std::env::var_os("RC_VERBOSE").is_some() {
+                        eprintln!(
+                            "cplx={use_complexity} {bitrate} bit/s {fps} fps: overall {:+.2}% \
+                             worst 2s {:+.2}% mean P qp {:.1} retries {}",
+                            overall * 100.0,
+                            worst * 100.0,
+                            mean_p_qp(&run, 0, n),
+                            run.retries
+                        );
+                    }
+                    for i in 1..n {
+                        let (a, b) = (run.qps[i - 1], run.qps[i]);
+                        if run.types[i - 1] == FrameType::P && run.types[i] == FrameType::P {
+                            assert!(a.abs_diff(b) <= 3, "frame {i}: P qp step {a} -> {b}");
+                        }
+                    }
+                    assert!(
+                        overall.abs() <= 0.10,
+                        "{bitrate} @ {fps}: overall {overall}"
+                    );
+                    assert!(
+                        worst.abs() <= 0.20,
+                        "{bitrate} @ {fps}: worst 2 s window {worst}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn scene_cut_and_fade() {
+        for use_complexity in [true, false] {
+            let mut sim = Sim::new(2_000_000, 30.0);
+            sim.use_complexity = use_complexity;
+            // Scene cut at 5 s: complexity x8 for good.
+            let run = sim.run(600, |i| if i < 150 { 1.0 } else { 8.0 });
+            sim.check_vbv(&run);
+            let rate = sim.rate(&run, 300, 600) / 2_000_000.0 - 1.0;
+            assert!(rate.abs() < 0.15, "after the cut: {rate}");
+            // Fade to black and back, and a fade to a much more complex scene.
+            let run = sim.run(600, |i| {
+                let t = i as f64 / 30.0;
+                match t {
+                    t if t < 4.0 => 1.0,
+                    t if t < 6.0 => 1.0 - 0.49 * (t - 4.0),
+                    t if t < 8.0 => 0.02 + 0.49 * (t - 6.0),
+                    t if t < 12.0 => 1.0 + (t - 8.0),
+                    _ => 5.0,
+                }
+            });
+            sim.check_vbv(&run);
+            let (overall, _) = sim.rate_errors(&run);
+            assert!(overall.abs() < 0.10, "fade: overall {overall}");
+        }
+    }
+
+    #[test]
+    fn noise_at_very_low_bitrate_uses_retry_and_skip() {
+        for use_complexity in [true, false] {
+            let bitrate = 100_000;
+            let mut sim = Sim::new(bitrate, 30.0);
+            sim.use_complexity = use_complexity;
+            // P frames at QP 51 take ~1.5x the per-frame budget; IDRs 5x that.
+            let c = 1.5 * f64::from(bitrate) / 30.0 * qscale(51.0) / K;
+            let run = sim.run(300, |_| c);
+            sim.check_vbv(&run);
+            if std::env::var_os("RC_VERBOSE").is_some() {
+                eprintln!(
+                    "noise cplx={use_complexity}: retries {} skips {} overall {:+.2}%",
+                    run.retries,
+                    run.skips,
+                    sim.rate_errors(&run).0 * 100.0
+                );
+            }
+            assert!(run.retries > 0, "retry path unused");
+            assert!(run.skips > 0, "skip fallback unused");
+            let (overall, _) = sim.rate_errors(&run);
+            assert!(overall < 0.10, "noise: overall {overall}");
+        }
+    }
+
+    #[test]
+    fn static_then_normal_recovers() {
+        for use_complexity in [true, false] {
+            for fps in [30.0, 60.0] {
+                let mut sim = Sim::new(2_000_000, fps);
+                sim.use_complexity = use_complexity;
+                let f = fps as usize;
+                let (normal_end, static_end) = (10 * f, 10 * f + 300);
+                let n = static_end + 10 * f;
+                let run = sim.run(n, |i| {
+                    if (normal_end..static_end).contains(&i) {
+                        0.001
+                    } else {
+                        1.0
+                    }
+                });
+                sim.check_vbv(&run);
+                let steady = mean_p_qp(&run, 3 * f, normal_end);
+                if std::env::var_os("RC_VERBOSE").is_some() {
+                    let worst = (static_end + f..n)
+                        .filter(|&i| run.types[i] == FrameType::P)
+                        .map(|i| (f64::from(run.qps[i]) - steady).abs())
+                        .fold(0.0, f64::max);
+                    eprintln!(
+                        "static cplx={use_complexity} fps {fps}: steady P qp {steady:.1}, worst \
+                         deviation after {f} frames {worst:.1}, retries {}",
+                        run.retries
+                    );
+                }
+                for i in static_end + f..n {
+                    if run.types[i] == FrameType::P {
+                        let d = f64::from(run.qps[i]) - steady;
+                        assert!(
+                            d.abs() <= 3.0,
+                            "cplx={use_complexity} fps {fps}: frame {i} qp {} vs steady \
+                             {steady:.1} (qps after static: {:?}, steady {:?})",
+                            run.qps[i],
+                            &run.qps[static_end..static_end + 2 * f],
+                            &run.avail[static_end + f - 3..static_end + f + 3]
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn min_and_max_qp_respected() {
+        // A bitrate far above what the content needs: QP sits at min_qp.
+        let mut sim = Sim::new(8_000_000, 30.0);
+        sim.min_qp = 24;
+        sim.max_qp = 36;
+        let run = sim.run(300, |_| 0.05);
+        sim.check_vbv(&run);
+        assert!(
+            run.qps.iter().all(|&q| (24..=36).contains(&q)),
+            "{:?}",
+            run.qps
+        );
+        assert!(run.qps[60..].iter().all(|&q| q == 24), "{:?}", run.qps);
+        // Normal content, comfortable VBV: every QP within [min, max].
+        for (lo, hi) in [(20, 28), (34, 44), (10, 51)] {
+            let mut sim = Sim::new(2_000_000, 30.0);
+            sim.min_qp = lo;
+            sim.max_qp = hi;
+            let run = sim.run(600, |_| 1.0);
+            sim.check_vbv(&run);
+            for (i, &q) in run.qps.iter().enumerate() {
+                let safe = run.avail[i] as f64 > 0.5 * f64::from(sim.vbv);
+                assert!(q >= lo, "frame {i}: qp {q} < min {lo}");
+                assert!(
+                    !safe || q <= hi,
+                    "frame {i}: qp {q} > max {hi} with a safe VBV"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn small_vbv_never_underflows() {
+        for vbv_frames in [3.0, 5.0] {
+            let mut sim = Sim::new(1_000_000, 30.0);
+            sim.vbv = (1_000_000.0 / 30.0 * vbv_frames) as u32;
+            let run = sim.run(600, |i| if (i / 45) % 2 == 0 { 1.0 } else { 3.0 });
+            sim.check_vbv(&run);
+        }
+    }
+}
