@@ -4,20 +4,21 @@
 
 use crate::analyse::cost::lambda;
 use crate::analyse::inter::{code_p_mb, PDecision, PFrameCtx};
-use crate::analyse::intra::{code_intra_chroma, code_intra_luma};
+use crate::analyse::intra::{code_intra_chroma, code_intra_flat, code_intra_luma};
 use crate::bitstream::nal::{write_nal, NalType};
 use crate::bitstream::pps::Pps;
 use crate::bitstream::slice_header::{SliceHeader, SliceType};
 use crate::bitstream::sps::Sps;
 use crate::bitstream::BitWriter;
 use crate::common::deblock::{deblock_picture, DeblockParams};
-use crate::common::{chroma_qp, MbInfo, MbPos};
+use crate::common::{chroma_qp, MbInfo, MbPos, MbType};
 use crate::config::Config;
 use crate::entropy::macroblock::{write_inter_mb, write_intra_mb};
 use crate::error::{Error, Result};
 use crate::frame::Nv12Frame;
 use crate::macroblock::MbCoding;
 use crate::picture::Picture;
+use crate::ratecontrol::RateControl;
 
 /// Border (in luma samples) kept around reference pictures for motion vectors that point
 /// outside the picture.
@@ -85,6 +86,8 @@ pub struct Encoder {
     reference: Picture,
     mbs: Vec<MbInfo>,
     prev_mbs: Vec<MbInfo>,
+    /// Rate control, unless the configuration asks for a constant QP.
+    rc: Option<RateControl>,
     max_vmv: i32,
     mb: MbCoding,
     writer: BitWriter,
@@ -113,6 +116,15 @@ impl Encoder {
             reference: Picture::new(mb_width, mb_height, REF_PAD),
             mbs: vec![MbInfo::default(); mb_width * mb_height],
             prev_mbs: Vec::new(),
+            rc: cfg.constant_qp().is_none().then(|| {
+                RateControl::new(
+                    cfg.bitrate,
+                    cfg.fps,
+                    cfg.vbv_size.unwrap_or(cfg.bitrate),
+                    cfg.min_qp,
+                    cfg.max_qp,
+                )
+            }),
             max_vmv: crate::level::choose_level(&cfg).map_or(512, |l| l.max_vmv_r),
             mb: MbCoding::default(),
             writer: BitWriter::with_capacity(mb_width * mb_height * 64),
@@ -168,26 +180,55 @@ impl Encoder {
         if !idr {
             self.find_unchanged();
         }
-        let qp = self.cfg.constant_qp().unwrap_or(crate::config::DEFAULT_QP);
-
-        let mut data = Vec::with_capacity(self.writer.bytes().len() + 64);
         if frame_type == FrameType::Idr {
             self.frame_num = 0;
             self.frames_since_idr = 0;
-            let mut w = BitWriter::new();
-            self.sps.write_rbsp(&mut w);
-            write_nal(&mut data, 3, NalType::Sps, w.bytes());
-            let mut w = BitWriter::new();
-            self.pps.write_rbsp(&mut w);
-            write_nal(&mut data, 3, NalType::Pps, w.bytes());
         }
-        self.encode_slice(frame_type, qp);
-        let nal_type = if frame_type == FrameType::Idr {
-            NalType::IdrSlice
-        } else {
-            NalType::Slice
+        let mut qp = match (&mut self.rc, self.cfg.constant_qp()) {
+            (Some(rc), _) => rc.frame_qp(frame_type, None),
+            (None, qp) => qp.unwrap_or(crate::config::DEFAULT_QP),
         };
-        write_nal(&mut data, 3, nal_type, self.writer.bytes());
+        let mut data = Vec::with_capacity(self.writer.bytes().len() + 64);
+        let mut emergency = false;
+        loop {
+            data.clear();
+            if frame_type == FrameType::Idr {
+                self.writer.clear();
+                self.sps.write_rbsp(&mut self.writer);
+                write_nal(&mut data, 3, NalType::Sps, self.writer.bytes());
+                self.writer.clear();
+                self.pps.write_rbsp(&mut self.writer);
+                write_nal(&mut data, 3, NalType::Pps, self.writer.bytes());
+            }
+            self.encode_slice(frame_type, qp, emergency);
+            let nal_type = if frame_type == FrameType::Idr {
+                NalType::IdrSlice
+            } else {
+                NalType::Slice
+            };
+            write_nal(&mut data, 3, nal_type, self.writer.bytes());
+            // The VBV must take the frame: otherwise re-encode it at a higher QP, and as a last
+            // resort (P frames at QP 51) send a frame of nothing but skipped macroblocks.
+            let Some(rc) = &self.rc else { break };
+            let bits = data.len() as u64 * 8;
+            if bits <= rc.max_frame_bits() {
+                break;
+            }
+            match rc.retry_qp(qp, bits) {
+                Some(q) if q > qp => qp = q,
+                _ if frame_type == FrameType::P => {
+                    data.clear();
+                    self.encode_skip_slice(qp);
+                    write_nal(&mut data, 3, NalType::Slice, self.writer.bytes());
+                    break;
+                }
+                _ if !emergency => emergency = true,
+                _ => break,
+            }
+        }
+        if let Some(rc) = &mut self.rc {
+            rc.update(frame_type, qp, data.len() as u64 * 8, None);
+        }
 
         deblock_picture(
             &mut self.cur_recon,
@@ -269,8 +310,35 @@ impl Encoder {
         }
     }
 
+    /// Codes a P picture whose macroblocks are all P_Skip: every skip vector is then zero, so the
+    /// reconstruction is the reference itself.
+    fn encode_skip_slice(&mut self, qp: u8) {
+        let header = SliceHeader {
+            first_mb_in_slice: 0,
+            slice_type: SliceType::P,
+            frame_num: self.frame_num,
+            idr_pic_id: None,
+            nal_ref_idc: 3,
+            slice_qp: qp,
+            disable_deblocking_filter_idc: 0,
+            slice_alpha_c0_offset_div2: 0,
+            slice_beta_offset_div2: 0,
+        };
+        self.writer.clear();
+        header.write(&mut self.writer, &self.sps, &self.pps);
+        self.writer.put_ue((self.mb_width * self.mb_height) as u32);
+        self.writer.put_trailing_bits();
+        self.mbs.fill(MbInfo {
+            mb_type: MbType::PSkip,
+            qp,
+            ref_idx: [0; 4],
+            ..MbInfo::default()
+        });
+        self.cur_recon.clone_from(&self.reference);
+    }
+
     /// Codes the picture as one slice into `self.writer`.
-    fn encode_slice(&mut self, frame_type: FrameType, qp: u8) {
+    fn encode_slice(&mut self, frame_type: FrameType, qp: u8, emergency: bool) {
         let idr = frame_type == FrameType::Idr;
         let header = SliceHeader {
             first_mb_in_slice: 0,
@@ -309,7 +377,10 @@ impl Encoder {
                     ref_idx: [-1; 4],
                     ..MbInfo::default()
                 };
-                let decision = if idr {
+                let decision = if idr && emergency {
+                    code_intra_flat(&mut self.cur_recon, &pos, &mut self.mb, &mut info);
+                    PDecision::Intra
+                } else if idr {
                     code_intra_luma(
                         &self.src.y,
                         &mut self.cur_recon.y,

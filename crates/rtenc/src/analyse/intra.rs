@@ -301,3 +301,34 @@ pub fn code_chroma(
         info.total_coeff_cr = [0; 4];
     }
 }
+
+/// The cheapest possible intra macroblock: Intra_16x16 DC and chroma DC prediction with no
+/// residual (about 7 bits). Used only when even QP 51 would not fit the decoder's buffer: the
+/// picture is a blur of its neighbours, and the following P frames restore it.
+pub fn code_intra_flat(recon: &mut Picture, pos: &MbPos, mb: &mut MbCoding, info: &mut MbInfo) {
+    let (x0, y0) = (pos.mb_x * 16, pos.mb_y * 16);
+    let (t, l, tl) = (
+        pos.top.is_some(),
+        pos.left.is_some(),
+        pos.top_left.is_some(),
+    );
+    let nb16 = gather::<16>(&recon.y, x0, y0, t, l, tl, false);
+    let mut p16 = [0u8; 256];
+    intra_pred::predict16x16(intra_pred::i16::DC, &nb16, &mut p16);
+    store_block(&mut recon.y, x0, y0, 16, &p16);
+    for plane in [&mut recon.u, &mut recon.v] {
+        let nb = gather::<8>(plane, x0 / 2, y0 / 2, t, l, tl, false);
+        let mut p = [0u8; 64];
+        intra_pred::predict_chroma(intra_pred::chroma::DC, &nb, &mut p);
+        store_block(plane, x0 / 2, y0 / 2, 8, &p);
+    }
+    mb.mb_type = MbType::I16x16;
+    mb.i16_mode = intra_pred::i16::DC;
+    mb.chroma_mode = intra_pred::chroma::DC;
+    mb.cbp_luma = 0;
+    mb.cbp_chroma = 0;
+    info.mb_type = MbType::I16x16;
+    info.total_coeff = [0; 16];
+    info.total_coeff_cb = [0; 4];
+    info.total_coeff_cr = [0; 4];
+}

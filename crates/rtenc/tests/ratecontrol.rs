@@ -1,0 +1,137 @@
+//! Rate control on real encodes: bitrate accuracy over the clip and over 2 s windows, a VBV
+//! replay of the actual frame sizes that must never underflow (first and forced IDRs included),
+//! abuse (noise at a very low bitrate, scene cuts every frame, black frames), and every stream
+//! still decodes bit-exactly in ffmpeg.
+
+mod common;
+
+use common::{check_access_units, check_with_ffmpeg, Encoded};
+use rtenc::ratecontrol::{initial_fullness, vbv_replay};
+use rtenc::{Config, Encoder, Nv12Frame};
+
+/// A textured picture moving by a sub-sample vector every frame: content that needs bits.
+fn moving(w: u32, h: u32, t: usize) -> Vec<u8> {
+    let (wu, hu) = (w as usize, h as usize);
+    let mut f = vec![0u8; wu * hu * 3 / 2];
+    let (ox, oy) = (1.75 * t as f64, 0.5 * t as f64);
+    for y in 0..hu {
+        for x in 0..wu {
+            let (fx, fy) = (x as f64 + ox, y as f64 + oy);
+            let v = 128.0
+                + 50.0 * (fx / 9.0).sin() * (fy / 13.0).cos()
+                + 30.0 * ((fx * 0.7 + fy * 0.3).sin());
+            f[y * wu + x] = v.clamp(0.0, 255.0) as u8;
+        }
+    }
+    for i in 0..wu * hu / 2 {
+        f[wu * hu + i] = (128 + ((i + t) % 40) as i32 - 20) as u8;
+    }
+    f
+}
+
+fn encode(
+    cfg: &Config,
+    n: usize,
+    frame: impl Fn(usize) -> Vec<u8>,
+    force: impl Fn(usize) -> bool,
+) -> Encoded {
+    let mut enc = Encoder::new(cfg.clone()).unwrap();
+    let mut out = Encoded::new(cfg.width, cfg.height);
+    for i in 0..n {
+        let data = frame(i);
+        let f = Nv12Frame::from_contiguous(&data, cfg.width, cfg.height).unwrap();
+        let au = enc.encode(&f, force(i)).unwrap();
+        out.push(&enc, au);
+    }
+    assert_eq!(out.frames.len(), n, "1-in-1-out: no frame dropped");
+    check_access_units(&out);
+    out
+}
+
+fn sizes_bits(enc: &Encoded) -> Vec<u64> {
+    enc.frames.iter().map(|f| f.size() as u64 * 8).collect()
+}
+
+fn assert_vbv(cfg: &Config, enc: &Encoded) {
+    let size = u64::from(cfg.vbv_size.unwrap_or(cfg.bitrate));
+    if let Err(i) = vbv_replay(
+        cfg.bitrate,
+        cfg.fps,
+        size,
+        initial_fullness(size),
+        &sizes_bits(enc),
+    ) {
+        panic!(
+            "VBV underflow at frame {i} (sizes around it: {:?})",
+            &sizes_bits(enc)[i.saturating_sub(3)..=i]
+        );
+    }
+}
+
+#[test]
+fn bitrate_is_met_over_the_clip_and_every_two_second_window() {
+    let (w, h, fps) = (320u32, 240u32, 30.0);
+    for bitrate in [300_000u32, 800_000] {
+        let mut cfg = Config::new(w, h);
+        cfg.bitrate = bitrate;
+        cfg.fps = fps;
+        cfg.gop = 30;
+        let n = 300;
+        let enc = encode(
+            &cfg,
+            n,
+            |t| moving(w, h, t),
+            |i| i == 100 || i == 101 || i == 217,
+        );
+        assert_vbv(&cfg, &enc);
+        let bits = sizes_bits(&enc);
+        let total: u64 = bits.iter().sum();
+        let achieved = total as f64 * fps / n as f64;
+        let err = achieved / f64::from(bitrate) - 1.0;
+        assert!(
+            err.abs() <= 0.10,
+            "{bitrate}: achieved {achieved:.0} bit/s ({:+.1}%)",
+            err * 100.0
+        );
+        let win = (2.0 * fps) as usize;
+        for start in (fps as usize)..=(n - win) {
+            let wbits: u64 = bits[start..start + win].iter().sum();
+            let rate = wbits as f64 / 2.0;
+            let e = rate / f64::from(bitrate) - 1.0;
+            assert!(
+                e.abs() <= 0.20,
+                "{bitrate}: window at frame {start}: {rate:.0} bit/s ({:+.1}%)",
+                e * 100.0
+            );
+        }
+        check_with_ffmpeg(&enc);
+    }
+}
+
+#[test]
+fn abuse_never_underflows_the_vbv_and_recovers() {
+    let (w, h) = (176u32, 144u32);
+    let mut cfg = Config::new(w, h);
+    cfg.bitrate = 60_000;
+    cfg.gop = 30;
+    // 2 s of pure noise, 1 s of a scene cut every frame, 1 s black, then normal content.
+    let frame = |i: usize| match i {
+        0..=59 => rtenc_synth::noise(w, h, i as u64),
+        60..=89 => rtenc_synth::natural(w, h, i as u64),
+        90..=119 => rtenc_synth::flat(w, h, 16, 128, 128),
+        _ => moving(w, h, i),
+    };
+    let enc = encode(&cfg, 180, frame, |i| i == 45);
+    assert_vbv(&cfg, &enc);
+    // Quality comes back: the last second's QPs are far from the ceiling.
+    let tail_qp: f64 = enc.frames[150..]
+        .iter()
+        .map(|f| f64::from(f.qp))
+        .sum::<f64>()
+        / 30.0;
+    assert!(
+        tail_qp < 45.0,
+        "QP did not recover after the abuse: {tail_qp:.1}"
+    );
+    check_with_ffmpeg(&enc);
+}
