@@ -310,14 +310,13 @@ impl Encoder {
         }
     }
 
-    /// Codes a P picture whose macroblocks are all P_Skip: every skip vector is then zero, so the
-    /// reconstruction is the reference itself.
-    fn encode_skip_slice(&mut self, qp: u8) {
+    /// Starts the picture's one slice in `self.writer` (cleared first) with its header.
+    fn write_slice_header(&mut self, idr: bool, qp: u8) {
         let header = SliceHeader {
             first_mb_in_slice: 0,
-            slice_type: SliceType::P,
+            slice_type: if idr { SliceType::I } else { SliceType::P },
             frame_num: self.frame_num,
-            idr_pic_id: None,
+            idr_pic_id: idr.then_some(self.idr_count % 65536),
             nal_ref_idc: 3,
             slice_qp: qp,
             disable_deblocking_filter_idc: 0,
@@ -326,6 +325,12 @@ impl Encoder {
         };
         self.writer.clear();
         header.write(&mut self.writer, &self.sps, &self.pps);
+    }
+
+    /// Codes a P picture whose macroblocks are all P_Skip: every skip vector is then zero, so the
+    /// reconstruction is the reference itself.
+    fn encode_skip_slice(&mut self, qp: u8) {
+        self.write_slice_header(false, qp);
         self.writer.put_ue((self.mb_width * self.mb_height) as u32);
         self.writer.put_trailing_bits();
         self.mbs.fill(MbInfo {
@@ -340,19 +345,7 @@ impl Encoder {
     /// Codes the picture as one slice into `self.writer`.
     fn encode_slice(&mut self, frame_type: FrameType, qp: u8, emergency: bool) {
         let idr = frame_type == FrameType::Idr;
-        let header = SliceHeader {
-            first_mb_in_slice: 0,
-            slice_type: if idr { SliceType::I } else { SliceType::P },
-            frame_num: self.frame_num,
-            idr_pic_id: idr.then_some(self.idr_count % 65536),
-            nal_ref_idc: 3,
-            slice_qp: qp,
-            disable_deblocking_filter_idc: 0,
-            slice_alpha_c0_offset_div2: 0,
-            slice_beta_offset_div2: 0,
-        };
-        self.writer.clear();
-        header.write(&mut self.writer, &self.sps, &self.pps);
+        self.write_slice_header(idr, qp);
         self.mbs.fill(MbInfo::default());
         let lambda = lambda(qp);
         let qp_c = chroma_qp(qp);

@@ -1,34 +1,14 @@
 //! Distortion measures and the rate-distortion trade-off (lambda).
 
+use crate::common::transform::hadamard4x4;
+
 /// Sum of absolute transformed differences of a 4x4 block of differences (raster order): the
 /// Hadamard transform's absolute sum, halved — a good proxy for the bits a residual costs.
 #[inline]
 pub fn satd4x4_diff(d: &[i32; 16]) -> u32 {
-    let mut t = [0i32; 16];
-    for i in 0..4 {
-        let r = &d[i * 4..i * 4 + 4];
-        let s01 = r[0] + r[1];
-        let d01 = r[0] - r[1];
-        let s23 = r[2] + r[3];
-        let d23 = r[2] - r[3];
-        t[i * 4] = s01 + s23;
-        t[i * 4 + 1] = s01 - s23;
-        t[i * 4 + 2] = d01 - d23;
-        t[i * 4 + 3] = d01 + d23;
-    }
-    let mut sum = 0u32;
-    for j in 0..4 {
-        let (a, b, c, d) = (t[j], t[4 + j], t[8 + j], t[12 + j]);
-        let s01 = a + b;
-        let d01 = a - b;
-        let s23 = c + d;
-        let d23 = c - d;
-        sum += (s01 + s23).unsigned_abs()
-            + (s01 - s23).unsigned_abs()
-            + (d01 - d23).unsigned_abs()
-            + (d01 + d23).unsigned_abs();
-    }
-    sum.div_ceil(2)
+    let mut t = *d;
+    hadamard4x4(&mut t);
+    t.iter().map(|v| v.unsigned_abs()).sum::<u32>().div_ceil(2)
 }
 
 /// SATD between two blocks of `w` x `h` samples (multiples of 4), each given as a slice with a
