@@ -27,6 +27,7 @@
 
 mod analyse;
 pub mod bitstream;
+pub mod color;
 pub mod common;
 mod config;
 mod encoder;
