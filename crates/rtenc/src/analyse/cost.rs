@@ -1,51 +1,27 @@
 //! Distortion measures and the rate-distortion trade-off (lambda).
 
-use crate::common::transform::hadamard4x4;
+use crate::dsp::{self, BlockSize};
 
-/// Sum of absolute transformed differences of a 4x4 block of differences (raster order): the
-/// Hadamard transform's absolute sum, halved — a good proxy for the bits a residual costs.
-#[inline]
-pub fn satd4x4_diff(d: &[i32; 16]) -> u32 {
-    let mut t = *d;
-    hadamard4x4(&mut t);
-    t.iter().map(|v| v.unsigned_abs()).sum::<u32>().div_ceil(2)
-}
+pub use crate::dsp::scalar::satd4x4_diff;
 
 /// SATD between two blocks of `w` x `h` samples (multiples of 4), each given as a slice with a
-/// row stride.
+/// row stride: the sum over the 4x4 blocks of half their absolute Hadamard sum, rounded up.
+/// The encoder's block sizes use the dispatched kernels ([`dsp::kernels`]).
+#[inline]
 pub fn satd(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h: usize) -> u32 {
-    let mut total = 0;
-    for by in (0..h).step_by(4) {
-        for bx in (0..w).step_by(4) {
-            let mut d = [0i32; 16];
-            for y in 0..4 {
-                let oa = (by + y) * a_stride + bx;
-                let ob = (by + y) * b_stride + bx;
-                let ra: &[u8; 4] = a[oa..oa + 4].try_into().expect("4 samples");
-                let rb: &[u8; 4] = b[ob..ob + 4].try_into().expect("4 samples");
-                for x in 0..4 {
-                    d[y * 4 + x] = i32::from(ra[x]) - i32::from(rb[x]);
-                }
-            }
-            total += satd4x4_diff(&d);
-        }
+    match BlockSize::from_dims(w, h) {
+        Some(size) => (dsp::kernels().satd[size as usize])(a, a_stride, b, b_stride),
+        None => dsp::scalar::satd(a, a_stride, b, b_stride, w, h),
     }
-    total
 }
 
-/// Sum of absolute differences between two blocks.
+/// Sum of absolute differences between two blocks (dispatched like [`satd`]).
+#[inline]
 pub fn sad(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h: usize) -> u32 {
-    let mut total = 0u32;
-    for y in 0..h {
-        let ra = &a[y * a_stride..y * a_stride + w];
-        let rb = &b[y * b_stride..y * b_stride + w];
-        total += ra
-            .iter()
-            .zip(rb)
-            .map(|(&x, &y)| u32::from(x.abs_diff(y)))
-            .sum::<u32>();
+    match BlockSize::from_dims(w, h) {
+        Some(size) => (dsp::kernels().sad[size as usize])(a, a_stride, b, b_stride),
+        None => dsp::scalar::sad(a, a_stride, b, b_stride, w, h),
     }
-    total
 }
 
 /// Lambda for SATD/SAD-domain costs: about 2^((QP - 12) / 6), i.e. proportional to the

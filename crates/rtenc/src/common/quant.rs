@@ -45,41 +45,42 @@ pub enum Deadzone {
 }
 
 impl Deadzone {
+    /// The rounding offset for `qbits` (at most 2^24 / 3 for qP <= 51, so it fits an `i32`).
     #[inline]
-    fn offset(self, qbits: u32) -> i64 {
+    fn offset(self, qbits: u32) -> i32 {
         match self {
-            Deadzone::Intra => (1i64 << qbits) / 3,
-            Deadzone::Inter => (1i64 << qbits) / 6,
+            Deadzone::Intra => (1i32 << qbits) / 3,
+            Deadzone::Inter => (1i32 << qbits) / 6,
         }
     }
 }
 
-#[inline]
-fn quant_one(coef: i32, mf: i32, offset: i64, qbits: u32) -> i32 {
-    let level = ((i64::from(coef.unsigned_abs()) * i64::from(mf) + offset) >> qbits) as i32;
-    let level = level.min(MAX_LEVEL);
-    if coef < 0 {
-        -level
-    } else {
-        level
+use crate::dsp::scalar::quant_one;
+
+/// [`QUANT_MF`] spread over the 16 raster positions, per qP % 6.
+const QUANT_MF4X4: [[i32; 16]; 6] = {
+    let mut t = [[0i32; 16]; 6];
+    let mut q = 0;
+    while q < 6 {
+        let mut i = 0;
+        while i < 16 {
+            t[q][i] = QUANT_MF[q][POS_CLASS[i]];
+            i += 1;
+        }
+        q += 1;
     }
-}
+    t
+};
 
 /// Quantises a transformed 4x4 block (raster order) in place; returns the number of non-zero
 /// levels. With `skip_dc` the DC position is left untouched (Intra16x16 and chroma AC blocks,
-/// whose DC travels separately).
+/// whose DC travels separately). Runs the dispatched kernel ([`crate::dsp::Quant4x4Fn`]).
+#[inline]
 pub fn quant4x4(block: &mut [i32; 16], qp: u8, dz: Deadzone, skip_dc: bool) -> u32 {
-    let qp = usize::from(qp);
+    let qp = usize::from(qp.min(51));
     let qbits = 15 + (qp / 6) as u32;
-    let mf = &QUANT_MF[qp % 6];
-    let offset = dz.offset(qbits);
-    let mut nz = 0;
-    let start = usize::from(skip_dc);
-    for (i, c) in block.iter_mut().enumerate().skip(start) {
-        *c = quant_one(*c, mf[POS_CLASS[i]], offset, qbits);
-        nz += (*c != 0) as u32;
-    }
-    nz
+    let mf = &QUANT_MF4X4[qp % 6];
+    (crate::dsp::kernels().quant4x4)(block, mf, dz.offset(qbits), qbits, skip_dc)
 }
 
 /// Quantises the Hadamard-transformed Intra16x16 luma DC block (already halved, see

@@ -5,59 +5,19 @@
 //! 8.5.11.1 (4:2:0 chroma DC) exactly, since the reconstruction must match every decoder.
 //! Blocks are 16 coefficients in raster order (`x + 4 * y`).
 
-/// Forward 4x4 core transform `Cf * X * Cf^T` of a residual block (no scaling).
+/// Forward 4x4 core transform `Cf * X * Cf^T` of a residual block (no scaling); the
+/// dispatched kernel (see [`crate::dsp::scalar::fdct4x4`]).
+#[inline]
 pub fn fdct4x4(block: &mut [i32; 16]) {
-    let mut tmp = [0i32; 16];
-    for i in 0..4 {
-        let r = &block[i * 4..i * 4 + 4];
-        let s03 = r[0] + r[3];
-        let d03 = r[0] - r[3];
-        let s12 = r[1] + r[2];
-        let d12 = r[1] - r[2];
-        tmp[i * 4] = s03 + s12;
-        tmp[i * 4 + 1] = 2 * d03 + d12;
-        tmp[i * 4 + 2] = s03 - s12;
-        tmp[i * 4 + 3] = d03 - 2 * d12;
-    }
-    for j in 0..4 {
-        let (a, b, c, d) = (tmp[j], tmp[4 + j], tmp[8 + j], tmp[12 + j]);
-        let s03 = a + d;
-        let d03 = a - d;
-        let s12 = b + c;
-        let d12 = b - c;
-        block[j] = s03 + s12;
-        block[4 + j] = 2 * d03 + d12;
-        block[8 + j] = s03 - s12;
-        block[12 + j] = d03 - 2 * d12;
-    }
+    (crate::dsp::kernels().fdct4x4)(block)
 }
 
 /// Inverse 4x4 transform of scaled coefficients `d` (8.5.12.2), including the final
-/// `(x + 32) >> 6`: the output is the residual to add to the prediction.
+/// `(x + 32) >> 6`: the output is the residual to add to the prediction. The dispatched kernel
+/// (see [`crate::dsp::scalar::idct4x4`]).
+#[inline]
 pub fn idct4x4(block: &mut [i32; 16]) {
-    let mut tmp = [0i32; 16];
-    for i in 0..4 {
-        let r = &block[i * 4..i * 4 + 4];
-        let e = r[0] + r[2];
-        let f = r[0] - r[2];
-        let g = (r[1] >> 1) - r[3];
-        let h = r[1] + (r[3] >> 1);
-        tmp[i * 4] = e + h;
-        tmp[i * 4 + 1] = f + g;
-        tmp[i * 4 + 2] = f - g;
-        tmp[i * 4 + 3] = e - h;
-    }
-    for j in 0..4 {
-        let (a, b, c, d) = (tmp[j], tmp[4 + j], tmp[8 + j], tmp[12 + j]);
-        let e = a + c;
-        let f = a - c;
-        let g = (b >> 1) - d;
-        let h = b + (d >> 1);
-        block[j] = (e + h + 32) >> 6;
-        block[4 + j] = (f + g + 32) >> 6;
-        block[8 + j] = (f - g + 32) >> 6;
-        block[12 + j] = (e - h + 32) >> 6;
-    }
+    (crate::dsp::kernels().idct4x4)(block)
 }
 
 /// 4x4 Hadamard transform (unscaled), used forward for the Intra16x16 DC coefficients and, being

@@ -1,0 +1,227 @@
+//! Hot kernels (SAD, SATD, quantisation, 4x4 transforms, chroma deinterleave) with one runtime
+//! dispatch point.
+//!
+//! [`kernels`] picks a table of function pointers once per process (a [`OnceLock`]): the best
+//! instruction set the CPU reports (`is_x86_feature_detected!`; SSE2 is the x86-64 baseline),
+//! else the portable [`scalar`] twins. Every variant returns exactly the scalar results (integer
+//! code, checked by property tests), so the choice never changes the bitstream.
+//!
+//! The environment variable `RTENC_CPU`, read once, caps the choice: `scalar` forces the
+//! portable kernels, `sse2` allows at most SSE2, `avx2` (or unset / anything else) allows the
+//! best available.
+//!
+//! Layout: `scalar.rs` holds the one portable implementation of each kernel; `x86/` the SSE2
+//! and AVX2 variants (the only `unsafe` code of the crate: SIMD loads and stores, and calls into
+//! `#[target_feature]` functions after detection). Another architecture (e.g. a `neon.rs` under
+//! `cfg(target_arch = "aarch64")`) adds an [`Isa`] variant, a table constructor and a line in
+//! [`Kernels::for_isa`].
+
+use std::sync::OnceLock;
+
+pub mod scalar;
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod x86;
+
+/// An instruction-set level a kernel table is built for, in increasing order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Isa {
+    /// Portable Rust.
+    Scalar,
+    /// x86-64 SSE2 (always present on x86-64).
+    Sse2,
+    /// x86-64 AVX2.
+    Avx2,
+}
+
+impl Isa {
+    /// Every level, lowest first.
+    pub const ALL: [Isa; 3] = [Isa::Scalar, Isa::Sse2, Isa::Avx2];
+
+    /// Lower-case name, as `RTENC_CPU` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Isa::Scalar => "scalar",
+            Isa::Sse2 => "sse2",
+            Isa::Avx2 => "avx2",
+        }
+    }
+
+    /// Whether this CPU can run the level's kernels.
+    pub fn is_supported(self) -> bool {
+        match self {
+            Isa::Scalar => true,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Sse2 => true,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            #[allow(unreachable_patterns)]
+            _ => false,
+        }
+    }
+}
+
+/// The block sizes with dedicated SAD/SATD kernels (index into [`Kernels::sad`] and
+/// [`Kernels::satd`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockSize {
+    /// 16x16 (macroblock, P_L0_16x16).
+    B16x16 = 0,
+    /// 16x8 partition.
+    B16x8 = 1,
+    /// 8x16 partition.
+    B8x16 = 2,
+    /// 8x8 (sub-macroblock, chroma block).
+    B8x8 = 3,
+    /// 4x4 (transform block).
+    B4x4 = 4,
+}
+
+impl BlockSize {
+    /// Every size, in table order.
+    pub const ALL: [BlockSize; 5] = [
+        BlockSize::B16x16,
+        BlockSize::B16x8,
+        BlockSize::B8x16,
+        BlockSize::B8x8,
+        BlockSize::B4x4,
+    ];
+
+    /// The size of a `w` x `h` block, if it has kernels.
+    #[inline]
+    pub fn from_dims(w: usize, h: usize) -> Option<BlockSize> {
+        Some(match (w, h) {
+            (16, 16) => BlockSize::B16x16,
+            (16, 8) => BlockSize::B16x8,
+            (8, 16) => BlockSize::B8x16,
+            (8, 8) => BlockSize::B8x8,
+            (4, 4) => BlockSize::B4x4,
+            _ => return None,
+        })
+    }
+
+    /// Width and height in samples.
+    pub fn dims(self) -> (usize, usize) {
+        match self {
+            BlockSize::B16x16 => (16, 16),
+            BlockSize::B16x8 => (16, 8),
+            BlockSize::B8x16 => (8, 16),
+            BlockSize::B8x8 => (8, 8),
+            BlockSize::B4x4 => (4, 4),
+        }
+    }
+}
+
+/// A block comparison `(a, a_stride, b, b_stride) -> distortion` for one fixed block size. Panics
+/// when a slice is too short for the block.
+pub type PixelCmpFn = fn(&[u8], usize, &[u8], usize) -> u32;
+
+/// `quant4x4(block, mf, offset, qbits, skip_dc) -> non-zero count`: each coefficient `c` at
+/// position `i` (from 1 with `skip_dc`) becomes
+/// `sign(c) * min((|c| * mf[i] + offset) >> qbits, MAX_LEVEL)`. `mf[i]` in `0..=2^15`, `offset` in
+/// `0..2^30`, `qbits` in `15..=32`.
+pub type Quant4x4Fn = fn(&mut [i32; 16], &[i32; 16], i32, u32, bool) -> u32;
+
+/// An in-place 4x4 transform of a raster-order block.
+pub type Transform4x4Fn = fn(&mut [i32; 16]);
+
+/// `deinterleave_uv(uv, u, v)`: `u[x] = uv[2x]`, `v[x] = uv[2x + 1]` for every `x < u.len()`.
+pub type DeinterleaveFn = fn(&[u8], &mut [u8], &mut [u8]);
+
+/// One instruction set's kernels.
+#[derive(Clone, Copy)]
+pub struct Kernels {
+    /// The level these kernels need.
+    pub isa: Isa,
+    /// Sum of absolute differences, indexed by [`BlockSize`].
+    pub sad: [PixelCmpFn; 5],
+    /// SATD (sum over 4x4 blocks of half the absolute Hadamard sum), indexed by [`BlockSize`].
+    pub satd: [PixelCmpFn; 5],
+    /// Forward quantisation of a 4x4 block (see [`Quant4x4Fn`]).
+    pub quant4x4: Quant4x4Fn,
+    /// Forward 4x4 core transform (see [`scalar::fdct4x4`]).
+    pub fdct4x4: Transform4x4Fn,
+    /// Inverse 4x4 transform with the final rounding shift (8.5.12.2, see [`scalar::idct4x4`]).
+    pub idct4x4: Transform4x4Fn,
+    /// NV12 chroma row to planar Cb and Cr rows (see [`scalar::deinterleave_uv`]).
+    pub deinterleave_uv: DeinterleaveFn,
+}
+
+impl std::fmt::Debug for Kernels {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Kernels").field("isa", &self.isa).finish()
+    }
+}
+
+/// The portable kernels.
+pub const SCALAR: Kernels = Kernels {
+    isa: Isa::Scalar,
+    sad: [
+        scalar::sad16x16,
+        scalar::sad16x8,
+        scalar::sad8x16,
+        scalar::sad8x8,
+        scalar::sad4x4,
+    ],
+    satd: [
+        scalar::satd16x16,
+        scalar::satd16x8,
+        scalar::satd8x16,
+        scalar::satd8x8,
+        scalar::satd4x4,
+    ],
+    quant4x4: scalar::quant4x4,
+    fdct4x4: scalar::fdct4x4,
+    idct4x4: scalar::idct4x4,
+    deinterleave_uv: scalar::deinterleave_uv,
+};
+
+impl Kernels {
+    /// The kernels of `isa`, or `None` when this CPU (or build target) cannot run them.
+    pub fn for_isa(isa: Isa) -> Option<Kernels> {
+        if !isa.is_supported() {
+            return None;
+        }
+        match isa {
+            Isa::Scalar => Some(SCALAR),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Sse2 => Some(x86::sse2_kernels()),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => x86::avx2_kernels(),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// The kernel tables this CPU can run, lowest level first (for tests and benchmarks).
+    pub fn available() -> impl Iterator<Item = Kernels> {
+        Isa::ALL.into_iter().filter_map(Kernels::for_isa)
+    }
+}
+
+/// The highest level allowed by `RTENC_CPU` (see the module documentation).
+fn cap_from_env() -> Isa {
+    match std::env::var("RTENC_CPU") {
+        Ok(v) if v.eq_ignore_ascii_case("scalar") => Isa::Scalar,
+        Ok(v) if v.eq_ignore_ascii_case("sse2") => Isa::Sse2,
+        _ => Isa::Avx2,
+    }
+}
+
+/// The kernels every caller uses: chosen on first use from CPU detection and `RTENC_CPU`.
+#[inline]
+pub fn kernels() -> &'static Kernels {
+    static KERNELS: OnceLock<Kernels> = OnceLock::new();
+    KERNELS.get_or_init(|| {
+        let cap = cap_from_env();
+        Isa::ALL
+            .into_iter()
+            .rev()
+            .filter(|&isa| isa <= cap)
+            .find_map(Kernels::for_isa)
+            .unwrap_or(SCALAR)
+    })
+}
+
+#[cfg(test)]
+mod tests;

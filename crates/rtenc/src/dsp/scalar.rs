@@ -1,0 +1,172 @@
+//! The portable kernels: the reference every SIMD variant must match bit for bit, and the
+//! fallback on CPUs without one (`RTENC_CPU=scalar` forces them).
+
+use crate::common::quant::MAX_LEVEL;
+use crate::common::transform::hadamard4x4;
+
+/// Sum of absolute differences of a `w` x `h` block.
+#[inline]
+pub fn sad(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h: usize) -> u32 {
+    let mut total = 0u32;
+    for y in 0..h {
+        let ra = &a[y * a_stride..y * a_stride + w];
+        let rb = &b[y * b_stride..y * b_stride + w];
+        total += ra
+            .iter()
+            .zip(rb)
+            .map(|(&x, &y)| u32::from(x.abs_diff(y)))
+            .sum::<u32>();
+    }
+    total
+}
+
+/// SATD of a 4x4 block of differences (raster order): the Hadamard transform's absolute sum,
+/// halved and rounded up (the sum is always even, so the rounding never changes it).
+#[inline]
+pub fn satd4x4_diff(d: &[i32; 16]) -> u32 {
+    let mut t = *d;
+    hadamard4x4(&mut t);
+    t.iter().map(|v| v.unsigned_abs()).sum::<u32>().div_ceil(2)
+}
+
+/// SATD of a `w` x `h` block (multiples of 4): the sum of [`satd4x4_diff`] over its 4x4 blocks.
+#[inline]
+pub fn satd(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h: usize) -> u32 {
+    let mut total = 0;
+    for by in (0..h).step_by(4) {
+        for bx in (0..w).step_by(4) {
+            let mut d = [0i32; 16];
+            for y in 0..4 {
+                let oa = (by + y) * a_stride + bx;
+                let ob = (by + y) * b_stride + bx;
+                let ra: &[u8; 4] = a[oa..oa + 4].try_into().expect("4 samples");
+                let rb: &[u8; 4] = b[ob..ob + 4].try_into().expect("4 samples");
+                for x in 0..4 {
+                    d[y * 4 + x] = i32::from(ra[x]) - i32::from(rb[x]);
+                }
+            }
+            total += satd4x4_diff(&d);
+        }
+    }
+    total
+}
+
+macro_rules! fixed_size {
+    ($($sad:ident, $satd:ident, $w:literal x $h:literal;)*) => {$(
+        #[doc = concat!("SAD of a ", stringify!($w), "x", stringify!($h), " block.")]
+        pub fn $sad(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize) -> u32 {
+            sad(a, a_stride, b, b_stride, $w, $h)
+        }
+        #[doc = concat!("SATD of a ", stringify!($w), "x", stringify!($h), " block.")]
+        pub fn $satd(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize) -> u32 {
+            satd(a, a_stride, b, b_stride, $w, $h)
+        }
+    )*};
+}
+
+fixed_size! {
+    sad16x16, satd16x16, 16 x 16;
+    sad16x8, satd16x8, 16 x 8;
+    sad8x16, satd8x16, 8 x 16;
+    sad8x8, satd8x8, 8 x 8;
+    sad4x4, satd4x4, 4 x 4;
+}
+
+/// Quantises one coefficient: `sign(c) * min((|c| * mf + offset) >> qbits, MAX_LEVEL)`.
+#[inline]
+pub fn quant_one(coef: i32, mf: i32, offset: i32, qbits: u32) -> i32 {
+    let level =
+        ((i64::from(coef.unsigned_abs()) * i64::from(mf) + i64::from(offset)) >> qbits) as i32;
+    let level = level.min(MAX_LEVEL);
+    if coef < 0 {
+        -level
+    } else {
+        level
+    }
+}
+
+/// Quantises a 4x4 block in place with per-position multipliers `mf`; returns the number of
+/// non-zero levels. With `skip_dc` position 0 is left untouched and not counted.
+pub fn quant4x4(
+    block: &mut [i32; 16],
+    mf: &[i32; 16],
+    offset: i32,
+    qbits: u32,
+    skip_dc: bool,
+) -> u32 {
+    let mut nz = 0;
+    for i in usize::from(skip_dc)..16 {
+        block[i] = quant_one(block[i], mf[i], offset, qbits);
+        nz += u32::from(block[i] != 0);
+    }
+    nz
+}
+
+/// Forward 4x4 core transform `Cf * X * Cf^T` of a residual block (no scaling).
+pub fn fdct4x4(block: &mut [i32; 16]) {
+    let mut tmp = [0i32; 16];
+    for i in 0..4 {
+        let r = &block[i * 4..i * 4 + 4];
+        let s03 = r[0] + r[3];
+        let d03 = r[0] - r[3];
+        let s12 = r[1] + r[2];
+        let d12 = r[1] - r[2];
+        tmp[i * 4] = s03 + s12;
+        tmp[i * 4 + 1] = 2 * d03 + d12;
+        tmp[i * 4 + 2] = s03 - s12;
+        tmp[i * 4 + 3] = d03 - 2 * d12;
+    }
+    for j in 0..4 {
+        let (a, b, c, d) = (tmp[j], tmp[4 + j], tmp[8 + j], tmp[12 + j]);
+        let s03 = a + d;
+        let d03 = a - d;
+        let s12 = b + c;
+        let d12 = b - c;
+        block[j] = s03 + s12;
+        block[4 + j] = 2 * d03 + d12;
+        block[8 + j] = s03 - s12;
+        block[12 + j] = d03 - 2 * d12;
+    }
+}
+
+/// Inverse 4x4 transform of scaled coefficients `d` (8.5.12.2): rows first, then columns,
+/// including the final `(x + 32) >> 6`; the output is the residual to add to the prediction.
+pub fn idct4x4(block: &mut [i32; 16]) {
+    let mut tmp = [0i32; 16];
+    for i in 0..4 {
+        let r = &block[i * 4..i * 4 + 4];
+        let e = r[0] + r[2];
+        let f = r[0] - r[2];
+        let g = (r[1] >> 1) - r[3];
+        let h = r[1] + (r[3] >> 1);
+        tmp[i * 4] = e + h;
+        tmp[i * 4 + 1] = f + g;
+        tmp[i * 4 + 2] = f - g;
+        tmp[i * 4 + 3] = e - h;
+    }
+    for j in 0..4 {
+        let (a, b, c, d) = (tmp[j], tmp[4 + j], tmp[8 + j], tmp[12 + j]);
+        let e = a + c;
+        let f = a - c;
+        let g = (b >> 1) - d;
+        let h = b + (d >> 1);
+        block[j] = (e + h + 32) >> 6;
+        block[4 + j] = (f + g + 32) >> 6;
+        block[8 + j] = (f - g + 32) >> 6;
+        block[12 + j] = (e - h + 32) >> 6;
+    }
+}
+
+/// Splits an interleaved chroma row (Cb, Cr, Cb, Cr, ...) into `u` and `v`:
+/// `u[x] = uv[2x]`, `v[x] = uv[2x + 1]` for `x < u.len()` (`u` and `v` of equal length).
+pub fn deinterleave_uv(uv: &[u8], u: &mut [u8], v: &mut [u8]) {
+    let n = u.len();
+    assert!(
+        v.len() == n && uv.len() >= 2 * n,
+        "deinterleave_uv: lengths"
+    );
+    for (x, pair) in uv[..2 * n].chunks_exact(2).enumerate() {
+        u[x] = pair[0];
+        v[x] = pair[1];
+    }
+}

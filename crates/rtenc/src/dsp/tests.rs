@@ -1,0 +1,144 @@
+//! Every kernel of every table this CPU runs against the scalar twin, on random inputs,
+//! random strides and extreme values.
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::common::quant::MAX_LEVEL;
+
+/// Samples biased towards the extremes 0 and 255.
+fn sample() -> impl Strategy<Value = u8> {
+    prop_oneof![2 => any::<u8>(), 1 => Just(0u8), 1 => Just(255u8)]
+}
+
+/// Two pictures of at least `len` samples each (random or all-extreme) and their strides.
+fn planes() -> impl Strategy<Value = (Vec<u8>, usize, Vec<u8>, usize)> {
+    (16usize..64, 16usize..64, any::<u8>()).prop_flat_map(|(sa, sb, mode)| {
+        let la = sa * 24 + 32;
+        let lb = sb * 24 + 32;
+        let a = proptest::collection::vec(sample(), la);
+        let b = proptest::collection::vec(sample(), lb);
+        (a, Just(sa), b, Just(sb), Just(mode)).prop_map(|(mut a, sa, mut b, sb, mode)| {
+            // One case in eight: 0 against 255 everywhere (the largest differences).
+            if mode % 8 == 0 {
+                a.fill(0);
+                b.fill(255);
+            } else if mode % 8 == 1 {
+                a.fill(255);
+                b.fill(0);
+            }
+            (a, sa, b, sb)
+        })
+    })
+}
+
+fn tables() -> Vec<Kernels> {
+    Kernels::available().collect()
+}
+
+#[test]
+fn sse2_and_avx2_are_detected_as_expected() {
+    #[cfg(target_arch = "x86_64")]
+    {
+        assert!(Kernels::for_isa(Isa::Sse2).is_some());
+        assert_eq!(
+            Kernels::for_isa(Isa::Avx2).is_some(),
+            std::arch::is_x86_feature_detected!("avx2")
+        );
+    }
+    assert!(kernels().isa <= Isa::Avx2);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn sad_and_satd_match_scalar((a, sa, b, sb) in planes(), ox in 0usize..16, oy in 0usize..8) {
+        for size in BlockSize::ALL {
+            let (w, h) = size.dims();
+            let (a, b) = (&a[oy * sa + ox..], &b[oy * sb + ox..]);
+            let sad = scalar::sad(a, sa, b, sb, w, h);
+            let satd = scalar::satd(a, sa, b, sb, w, h);
+            for k in tables() {
+                prop_assert_eq!((k.sad[size as usize])(a, sa, b, sb), sad, "{:?} {:?}", k.isa, size);
+                prop_assert_eq!((k.satd[size as usize])(a, sa, b, sb), satd, "{:?} {:?}", k.isa, size);
+            }
+        }
+    }
+
+    #[test]
+    fn quant4x4_matches_scalar(
+        block in proptest::array::uniform16(prop_oneof![
+            4 => -9180i32..=9180, // |fdct output| of 8-bit residuals
+            1 => any::<i32>(),
+            1 => Just(i32::MIN),
+            1 => Just(i32::MAX),
+            1 => Just(0),
+        ]),
+        qp in 0u8..=51,
+        intra in any::<bool>(),
+        skip_dc in any::<bool>(),
+    ) {
+        let qbits = 15 + u32::from(qp / 6);
+        let offset = if intra { (1 << qbits) / 3 } else { (1 << qbits) / 6 };
+        let mf = [13107, 5243, 8066, 4660, 11916, 7490, 10082, 4194, 6554, 9362, 3647, 5825, 8192, 3355, 5243, 16384];
+        let mut expect = block;
+        let nz = scalar::quant4x4(&mut expect, &mf, offset, qbits, skip_dc);
+        prop_assert!(expect[1..].iter().all(|v| v.unsigned_abs() <= MAX_LEVEL as u32));
+        for k in tables() {
+            let mut got = block;
+            let n = (k.quant4x4)(&mut got, &mf, offset, qbits, skip_dc);
+            prop_assert_eq!(got, expect, "{:?}", k.isa);
+            prop_assert_eq!(n, nz, "{:?}", k.isa);
+        }
+    }
+
+    #[test]
+    fn transforms_match_scalar(
+        residual in proptest::array::uniform16(-255i32..=255),
+        coefs in proptest::array::uniform16(prop_oneof![
+            2 => -2047i32 * 16 * 25 * 256..=2047 * 16 * 25 * 256, // dequantised levels
+            1 => Just(-(1 << 24)),
+            1 => Just(1 << 24),
+            1 => -64i32..=64,
+        ]),
+    ) {
+        let mut f = residual;
+        scalar::fdct4x4(&mut f);
+        let mut i = coefs;
+        scalar::idct4x4(&mut i);
+        for k in tables() {
+            let mut g = residual;
+            (k.fdct4x4)(&mut g);
+            prop_assert_eq!(g, f, "fdct {:?}", k.isa);
+            let mut j = coefs;
+            (k.idct4x4)(&mut j);
+            prop_assert_eq!(j, i, "idct {:?}", k.isa);
+        }
+    }
+
+    #[test]
+    fn deinterleave_matches_scalar(uv in proptest::collection::vec(sample(), 0..300), cut in 0usize..4) {
+        let n = (uv.len() / 2).saturating_sub(cut);
+        let (mut u0, mut v0) = (vec![0u8; n], vec![0u8; n]);
+        scalar::deinterleave_uv(&uv, &mut u0, &mut v0);
+        for k in tables() {
+            let (mut u, mut v) = (vec![1u8; n], vec![1u8; n]);
+            (k.deinterleave_uv)(&uv, &mut u, &mut v);
+            prop_assert_eq!(&u, &u0, "{:?}", k.isa);
+            prop_assert_eq!(&v, &v0, "{:?}", k.isa);
+        }
+    }
+}
+
+#[test]
+fn kernels_panic_on_short_input() {
+    for k in tables() {
+        let a = [0u8; 16 * 16];
+        let short = [0u8; 16 * 15];
+        let r = std::panic::catch_unwind(|| (k.sad[0])(&a, 16, &short, 16));
+        assert!(r.is_err(), "{:?}", k.isa);
+        let r = std::panic::catch_unwind(|| (k.satd[0])(&short, 16, &a, 16));
+        assert!(r.is_err(), "{:?}", k.isa);
+    }
+}

@@ -1,0 +1,236 @@
+//! AVX2 kernels. Each is `#[target_feature(enable = "avx2")]` and matches its `scalar` twin
+//! exactly; callers must have detected AVX2 (see `avx2_kernels`).
+
+use std::arch::x86_64::*;
+
+use super::{load16, load8, load_i32x4, row, row_mut, store16, store_i32x4};
+use crate::common::quant::MAX_LEVEL;
+
+/// Two 16-byte rows, `s[o0..]` in the low lane and `s[o1..]` in the high lane.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn load2x16(s: &[u8], o0: usize, o1: usize) -> __m256i {
+    _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(load16(s, o0)), load16(s, o1))
+}
+
+/// Horizontal sum of the four 64-bit lanes of a `vpsadbw` accumulator.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn hsum_sad(acc: __m256i) -> u32 {
+    let v = _mm_add_epi64(
+        _mm256_castsi256_si128(acc),
+        _mm256_extracti128_si256::<1>(acc),
+    );
+    _mm_cvtsi128_si32(_mm_add_epi64(v, _mm_unpackhi_epi64(v, v))) as u32
+}
+
+/// Horizontal sum of eight `i32` lanes.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn hsum_epi32(acc: __m256i) -> u32 {
+    let v = _mm_add_epi32(
+        _mm256_castsi256_si128(acc),
+        _mm256_extracti128_si256::<1>(acc),
+    );
+    let v = _mm_add_epi32(v, _mm_shuffle_epi32(v, 0b01_00_11_10));
+    let v = _mm_add_epi32(v, _mm_shuffle_epi32(v, 0b10_11_00_01));
+    _mm_cvtsi128_si32(v) as u32
+}
+
+#[target_feature(enable = "avx2")]
+#[inline]
+fn sad_16xh(a: &[u8], sa: usize, b: &[u8], sb: usize, h: usize) -> u32 {
+    let mut acc = _mm256_setzero_si256();
+    for y in (0..h).step_by(2) {
+        let ra = load2x16(a, y * sa, (y + 1) * sa);
+        let rb = load2x16(b, y * sb, (y + 1) * sb);
+        acc = _mm256_add_epi64(acc, _mm256_sad_epu8(ra, rb));
+    }
+    hsum_sad(acc)
+}
+
+/// SAD of a 16x16 block.
+#[target_feature(enable = "avx2")]
+pub fn sad16x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
+    sad_16xh(a, sa, b, sb, 16)
+}
+
+/// SAD of a 16x8 block.
+#[target_feature(enable = "avx2")]
+pub fn sad16x8(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
+    sad_16xh(a, sa, b, sb, 8)
+}
+
+/// |x| of `i16` lanes.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn abs16(x: __m256i) -> __m256i {
+    _mm256_abs_epi16(x)
+}
+
+/// SATD partial sums (`i32` lanes) of four 4x4 blocks whose difference rows are `d0..d3`
+/// (`i16`; each 128-bit lane holds two blocks side by side). As in the SSE2 kernel, the last
+/// butterfly is `|x + y| + |x - y| = 2 max(|x|, |y|)`, which also does the halving.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn satd_core(d0: __m256i, d1: __m256i, d2: __m256i, d3: __m256i) -> __m256i {
+    let s01 = _mm256_add_epi16(d0, d1);
+    let d01 = _mm256_sub_epi16(d0, d1);
+    let s23 = _mm256_add_epi16(d2, d3);
+    let d23 = _mm256_sub_epi16(d2, d3);
+    let v0 = _mm256_add_epi16(s01, s23);
+    let v1 = _mm256_sub_epi16(s01, s23);
+    let v2 = _mm256_sub_epi16(d01, d23);
+    let v3 = _mm256_add_epi16(d01, d23);
+    // Transpose the 4x4 blocks (unpacks work within 128-bit lanes).
+    let t0 = _mm256_unpacklo_epi16(v0, v1);
+    let t1 = _mm256_unpackhi_epi16(v0, v1);
+    let t2 = _mm256_unpacklo_epi16(v2, v3);
+    let t3 = _mm256_unpackhi_epi16(v2, v3);
+    let u0 = _mm256_unpacklo_epi32(t0, t2);
+    let u1 = _mm256_unpackhi_epi32(t0, t2);
+    let u2 = _mm256_unpacklo_epi32(t1, t3);
+    let u3 = _mm256_unpackhi_epi32(t1, t3);
+    let h0 = _mm256_unpacklo_epi64(u0, u2);
+    let h1 = _mm256_unpackhi_epi64(u0, u2);
+    let h2 = _mm256_unpacklo_epi64(u1, u3);
+    let h3 = _mm256_unpackhi_epi64(u1, u3);
+    let s01 = _mm256_add_epi16(h0, h1);
+    let d01 = _mm256_sub_epi16(h0, h1);
+    let s23 = _mm256_add_epi16(h2, h3);
+    let d23 = _mm256_sub_epi16(h2, h3);
+    let m = _mm256_add_epi16(
+        _mm256_max_epi16(abs16(s01), abs16(s23)),
+        _mm256_max_epi16(abs16(d01), abs16(d23)),
+    );
+    _mm256_madd_epi16(m, _mm256_set1_epi16(1))
+}
+
+/// SATD of a 16-wide block, 16x4 per step.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn satd_16xh(a: &[u8], sa: usize, b: &[u8], sb: usize, h: usize) -> u32 {
+    let mut acc = _mm256_setzero_si256();
+    for y in (0..h).step_by(4) {
+        let d = |r: usize| {
+            let ra = _mm256_cvtepu8_epi16(load16(a, (y + r) * sa));
+            let rb = _mm256_cvtepu8_epi16(load16(b, (y + r) * sb));
+            _mm256_sub_epi16(ra, rb)
+        };
+        acc = _mm256_add_epi32(acc, satd_core(d(0), d(1), d(2), d(3)));
+    }
+    hsum_epi32(acc)
+}
+
+/// SATD of an 8-wide block, 8x8 per step (rows y and y + 4 share a register).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn satd_8xh(a: &[u8], sa: usize, b: &[u8], sb: usize, h: usize) -> u32 {
+    let mut acc = _mm256_setzero_si256();
+    for y in (0..h).step_by(8) {
+        let d = |r: usize| {
+            let ra = _mm_unpacklo_epi64(load8(a, (y + r) * sa), load8(a, (y + r + 4) * sa));
+            let rb = _mm_unpacklo_epi64(load8(b, (y + r) * sb), load8(b, (y + r + 4) * sb));
+            _mm256_sub_epi16(_mm256_cvtepu8_epi16(ra), _mm256_cvtepu8_epi16(rb))
+        };
+        acc = _mm256_add_epi32(acc, satd_core(d(0), d(1), d(2), d(3)));
+    }
+    hsum_epi32(acc)
+}
+
+/// SATD of a 16x16 block.
+#[target_feature(enable = "avx2")]
+pub fn satd16x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
+    satd_16xh(a, sa, b, sb, 16)
+}
+
+/// SATD of a 16x8 block.
+#[target_feature(enable = "avx2")]
+pub fn satd16x8(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
+    satd_16xh(a, sa, b, sb, 8)
+}
+
+/// SATD of an 8x16 block.
+#[target_feature(enable = "avx2")]
+pub fn satd8x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
+    satd_8xh(a, sa, b, sb, 16)
+}
+
+/// SATD of an 8x8 block.
+#[target_feature(enable = "avx2")]
+pub fn satd8x8(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
+    satd_8xh(a, sa, b, sb, 8)
+}
+
+/// Quantisation of a 4x4 block, exact like `scalar::quant4x4` (64-bit products as in the SSE2
+/// kernel), eight coefficients per register.
+#[target_feature(enable = "avx2")]
+pub fn quant4x4(
+    block: &mut [i32; 16],
+    mf: &[i32; 16],
+    offset: i32,
+    qbits: u32,
+    skip_dc: bool,
+) -> u32 {
+    let dc = block[0];
+    let off = _mm256_set1_epi64x(i64::from(offset));
+    let shift = _mm_cvtsi32_si128(qbits as i32);
+    let max = _mm256_set1_epi32(MAX_LEVEL);
+    let zero = _mm256_setzero_si256();
+    let load = |b: &[i32; 16], h: usize| {
+        _mm256_inserti128_si256::<1>(
+            _mm256_castsi128_si256(load_i32x4(row(b, 2 * h))),
+            load_i32x4(row(b, 2 * h + 1)),
+        )
+    };
+    let mut zero_mask = 0u32;
+    for h in 0..2 {
+        let c = load(block, h);
+        let m = load(mf, h);
+        let s = _mm256_srai_epi32(c, 31);
+        let a = _mm256_abs_epi32(c); // |c| as u32 (also for i32::MIN)
+        let even = _mm256_srl_epi64(_mm256_add_epi64(_mm256_mul_epu32(a, m), off), shift);
+        let odd = _mm256_mul_epu32(_mm256_srli_epi64::<32>(a), _mm256_srli_epi64::<32>(m));
+        let odd = _mm256_srl_epi64(_mm256_add_epi64(odd, off), shift);
+        let level = _mm256_blend_epi32::<0b1010_1010>(even, _mm256_slli_epi64::<32>(odd));
+        let level = _mm256_min_epi32(level, max);
+        let q = _mm256_sub_epi32(_mm256_xor_si256(level, s), s);
+        store_i32x4(row_mut(block, 2 * h), _mm256_castsi256_si128(q));
+        store_i32x4(row_mut(block, 2 * h + 1), _mm256_extracti128_si256::<1>(q));
+        let z = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(q, zero))) as u32;
+        zero_mask |= z << (8 * h);
+    }
+    let mut counted = 0xffffu32;
+    if skip_dc {
+        block[0] = dc;
+        counted = 0xfffe;
+    }
+    (!zero_mask & counted).count_ones()
+}
+
+/// NV12 chroma row to planar rows, 32 pairs at a time, the tail by the SSE2 kernel.
+#[target_feature(enable = "avx2")]
+pub fn deinterleave_uv(uv: &[u8], u: &mut [u8], v: &mut [u8]) {
+    let n = u.len();
+    assert!(
+        v.len() == n && uv.len() >= 2 * n,
+        "deinterleave_uv: lengths"
+    );
+    let mask = _mm256_set1_epi16(0x00ff);
+    let mut x = 0;
+    while x + 32 <= n {
+        let a = load2x16(uv, 2 * x, 2 * x + 16);
+        let b = load2x16(uv, 2 * x + 32, 2 * x + 48);
+        // packus works per 128-bit lane: the qword order is 0 2 1 3, fixed by the permute.
+        let cb = _mm256_packus_epi16(_mm256_and_si256(a, mask), _mm256_and_si256(b, mask));
+        let cr = _mm256_packus_epi16(_mm256_srli_epi16::<8>(a), _mm256_srli_epi16::<8>(b));
+        let cb = _mm256_permute4x64_epi64::<0b11_01_10_00>(cb);
+        let cr = _mm256_permute4x64_epi64::<0b11_01_10_00>(cr);
+        store16(u, x, _mm256_castsi256_si128(cb));
+        store16(u, x + 16, _mm256_extracti128_si256::<1>(cb));
+        store16(v, x, _mm256_castsi256_si128(cr));
+        store16(v, x + 16, _mm256_extracti128_si256::<1>(cr));
+        x += 32;
+    }
+    super::sse2::deinterleave_uv(&uv[2 * x..], &mut u[x..], &mut v[x..]);
+}

@@ -1,0 +1,178 @@
+//! x86-64 kernels: SSE2 (the x86-64 baseline, so always present) and AVX2 (after runtime
+//! detection). The only `unsafe` code here is unaligned SIMD loads and stores from bounds-checked
+//! slices, and calls into `#[target_feature(enable = "avx2")]` functions from wrappers that can
+//! only be reached through the table [`avx2_kernels`] returns after detecting AVX2.
+
+use std::arch::x86_64::*;
+
+use super::{Isa, Kernels};
+
+mod avx2;
+mod sse2;
+
+/// Loads 16 bytes at `s[off..off + 16]` (panics when out of bounds).
+#[target_feature(enable = "sse2")]
+#[inline]
+fn load16(s: &[u8], off: usize) -> __m128i {
+    let s: &[u8; 16] = s[off..off + 16].try_into().expect("16 bytes");
+    // SAFETY: `s` is a valid reference to 16 readable bytes; the load is unaligned.
+    unsafe { _mm_loadu_si128(s.as_ptr().cast()) }
+}
+
+/// Loads 8 bytes at `s[off..off + 8]` into the low half (panics when out of bounds).
+#[target_feature(enable = "sse2")]
+#[inline]
+fn load8(s: &[u8], off: usize) -> __m128i {
+    let v = u64::from_le_bytes(s[off..off + 8].try_into().expect("8 bytes"));
+    _mm_cvtsi64_si128(v as i64)
+}
+
+/// Loads 4 bytes at `s[off..off + 4]` into the low lane (panics when out of bounds).
+#[target_feature(enable = "sse2")]
+#[inline]
+fn load4(s: &[u8], off: usize) -> __m128i {
+    let v = u32::from_le_bytes(s[off..off + 4].try_into().expect("4 bytes"));
+    _mm_cvtsi32_si128(v as i32)
+}
+
+/// Stores 16 bytes to `d[off..off + 16]` (panics when out of bounds).
+#[target_feature(enable = "sse2")]
+#[inline]
+fn store16(d: &mut [u8], off: usize, v: __m128i) {
+    let d: &mut [u8; 16] = (&mut d[off..off + 16]).try_into().expect("16 bytes");
+    // SAFETY: `d` is a valid exclusive reference to 16 writable bytes; the store is unaligned.
+    unsafe { _mm_storeu_si128(d.as_mut_ptr().cast(), v) }
+}
+
+/// Loads four `i32` (unaligned).
+#[target_feature(enable = "sse2")]
+#[inline]
+fn load_i32x4(s: &[i32; 4]) -> __m128i {
+    // SAFETY: `s` is a valid reference to 16 readable bytes; the load is unaligned.
+    unsafe { _mm_loadu_si128(s.as_ptr().cast()) }
+}
+
+/// Stores four `i32` (unaligned).
+#[target_feature(enable = "sse2")]
+#[inline]
+fn store_i32x4(d: &mut [i32; 4], v: __m128i) {
+    // SAFETY: `d` is a valid exclusive reference to 16 writable bytes; the store is unaligned.
+    unsafe { _mm_storeu_si128(d.as_mut_ptr().cast(), v) }
+}
+
+/// Row `r` of a 4x4 block as a `[i32; 4]` reference.
+#[target_feature(enable = "sse2")]
+#[inline]
+fn row(b: &[i32; 16], r: usize) -> &[i32; 4] {
+    b[r * 4..r * 4 + 4].try_into().expect("4 coefficients")
+}
+
+/// Row `r` of a 4x4 block as a mutable `[i32; 4]` reference.
+#[target_feature(enable = "sse2")]
+#[inline]
+fn row_mut(b: &mut [i32; 16], r: usize) -> &mut [i32; 4] {
+    (&mut b[r * 4..r * 4 + 4])
+        .try_into()
+        .expect("4 coefficients")
+}
+
+/// The SSE2 kernels (SSE2 is part of x86-64, so they always run).
+pub fn sse2_kernels() -> Kernels {
+    Kernels {
+        isa: Isa::Sse2,
+        sad: [
+            sse2_entry::sad16x16,
+            sse2_entry::sad16x8,
+            sse2_entry::sad8x16,
+            sse2_entry::sad8x8,
+            sse2_entry::sad4x4,
+        ],
+        satd: [
+            sse2_entry::satd16x16,
+            sse2_entry::satd16x8,
+            sse2_entry::satd8x16,
+            sse2_entry::satd8x8,
+            sse2_entry::satd4x4,
+        ],
+        quant4x4: sse2_entry::quant4x4,
+        fdct4x4: sse2_entry::fdct4x4,
+        idct4x4: sse2_entry::idct4x4,
+        deinterleave_uv: sse2_entry::deinterleave_uv,
+    }
+}
+
+/// The AVX2 kernels (SSE2 ones where AVX2 gains nothing), or `None` without AVX2.
+pub fn avx2_kernels() -> Option<Kernels> {
+    if !std::arch::is_x86_feature_detected!("avx2") {
+        return None;
+    }
+    Some(Kernels {
+        isa: Isa::Avx2,
+        sad: [
+            avx2_entry::sad16x16,
+            avx2_entry::sad16x8,
+            sse2_entry::sad8x16,
+            sse2_entry::sad8x8,
+            sse2_entry::sad4x4,
+        ],
+        satd: [
+            avx2_entry::satd16x16,
+            avx2_entry::satd16x8,
+            avx2_entry::satd8x16,
+            avx2_entry::satd8x8,
+            sse2_entry::satd4x4,
+        ],
+        quant4x4: avx2_entry::quant4x4,
+        fdct4x4: sse2_entry::fdct4x4,
+        idct4x4: sse2_entry::idct4x4,
+        deinterleave_uv: avx2_entry::deinterleave_uv,
+    })
+}
+
+/// Expands to safe wrappers `$name` calling `$module::$name`, a `#[target_feature]` function.
+macro_rules! entries {
+    ($module:ident, $($name:ident($($arg:ident: $ty:ty),*) $(-> $ret:ty)?;)*) => {$(
+        pub(super) fn $name($($arg: $ty),*) $(-> $ret)? {
+            // SAFETY: see the enclosing module: the CPU has the target feature.
+            unsafe { super::$module::$name($($arg),*) }
+        }
+    )*};
+}
+
+/// Safe entry points into the SSE2 functions. SSE2 is part of the x86-64 baseline (every
+/// x86-64 CPU has it), so calling them is always sound.
+mod sse2_entry {
+    entries! {
+        sse2,
+        sad16x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
+        sad16x8(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
+        sad8x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
+        sad8x8(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
+        sad4x4(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
+        satd16x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
+        satd16x8(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
+        satd8x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
+        satd8x8(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
+        satd4x4(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
+        quant4x4(block: &mut [i32; 16], mf: &[i32; 16], offset: i32, qbits: u32, skip_dc: bool) -> u32;
+        fdct4x4(block: &mut [i32; 16]);
+        idct4x4(block: &mut [i32; 16]);
+        deinterleave_uv(uv: &[u8], u: &mut [u8], v: &mut [u8]);
+    }
+}
+
+/// Safe entry points into the AVX2 functions. They are only handed out by [`avx2_kernels`],
+/// which checks `is_x86_feature_detected!("avx2")` first, so the CPU supports AVX2.
+mod avx2_entry {
+    entries! {
+        avx2,
+        sad16x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
+        sad16x8(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
+        satd16x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
+        satd16x8(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
+        satd8x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
+        satd8x8(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
+        quant4x4(block: &mut [i32; 16], mf: &[i32; 16], offset: i32, qbits: u32, skip_dc: bool) -> u32;
+        deinterleave_uv(uv: &[u8], u: &mut [u8], v: &mut [u8]);
+    }
+}

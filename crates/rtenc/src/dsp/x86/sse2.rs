@@ -1,0 +1,387 @@
+//! SSE2 kernels (x86-64 baseline). Each matches its `scalar` twin exactly.
+
+use std::arch::x86_64::*;
+
+use super::{load16, load4, load8, load_i32x4, row, row_mut, store16, store_i32x4};
+use crate::common::quant::MAX_LEVEL;
+
+/// Horizontal sum of the two 64-bit lanes of a `psadbw` accumulator.
+#[target_feature(enable = "sse2")]
+#[inline]
+fn hsum_sad(acc: __m128i) -> u32 {
+    let hi = _mm_unpackhi_epi64(acc, acc);
+    _mm_cvtsi128_si32(_mm_add_epi64(acc, hi)) as u32
+}
+
+/// Horizontal sum of four `i32` lanes.
+#[target_feature(enable = "sse2")]
+#[inline]
+fn hsum_epi32(v: __m128i) -> u32 {
+    let v = _mm_add_epi32(v, _mm_shuffle_epi32(v, 0b01_00_11_10));
+    let v = _mm_add_epi32(v, _mm_shuffle_epi32(v, 0b10_11_00_01));
+    _mm_cvtsi128_si32(v) as u32
+}
+
+#[target_feature(enable = "sse2")]
+#[inline]
+fn sad_16xh(a: &[u8], sa: usize, b: &[u8], sb: usize, h: usize) -> u32 {
+    let mut acc = _mm_setzero_si128();
+    for y in 0..h {
+        let d = _mm_sad_epu8(load16(a, y * sa), load16(b, y * sb));
+        acc = _mm_add_epi64(acc, d);
+    }
+    hsum_sad(acc)
+}
+
+#[target_feature(enable = "sse2")]
+#[inline]
+fn sad_8xh(a: &[u8], sa: usize, b: &[u8], sb: usize, h: usize) -> u32 {
+    let mut acc = _mm_setzero_si128();
+    for y in (0..h).step_by(2) {
+        let ra = _mm_unpacklo_epi64(load8(a, y * sa), load8(a, (y + 1) * sa));
+        let rb = _mm_unpacklo_epi64(load8(b, y * sb), load8(b, (y + 1) * sb));
+        acc = _mm_add_epi64(acc, _mm_sad_epu8(ra, rb));
+    }
+    hsum_sad(acc)
+}
+
+/// Four rows of 4 samples packed into one register.
+#[target_feature(enable = "sse2")]
+#[inline]
+fn rows4x4(s: &[u8], stride: usize) -> __m128i {
+    let r01 = _mm_unpacklo_epi32(load4(s, 0), load4(s, stride));
+    let r23 = _mm_unpacklo_epi32(load4(s, 2 * stride), load4(s, 3 * stride));
+    _mm_unpacklo_epi64(r01, r23)
+}
+
+/// SAD of a 16x16 block.
+#[target_feature(enable = "sse2")]
+pub fn sad16x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
+    sad_16xh(a, sa, b, sb, 16)
+}
+
+/// SAD of a 16x8 block.
+#[target_feature(enable = "sse2")]
+pub fn sad16x8(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
+    sad_16xh(a, sa, b, sb, 8)
+}
+
+/// SAD of an 8x16 block.
+#[target_feature(enable = "sse2")]
+pub fn sad8x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
+    sad_8xh(a, sa, b, sb, 16)
+}
+
+/// SAD of an 8x8 block.
+#[target_feature(enable = "sse2")]
+pub fn sad8x8(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
+    sad_8xh(a, sa, b, sb, 8)
+}
+
+/// SAD of a 4x4 block.
+#[target_feature(enable = "sse2")]
+pub fn sad4x4(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
+    hsum_sad(_mm_sad_epu8(rows4x4(a, sa), rows4x4(b, sb)))
+}
+
+/// |x| of `i16` lanes (the inputs here never reach -32768).
+#[target_feature(enable = "sse2")]
+#[inline]
+fn abs16(x: __m128i) -> __m128i {
+    _mm_max_epi16(x, _mm_sub_epi16(_mm_setzero_si128(), x))
+}
+
+/// One stage-pair of the 4-point Hadamard across four registers (any lane layout).
+#[target_feature(enable = "sse2")]
+#[inline]
+fn hadamard4(
+    d0: __m128i,
+    d1: __m128i,
+    d2: __m128i,
+    d3: __m128i,
+) -> (__m128i, __m128i, __m128i, __m128i) {
+    let s01 = _mm_add_epi16(d0, d1);
+    let d01 = _mm_sub_epi16(d0, d1);
+    let s23 = _mm_add_epi16(d2, d3);
+    let d23 = _mm_sub_epi16(d2, d3);
+    (
+        _mm_add_epi16(s01, s23),
+        _mm_sub_epi16(s01, s23),
+        _mm_sub_epi16(d01, d23),
+        _mm_add_epi16(d01, d23),
+    )
+}
+
+/// Transposes the two 4x4 `i16` blocks held in the low and high halves of four registers.
+#[target_feature(enable = "sse2")]
+#[inline]
+fn transpose_2x4x4(
+    r0: __m128i,
+    r1: __m128i,
+    r2: __m128i,
+    r3: __m128i,
+) -> (__m128i, __m128i, __m128i, __m128i) {
+    let t0 = _mm_unpacklo_epi16(r0, r1);
+    let t1 = _mm_unpackhi_epi16(r0, r1);
+    let t2 = _mm_unpacklo_epi16(r2, r3);
+    let t3 = _mm_unpackhi_epi16(r2, r3);
+    let u0 = _mm_unpacklo_epi32(t0, t2);
+    let u1 = _mm_unpackhi_epi32(t0, t2);
+    let u2 = _mm_unpacklo_epi32(t1, t3);
+    let u3 = _mm_unpackhi_epi32(t1, t3);
+    (
+        _mm_unpacklo_epi64(u0, u2),
+        _mm_unpackhi_epi64(u0, u2),
+        _mm_unpacklo_epi64(u1, u3),
+        _mm_unpackhi_epi64(u1, u3),
+    )
+}
+
+/// SATD of the 4x4 blocks whose difference rows are `d0..d3` (`i16`, two blocks side by side):
+/// per-`i32`-lane partial sums. Uses `|x + y| + |x - y| = 2 max(|x|, |y|)` for the last
+/// butterfly, which also performs the halving (a 4x4 Hadamard sum is always even).
+#[target_feature(enable = "sse2")]
+#[inline]
+fn satd_core(d0: __m128i, d1: __m128i, d2: __m128i, d3: __m128i) -> __m128i {
+    let (v0, v1, v2, v3) = hadamard4(d0, d1, d2, d3);
+    let (h0, h1, h2, h3) = transpose_2x4x4(v0, v1, v2, v3);
+    let s01 = _mm_add_epi16(h0, h1);
+    let d01 = _mm_sub_epi16(h0, h1);
+    let s23 = _mm_add_epi16(h2, h3);
+    let d23 = _mm_sub_epi16(h2, h3);
+    let m = _mm_add_epi16(
+        _mm_max_epi16(abs16(s01), abs16(s23)),
+        _mm_max_epi16(abs16(d01), abs16(d23)),
+    );
+    _mm_madd_epi16(m, _mm_set1_epi16(1))
+}
+
+/// Differences of 8 samples as `i16`.
+#[target_feature(enable = "sse2")]
+#[inline]
+fn diff8(a: __m128i, b: __m128i) -> __m128i {
+    let z = _mm_setzero_si128();
+    _mm_sub_epi16(_mm_unpacklo_epi8(a, z), _mm_unpacklo_epi8(b, z))
+}
+
+#[target_feature(enable = "sse2")]
+#[inline]
+fn satd_8x4(a: &[u8], sa: usize, b: &[u8], sb: usize) -> __m128i {
+    let d = |y: usize| diff8(load8(a, y * sa), load8(b, y * sb));
+    satd_core(d(0), d(1), d(2), d(3))
+}
+
+#[target_feature(enable = "sse2")]
+#[inline]
+fn satd_wxh(a: &[u8], sa: usize, b: &[u8], sb: usize, w: usize, h: usize) -> u32 {
+    let mut acc = _mm_setzero_si128();
+    for y in (0..h).step_by(4) {
+        for x in (0..w).step_by(8) {
+            let p = satd_8x4(&a[y * sa + x..], sa, &b[y * sb + x..], sb);
+            acc = _mm_add_epi32(acc, p);
+        }
+    }
+    hsum_epi32(acc)
+}
+
+/// SATD of a 16x16 block.
+#[target_feature(enable = "sse2")]
+pub fn satd16x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
+    satd_wxh(a, sa, b, sb, 16, 16)
+}
+
+/// SATD of a 16x8 block.
+#[target_feature(enable = "sse2")]
+pub fn satd16x8(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
+    satd_wxh(a, sa, b, sb, 16, 8)
+}
+
+/// SATD of an 8x16 block.
+#[target_feature(enable = "sse2")]
+pub fn satd8x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
+    satd_wxh(a, sa, b, sb, 8, 16)
+}
+
+/// SATD of an 8x8 block.
+#[target_feature(enable = "sse2")]
+pub fn satd8x8(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
+    satd_wxh(a, sa, b, sb, 8, 8)
+}
+
+/// SATD of a 4x4 block (the high half of each register stays zero and adds nothing).
+#[target_feature(enable = "sse2")]
+pub fn satd4x4(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
+    let d = |y: usize| diff8(load4(a, y * sa), load4(b, y * sb));
+    hsum_epi32(satd_core(d(0), d(1), d(2), d(3)))
+}
+
+/// Quantisation of a 4x4 block, exact like `scalar::quant4x4`: `|c| * mf + offset` is formed
+/// in 64-bit lanes (`pmuludq`), so no input range needs proving beyond the kernel's contract
+/// (`mf <= 2^14`, `offset < 2^30`, `qbits >= 15`, which keep each level below 2^31).
+#[target_feature(enable = "sse2")]
+pub fn quant4x4(
+    block: &mut [i32; 16],
+    mf: &[i32; 16],
+    offset: i32,
+    qbits: u32,
+    skip_dc: bool,
+) -> u32 {
+    let dc = block[0];
+    let off = _mm_set1_epi64x(i64::from(offset));
+    let shift = _mm_cvtsi32_si128(qbits as i32);
+    let max = _mm_set1_epi32(MAX_LEVEL);
+    let zero = _mm_setzero_si128();
+    let mut zero_mask = 0u32;
+    for r in 0..4 {
+        let c = load_i32x4(row(block, r));
+        let m = load_i32x4(row(mf, r));
+        let s = _mm_srai_epi32(c, 31);
+        let a = _mm_sub_epi32(_mm_xor_si128(c, s), s); // |c| as u32 (also for i32::MIN)
+        let even = _mm_srl_epi64(_mm_add_epi64(_mm_mul_epu32(a, m), off), shift);
+        let odd = _mm_mul_epu32(_mm_srli_epi64(a, 32), _mm_srli_epi64(m, 32));
+        let odd = _mm_srl_epi64(_mm_add_epi64(odd, off), shift);
+        let level = _mm_or_si128(even, _mm_slli_epi64(odd, 32));
+        let over = _mm_cmpgt_epi32(level, max);
+        let level = _mm_or_si128(_mm_and_si128(over, max), _mm_andnot_si128(over, level));
+        let q = _mm_sub_epi32(_mm_xor_si128(level, s), s);
+        store_i32x4(row_mut(block, r), q);
+        let z = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(q, zero))) as u32;
+        zero_mask |= z << (4 * r);
+    }
+    let mut counted = 0xffffu32;
+    if skip_dc {
+        block[0] = dc;
+        counted = 0xfffe;
+    }
+    (!zero_mask & counted).count_ones()
+}
+
+/// The forward 4x4 core butterfly across four registers of `i32`.
+#[target_feature(enable = "sse2")]
+#[inline]
+fn fdct4(
+    x0: __m128i,
+    x1: __m128i,
+    x2: __m128i,
+    x3: __m128i,
+) -> (__m128i, __m128i, __m128i, __m128i) {
+    let s03 = _mm_add_epi32(x0, x3);
+    let d03 = _mm_sub_epi32(x0, x3);
+    let s12 = _mm_add_epi32(x1, x2);
+    let d12 = _mm_sub_epi32(x1, x2);
+    (
+        _mm_add_epi32(s03, s12),
+        _mm_add_epi32(_mm_add_epi32(d03, d03), d12),
+        _mm_sub_epi32(s03, s12),
+        _mm_sub_epi32(d03, _mm_add_epi32(d12, d12)),
+    )
+}
+
+/// The inverse 4x4 butterfly (8.5.12.2) across four registers of `i32`.
+#[target_feature(enable = "sse2")]
+#[inline]
+fn idct4(
+    x0: __m128i,
+    x1: __m128i,
+    x2: __m128i,
+    x3: __m128i,
+) -> (__m128i, __m128i, __m128i, __m128i) {
+    let e = _mm_add_epi32(x0, x2);
+    let f = _mm_sub_epi32(x0, x2);
+    let g = _mm_sub_epi32(_mm_srai_epi32(x1, 1), x3);
+    let h = _mm_add_epi32(x1, _mm_srai_epi32(x3, 1));
+    (
+        _mm_add_epi32(e, h),
+        _mm_add_epi32(f, g),
+        _mm_sub_epi32(f, g),
+        _mm_sub_epi32(e, h),
+    )
+}
+
+/// Transposes a 4x4 block of `i32` held as four row registers.
+#[target_feature(enable = "sse2")]
+#[inline]
+fn transpose4x4_epi32(
+    r0: __m128i,
+    r1: __m128i,
+    r2: __m128i,
+    r3: __m128i,
+) -> (__m128i, __m128i, __m128i, __m128i) {
+    let t0 = _mm_unpacklo_epi32(r0, r1);
+    let t1 = _mm_unpacklo_epi32(r2, r3);
+    let t2 = _mm_unpackhi_epi32(r0, r1);
+    let t3 = _mm_unpackhi_epi32(r2, r3);
+    (
+        _mm_unpacklo_epi64(t0, t1),
+        _mm_unpackhi_epi64(t0, t1),
+        _mm_unpacklo_epi64(t2, t3),
+        _mm_unpackhi_epi64(t2, t3),
+    )
+}
+
+#[target_feature(enable = "sse2")]
+#[inline]
+fn load_block(b: &[i32; 16]) -> (__m128i, __m128i, __m128i, __m128i) {
+    (
+        load_i32x4(row(b, 0)),
+        load_i32x4(row(b, 1)),
+        load_i32x4(row(b, 2)),
+        load_i32x4(row(b, 3)),
+    )
+}
+
+#[target_feature(enable = "sse2")]
+#[inline]
+fn store_block(b: &mut [i32; 16], r: (__m128i, __m128i, __m128i, __m128i)) {
+    store_i32x4(row_mut(b, 0), r.0);
+    store_i32x4(row_mut(b, 1), r.1);
+    store_i32x4(row_mut(b, 2), r.2);
+    store_i32x4(row_mut(b, 3), r.3);
+}
+
+/// Forward 4x4 core transform. Linear without rounding, so doing the columns first (across
+/// row registers) gives exactly the scalar rows-first result (also modulo 2^32).
+#[target_feature(enable = "sse2")]
+pub fn fdct4x4(block: &mut [i32; 16]) {
+    let (r0, r1, r2, r3) = load_block(block);
+    let (v0, v1, v2, v3) = fdct4(r0, r1, r2, r3);
+    let (c0, c1, c2, c3) = transpose4x4_epi32(v0, v1, v2, v3);
+    let (o0, o1, o2, o3) = fdct4(c0, c1, c2, c3);
+    store_block(block, transpose4x4_epi32(o0, o1, o2, o3));
+}
+
+/// Inverse 4x4 transform, rows first as 8.5.12.2 requires (the `>> 1` steps make the order
+/// matter), then columns, then `(x + 32) >> 6`.
+#[target_feature(enable = "sse2")]
+pub fn idct4x4(block: &mut [i32; 16]) {
+    let (r0, r1, r2, r3) = load_block(block);
+    let (c0, c1, c2, c3) = transpose4x4_epi32(r0, r1, r2, r3);
+    let (t0, t1, t2, t3) = idct4(c0, c1, c2, c3); // register m = column m of the row pass
+    let (u0, u1, u2, u3) = transpose4x4_epi32(t0, t1, t2, t3);
+    let (o0, o1, o2, o3) = idct4(u0, u1, u2, u3);
+    let k = _mm_set1_epi32(32);
+    let fin = |v: __m128i| _mm_srai_epi32(_mm_add_epi32(v, k), 6);
+    store_block(block, (fin(o0), fin(o1), fin(o2), fin(o3)));
+}
+
+/// NV12 chroma row to planar rows, 16 pairs at a time, the tail by the scalar twin.
+#[target_feature(enable = "sse2")]
+pub fn deinterleave_uv(uv: &[u8], u: &mut [u8], v: &mut [u8]) {
+    let n = u.len();
+    assert!(
+        v.len() == n && uv.len() >= 2 * n,
+        "deinterleave_uv: lengths"
+    );
+    let mask = _mm_set1_epi16(0x00ff);
+    let mut x = 0;
+    while x + 16 <= n {
+        let a = load16(uv, 2 * x);
+        let b = load16(uv, 2 * x + 16);
+        let cb = _mm_packus_epi16(_mm_and_si128(a, mask), _mm_and_si128(b, mask));
+        let cr = _mm_packus_epi16(_mm_srli_epi16(a, 8), _mm_srli_epi16(b, 8));
+        store16(u, x, cb);
+        store16(v, x, cr);
+        x += 16;
+    }
+    crate::dsp::scalar::deinterleave_uv(&uv[2 * x..], &mut u[x..], &mut v[x..]);
+}
