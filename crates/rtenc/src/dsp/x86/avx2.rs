@@ -3,7 +3,7 @@
 
 use std::arch::x86_64::*;
 
-use super::{load16, load8, load_i32x4, row, row_mut, store16, store_i32x4};
+use super::{load16, load_i32x4, row, row_mut, store16, store_i32x4, Rows};
 use crate::common::quant::MAX_LEVEL;
 
 /// Two 16-byte rows, `s[o0..]` in the low lane and `s[o1..]` in the high lane.
@@ -40,10 +40,14 @@ fn hsum_epi32(acc: __m256i) -> u32 {
 #[target_feature(enable = "avx2")]
 #[inline]
 fn sad_16xh(a: &[u8], sa: usize, b: &[u8], sb: usize, h: usize) -> u32 {
+    let (a, b) = (Rows::<16>::new(a, sa, h), Rows::<16>::new(b, sb, h));
+    let pair = |s: Rows<16>, y: usize| {
+        _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(s.load16(y, 0)), s.load16(y + 1, 0))
+    };
     let mut acc = _mm256_setzero_si256();
     for y in (0..h).step_by(2) {
-        let ra = load2x16(a, y * sa, (y + 1) * sa);
-        let rb = load2x16(b, y * sb, (y + 1) * sb);
+        let ra = pair(a, y);
+        let rb = pair(b, y);
         acc = _mm256_add_epi64(acc, _mm256_sad_epu8(ra, rb));
     }
     hsum_sad(acc)
@@ -110,11 +114,12 @@ fn satd_core(d0: __m256i, d1: __m256i, d2: __m256i, d3: __m256i) -> __m256i {
 #[target_feature(enable = "avx2")]
 #[inline]
 fn satd_16xh(a: &[u8], sa: usize, b: &[u8], sb: usize, h: usize) -> u32 {
+    let (a, b) = (Rows::<16>::new(a, sa, h), Rows::<16>::new(b, sb, h));
     let mut acc = _mm256_setzero_si256();
     for y in (0..h).step_by(4) {
         let d = |r: usize| {
-            let ra = _mm256_cvtepu8_epi16(load16(a, (y + r) * sa));
-            let rb = _mm256_cvtepu8_epi16(load16(b, (y + r) * sb));
+            let ra = _mm256_cvtepu8_epi16(a.load16(y + r, 0));
+            let rb = _mm256_cvtepu8_epi16(b.load16(y + r, 0));
             _mm256_sub_epi16(ra, rb)
         };
         acc = _mm256_add_epi32(acc, satd_core(d(0), d(1), d(2), d(3)));
@@ -126,11 +131,12 @@ fn satd_16xh(a: &[u8], sa: usize, b: &[u8], sb: usize, h: usize) -> u32 {
 #[target_feature(enable = "avx2")]
 #[inline]
 fn satd_8xh(a: &[u8], sa: usize, b: &[u8], sb: usize, h: usize) -> u32 {
+    let (a, b) = (Rows::<8>::new(a, sa, h), Rows::<8>::new(b, sb, h));
     let mut acc = _mm256_setzero_si256();
     for y in (0..h).step_by(8) {
         let d = |r: usize| {
-            let ra = _mm_unpacklo_epi64(load8(a, (y + r) * sa), load8(a, (y + r + 4) * sa));
-            let rb = _mm_unpacklo_epi64(load8(b, (y + r) * sb), load8(b, (y + r + 4) * sb));
+            let ra = _mm_unpacklo_epi64(a.load8(y + r, 0), a.load8(y + r + 4, 0));
+            let rb = _mm_unpacklo_epi64(b.load8(y + r, 0), b.load8(y + r + 4, 0));
             _mm256_sub_epi16(_mm256_cvtepu8_epi16(ra), _mm256_cvtepu8_epi16(rb))
         };
         acc = _mm256_add_epi32(acc, satd_core(d(0), d(1), d(2), d(3)));

@@ -10,6 +10,66 @@ use super::{Isa, Kernels};
 mod avx2;
 mod sse2;
 
+/// `h` rows of `W` bytes at a stride in a slice, bounds-checked once in [`Rows::new`] so that
+/// the per-row loads need no check.
+#[derive(Clone, Copy)]
+struct Rows<'a, const W: usize> {
+    s: &'a [u8],
+    stride: usize,
+    h: usize,
+}
+
+impl<'a, const W: usize> Rows<'a, W> {
+    /// Panics unless rows `0..h` of `W` bytes at `stride` lie within `s`.
+    #[inline(always)]
+    fn new(s: &'a [u8], stride: usize, h: usize) -> Self {
+        let end = h
+            .checked_sub(1)
+            .and_then(|last| last.checked_mul(stride))
+            .and_then(|v| v.checked_add(W));
+        assert!(
+            end.is_some_and(|end| end <= s.len()),
+            "block of {h} rows of {W} at stride {stride} exceeds {} samples",
+            s.len()
+        );
+        Rows { s, stride, h }
+    }
+
+    /// Pointer to sample `x` of row `y`, where `y < h` and `x + n <= W` (asserted; with
+    /// constant loop bounds the compiler removes these checks).
+    #[inline(always)]
+    fn at(self, y: usize, x: usize, n: usize) -> *const u8 {
+        assert!(y < self.h && x + n <= W);
+        // `y * stride + W <= s.len()` (checked in `new`), so this neither overflows nor leaves
+        // the slice.
+        self.s.as_ptr().wrapping_add(y * self.stride + x)
+    }
+
+    /// Samples `x..x + 16` of row `y`.
+    #[inline(always)]
+    fn load16(self, y: usize, x: usize) -> __m128i {
+        // SAFETY: `at` checked that the 16 bytes lie in a row `new` proved in bounds; the load
+        // is unaligned.
+        unsafe { _mm_loadu_si128(self.at(y, x, 16).cast()) }
+    }
+
+    /// Samples `x..x + 8` of row `y`, in the low half.
+    #[inline(always)]
+    fn load8(self, y: usize, x: usize) -> __m128i {
+        // SAFETY: `at` checked that the 8 bytes lie in a row `new` proved in bounds; the load
+        // is unaligned.
+        unsafe { _mm_loadl_epi64(self.at(y, x, 8).cast()) }
+    }
+
+    /// Samples `x..x + 4` of row `y`, in the low lane.
+    #[inline(always)]
+    fn load4(self, y: usize, x: usize) -> __m128i {
+        // SAFETY: `at` checked that the 4 bytes lie in a row `new` proved in bounds; the load
+        // is unaligned.
+        unsafe { _mm_loadu_si32(self.at(y, x, 4)) }
+    }
+}
+
 /// Loads 16 bytes at `s[off..off + 16]` (panics when out of bounds).
 #[target_feature(enable = "sse2")]
 #[inline]
@@ -17,22 +77,6 @@ fn load16(s: &[u8], off: usize) -> __m128i {
     let s: &[u8; 16] = s[off..off + 16].try_into().expect("16 bytes");
     // SAFETY: `s` is a valid reference to 16 readable bytes; the load is unaligned.
     unsafe { _mm_loadu_si128(s.as_ptr().cast()) }
-}
-
-/// Loads 8 bytes at `s[off..off + 8]` into the low half (panics when out of bounds).
-#[target_feature(enable = "sse2")]
-#[inline]
-fn load8(s: &[u8], off: usize) -> __m128i {
-    let v = u64::from_le_bytes(s[off..off + 8].try_into().expect("8 bytes"));
-    _mm_cvtsi64_si128(v as i64)
-}
-
-/// Loads 4 bytes at `s[off..off + 4]` into the low lane (panics when out of bounds).
-#[target_feature(enable = "sse2")]
-#[inline]
-fn load4(s: &[u8], off: usize) -> __m128i {
-    let v = u32::from_le_bytes(s[off..off + 4].try_into().expect("4 bytes"));
-    _mm_cvtsi32_si128(v as i32)
 }
 
 /// Stores 16 bytes to `d[off..off + 16]` (panics when out of bounds).

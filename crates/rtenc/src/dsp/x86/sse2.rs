@@ -2,7 +2,7 @@
 
 use std::arch::x86_64::*;
 
-use super::{load16, load4, load8, load_i32x4, row, row_mut, store16, store_i32x4};
+use super::{load16, load_i32x4, row, row_mut, store16, store_i32x4, Rows};
 use crate::common::quant::MAX_LEVEL;
 
 /// Horizontal sum of the two 64-bit lanes of a `psadbw` accumulator.
@@ -25,9 +25,10 @@ fn hsum_epi32(v: __m128i) -> u32 {
 #[target_feature(enable = "sse2")]
 #[inline]
 fn sad_16xh(a: &[u8], sa: usize, b: &[u8], sb: usize, h: usize) -> u32 {
+    let (a, b) = (Rows::<16>::new(a, sa, h), Rows::<16>::new(b, sb, h));
     let mut acc = _mm_setzero_si128();
     for y in 0..h {
-        let d = _mm_sad_epu8(load16(a, y * sa), load16(b, y * sb));
+        let d = _mm_sad_epu8(a.load16(y, 0), b.load16(y, 0));
         acc = _mm_add_epi64(acc, d);
     }
     hsum_sad(acc)
@@ -36,10 +37,11 @@ fn sad_16xh(a: &[u8], sa: usize, b: &[u8], sb: usize, h: usize) -> u32 {
 #[target_feature(enable = "sse2")]
 #[inline]
 fn sad_8xh(a: &[u8], sa: usize, b: &[u8], sb: usize, h: usize) -> u32 {
+    let (a, b) = (Rows::<8>::new(a, sa, h), Rows::<8>::new(b, sb, h));
     let mut acc = _mm_setzero_si128();
     for y in (0..h).step_by(2) {
-        let ra = _mm_unpacklo_epi64(load8(a, y * sa), load8(a, (y + 1) * sa));
-        let rb = _mm_unpacklo_epi64(load8(b, y * sb), load8(b, (y + 1) * sb));
+        let ra = _mm_unpacklo_epi64(a.load8(y, 0), a.load8(y + 1, 0));
+        let rb = _mm_unpacklo_epi64(b.load8(y, 0), b.load8(y + 1, 0));
         acc = _mm_add_epi64(acc, _mm_sad_epu8(ra, rb));
     }
     hsum_sad(acc)
@@ -49,8 +51,9 @@ fn sad_8xh(a: &[u8], sa: usize, b: &[u8], sb: usize, h: usize) -> u32 {
 #[target_feature(enable = "sse2")]
 #[inline]
 fn rows4x4(s: &[u8], stride: usize) -> __m128i {
-    let r01 = _mm_unpacklo_epi32(load4(s, 0), load4(s, stride));
-    let r23 = _mm_unpacklo_epi32(load4(s, 2 * stride), load4(s, 3 * stride));
+    let s = Rows::<4>::new(s, stride, 4);
+    let r01 = _mm_unpacklo_epi32(s.load4(0, 0), s.load4(1, 0));
+    let r23 = _mm_unpacklo_epi32(s.load4(2, 0), s.load4(3, 0));
     _mm_unpacklo_epi64(r01, r23)
 }
 
@@ -166,19 +169,13 @@ fn diff8(a: __m128i, b: __m128i) -> __m128i {
 
 #[target_feature(enable = "sse2")]
 #[inline]
-fn satd_8x4(a: &[u8], sa: usize, b: &[u8], sb: usize) -> __m128i {
-    let d = |y: usize| diff8(load8(a, y * sa), load8(b, y * sb));
-    satd_core(d(0), d(1), d(2), d(3))
-}
-
-#[target_feature(enable = "sse2")]
-#[inline]
-fn satd_wxh(a: &[u8], sa: usize, b: &[u8], sb: usize, w: usize, h: usize) -> u32 {
+fn satd_wxh<const W: usize>(a: &[u8], sa: usize, b: &[u8], sb: usize, h: usize) -> u32 {
+    let (a, b) = (Rows::<W>::new(a, sa, h), Rows::<W>::new(b, sb, h));
     let mut acc = _mm_setzero_si128();
     for y in (0..h).step_by(4) {
-        for x in (0..w).step_by(8) {
-            let p = satd_8x4(&a[y * sa + x..], sa, &b[y * sb + x..], sb);
-            acc = _mm_add_epi32(acc, p);
+        for x in (0..W).step_by(8) {
+            let d = |r: usize| diff8(a.load8(y + r, x), b.load8(y + r, x));
+            acc = _mm_add_epi32(acc, satd_core(d(0), d(1), d(2), d(3)));
         }
     }
     hsum_epi32(acc)
@@ -187,31 +184,32 @@ fn satd_wxh(a: &[u8], sa: usize, b: &[u8], sb: usize, w: usize, h: usize) -> u32
 /// SATD of a 16x16 block.
 #[target_feature(enable = "sse2")]
 pub fn satd16x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
-    satd_wxh(a, sa, b, sb, 16, 16)
+    satd_wxh::<16>(a, sa, b, sb, 16)
 }
 
 /// SATD of a 16x8 block.
 #[target_feature(enable = "sse2")]
 pub fn satd16x8(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
-    satd_wxh(a, sa, b, sb, 16, 8)
+    satd_wxh::<16>(a, sa, b, sb, 8)
 }
 
 /// SATD of an 8x16 block.
 #[target_feature(enable = "sse2")]
 pub fn satd8x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
-    satd_wxh(a, sa, b, sb, 8, 16)
+    satd_wxh::<8>(a, sa, b, sb, 16)
 }
 
 /// SATD of an 8x8 block.
 #[target_feature(enable = "sse2")]
 pub fn satd8x8(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
-    satd_wxh(a, sa, b, sb, 8, 8)
+    satd_wxh::<8>(a, sa, b, sb, 8)
 }
 
 /// SATD of a 4x4 block (the high half of each register stays zero and adds nothing).
 #[target_feature(enable = "sse2")]
 pub fn satd4x4(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
-    let d = |y: usize| diff8(load4(a, y * sa), load4(b, y * sb));
+    let (a, b) = (Rows::<4>::new(a, sa, 4), Rows::<4>::new(b, sb, 4));
+    let d = |y: usize| diff8(a.load4(y, 0), b.load4(y, 0));
     hsum_epi32(satd_core(d(0), d(1), d(2), d(3)))
 }
 
