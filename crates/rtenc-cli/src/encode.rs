@@ -301,7 +301,7 @@ pub fn run(
     let mut recon = sinks.recon;
     let mut nv12 = Vec::with_capacity(w * h * 3 / 2);
     let mut recon_buf = Vec::new();
-    while max_frames.map_or(true, |m| stats.frames() < m) {
+    while max_frames.is_none_or(|m| stats.frames() < m) {
         if !src.next_frame(&mut nv12)? {
             break;
         }

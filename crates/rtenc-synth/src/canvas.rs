@@ -68,7 +68,7 @@ impl<'a> Canvas<'a> {
     /// Wraps `buf`; panics unless it is exactly `w * h * 3 / 2` bytes with even `w`, `h`.
     pub fn new(buf: &'a mut [u8], w: usize, h: usize) -> Self {
         assert!(
-            w % 2 == 0 && h % 2 == 0,
+            w.is_multiple_of(2) && h.is_multiple_of(2),
             "NV12 needs even dimensions, got {w}x{h}"
         );
         assert_eq!(buf.len(), w * h * 3 / 2, "NV12 buffer size for {w}x{h}");

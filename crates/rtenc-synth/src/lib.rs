@@ -37,7 +37,7 @@ pub fn frame_len(w: u32, h: u32) -> usize {
 
 fn check(w: u32, h: u32) {
     assert!(
-        w > 0 && h > 0 && w % 2 == 0 && h % 2 == 0,
+        w > 0 && h > 0 && w.is_multiple_of(2) && h.is_multiple_of(2),
         "NV12 content needs even, non-zero dimensions, got {w}x{h}"
     );
 }

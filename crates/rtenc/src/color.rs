@@ -98,7 +98,7 @@ pub fn rgb_to_nv12(
     dst: &mut [u8],
 ) -> Result<()> {
     let bad = |m: String| Err(Error::InvalidFrame(m));
-    if width == 0 || height == 0 || width % 2 != 0 || height % 2 != 0 {
+    if width == 0 || height == 0 || !width.is_multiple_of(2) || !height.is_multiple_of(2) {
         return bad(format!(
             "width and height must be even and non-zero, got {width}x{height}"
         ));

@@ -34,7 +34,7 @@ impl<'a> Nv12Frame<'a> {
         uv: &'a [u8],
         uv_stride: usize,
     ) -> Result<Self> {
-        if width == 0 || height == 0 || width % 2 != 0 || height % 2 != 0 {
+        if width == 0 || height == 0 || !width.is_multiple_of(2) || !height.is_multiple_of(2) {
             return Err(Error::InvalidFrame(format!(
                 "NV12 dimensions must be even and non-zero, got {width}x{height}"
             )));

@@ -48,7 +48,7 @@ impl<'a> BitReader<'a> {
 
     /// byte_aligned() (7.2).
     pub fn is_byte_aligned(&self) -> bool {
-        self.pos % 8 == 0
+        self.pos.is_multiple_of(8)
     }
 
     fn bit(&mut self) -> ParseResult<bool> {

@@ -124,7 +124,7 @@ pub fn ffmpeg_decode(stream: &[u8], width: u32, height: u32) -> Vec<Vec<u8>> {
     let raw = std::fs::read(&output).expect("read ffmpeg output");
     let frame_len = width as usize * height as usize * 3 / 2;
     assert!(
-        raw.len() % frame_len == 0,
+        raw.len().is_multiple_of(frame_len),
         "ffmpeg output is {} bytes, not a whole number of {width}x{height} frames ({frame_len} \
          bytes each): did the decoder see another size? (kept in {})",
         raw.len(),
@@ -414,7 +414,7 @@ pub fn run_case(case: &Case) -> Encoded {
         );
     }
     assert!(
-        enc.frames.first().map_or(true, |f| f.keyframe),
+        enc.frames.first().is_none_or(|f| f.keyframe),
         "the first frame must be an IDR"
     );
     check_with_ffmpeg(&enc);
