@@ -2,8 +2,6 @@
 
 use crate::dsp::{self, BlockSize};
 
-pub use crate::dsp::scalar::satd4x4_diff;
-
 /// SATD between two blocks of `w` x `h` samples (multiples of 4), each given as a slice with a
 /// row stride: the sum over the 4x4 blocks of half their absolute Hadamard sum, rounded up.
 /// The encoder's block sizes use the dispatched kernels ([`dsp::kernels`]).
@@ -54,6 +52,7 @@ const LAMBDA: [u32; 52] = {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dsp::scalar::satd4x4_diff;
 
     #[test]
     fn satd_of_flat_difference_is_dc_only() {

@@ -1,7 +1,7 @@
 //! Intra macroblock decisions: Intra_16x16 vs Intra_4x4 luma, their prediction modes, and the
 //! chroma prediction mode, by distortion (SATD) + lambda x mode bits.
 
-use super::cost::{satd, satd4x4_diff};
+use super::cost::satd;
 use super::residual::{code16x16, code4x4, code_chroma8x8};
 use crate::common::intra_pred::{
     self, chroma_mode_available, gather, mode16x16_available, mode4x4_available, predicted_i4_mode,
@@ -116,12 +116,8 @@ pub fn code_intra_luma(
                 continue;
             }
             intra_pred::predict4x4(mode, &nb, &mut pred);
-            let mut d = [0i32; 16];
-            for i in 0..16 {
-                d[i] = i32::from(s[i]) - i32::from(pred[i]);
-            }
             let bits = if mode == predicted { 1 } else { 4 };
-            let cost = satd4x4_diff(&d) + lambda * bits;
+            let cost = satd(&s, 4, &pred, 4, 4, 4) + lambda * bits;
             if cost < best.0 {
                 best = (cost, mode, pred);
             }

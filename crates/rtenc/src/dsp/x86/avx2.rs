@@ -3,8 +3,7 @@
 
 use std::arch::x86_64::*;
 
-use super::{load16, load_i32x4, row, row_mut, store16, store_i32x4, Rows};
-use crate::common::quant::MAX_LEVEL;
+use super::{load16, store16, Rows};
 
 /// Two 16-byte rows, `s[o0..]` in the low lane and `s[o1..]` in the high lane.
 #[target_feature(enable = "avx2")]
@@ -166,52 +165,6 @@ pub fn satd8x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
 #[target_feature(enable = "avx2")]
 pub fn satd8x8(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
     satd_8xh(a, sa, b, sb, 8)
-}
-
-/// Quantisation of a 4x4 block, exact like `scalar::quant4x4` (64-bit products as in the SSE2
-/// kernel), eight coefficients per register.
-#[target_feature(enable = "avx2")]
-pub fn quant4x4(
-    block: &mut [i32; 16],
-    mf: &[i32; 16],
-    offset: i32,
-    qbits: u32,
-    skip_dc: bool,
-) -> u32 {
-    let dc = block[0];
-    let off = _mm256_set1_epi64x(i64::from(offset));
-    let shift = _mm_cvtsi32_si128(qbits as i32);
-    let max = _mm256_set1_epi32(MAX_LEVEL);
-    let zero = _mm256_setzero_si256();
-    let load = |b: &[i32; 16], h: usize| {
-        _mm256_inserti128_si256::<1>(
-            _mm256_castsi128_si256(load_i32x4(row(b, 2 * h))),
-            load_i32x4(row(b, 2 * h + 1)),
-        )
-    };
-    let mut zero_mask = 0u32;
-    for h in 0..2 {
-        let c = load(block, h);
-        let m = load(mf, h);
-        let s = _mm256_srai_epi32(c, 31);
-        let a = _mm256_abs_epi32(c); // |c| as u32 (also for i32::MIN)
-        let even = _mm256_srl_epi64(_mm256_add_epi64(_mm256_mul_epu32(a, m), off), shift);
-        let odd = _mm256_mul_epu32(_mm256_srli_epi64::<32>(a), _mm256_srli_epi64::<32>(m));
-        let odd = _mm256_srl_epi64(_mm256_add_epi64(odd, off), shift);
-        let level = _mm256_blend_epi32::<0b1010_1010>(even, _mm256_slli_epi64::<32>(odd));
-        let level = _mm256_min_epi32(level, max);
-        let q = _mm256_sub_epi32(_mm256_xor_si256(level, s), s);
-        store_i32x4(row_mut(block, 2 * h), _mm256_castsi256_si128(q));
-        store_i32x4(row_mut(block, 2 * h + 1), _mm256_extracti128_si256::<1>(q));
-        let z = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(q, zero))) as u32;
-        zero_mask |= z << (8 * h);
-    }
-    let mut counted = 0xffffu32;
-    if skip_dc {
-        block[0] = dc;
-        counted = 0xfffe;
-    }
-    (!zero_mask & counted).count_ones()
 }
 
 /// NV12 chroma row to planar rows, 32 pairs at a time, the tail by the SSE2 kernel.

@@ -1,0 +1,125 @@
+//! The `dsp` kernels, scalar against every SIMD level this CPU runs:
+//! `cargo bench -p rtenc --bench kernels` (filter with e.g. `-- satd16x16`).
+//!
+//! Each group is one kernel; its members are the instruction-set levels (`scalar`, `sse2`,
+//! `avx2`), so criterion prints them side by side.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use rtenc::dsp::{BlockSize, Kernels};
+
+/// Deterministic pseudo-random samples.
+fn samples(n: usize, seed: u32) -> Vec<u8> {
+    let mut s = seed;
+    (0..n)
+        .map(|_| {
+            s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (s >> 24) as u8
+        })
+        .collect()
+}
+
+/// A padded 1080p-like reference row stride, so rows are far apart as in the encoder.
+const REF_STRIDE: usize = 1920 + 64;
+
+fn sad_satd(c: &mut Criterion) {
+    let src = samples(16 * 16, 1);
+    let refp = samples(REF_STRIDE * 20, 2);
+    let off = REF_STRIDE + 3; // unaligned, as most motion vectors are
+    for size in BlockSize::ALL {
+        let (w, h) = size.dims();
+        for (name, table) in [("sad", 0), ("satd", 1)] {
+            let mut g = c.benchmark_group(format!("{name}{w}x{h}"));
+            for k in Kernels::available() {
+                let f = if table == 0 {
+                    k.sad[size as usize]
+                } else {
+                    k.satd[size as usize]
+                };
+                g.bench_function(k.isa.name(), |b| {
+                    b.iter(|| f(black_box(&src), 16, black_box(&refp[off..]), REF_STRIDE))
+                });
+            }
+            g.finish();
+        }
+    }
+}
+
+fn quant_transform(c: &mut Criterion) {
+    // A typical residual and its transform.
+    let res = samples(16, 3);
+    let mut residual = [0i32; 16];
+    for (r, &v) in residual.iter_mut().zip(&res) {
+        *r = i32::from(v) / 4 - 32;
+    }
+    let mut coefs = residual;
+    rtenc::dsp::scalar::fdct4x4(&mut coefs);
+    // qP 26 intra: qbits 19, MF row for qP % 6 = 2.
+    let mf = [
+        10082, 6554, 10082, 6554, 6554, 4194, 6554, 4194, 10082, 6554, 10082, 6554, 6554, 4194,
+        6554, 4194,
+    ];
+    let (qbits, offset) = (19u32, (1i32 << 19) / 3);
+    let mut dequant = [0i32; 16];
+    for (i, d) in dequant.iter_mut().enumerate() {
+        *d = (coefs[i] / 40) * 16 * 4;
+    }
+
+    let mut g = c.benchmark_group("quant4x4");
+    for k in Kernels::available() {
+        g.bench_function(k.isa.name(), |b| {
+            b.iter(|| {
+                let mut blk = black_box(coefs);
+                let nz = (k.quant4x4)(&mut blk, &mf, offset, qbits, false);
+                (blk, nz)
+            })
+        });
+    }
+    g.finish();
+    let mut g = c.benchmark_group("fdct4x4");
+    for k in Kernels::available() {
+        g.bench_function(k.isa.name(), |b| {
+            b.iter(|| {
+                let mut blk = black_box(residual);
+                (k.fdct4x4)(&mut blk);
+                blk
+            })
+        });
+    }
+    g.finish();
+    let mut g = c.benchmark_group("idct4x4");
+    for k in Kernels::available() {
+        g.bench_function(k.isa.name(), |b| {
+            b.iter(|| {
+                let mut blk = black_box(dequant);
+                (k.idct4x4)(&mut blk);
+                blk
+            })
+        });
+    }
+    g.finish();
+}
+
+fn deinterleave(c: &mut Criterion) {
+    // One 1080p NV12 chroma row: 960 Cb/Cr pairs.
+    let uv = samples(1920, 4);
+    let (mut u, mut v) = (vec![0u8; 960], vec![0u8; 960]);
+    let mut g = c.benchmark_group("deinterleave_uv_960");
+    for k in Kernels::available() {
+        g.bench_function(k.isa.name(), |b| {
+            b.iter(|| (k.deinterleave_uv)(black_box(&uv), &mut u, &mut v))
+        });
+    }
+    g.finish();
+}
+
+criterion_group! {
+    name = kernels;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_millis(900));
+    targets = sad_satd, quant_transform, deinterleave
+}
+criterion_main!(kernels);
