@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use rtenc::dsp::{BlockSize, Kernels};
+use rtenc::dsp::{BlockSize, Kernels, LumaEdge};
 
 /// Deterministic pseudo-random samples.
 fn samples(n: usize, seed: u32) -> Vec<u8> {
@@ -115,11 +115,73 @@ fn deinterleave(c: &mut Criterion) {
     g.finish();
 }
 
+fn deblock(c: &mut Criterion) {
+    // A smooth 32x24 area with a step at row / column 8: most lines get filtered.
+    let stride = 32;
+    let plane: Vec<u8> = (0..stride * 24)
+        .map(|i| {
+            let (x, y) = (i % stride, i / stride);
+            (100 + if x >= 8 { 6 } else { 0 } + if y >= 8 { 6 } else { 0 } + (x * 7 + y * 3) % 3)
+                as u8
+        })
+        .collect();
+    for (name, edge) in [
+        (
+            "deblock_luma_edge_h_bs2",
+            LumaEdge {
+                q0: 8 * stride,
+                across: stride,
+                along: 1,
+                bs: [2; 4],
+                alpha: 40,
+                beta: 9,
+                tc0: [2; 4],
+            },
+        ),
+        (
+            "deblock_luma_edge_h_bs4",
+            LumaEdge {
+                q0: 8 * stride,
+                across: stride,
+                along: 1,
+                bs: [4; 4],
+                alpha: 40,
+                beta: 9,
+                tc0: [0; 4],
+            },
+        ),
+        (
+            "deblock_luma_edge_v_bs2",
+            LumaEdge {
+                q0: 8,
+                across: 1,
+                along: stride,
+                bs: [2; 4],
+                alpha: 40,
+                beta: 9,
+                tc0: [2; 4],
+            },
+        ),
+    ] {
+        let mut g = c.benchmark_group(name);
+        for k in Kernels::available() {
+            let mut d = plane.clone();
+            g.bench_function(k.isa.name(), |b| {
+                b.iter(|| {
+                    d.copy_from_slice(&plane);
+                    (k.deblock_luma_edge)(black_box(&mut d), black_box(&edge))
+                })
+            });
+        }
+        g.finish();
+    }
+}
+
 criterion_group! {
     name = kernels;
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_millis(900));
-    targets = sad_satd, quant_transform, deinterleave
+    targets = sad_satd, quant_transform, deinterleave, deblock
 }
 criterion_main!(kernels);

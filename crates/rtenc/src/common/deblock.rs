@@ -316,8 +316,28 @@ fn filter_edge(
     } else {
         (1, plane.stride)
     };
-    let (len, shift) = if chroma { (8, 1) } else { (16, 2) };
     let start = plane.offset(x as isize, y as isize);
+    if !chroma {
+        let tc0 = seg.map(|bs| {
+            if (1..4).contains(&bs) {
+                i32::from(TC0[index_a][usize::from(bs) - 1])
+            } else {
+                0
+            }
+        });
+        let edge = crate::dsp::LumaEdge {
+            q0: start,
+            across,
+            along,
+            bs: *seg,
+            alpha,
+            beta,
+            tc0,
+        };
+        (crate::dsp::kernels().deblock_luma_edge)(&mut plane.data, &edge);
+        return;
+    }
+    let (len, shift) = (8, 1);
     for k in 0..len {
         let bs = seg[k >> shift];
         if bs == 0 {
@@ -329,107 +349,11 @@ fn filter_edge(
             0
         };
         let q0 = start + k * along;
-        if chroma {
-            filter_samples_chroma(&mut plane.data, q0, across, bs, alpha, beta, tc0);
-        } else {
-            filter_samples_luma(&mut plane.data, q0, across, bs, alpha, beta, tc0);
-        }
+        filter_samples_chroma(&mut plane.data, q0, across, bs, alpha, beta, tc0);
     }
 }
 
-/// Clip1 for 8-bit samples.
-#[inline]
-fn clip1(v: i32) -> u8 {
-    v.clamp(0, 255) as u8
-}
-
-/// One line of luma samples across an edge (8.7.2.3 / 8.7.2.4 with chromaStyleFilteringFlag 0):
-/// q_i = `d[q0 + i * s]`, p_i = `d[q0 - (i + 1) * s]`. `tc0` is only used for bS < 4.
-pub fn filter_samples_luma(
-    d: &mut [u8],
-    q0: usize,
-    s: usize,
-    bs: u8,
-    alpha: i32,
-    beta: i32,
-    tc0: i32,
-) {
-    let p = |i: usize| i32::from(d[q0 - (i + 1) * s]);
-    let q = |i: usize| i32::from(d[q0 + i * s]);
-    let (p0, p1, p2, p3) = (p(0), p(1), p(2), p(3));
-    let (q0v, q1, q2, q3) = (q(0), q(1), q(2), q(3));
-    // filterSamplesFlag (8.7.2.2).
-    if bs == 0 || (p0 - q0v).abs() >= alpha || (p1 - p0).abs() >= beta || (q1 - q0v).abs() >= beta {
-        return;
-    }
-    let ap = (p2 - p0).abs();
-    let aq = (q2 - q0v).abs();
-    if bs < 4 {
-        // 8.7.2.3, luma: tC = tC0 + (ap < beta) + (aq < beta); p0, q0 by the clipped delta;
-        // p1 (q1) only where ap (aq) < beta, clipped to tC0. All from the unfiltered samples.
-        let tc = tc0 + i32::from(ap < beta) + i32::from(aq < beta);
-        let delta = ((((q0v - p0) << 2) + (p1 - q1) + 4) >> 3).clamp(-tc, tc);
-        d[q0 - s] = clip1(p0 + delta);
-        d[q0] = clip1(q0v - delta);
-        if ap < beta {
-            let dp = ((p2 + ((p0 + q0v + 1) >> 1) - (p1 << 1)) >> 1).clamp(-tc0, tc0);
-            d[q0 - 2 * s] = (p1 + dp) as u8;
-        }
-        if aq < beta {
-            let dq = ((q2 + ((p0 + q0v + 1) >> 1) - (q1 << 1)) >> 1).clamp(-tc0, tc0);
-            d[q0 + s] = (q1 + dq) as u8;
-        }
-    } else {
-        // 8.7.2.4, luma: the strong 3-sample filter on a side where a(p|q) < beta and
-        // |p0 - q0| < (alpha >> 2) + 2, else the 3-tap p0' (q0') only.
-        let strong_gate = (p0 - q0v).abs() < ((alpha >> 2) + 2);
-        if ap < beta && strong_gate {
-            d[q0 - s] = ((p2 + 2 * p1 + 2 * p0 + 2 * q0v + q1 + 4) >> 3) as u8;
-            d[q0 - 2 * s] = ((p2 + p1 + p0 + q0v + 2) >> 2) as u8;
-            d[q0 - 3 * s] = ((2 * p3 + 3 * p2 + p1 + p0 + q0v + 4) >> 3) as u8;
-        } else {
-            d[q0 - s] = ((2 * p1 + p0 + q1 + 2) >> 2) as u8;
-        }
-        if aq < beta && strong_gate {
-            d[q0] = ((p1 + 2 * p0 + 2 * q0v + 2 * q1 + q2 + 4) >> 3) as u8;
-            d[q0 + s] = ((p0 + q0v + q1 + q2 + 2) >> 2) as u8;
-            d[q0 + 2 * s] = ((2 * q3 + 3 * q2 + q1 + q0v + p0 + 4) >> 3) as u8;
-        } else {
-            d[q0] = ((2 * q1 + q0v + p1 + 2) >> 2) as u8;
-        }
-    }
-}
-
-/// One line of chroma samples across an edge (8.7.2.3 / 8.7.2.4 with chromaStyleFilteringFlag
-/// 1): only p1, p0, q0, q1 are read and only p0, q0 written.
-pub fn filter_samples_chroma(
-    d: &mut [u8],
-    q0: usize,
-    s: usize,
-    bs: u8,
-    alpha: i32,
-    beta: i32,
-    tc0: i32,
-) {
-    let p0 = i32::from(d[q0 - s]);
-    let p1 = i32::from(d[q0 - 2 * s]);
-    let q0v = i32::from(d[q0]);
-    let q1 = i32::from(d[q0 + s]);
-    // filterSamplesFlag (8.7.2.2).
-    if bs == 0 || (p0 - q0v).abs() >= alpha || (p1 - p0).abs() >= beta || (q1 - q0v).abs() >= beta {
-        return;
-    }
-    if bs < 4 {
-        // 8.7.2.3, chroma: tC = tC0 + 1; 8.7.2.4, chroma: the 3-tap form only.
-        let tc = tc0 + 1;
-        let delta = ((((q0v - p0) << 2) + (p1 - q1) + 4) >> 3).clamp(-tc, tc);
-        d[q0 - s] = clip1(p0 + delta);
-        d[q0] = clip1(q0v - delta);
-    } else {
-        d[q0 - s] = ((2 * p1 + p0 + q1 + 2) >> 2) as u8;
-        d[q0] = ((2 * q1 + q0v + p1 + 2) >> 2) as u8;
-    }
-}
+pub use crate::dsp::scalar::{filter_samples_chroma, filter_samples_luma};
 
 #[cfg(test)]
 mod tests {

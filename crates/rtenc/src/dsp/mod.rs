@@ -1,4 +1,5 @@
-//! Hot kernels (SAD, SATD, quantisation, 4x4 transforms, chroma deinterleave) with one runtime
+//! Hot kernels (SAD, SATD, quantisation, 4x4 transforms, luma deblocking, chroma deinterleave)
+//! with one runtime
 //! dispatch point.
 //!
 //! [`kernels`] picks a table of function pointers once per process (a [`OnceLock`]): the best
@@ -128,6 +129,30 @@ pub type Transform4x4Fn = fn(&mut [i32; 16]);
 /// `deinterleave_uv(uv, u, v)`: `u[x] = uv[2x]`, `v[x] = uv[2x + 1]` for every `x < u.len()`.
 pub type DeinterleaveFn = fn(&[u8], &mut [u8], &mut [u8]);
 
+/// One luma edge of 16 lines for [`Kernels::deblock_luma_edge`] (8.7.2): line `k` has
+/// q_i at `q0 + k * along + i * across` and p_i at `q0 + k * along - (i + 1) * across`, and
+/// uses bS `bs[k / 4]` and tC0 `tc0[k / 4]` (unused for bS 0 and 4).
+#[derive(Debug, Clone, Copy)]
+pub struct LumaEdge {
+    /// Index of q0 on the first line.
+    pub q0: usize,
+    /// Step from p0 to q0 (the row stride for a horizontal edge, 1 for a vertical one).
+    pub across: usize,
+    /// Step from one line to the next (1 for a horizontal edge, the stride for a vertical one).
+    pub along: usize,
+    /// Boundary strength per 4-line segment.
+    pub bs: [u8; 4],
+    /// alpha (8.7.2.2), in `0..=255`.
+    pub alpha: i32,
+    /// beta (8.7.2.2), in `0..=18`.
+    pub beta: i32,
+    /// tC0 per segment (Table 8-17), in `0..=25`.
+    pub tc0: [i32; 4],
+}
+
+/// `deblock_luma_edge(samples, edge)`: filters one 16-line luma edge in place.
+pub type LumaEdgeFn = fn(&mut [u8], &LumaEdge);
+
 /// One instruction set's kernels.
 #[derive(Clone, Copy)]
 pub struct Kernels {
@@ -145,6 +170,8 @@ pub struct Kernels {
     pub idct4x4: Transform4x4Fn,
     /// NV12 chroma row to planar Cb and Cr rows (see [`scalar::deinterleave_uv`]).
     pub deinterleave_uv: DeinterleaveFn,
+    /// The luma deblocking filter along one macroblock or 4x4 edge (see [`LumaEdge`]).
+    pub deblock_luma_edge: LumaEdgeFn,
 }
 
 impl std::fmt::Debug for Kernels {
@@ -174,6 +201,7 @@ pub const SCALAR: Kernels = Kernels {
     fdct4x4: scalar::fdct4x4,
     idct4x4: scalar::idct4x4,
     deinterleave_uv: scalar::deinterleave_uv,
+    deblock_luma_edge: scalar::deblock_luma_edge,
 };
 
 impl Kernels {

@@ -142,6 +142,7 @@ pub fn sse2_kernels() -> Kernels {
         fdct4x4: sse2_entry::fdct4x4,
         idct4x4: sse2_entry::idct4x4,
         deinterleave_uv: sse2_entry::deinterleave_uv,
+        deblock_luma_edge: sse2_entry::deblock_luma_edge,
     }
 }
 
@@ -172,6 +173,7 @@ pub fn avx2_kernels() -> Option<Kernels> {
         fdct4x4: sse2_entry::fdct4x4,
         idct4x4: sse2_entry::idct4x4,
         deinterleave_uv: avx2_entry::deinterleave_uv,
+        deblock_luma_edge: sse2_entry::deblock_luma_edge,
     })
 }
 
@@ -204,6 +206,7 @@ mod sse2_entry {
         fdct4x4(block: &mut [i32; 16]);
         idct4x4(block: &mut [i32; 16]);
         deinterleave_uv(uv: &[u8], u: &mut [u8], v: &mut [u8]);
+        deblock_luma_edge(d: &mut [u8], e: &crate::dsp::LumaEdge);
     }
 }
 

@@ -383,3 +383,161 @@ pub fn deinterleave_uv(uv: &[u8], u: &mut [u8], v: &mut [u8]) {
     }
     crate::dsp::scalar::deinterleave_uv(&uv[2 * x..], &mut u[x..], &mut v[x..]);
 }
+
+/// |a - b| of `i16` lanes.
+#[target_feature(enable = "sse2")]
+#[inline]
+fn absd16(a: __m128i, b: __m128i) -> __m128i {
+    abs16(_mm_sub_epi16(a, b))
+}
+
+/// `m ? a : b` per lane (`m` all ones or zero).
+#[target_feature(enable = "sse2")]
+#[inline]
+fn select(m: __m128i, a: __m128i, b: __m128i) -> __m128i {
+    _mm_or_si128(_mm_and_si128(m, a), _mm_andnot_si128(m, b))
+}
+
+/// Clip3(-t, t, v) of `i16` lanes.
+#[target_feature(enable = "sse2")]
+#[inline]
+fn clamp_tc(v: __m128i, t: __m128i) -> __m128i {
+    _mm_min_epi16(_mm_max_epi16(v, _mm_sub_epi16(_mm_setzero_si128(), t)), t)
+}
+
+/// The luma filter (8.7.2.3 / 8.7.2.4, as `scalar::filter_samples_luma`) on eight lines at
+/// once: `p[i]`, `q[i]` are the `i16` samples p_i, q_i of each line; returns the new
+/// p2, p1, p0, q0, q1, q2 (unfiltered lanes unchanged, values may need the final clip to 0..255
+/// that packing with unsigned saturation performs).
+#[target_feature(enable = "sse2")]
+#[inline]
+fn filter_luma8(
+    p: [__m128i; 4],
+    q: [__m128i; 4],
+    bs: __m128i,
+    tc0: __m128i,
+    alpha: __m128i,
+    beta: __m128i,
+) -> [__m128i; 6] {
+    let [p0, p1, p2, p3] = p;
+    let [q0, q1, q2, q3] = q;
+    let lt = |a: __m128i, b: __m128i| _mm_cmplt_epi16(a, b);
+    let add = |a: __m128i, b: __m128i| _mm_add_epi16(a, b);
+    let sub = |a: __m128i, b: __m128i| _mm_sub_epi16(a, b);
+    let k = |v: i16| _mm_set1_epi16(v);
+    // filterSamplesFlag.
+    let flag = _mm_and_si128(
+        _mm_cmpgt_epi16(bs, _mm_setzero_si128()),
+        _mm_and_si128(
+            lt(absd16(p0, q0), alpha),
+            _mm_and_si128(lt(absd16(p1, p0), beta), lt(absd16(q1, q0), beta)),
+        ),
+    );
+    let ap = lt(absd16(p2, p0), beta);
+    let aq = lt(absd16(q2, q0), beta);
+
+    // bS < 4.
+    let tc = sub(sub(tc0, ap), aq); // the masks are -1 where true
+    let delta = _mm_srai_epi16(
+        add(add(_mm_slli_epi16(sub(q0, p0), 2), sub(p1, q1)), k(4)),
+        3,
+    );
+    let delta = clamp_tc(delta, tc);
+    let avg = _mm_srai_epi16(add(add(p0, q0), k(1)), 1);
+    let dp = clamp_tc(_mm_srai_epi16(sub(add(p2, avg), add(p1, p1)), 1), tc0);
+    let dq = clamp_tc(_mm_srai_epi16(sub(add(q2, avg), add(q1, q1)), 1), tc0);
+    let n_p1 = select(ap, add(p1, dp), p1);
+    let n_p0 = add(p0, delta);
+    let n_q0 = sub(q0, delta);
+    let n_q1 = select(aq, add(q1, dq), q1);
+
+    // bS == 4.
+    let gate = lt(absd16(p0, q0), add(_mm_srai_epi16(alpha, 2), k(2)));
+    let sp = _mm_and_si128(ap, gate);
+    let sq = _mm_and_si128(aq, gate);
+    let pq0 = add(p0, q0);
+    let s_p0 = _mm_srai_epi16(
+        add(add(add(p2, add(p1, p1)), add(pq0, pq0)), add(q1, k(4))),
+        3,
+    );
+    let s_p1 = _mm_srai_epi16(add(add(p2, p1), add(pq0, k(2))), 2);
+    let s_p2 = _mm_srai_epi16(
+        add(
+            add(add(p3, p3), add(add(p2, p2), p2)),
+            add(add(p1, pq0), k(4)),
+        ),
+        3,
+    );
+    let w_p0 = _mm_srai_epi16(add(add(add(p1, p1), p0), add(q1, k(2))), 2);
+    let s_q0 = _mm_srai_epi16(
+        add(add(add(q2, add(q1, q1)), add(pq0, pq0)), add(p1, k(4))),
+        3,
+    );
+    let s_q1 = _mm_srai_epi16(add(add(q2, q1), add(pq0, k(2))), 2);
+    let s_q2 = _mm_srai_epi16(
+        add(
+            add(add(q3, q3), add(add(q2, q2), q2)),
+            add(add(q1, pq0), k(4)),
+        ),
+        3,
+    );
+    let w_q0 = _mm_srai_epi16(add(add(add(q1, q1), q0), add(p1, k(2))), 2);
+    let st = [
+        select(sp, s_p2, p2),
+        select(sp, s_p1, p1),
+        select(sp, s_p0, w_p0),
+        select(sq, s_q0, w_q0),
+        select(sq, s_q1, q1),
+        select(sq, s_q2, q2),
+    ];
+    let normal = [p2, n_p1, n_p0, n_q0, n_q1, q2];
+    let orig = [p2, p1, p0, q0, q1, q2];
+    let is4 = _mm_cmpeq_epi16(bs, k(4));
+    let mut out = orig;
+    for i in 0..6 {
+        out[i] = select(flag, select(is4, st[i], normal[i]), orig[i]);
+    }
+    out
+}
+
+/// The luma deblocking filter of one 16-line edge: a horizontal edge (`along == 1`, lines in
+/// adjacent columns) is filtered 8 lines per register; a vertical edge goes to the scalar twin.
+#[target_feature(enable = "sse2")]
+pub fn deblock_luma_edge(d: &mut [u8], e: &crate::dsp::LumaEdge) {
+    if e.along != 1 {
+        crate::dsp::scalar::deblock_luma_edge(d, e);
+        return;
+    }
+    let s = e.across;
+    let top = e.q0.checked_sub(4 * s).expect("p3 row inside the plane");
+    let rows: [__m128i; 8] = std::array::from_fn(|i| load16(d, top + i * s)); // p3 .. q3
+    let z = _mm_setzero_si128();
+    let alpha = _mm_set1_epi16(e.alpha as i16);
+    let beta = _mm_set1_epi16(e.beta as i16);
+    let half = |h: usize| {
+        let lanes = |v: [i32; 2]| {
+            let (a, b) = (v[0] as i16, v[1] as i16);
+            _mm_set_epi16(b, b, b, b, a, a, a, a)
+        };
+        let bs = lanes([i32::from(e.bs[2 * h]), i32::from(e.bs[2 * h + 1])]);
+        let tc0 = lanes([e.tc0[2 * h], e.tc0[2 * h + 1]]);
+        let w = |r: __m128i| {
+            if h == 0 {
+                _mm_unpacklo_epi8(r, z)
+            } else {
+                _mm_unpackhi_epi8(r, z)
+            }
+        };
+        let p = [w(rows[3]), w(rows[2]), w(rows[1]), w(rows[0])];
+        let q = [w(rows[4]), w(rows[5]), w(rows[6]), w(rows[7])];
+        filter_luma8(p, q, bs, tc0, alpha, beta)
+    };
+    if e.bs[0] | e.bs[1] | e.bs[2] | e.bs[3] == 0 {
+        return;
+    }
+    let lo = half(0);
+    let hi = half(1);
+    for i in 0..6 {
+        store16(d, top + (i + 1) * s, _mm_packus_epi16(lo[i], hi[i]));
+    }
+}
