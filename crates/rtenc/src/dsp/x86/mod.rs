@@ -79,6 +79,24 @@ fn load16(s: &[u8], off: usize) -> __m128i {
     unsafe { _mm_loadu_si128(s.as_ptr().cast()) }
 }
 
+/// Loads 8 bytes at `s[off..off + 8]` into the low half (panics when out of bounds).
+#[target_feature(enable = "sse2")]
+#[inline]
+fn load8(s: &[u8], off: usize) -> __m128i {
+    let s: &[u8; 8] = s[off..off + 8].try_into().expect("8 bytes");
+    // SAFETY: `s` is a valid reference to 8 readable bytes; the load is unaligned.
+    unsafe { _mm_loadl_epi64(s.as_ptr().cast()) }
+}
+
+/// Stores the low 8 bytes of `v` to `d[off..off + 8]` (panics when out of bounds).
+#[target_feature(enable = "sse2")]
+#[inline]
+fn store8(d: &mut [u8], off: usize, v: __m128i) {
+    let d: &mut [u8; 8] = (&mut d[off..off + 8]).try_into().expect("8 bytes");
+    // SAFETY: `d` is a valid exclusive reference to 8 writable bytes; the store is unaligned.
+    unsafe { _mm_storel_epi64(d.as_mut_ptr().cast(), v) }
+}
+
 /// Stores 16 bytes to `d[off..off + 16]` (panics when out of bounds).
 #[target_feature(enable = "sse2")]
 #[inline]

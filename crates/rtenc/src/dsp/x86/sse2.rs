@@ -2,7 +2,7 @@
 
 use std::arch::x86_64::*;
 
-use super::{load16, load_i32x4, row, row_mut, store16, store_i32x4, Rows};
+use super::{load16, load8, load_i32x4, row, row_mut, store16, store8, store_i32x4, Rows};
 use crate::common::quant::MAX_LEVEL;
 
 /// Horizontal sum of the two 64-bit lanes of a `psadbw` accumulator.
@@ -500,44 +500,111 @@ fn filter_luma8(
     out
 }
 
-/// The luma deblocking filter of one 16-line edge: a horizontal edge (`along == 1`, lines in
-/// adjacent columns) is filtered 8 lines per register; a vertical edge goes to the scalar twin.
+/// Transposes an 8x8 block of `i16` (its own inverse).
+#[target_feature(enable = "sse2")]
+#[inline]
+fn transpose8x8_epi16(r: [__m128i; 8]) -> [__m128i; 8] {
+    let a0 = _mm_unpacklo_epi16(r[0], r[1]);
+    let a1 = _mm_unpackhi_epi16(r[0], r[1]);
+    let a2 = _mm_unpacklo_epi16(r[2], r[3]);
+    let a3 = _mm_unpackhi_epi16(r[2], r[3]);
+    let a4 = _mm_unpacklo_epi16(r[4], r[5]);
+    let a5 = _mm_unpackhi_epi16(r[4], r[5]);
+    let a6 = _mm_unpacklo_epi16(r[6], r[7]);
+    let a7 = _mm_unpackhi_epi16(r[6], r[7]);
+    let b0 = _mm_unpacklo_epi32(a0, a2);
+    let b1 = _mm_unpackhi_epi32(a0, a2);
+    let b2 = _mm_unpacklo_epi32(a1, a3);
+    let b3 = _mm_unpackhi_epi32(a1, a3);
+    let b4 = _mm_unpacklo_epi32(a4, a6);
+    let b5 = _mm_unpackhi_epi32(a4, a6);
+    let b6 = _mm_unpacklo_epi32(a5, a7);
+    let b7 = _mm_unpackhi_epi32(a5, a7);
+    [
+        _mm_unpacklo_epi64(b0, b4),
+        _mm_unpackhi_epi64(b0, b4),
+        _mm_unpacklo_epi64(b1, b5),
+        _mm_unpackhi_epi64(b1, b5),
+        _mm_unpacklo_epi64(b2, b6),
+        _mm_unpackhi_epi64(b2, b6),
+        _mm_unpacklo_epi64(b3, b7),
+        _mm_unpackhi_epi64(b3, b7),
+    ]
+}
+
+/// bS and tC0 of segments `2h` and `2h + 1` spread over eight `i16` lanes (four lines each).
+#[target_feature(enable = "sse2")]
+#[inline]
+fn segment_lanes(e: &crate::dsp::LumaEdge, h: usize) -> (__m128i, __m128i) {
+    let lanes = |a: i32, b: i32| {
+        let (a, b) = (a as i16, b as i16);
+        _mm_set_epi16(b, b, b, b, a, a, a, a)
+    };
+    (
+        lanes(i32::from(e.bs[2 * h]), i32::from(e.bs[2 * h + 1])),
+        lanes(e.tc0[2 * h], e.tc0[2 * h + 1]),
+    )
+}
+
+/// The luma deblocking filter of one 16-line edge, 8 lines per register. A horizontal edge
+/// (`along == 1`) reads the rows p3..q3 directly; a vertical edge (`across == 1`) transposes
+/// 8x8 samples around it in and out. Any other layout goes to the scalar twin.
 #[target_feature(enable = "sse2")]
 pub fn deblock_luma_edge(d: &mut [u8], e: &crate::dsp::LumaEdge) {
-    if e.along != 1 {
-        crate::dsp::scalar::deblock_luma_edge(d, e);
-        return;
-    }
-    let s = e.across;
-    let top = e.q0.checked_sub(4 * s).expect("p3 row inside the plane");
-    let rows: [__m128i; 8] = std::array::from_fn(|i| load16(d, top + i * s)); // p3 .. q3
     let z = _mm_setzero_si128();
     let alpha = _mm_set1_epi16(e.alpha as i16);
     let beta = _mm_set1_epi16(e.beta as i16);
-    let half = |h: usize| {
-        let lanes = |v: [i32; 2]| {
-            let (a, b) = (v[0] as i16, v[1] as i16);
-            _mm_set_epi16(b, b, b, b, a, a, a, a)
+    if e.along == 1 {
+        if e.bs == [0; 4] {
+            return;
+        }
+        let s = e.across;
+        let top = e.q0.checked_sub(4 * s).expect("p3 row inside the plane");
+        let rows: [__m128i; 8] = std::array::from_fn(|i| load16(d, top + i * s)); // p3 .. q3
+        let half = |h: usize| {
+            let (bs, tc0) = segment_lanes(e, h);
+            let w = |r: __m128i| {
+                if h == 0 {
+                    _mm_unpacklo_epi8(r, z)
+                } else {
+                    _mm_unpackhi_epi8(r, z)
+                }
+            };
+            let p = [w(rows[3]), w(rows[2]), w(rows[1]), w(rows[0])];
+            let q = [w(rows[4]), w(rows[5]), w(rows[6]), w(rows[7])];
+            filter_luma8(p, q, bs, tc0, alpha, beta)
         };
-        let bs = lanes([i32::from(e.bs[2 * h]), i32::from(e.bs[2 * h + 1])]);
-        let tc0 = lanes([e.tc0[2 * h], e.tc0[2 * h + 1]]);
-        let w = |r: __m128i| {
-            if h == 0 {
-                _mm_unpacklo_epi8(r, z)
-            } else {
-                _mm_unpackhi_epi8(r, z)
+        let lo = half(0);
+        let hi = half(1);
+        for i in 0..6 {
+            store16(d, top + (i + 1) * s, _mm_packus_epi16(lo[i], hi[i]));
+        }
+    } else if e.across == 1 {
+        for h in 0..2 {
+            if e.bs[2 * h] | e.bs[2 * h + 1] == 0 {
+                continue;
             }
-        };
-        let p = [w(rows[3]), w(rows[2]), w(rows[1]), w(rows[0])];
-        let q = [w(rows[4]), w(rows[5]), w(rows[6]), w(rows[7])];
-        filter_luma8(p, q, bs, tc0, alpha, beta)
-    };
-    if e.bs[0] | e.bs[1] | e.bs[2] | e.bs[3] == 0 {
-        return;
-    }
-    let lo = half(0);
-    let hi = half(1);
-    for i in 0..6 {
-        store16(d, top + (i + 1) * s, _mm_packus_epi16(lo[i], hi[i]));
+            let (bs, tc0) = segment_lanes(e, h);
+            let first = e.q0 + 8 * h * e.along;
+            let left = first.checked_sub(4).expect("p3 column inside the plane");
+            let rows: [__m128i; 8] =
+                std::array::from_fn(|i| _mm_unpacklo_epi8(load8(d, left + i * e.along), z));
+            let c = transpose8x8_epi16(rows); // c[i]: sample i (p3 .. q3) of each line
+            let out = filter_luma8(
+                [c[3], c[2], c[1], c[0]],
+                [c[4], c[5], c[6], c[7]],
+                bs,
+                tc0,
+                alpha,
+                beta,
+            );
+            let cols = [c[0], out[0], out[1], out[2], out[3], out[4], out[5], c[7]];
+            let r = transpose8x8_epi16(cols);
+            for (i, &v) in r.iter().enumerate() {
+                store8(d, left + i * e.along, _mm_packus_epi16(v, v));
+            }
+        }
+    } else {
+        crate::dsp::scalar::deblock_luma_edge(d, e);
     }
 }
