@@ -1,6 +1,5 @@
 //! Hot kernels (SAD, SATD, quantisation, 4x4 transforms, luma deblocking, chroma deinterleave)
-//! with one runtime
-//! dispatch point.
+//! with one runtime dispatch point.
 //!
 //! [`kernels`] picks a table of function pointers once per process (a [`OnceLock`]): the best
 //! instruction set the CPU reports (`is_x86_feature_detected!`; SSE2 is the x86-64 baseline),

@@ -1,7 +1,8 @@
 //! x86-64 kernels: SSE2 (the x86-64 baseline, so always present) and AVX2 (after runtime
-//! detection). The only `unsafe` code here is unaligned SIMD loads and stores from bounds-checked
-//! slices, and calls into `#[target_feature(enable = "avx2")]` functions from wrappers that can
-//! only be reached through the table [`avx2_kernels`] returns after detecting AVX2.
+//! detection). The only `unsafe` code here: unaligned SIMD loads and stores (from slices
+//! bounds-checked per access, or per block once in [`Rows::new`]), and the safe wrappers that
+//! call the `#[target_feature]` functions: SSE2 ones always, AVX2 ones only through the table
+//! [`avx2_kernels`] returns after detecting AVX2.
 
 use std::arch::x86_64::*;
 
