@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use rtenc::dsp::{BlockSize, Kernels, LumaEdge};
+use rtenc::dsp::{BlockSize, Edge, Kernels};
 
 /// Deterministic pseudo-random samples.
 fn samples(n: usize, seed: u32) -> Vec<u8> {
@@ -128,7 +128,7 @@ fn deblock(c: &mut Criterion) {
     for (name, edge) in [
         (
             "deblock_luma_edge_h_bs2",
-            LumaEdge {
+            Edge {
                 q0: 8 * stride,
                 across: stride,
                 along: 1,
@@ -140,7 +140,7 @@ fn deblock(c: &mut Criterion) {
         ),
         (
             "deblock_luma_edge_h_bs4",
-            LumaEdge {
+            Edge {
                 q0: 8 * stride,
                 across: stride,
                 along: 1,
@@ -152,10 +152,34 @@ fn deblock(c: &mut Criterion) {
         ),
         (
             "deblock_luma_edge_v_bs2",
-            LumaEdge {
+            Edge {
                 q0: 8,
                 across: 1,
                 along: stride,
+                bs: [2; 4],
+                alpha: 40,
+                beta: 9,
+                tc0: [2; 4],
+            },
+        ),
+        (
+            "deblock_chroma_edge_v_bs2",
+            Edge {
+                q0: 8,
+                across: 1,
+                along: stride,
+                bs: [2; 4],
+                alpha: 40,
+                beta: 9,
+                tc0: [2; 4],
+            },
+        ),
+        (
+            "deblock_chroma_edge_h_bs2",
+            Edge {
+                q0: 8 * stride,
+                across: stride,
+                along: 1,
                 bs: [2; 4],
                 alpha: 40,
                 beta: 9,
@@ -166,10 +190,15 @@ fn deblock(c: &mut Criterion) {
         let mut g = c.benchmark_group(name);
         for k in Kernels::available() {
             let mut d = plane.clone();
+            let f = if name.contains("chroma") {
+                k.deblock_chroma_edge
+            } else {
+                k.deblock_luma_edge
+            };
             g.bench_function(k.isa.name(), |b| {
                 b.iter(|| {
                     d.copy_from_slice(&plane);
-                    (k.deblock_luma_edge)(black_box(&mut d), black_box(&edge))
+                    f(black_box(&mut d), black_box(&edge))
                 })
             });
         }

@@ -317,40 +317,29 @@ fn filter_edge(
         (1, plane.stride)
     };
     let start = plane.offset(x as isize, y as isize);
-    if !chroma {
-        let tc0 = seg.map(|bs| {
-            if (1..4).contains(&bs) {
-                i32::from(TC0[index_a][usize::from(bs) - 1])
-            } else {
-                0
-            }
-        });
-        let edge = crate::dsp::LumaEdge {
-            q0: start,
-            across,
-            along,
-            bs: *seg,
-            alpha,
-            beta,
-            tc0,
-        };
-        (crate::dsp::kernels().deblock_luma_edge)(&mut plane.data, &edge);
-        return;
-    }
-    let (len, shift) = (8, 1);
-    for k in 0..len {
-        let bs = seg[k >> shift];
-        if bs == 0 {
-            continue;
-        }
-        let tc0 = if bs < 4 {
+    let tc0 = seg.map(|bs| {
+        if (1..4).contains(&bs) {
             i32::from(TC0[index_a][usize::from(bs) - 1])
         } else {
             0
-        };
-        let q0 = start + k * along;
-        filter_samples_chroma(&mut plane.data, q0, across, bs, alpha, beta, tc0);
-    }
+        }
+    });
+    let edge = crate::dsp::Edge {
+        q0: start,
+        across,
+        along,
+        bs: *seg,
+        alpha,
+        beta,
+        tc0,
+    };
+    let k = crate::dsp::kernels();
+    let filter = if chroma {
+        k.deblock_chroma_edge
+    } else {
+        k.deblock_luma_edge
+    };
+    filter(&mut plane.data, &edge);
 }
 
 pub use crate::dsp::scalar::{filter_samples_chroma, filter_samples_luma};

@@ -128,11 +128,12 @@ pub type Transform4x4Fn = fn(&mut [i32; 16]);
 /// `deinterleave_uv(uv, u, v)`: `u[x] = uv[2x]`, `v[x] = uv[2x + 1]` for every `x < u.len()`.
 pub type DeinterleaveFn = fn(&[u8], &mut [u8], &mut [u8]);
 
-/// One luma edge of 16 lines for [`Kernels::deblock_luma_edge`] (8.7.2): line `k` has
-/// q_i at `q0 + k * along + i * across` and p_i at `q0 + k * along - (i + 1) * across`, and
-/// uses bS `bs[k / 4]` and tC0 `tc0[k / 4]` (unused for bS 0 and 4).
+/// One deblocking edge (8.7.2): 16 lines for [`Kernels::deblock_luma_edge`] (line `k` in
+/// segment `k / 4`), 8 for [`Kernels::deblock_chroma_edge`] (4:2:0: segment `k / 2`). Line `k`
+/// has q_i at `q0 + k * along + i * across` and p_i at `q0 + k * along - (i + 1) * across`, and
+/// uses its segment's bS and tC0 (tC0 unused for bS 0 and 4).
 #[derive(Debug, Clone, Copy)]
-pub struct LumaEdge {
+pub struct Edge {
     /// Index of q0 on the first line.
     pub q0: usize,
     /// Step from p0 to q0 (the row stride for a horizontal edge, 1 for a vertical one).
@@ -149,8 +150,8 @@ pub struct LumaEdge {
     pub tc0: [i32; 4],
 }
 
-/// `deblock_luma_edge(samples, edge)`: filters one 16-line luma edge in place.
-pub type LumaEdgeFn = fn(&mut [u8], &LumaEdge);
+/// `deblock_*_edge(samples, edge)`: filters one edge in place.
+pub type EdgeFn = fn(&mut [u8], &Edge);
 
 /// One instruction set's kernels.
 #[derive(Clone, Copy)]
@@ -169,8 +170,10 @@ pub struct Kernels {
     pub idct4x4: Transform4x4Fn,
     /// NV12 chroma row to planar Cb and Cr rows (see [`scalar::deinterleave_uv`]).
     pub deinterleave_uv: DeinterleaveFn,
-    /// The luma deblocking filter along one macroblock or 4x4 edge (see [`LumaEdge`]).
-    pub deblock_luma_edge: LumaEdgeFn,
+    /// The luma deblocking filter along one macroblock or 4x4 edge (see [`Edge`]).
+    pub deblock_luma_edge: EdgeFn,
+    /// The chroma deblocking filter along one 8-sample edge (see [`Edge`]).
+    pub deblock_chroma_edge: EdgeFn,
 }
 
 impl std::fmt::Debug for Kernels {
@@ -201,6 +204,7 @@ pub const SCALAR: Kernels = Kernels {
     idct4x4: scalar::idct4x4,
     deinterleave_uv: scalar::deinterleave_uv,
     deblock_luma_edge: scalar::deblock_luma_edge,
+    deblock_chroma_edge: scalar::deblock_chroma_edge,
 };
 
 impl Kernels {

@@ -265,12 +265,29 @@ pub fn filter_samples_chroma(
     }
 }
 
-/// Filters the 16 lines of one luma edge (see [`super::LumaEdge`]) with
+/// Filters the 16 lines of one luma edge (see [`super::Edge`]) with
 /// [`filter_samples_luma`]: line `k` starts at `q0 + k * along` and uses segment `k / 4`.
-pub fn deblock_luma_edge(d: &mut [u8], e: &super::LumaEdge) {
+pub fn deblock_luma_edge(d: &mut [u8], e: &super::Edge) {
     for k in 0..16 {
         let seg = k >> 2;
         filter_samples_luma(
+            d,
+            e.q0 + k * e.along,
+            e.across,
+            e.bs[seg],
+            e.alpha,
+            e.beta,
+            e.tc0[seg],
+        );
+    }
+}
+
+/// Filters the 8 lines of one 4:2:0 chroma edge (see [`super::Edge`]) with
+/// [`filter_samples_chroma`]: line `k` starts at `q0 + k * along` and uses segment `k / 2`.
+pub fn deblock_chroma_edge(d: &mut [u8], e: &super::Edge) {
+    for k in 0..8 {
+        let seg = k >> 1;
+        filter_samples_chroma(
             d,
             e.q0 + k * e.along,
             e.across,

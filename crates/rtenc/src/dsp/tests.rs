@@ -184,15 +184,44 @@ proptest! {
     ) {
         // The edge is at row 8 (horizontal) or column 8 (vertical), 16 lines long.
         let edge = if horizontal {
-            LumaEdge { q0: 8 * 24 + off, across: 24, along: 1, bs, alpha, beta, tc0 }
+            Edge { q0: 8 * 24 + off, across: 24, along: 1, bs, alpha, beta, tc0 }
         } else {
-            LumaEdge { q0: off * 24 + 8, across: 1, along: 24, bs, alpha, beta, tc0 }
+            Edge { q0: off * 24 + 8, across: 1, along: 24, bs, alpha, beta, tc0 }
         };
         let mut expect = plane.clone();
         scalar::deblock_luma_edge(&mut expect, &edge);
         for k in tables() {
             let mut got = plane.clone();
             (k.deblock_luma_edge)(&mut got, &edge);
+            prop_assert!(got == expect, "{:?} {:?}", k.isa, edge);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    #[test]
+    fn deblock_chroma_edge_matches_scalar(
+        plane in edge_plane(),
+        horizontal in any::<bool>(),
+        bs in proptest::array::uniform4(prop_oneof![1 => Just(0u8), 2 => 1u8..=3, 1 => Just(4u8)]),
+        tc0 in proptest::array::uniform4(0i32..=25),
+        alpha in prop_oneof![0i32..=255, Just(255)],
+        beta in prop_oneof![0i32..=18, Just(18)],
+        off in 0usize..8,
+    ) {
+        // The edge is at row 8 (horizontal) or column 8 (vertical), 8 lines long.
+        let edge = if horizontal {
+            Edge { q0: 8 * 24 + off, across: 24, along: 1, bs, alpha, beta, tc0 }
+        } else {
+            Edge { q0: off * 24 + 8, across: 1, along: 24, bs, alpha, beta, tc0 }
+        };
+        let mut expect = plane.clone();
+        scalar::deblock_chroma_edge(&mut expect, &edge);
+        for k in tables() {
+            let mut got = plane.clone();
+            (k.deblock_chroma_edge)(&mut got, &edge);
             prop_assert!(got == expect, "{:?} {:?}", k.isa, edge);
         }
     }

@@ -162,6 +162,7 @@ pub fn sse2_kernels() -> Kernels {
         idct4x4: sse2_entry::idct4x4,
         deinterleave_uv: sse2_entry::deinterleave_uv,
         deblock_luma_edge: sse2_entry::deblock_luma_edge,
+        deblock_chroma_edge: sse2_entry::deblock_chroma_edge,
     }
 }
 
@@ -193,6 +194,7 @@ pub fn avx2_kernels() -> Option<Kernels> {
         idct4x4: sse2_entry::idct4x4,
         deinterleave_uv: avx2_entry::deinterleave_uv,
         deblock_luma_edge: sse2_entry::deblock_luma_edge,
+        deblock_chroma_edge: sse2_entry::deblock_chroma_edge,
     })
 }
 
@@ -225,7 +227,8 @@ mod sse2_entry {
         fdct4x4(block: &mut [i32; 16]);
         idct4x4(block: &mut [i32; 16]);
         deinterleave_uv(uv: &[u8], u: &mut [u8], v: &mut [u8]);
-        deblock_luma_edge(d: &mut [u8], e: &crate::dsp::LumaEdge);
+        deblock_luma_edge(d: &mut [u8], e: &crate::dsp::Edge);
+        deblock_chroma_edge(d: &mut [u8], e: &crate::dsp::Edge);
     }
 }
 

@@ -535,7 +535,7 @@ fn transpose8x8_epi16(r: [__m128i; 8]) -> [__m128i; 8] {
 /// bS and tC0 of segments `2h` and `2h + 1` spread over eight `i16` lanes (four lines each).
 #[target_feature(enable = "sse2")]
 #[inline]
-fn segment_lanes(e: &crate::dsp::LumaEdge, h: usize) -> (__m128i, __m128i) {
+fn segment_lanes(e: &crate::dsp::Edge, h: usize) -> (__m128i, __m128i) {
     let lanes = |a: i32, b: i32| {
         let (a, b) = (a as i16, b as i16);
         _mm_set_epi16(b, b, b, b, a, a, a, a)
@@ -550,7 +550,7 @@ fn segment_lanes(e: &crate::dsp::LumaEdge, h: usize) -> (__m128i, __m128i) {
 /// (`along == 1`) reads the rows p3..q3 directly; a vertical edge (`across == 1`) transposes
 /// 8x8 samples around it in and out. Any other layout goes to the scalar twin.
 #[target_feature(enable = "sse2")]
-pub fn deblock_luma_edge(d: &mut [u8], e: &crate::dsp::LumaEdge) {
+pub fn deblock_luma_edge(d: &mut [u8], e: &crate::dsp::Edge) {
     let z = _mm_setzero_si128();
     let alpha = _mm_set1_epi16(e.alpha as i16);
     let beta = _mm_set1_epi16(e.beta as i16);
@@ -606,5 +606,83 @@ pub fn deblock_luma_edge(d: &mut [u8], e: &crate::dsp::LumaEdge) {
         }
     } else {
         crate::dsp::scalar::deblock_luma_edge(d, e);
+    }
+}
+
+/// The chroma filter (8.7.2.3 / 8.7.2.4 with chromaStyleFilteringFlag 1, as
+/// `scalar::filter_samples_chroma`) on eight lines: returns the new p0 and q0 (`i16`, to be
+/// clipped by unsigned-saturating packing).
+#[target_feature(enable = "sse2")]
+#[inline]
+fn filter_chroma8(
+    [p1, p0, q0, q1]: [__m128i; 4],
+    bs: __m128i,
+    tc0: __m128i,
+    alpha: __m128i,
+    beta: __m128i,
+) -> [__m128i; 2] {
+    let lt = |a: __m128i, b: __m128i| _mm_cmplt_epi16(a, b);
+    let add = |a: __m128i, b: __m128i| _mm_add_epi16(a, b);
+    let sub = |a: __m128i, b: __m128i| _mm_sub_epi16(a, b);
+    let k = |v: i16| _mm_set1_epi16(v);
+    let flag = _mm_and_si128(
+        _mm_cmpgt_epi16(bs, _mm_setzero_si128()),
+        _mm_and_si128(
+            lt(absd16(p0, q0), alpha),
+            _mm_and_si128(lt(absd16(p1, p0), beta), lt(absd16(q1, q0), beta)),
+        ),
+    );
+    let tc = add(tc0, k(1));
+    let delta = _mm_srai_epi16(
+        add(add(_mm_slli_epi16(sub(q0, p0), 2), sub(p1, q1)), k(4)),
+        3,
+    );
+    let delta = clamp_tc(delta, tc);
+    let s_p0 = _mm_srai_epi16(add(add(add(p1, p1), p0), add(q1, k(2))), 2);
+    let s_q0 = _mm_srai_epi16(add(add(add(q1, q1), q0), add(p1, k(2))), 2);
+    let is4 = _mm_cmpeq_epi16(bs, k(4));
+    [
+        select(flag, select(is4, s_p0, add(p0, delta)), p0),
+        select(flag, select(is4, s_q0, sub(q0, delta)), q0),
+    ]
+}
+
+/// The chroma deblocking filter of one 8-line edge in one register. A vertical edge
+/// (`across == 1`) transposes the 8x4 samples p1..q1 in and out.
+#[target_feature(enable = "sse2")]
+pub fn deblock_chroma_edge(d: &mut [u8], e: &crate::dsp::Edge) {
+    if e.bs == [0; 4] {
+        return;
+    }
+    let z = _mm_setzero_si128();
+    let alpha = _mm_set1_epi16(e.alpha as i16);
+    let beta = _mm_set1_epi16(e.beta as i16);
+    let (b, t) = (e.bs.map(i16::from), e.tc0.map(|v| v as i16));
+    let bs = _mm_set_epi16(b[3], b[3], b[2], b[2], b[1], b[1], b[0], b[0]);
+    let tc0 = _mm_set_epi16(t[3], t[3], t[2], t[2], t[1], t[1], t[0], t[0]);
+    if e.along == 1 {
+        let s = e.across;
+        let top = e.q0.checked_sub(2 * s).expect("p1 row inside the plane");
+        let r: [__m128i; 4] = std::array::from_fn(|i| _mm_unpacklo_epi8(load8(d, top + i * s), z));
+        let [p0, q0] = filter_chroma8(r, bs, tc0, alpha, beta);
+        store8(d, top + s, _mm_packus_epi16(p0, p0));
+        store8(d, top + 2 * s, _mm_packus_epi16(q0, q0));
+    } else if e.across == 1 {
+        let left = e.q0.checked_sub(2).expect("p1 column inside the plane");
+        let rows: [__m128i; 8] = std::array::from_fn(|i| {
+            let o = left + i * e.along;
+            let v = u32::from_le_bytes(d[o..o + 4].try_into().expect("4 samples"));
+            _mm_unpacklo_epi8(_mm_cvtsi32_si128(v as i32), z)
+        });
+        let c = transpose8x8_epi16(rows); // c[0..4]: p1, p0, q0, q1 of each line
+        let [p0, q0] = filter_chroma8([c[0], c[1], c[2], c[3]], bs, tc0, alpha, beta);
+        let r = transpose8x8_epi16([c[0], p0, q0, c[3], z, z, z, z]);
+        for (i, &v) in r.iter().enumerate() {
+            let o = left + i * e.along;
+            let px = _mm_cvtsi128_si32(_mm_packus_epi16(v, v)) as u32;
+            d[o..o + 4].copy_from_slice(&px.to_le_bytes());
+        }
+    } else {
+        crate::dsp::scalar::deblock_chroma_edge(d, e);
     }
 }
