@@ -100,6 +100,22 @@ fn quant_transform(c: &mut Criterion) {
         });
     }
     g.finish();
+    let mut residual_small = [0i32; 16];
+    for (i, r) in residual_small.iter_mut().enumerate() {
+        *r = (i as i32 * 37) % 61 - 30;
+    }
+    let pred: [u8; 16] = samples(16, 5).try_into().unwrap();
+    let mut g = c.benchmark_group("add_pred4x4");
+    for k in Kernels::available() {
+        g.bench_function(k.isa.name(), |b| {
+            b.iter(|| {
+                let mut out = [0u8; 16];
+                (k.add_pred4x4)(black_box(&residual_small), black_box(&pred), &mut out);
+                out
+            })
+        });
+    }
+    g.finish();
 }
 
 fn deinterleave(c: &mut Criterion) {

@@ -6,11 +6,6 @@ use crate::common::quant::{self, Deadzone, MAX_LEVEL};
 use crate::common::transform::{fdct4x4, hadamard2x2, hadamard4x4, idct4x4};
 use crate::common::ZIGZAG4X4;
 
-#[inline]
-fn clip_u8(v: i32) -> u8 {
-    v.clamp(0, 255) as u8
-}
-
 /// Codes one 4x4 block given source and prediction samples (raster, stride 4): writes the levels
 /// in scan order into `levels` and the reconstructed samples into `recon`; returns the number of
 /// non-zero levels. With `ac_only` the DC is excluded (the caller codes it separately and passes
@@ -39,9 +34,7 @@ pub fn code4x4(
     }
     quant::dequant4x4(&mut c, qp, false);
     idct4x4(&mut c);
-    for i in 0..16 {
-        recon[i] = clip_u8(i32::from(pred[i]) + c[i]);
-    }
+    (crate::dsp::kernels().add_pred4x4)(&c, pred, recon);
     nz as u8
 }
 
@@ -50,9 +43,7 @@ pub fn code4x4(
 #[inline]
 fn add_residual(c: &mut [i32; 16], pred: &[u8; 16], recon: &mut [u8; 16]) {
     idct4x4(c);
-    for i in 0..16 {
-        recon[i] = clip_u8(i32::from(pred[i]) + c[i]);
-    }
+    (crate::dsp::kernels().add_pred4x4)(c, pred, recon);
 }
 
 /// Extracts 4x4 block `blk` (raster index in a `w`-wide block of samples) into a stride-4 array.

@@ -153,6 +153,10 @@ pub struct Edge {
 /// `deblock_*_edge(samples, edge)`: filters one edge in place.
 pub type EdgeFn = fn(&mut [u8], &Edge);
 
+/// `add_pred4x4(residual, pred, out)`: `out[i] = Clip1(pred[i] + residual[i])`, for residuals
+/// in `i32::MIN + 255..=i32::MAX - 255`.
+pub type AddPredFn = fn(&[i32; 16], &[u8; 16], &mut [u8; 16]);
+
 /// One instruction set's kernels.
 #[derive(Clone, Copy)]
 pub struct Kernels {
@@ -168,6 +172,8 @@ pub struct Kernels {
     pub fdct4x4: Transform4x4Fn,
     /// Inverse 4x4 transform with the final rounding shift (8.5.12.2, see [`scalar::idct4x4`]).
     pub idct4x4: Transform4x4Fn,
+    /// Prediction plus residual, clipped to 8 bits (see [`scalar::add_pred4x4`]).
+    pub add_pred4x4: AddPredFn,
     /// NV12 chroma row to planar Cb and Cr rows (see [`scalar::deinterleave_uv`]).
     pub deinterleave_uv: DeinterleaveFn,
     /// The luma deblocking filter along one macroblock or 4x4 edge (see [`Edge`]).
@@ -202,6 +208,7 @@ pub const SCALAR: Kernels = Kernels {
     quant4x4: scalar::quant4x4,
     fdct4x4: scalar::fdct4x4,
     idct4x4: scalar::idct4x4,
+    add_pred4x4: scalar::add_pred4x4,
     deinterleave_uv: scalar::deinterleave_uv,
     deblock_luma_edge: scalar::deblock_luma_edge,
     deblock_chroma_edge: scalar::deblock_chroma_edge,

@@ -298,3 +298,10 @@ pub fn deblock_chroma_edge(d: &mut [u8], e: &super::Edge) {
         );
     }
 }
+
+/// Reconstruction of a 4x4 block: `out[i] = Clip1(pred[i] + res[i])` (8.5.14).
+pub fn add_pred4x4(res: &[i32; 16], pred: &[u8; 16], out: &mut [u8; 16]) {
+    for i in 0..16 {
+        out[i] = (i32::from(pred[i]) + res[i]).clamp(0, 255) as u8;
+    }
+}

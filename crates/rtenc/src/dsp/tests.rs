@@ -226,3 +226,28 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    #[test]
+    fn add_pred4x4_matches_scalar(
+        res in proptest::array::uniform16(prop_oneof![
+            4 => -300i32..=300,
+            1 => -(1i32 << 30)..=(1 << 30),
+            1 => Just(i32::MIN + 255),
+            1 => Just(i32::MAX - 255),
+            1 => Just(32767),
+            1 => Just(-32768),
+        ]),
+        pred in proptest::array::uniform16(sample()),
+    ) {
+        let mut expect = [0u8; 16];
+        scalar::add_pred4x4(&res, &pred, &mut expect);
+        for k in tables() {
+            let mut got = [0u8; 16];
+            (k.add_pred4x4)(&res, &pred, &mut got);
+            prop_assert_eq!(got, expect, "{:?}", k.isa);
+        }
+    }
+}

@@ -160,6 +160,7 @@ pub fn sse2_kernels() -> Kernels {
         quant4x4: sse2_entry::quant4x4,
         fdct4x4: sse2_entry::fdct4x4,
         idct4x4: sse2_entry::idct4x4,
+        add_pred4x4: sse2_entry::add_pred4x4,
         deinterleave_uv: sse2_entry::deinterleave_uv,
         deblock_luma_edge: sse2_entry::deblock_luma_edge,
         deblock_chroma_edge: sse2_entry::deblock_chroma_edge,
@@ -192,6 +193,7 @@ pub fn avx2_kernels() -> Option<Kernels> {
         quant4x4: sse2_entry::quant4x4,
         fdct4x4: sse2_entry::fdct4x4,
         idct4x4: sse2_entry::idct4x4,
+        add_pred4x4: sse2_entry::add_pred4x4,
         deinterleave_uv: avx2_entry::deinterleave_uv,
         deblock_luma_edge: sse2_entry::deblock_luma_edge,
         deblock_chroma_edge: sse2_entry::deblock_chroma_edge,
@@ -228,6 +230,7 @@ mod sse2_entry {
         idct4x4(block: &mut [i32; 16]);
         deinterleave_uv(uv: &[u8], u: &mut [u8], v: &mut [u8]);
         deblock_luma_edge(d: &mut [u8], e: &crate::dsp::Edge);
+        add_pred4x4(res: &[i32; 16], pred: &[u8; 16], out: &mut [u8; 16]);
         deblock_chroma_edge(d: &mut [u8], e: &crate::dsp::Edge);
     }
 }

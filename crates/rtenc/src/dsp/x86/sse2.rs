@@ -686,3 +686,17 @@ pub fn deblock_chroma_edge(d: &mut [u8], e: &crate::dsp::Edge) {
         crate::dsp::scalar::deblock_chroma_edge(d, e);
     }
 }
+
+/// Reconstruction of a 4x4 block: prediction plus residual, clipped to 0..=255. The residual
+/// saturates to `i16` and the addition saturates too, neither of which can change a result
+/// clipped to 8 bits.
+#[target_feature(enable = "sse2")]
+pub fn add_pred4x4(res: &[i32; 16], pred: &[u8; 16], out: &mut [u8; 16]) {
+    let lo = _mm_packs_epi32(load_i32x4(row(res, 0)), load_i32x4(row(res, 1)));
+    let hi = _mm_packs_epi32(load_i32x4(row(res, 2)), load_i32x4(row(res, 3)));
+    let p = load16(pred, 0);
+    let z = _mm_setzero_si128();
+    let lo = _mm_adds_epi16(_mm_unpacklo_epi8(p, z), lo);
+    let hi = _mm_adds_epi16(_mm_unpackhi_epi8(p, z), hi);
+    store16(out, 0, _mm_packus_epi16(lo, hi));
+}
