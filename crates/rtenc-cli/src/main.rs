@@ -1,7 +1,9 @@
-//! `rtenc`: encode Y4M or raw NV12 files to H.264, or run the built-in demo.
+//! `rtenc`: encode Y4M or raw NV12 files to H.264, run the built-in demo, or serve a live
+//! stream to browsers.
 
 mod demo;
 mod encode;
+mod serve;
 mod summary;
 mod y4m;
 
@@ -23,6 +25,8 @@ enum Command {
     Encode(encode::EncodeArgs),
     /// Encode the built-in animated demo scene
     Demo(demo::DemoArgs),
+    /// Stream the demo scene or a file live to browsers (HTTP + WebSocket, WebCodecs page)
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -30,6 +34,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Encode(args) => encode::cmd(args),
         Command::Demo(args) => demo::cmd(args),
+        Command::Serve(args) => serve::cmd(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
