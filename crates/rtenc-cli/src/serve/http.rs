@@ -229,6 +229,7 @@ const GOING_AWAY: u16 = 1001;
 const PROTOCOL_ERROR: u16 = 1002;
 const UNSUPPORTED_DATA: u16 = 1003;
 const POLICY_VIOLATION: u16 = 1008;
+const MESSAGE_TOO_BIG: u16 = 1009;
 
 async fn viewer(socket: WebSocket, ticket: Ticket, app: Arc<App>) {
     let (tx, mut rx) = mpsc::channel::<Bytes>(QUEUE_FRAMES);
@@ -261,9 +262,20 @@ async fn viewer(socket: WebSocket, ticket: Ticket, app: Arc<App>) {
             m = stream.next() => match m {
                 None | Some(Ok(Message::Close(_))) => break None,
                 Some(Err(e)) => {
-                    // Oversized messages and protocol violations end here.
-                    counters.rejected_messages.fetch_add(1, Relaxed);
-                    break Some(close_frame(PROTOCOL_ERROR, &e.to_string()));
+                    // Oversized messages and protocol violations end here, and so does a
+                    // client that vanished without a close handshake.
+                    let inner = e.into_inner();
+                    match inner.downcast_ref::<tungstenite::Error>() {
+                        Some(tungstenite::Error::Capacity(_)) => {
+                            counters.rejected_messages.fetch_add(1, Relaxed);
+                            break Some(close_frame(MESSAGE_TOO_BIG, &inner.to_string()));
+                        }
+                        Some(tungstenite::Error::Protocol(_) | tungstenite::Error::Utf8(_)) => {
+                            counters.rejected_messages.fetch_add(1, Relaxed);
+                            break Some(close_frame(PROTOCOL_ERROR, &inner.to_string()));
+                        }
+                        _ => break None,
+                    }
                 }
                 Some(Ok(Message::Text(t))) => match protocol::parse_client(t.as_str()) {
                     Ok(ClientMessage::Keyframe) => {

@@ -105,12 +105,12 @@ pub fn parse_client(text: &str) -> Result<ClientMessage, String> {
     }
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
-    struct Raw<'a> {
+    struct Raw {
         #[serde(rename = "type")]
-        kind: &'a str,
+        kind: String,
     }
     let raw: Raw = serde_json::from_str(text).map_err(|e| format!("malformed message: {e}"))?;
-    match raw.kind {
+    match raw.kind.as_str() {
         "keyframe" => Ok(ClientMessage::Keyframe),
         other => Err(format!("unknown message type {other:?}")),
     }
