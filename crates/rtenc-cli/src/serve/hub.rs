@@ -3,8 +3,8 @@
 //!
 //! The encoder thread never waits for a viewer: [`Hub::broadcast`] puts the shared message into
 //! each viewer's queue with `try_send`. A viewer whose queue is full loses that frame and every
-//! following one until the next IDR (a P frame without its predecessor is useless), and asks
-//! the encoder for that IDR. Memory is therefore bounded by [`QUEUE_FRAMES`] messages per
+//! following one until the next IDR (a P frame without its predecessor is useless), and, once
+//! its queue has drained to half, asks the encoder for that IDR. Memory is therefore bounded by [`QUEUE_FRAMES`] messages per
 //! viewer, and the messages are shared, not copied.
 
 use std::collections::HashMap;
@@ -41,7 +41,10 @@ struct Inner {
 
 struct Slot {
     tx: mpsc::Sender<Bytes>,
+    /// Skipping frames until an IDR that fits in the queue.
     waiting_for_idr: bool,
+    /// Whether this viewer asked for the IDR it waits for.
+    idr_asked: bool,
     sent: u64,
     dropped: u64,
 }
@@ -159,9 +162,18 @@ impl Hub {
         let mut inner = self.lock();
         for slot in inner.viewers.values_mut() {
             if slot.waiting_for_idr {
-                if !keyframe {
+                if !keyframe || slot.tx.capacity() == 0 {
                     slot.dropped += 1;
                     dropped += 1;
+                    // Ask for the IDR once the queue has drained to half, not while it is still
+                    // full: a viewer that reads nothing must not turn every frame into an IDR.
+                    if !slot.idr_asked && slot.tx.capacity() >= QUEUE_FRAMES / 2 {
+                        slot.idr_asked = true;
+                        want_idr = true;
+                    }
+                    if keyframe {
+                        slot.idr_asked = false;
+                    }
                     continue;
                 }
                 slot.waiting_for_idr = false;
@@ -170,9 +182,9 @@ impl Hub {
                 Ok(()) => slot.sent += 1,
                 Err(mpsc::error::TrySendError::Full(_)) => {
                     slot.waiting_for_idr = true;
+                    slot.idr_asked = false;
                     slot.dropped += 1;
                     dropped += 1;
-                    want_idr = true;
                     self.counters.overflows.fetch_add(1, Relaxed);
                 }
                 // The viewer is leaving; its Viewer guard removes it.
@@ -258,6 +270,7 @@ impl Ticket {
             Slot {
                 tx,
                 waiting_for_idr: true,
+                idr_asked: true,
                 sent: 0,
                 dropped: 0,
             },
@@ -345,18 +358,30 @@ mod tests {
             hub.broadcast(msg(i), false);
             assert_eq!(fast.try_recv().unwrap(), msg(i - 1));
         }
-        assert!(hub.take_keyframe_request(), "overflow asks for an IDR");
         let st = hub.viewer_stats();
         assert_eq!(st[0].queued, QUEUE_FRAMES);
         assert!(st[0].waiting_for_idr && st[0].dropped == 6);
-        // The slow viewer drains its queue, then gets nothing until the IDR.
+        // While its queue stays full the slow viewer asks for nothing, and an IDR that does not
+        // fit is dropped too.
+        assert!(!hub.take_keyframe_request());
+        hub.broadcast(msg(50), true);
+        assert_eq!(fast.try_recv().unwrap(), msg(QUEUE_FRAMES as u8 + 5));
+        assert!(!hub.take_keyframe_request());
+        // The slow viewer drains its queue, asks for an IDR and gets nothing until it comes.
         for i in 0..QUEUE_FRAMES as u8 {
             assert_eq!(slow.try_recv().unwrap(), msg(i));
         }
         hub.broadcast(msg(100), false);
+        assert!(
+            hub.take_keyframe_request(),
+            "a drained viewer asks for an IDR"
+        );
+        hub.broadcast(msg(101), false);
+        assert!(!hub.take_keyframe_request(), "once");
         assert!(slow.try_recv().is_err());
-        hub.broadcast(msg(101), true);
-        assert_eq!(slow.try_recv().unwrap(), msg(101));
+        hub.broadcast(msg(102), true);
+        assert_eq!(slow.try_recv().unwrap(), msg(102));
+        assert!(!hub.viewer_stats()[0].waiting_for_idr);
         assert_eq!(hub.counters.overflows.load(Relaxed), 1);
     }
 }

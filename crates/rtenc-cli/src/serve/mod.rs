@@ -57,6 +57,9 @@ pub struct ServeArgs {
     pub max_viewers: u32,
 }
 
+/// Socket send buffer per viewer, in bytes.
+const SEND_BUFFER: usize = 256 * 1024;
+
 /// The default bitrate: about 0.09 bit per pixel, at least 100 kbit/s.
 fn default_bitrate(w: u32, h: u32, fps: f64) -> u32 {
     let bps = f64::from(w) * f64::from(h) * fps * 0.09;
@@ -244,8 +247,11 @@ pub fn cmd(args: ServeArgs) -> CliResult<()> {
             }
         };
         let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-            // Latency over throughput: send small messages at once.
+            // Latency over throughput: send small messages at once, and keep little in the
+            // kernel, so that a viewer on a slow link falls behind in its own queue, where it
+            // skips to the next IDR, rather than in seconds of buffered video.
             let _ = tcp.set_nodelay(true);
+            let _ = socket2::SockRef::from(&*tcp).set_send_buffer_size(SEND_BUFFER);
         });
         let r = axum::serve(listener, http::router(app.clone()))
             .with_graceful_shutdown(stop)
