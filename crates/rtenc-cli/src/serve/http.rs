@@ -105,17 +105,20 @@ fn same_secret(a: &str, b: &str) -> bool {
 }
 
 /// With `--token`: 401 when `?token=` is missing, 403 when it is wrong.
-fn check_token(app: &App, query: &HashMap<String, String>) -> Result<(), Response> {
+/// A refusal: status and message.
+type Refusal = (StatusCode, &'static str);
+
+fn check_token(app: &App, query: &HashMap<String, String>) -> Result<(), Refusal> {
     let Some(want) = &app.token else {
         return Ok(());
     };
-    let refuse = |code, msg: &str| {
+    let refuse = |code, msg| {
         app.hub.counters.unauthorized.fetch_add(1, Relaxed);
-        Err((code, format!("{msg}\n")).into_response())
+        Err((code, msg))
     };
     match query.get("token") {
-        None => refuse(StatusCode::UNAUTHORIZED, "this server needs ?token="),
-        Some(t) if !same_secret(t, want) => refuse(StatusCode::FORBIDDEN, "wrong token"),
+        None => refuse(StatusCode::UNAUTHORIZED, "this server needs ?token=\n"),
+        Some(t) if !same_secret(t, want) => refuse(StatusCode::FORBIDDEN, "wrong token\n"),
         Some(_) => Ok(()),
     }
 }
@@ -123,7 +126,7 @@ fn check_token(app: &App, query: &HashMap<String, String>) -> Result<(), Respons
 /// Browsers send `Origin` with WebSocket requests and let any page connect anywhere: refuse
 /// pages of other origins, so that a web site cannot watch a local stream. Clients that send no
 /// `Origin` (not browsers) pass.
-fn check_origin(app: &App, headers: &HeaderMap) -> Result<(), Response> {
+fn check_origin(app: &App, headers: &HeaderMap) -> Result<(), Refusal> {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return Ok(());
     };
@@ -140,15 +143,14 @@ fn check_origin(app: &App, headers: &HeaderMap) -> Result<(), Response> {
             Err((
                 StatusCode::FORBIDDEN,
                 "WebSocket from a page of another origin\n",
-            )
-                .into_response())
+            ))
         }
     }
 }
 
 async fn config(State(app): State<Arc<App>>, Query(q): Query<HashMap<String, String>>) -> Response {
     if let Err(r) = check_token(&app, &q) {
-        return r;
+        return r.into_response();
     }
     let mut r = Json(app.info.clone()).into_response();
     r.headers_mut()
@@ -158,7 +160,7 @@ async fn config(State(app): State<Arc<App>>, Query(q): Query<HashMap<String, Str
 
 async fn stats(State(app): State<Arc<App>>, Query(q): Query<HashMap<String, String>>) -> Response {
     if let Err(r) = check_token(&app, &q) {
-        return r;
+        return r.into_response();
     }
     let c = &app.hub.counters;
     let get = |a: &std::sync::atomic::AtomicU64| a.load(Relaxed);
@@ -195,7 +197,7 @@ async fn ws(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     if let Err(r) = check_token(&app, &q).and_then(|()| check_origin(&app, &headers)) {
-        return r;
+        return r.into_response();
     }
     let Some(ticket) = app.hub.admit() else {
         return (
