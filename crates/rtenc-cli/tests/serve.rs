@@ -22,6 +22,8 @@ struct Server {
     child: Child,
     /// `127.0.0.1:port`
     addr: String,
+    /// The URL it printed.
+    url: String,
     /// Lines the server printed on standard output and standard error.
     lines: mpsc::Receiver<String>,
     /// Those read while waiting for the URL.
@@ -61,6 +63,7 @@ impl Server {
         let mut server = Server {
             child,
             addr: String::new(),
+            url: String::new(),
             lines,
             startup: Vec::new(),
         };
@@ -72,6 +75,7 @@ impl Server {
                 Ok(line) => {
                     if let Some(url) = line.strip_prefix("open http://") {
                         server.addr = url.split('/').next().unwrap().to_string();
+                        server.url = line["open ".len()..].to_string();
                     }
                     seen.push(line);
                 }
@@ -454,9 +458,12 @@ fn tokens_are_checked() {
 
 #[test]
 fn the_printed_url_carries_the_token_and_other_origins_are_refused() {
-    let server = Server::start(&["--size", "64x48", "--token", "a&b"]);
-    // Start printed it; the URL must be usable as is.
-    let mut ws = server.connect("?token=a%26b").unwrap();
+    let server = Server::start(&["--size", "64x48", "--token", "a&b c"]);
+    // The page passes its own query on to /ws: the printed URL must work as it is.
+    let (page, query) = server.url.split_once('?').expect("no token in the URL");
+    assert_eq!(page, format!("http://{}/", server.addr));
+    assert_eq!(query, "token=a%26b%20c");
+    let mut ws = server.connect(&format!("?{query}")).unwrap();
     assert_idr(&recv(&mut ws));
     // A page of another origin may not connect (browsers send Origin).
     let stream = TcpStream::connect(&server.addr).unwrap();
@@ -464,7 +471,7 @@ fn the_printed_url_carries_the_token_and_other_origins_are_refused() {
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
     let req = tungstenite::client::IntoClientRequest::into_client_request(format!(
-        "ws://{}/ws?token=a%26b",
+        "ws://{}/ws?token=a%26b%20c",
         server.addr
     ))
     .unwrap();
