@@ -572,44 +572,53 @@ fn a_slow_viewer_does_not_stall_the_others() {
     let first = recv(&mut fast);
     let t0 = Instant::now();
     let mut last = first.seq;
+    // Read until the slow viewer has overflowed and then for 60 more frames (2 s of video):
+    // no frame rate is asserted, since the machine may be busy, only that the stream goes on
+    // without a gap.
     let mut rss = Vec::new();
-    let mut n = 0;
-    while t0.elapsed() < Duration::from_secs(5) {
+    let mut n = 0u64;
+    let mut overflow_at = None;
+    loop {
         let f = recv(&mut fast);
         assert_eq!(f.seq, last + 1, "the fast viewer lost frames");
         last = f.seq;
         n += 1;
-        if n % 15 == 0 {
-            rss.extend(server.rss_kib());
+        if n % 10 == 0 {
+            if overflow_at.is_none() && server.stats("")["overflows"].as_u64() >= Some(1) {
+                overflow_at = Some(n);
+            }
+            if overflow_at.is_some() {
+                rss.extend(server.rss_kib());
+            }
         }
+        if overflow_at.is_some_and(|k| n >= k + 60) {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "the slow viewer never overflowed: {}",
+            server.stats("")
+        );
     }
-    let secs = t0.elapsed().as_secs_f64();
     let st = server.stats("");
     let viewers = st["viewer"].as_array().unwrap();
+    assert_eq!(viewers.len(), 2, "{st}");
     let slow_stats = viewers
         .iter()
         .find(|v| v["dropped"].as_u64().unwrap() > 0)
         .unwrap_or_else(|| panic!("the slow viewer never fell behind: {st}"));
     assert!(slow_stats["queued"].as_u64().unwrap() <= 8, "{st}");
-    assert!(st["overflows"].as_u64().unwrap() >= 1, "{st}");
-    // The encoder went on: the fast viewer saw a steady stream (the machine may be busy, so
-    // allow half the nominal rate), and the slow one did not make every frame an IDR.
-    assert!(
-        n as f64 >= 0.5 * 30.0 * secs,
-        "{n} frames in {secs:.1} s: {st}"
-    );
+    // The stuck viewer does not make every frame an IDR (it asks only once it has drained).
     let keyframes = st["keyframes"].as_u64().unwrap();
     let frames = st["frames_encoded"].as_u64().unwrap();
     assert!(
         keyframes * 4 < frames,
         "{keyframes} IDRs in {frames} frames: {st}"
     );
-    // Memory stays bounded: no growth between the first and the last second.
-    if rss.len() >= 4 {
-        let early = rss[1];
-        let late = *rss.last().unwrap();
+    // Memory stays bounded: no growth while the slow viewer is stuck.
+    if let (Some(early), Some(late)) = (rss.first(), rss.last()) {
         assert!(
-            late < early + 16 * 1024,
+            *late < early + 16 * 1024,
             "resident memory grew from {early} KiB to {late} KiB"
         );
     }
