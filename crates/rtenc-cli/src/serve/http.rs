@@ -1,13 +1,14 @@
 //! HTTP routes and the WebSocket side of each viewer.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -192,6 +193,7 @@ async fn stats(State(app): State<Arc<App>>, Query(q): Query<HashMap<String, Stri
 
 async fn ws(
     State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
@@ -211,7 +213,7 @@ async fn ws(
     upgrade
         .max_message_size(4 * MAX_CLIENT_MESSAGE)
         .max_frame_size(4 * MAX_CLIENT_MESSAGE)
-        .on_upgrade(move |socket| viewer(socket, ticket, app))
+        .on_upgrade(move |socket| viewer(socket, ticket, app, peer))
 }
 
 /// Why a viewer's socket is closed, sent in the close frame.
@@ -233,9 +235,14 @@ const UNSUPPORTED_DATA: u16 = 1003;
 const POLICY_VIOLATION: u16 = 1008;
 const MESSAGE_TOO_BIG: u16 = 1009;
 
-async fn viewer(socket: WebSocket, ticket: Ticket, app: Arc<App>) {
+async fn viewer(socket: WebSocket, ticket: Ticket, app: Arc<App>, peer: SocketAddr) {
     let (tx, mut rx) = mpsc::channel::<Bytes>(QUEUE_FRAMES);
     let me = ticket.join(tx);
+    let id = me.id;
+    eprintln!(
+        "rtenc serve: viewer {id} joined from {peer} ({} watching)",
+        app.hub.viewer_count()
+    );
     let (mut sink, mut stream) = socket.split();
     let mut shutdown = app.shutdown.clone();
     let counters = &app.hub.counters;
@@ -307,8 +314,22 @@ async fn viewer(socket: WebSocket, ticket: Ticket, app: Arc<App>) {
         }
     };
     // Leave the hub before the close handshake, which a stuck client may delay.
+    let (sent, dropped) = app
+        .hub
+        .viewer_stats()
+        .iter()
+        .find(|v| v.id == id)
+        .map_or((0, 0), |v| (v.sent, v.dropped));
     drop(me);
     drop(rx);
+    let why = match &close {
+        Some(Message::Close(Some(f))) => format!(": closed with {} {}", f.code, f.reason),
+        _ => String::new(),
+    };
+    eprintln!(
+        "rtenc serve: viewer {id} left after {sent} frames, {dropped} dropped ({} watching){why}",
+        app.hub.viewer_count()
+    );
     if let Some(frame) = close {
         let _ = tokio::time::timeout(Duration::from_secs(1), async {
             sink.send(frame).await?;

@@ -97,11 +97,16 @@ pub struct Viewer {
 /// One viewer in `/stats.json`.
 #[derive(Serialize)]
 pub struct ViewerStats {
-    id: u64,
-    queued: usize,
-    sent: u64,
-    dropped: u64,
-    waiting_for_idr: bool,
+    /// Viewer id.
+    pub id: u64,
+    /// Frames in its queue.
+    pub queued: usize,
+    /// Frames put into its queue.
+    pub sent: u64,
+    /// Frames it lost.
+    pub dropped: u64,
+    /// Whether it waits for an IDR.
+    pub waiting_for_idr: bool,
 }
 
 impl Hub {

@@ -253,7 +253,8 @@ pub fn cmd(args: ServeArgs) -> CliResult<()> {
             let _ = tcp.set_nodelay(true);
             let _ = socket2::SockRef::from(&*tcp).set_send_buffer_size(SEND_BUFFER);
         });
-        let r = axum::serve(listener, http::router(app.clone()))
+        let service = http::router(app.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let r = axum::serve(listener, service)
             .with_graceful_shutdown(stop)
             .await;
         // WebSocket viewers outlive the HTTP connections: give them a moment to close.

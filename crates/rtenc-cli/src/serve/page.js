@@ -3,7 +3,8 @@
 // Each binary message is one H.264 Annex B access unit behind a 24-byte header (big-endian):
 // version (1), flags (bit 0: IDR), header length, encode time in us, sequence number (u64),
 // capture time in us since the Unix epoch (u64). The page sends {"type":"keyframe"} to ask for
-// an IDR. window.rtencStats exposes counters and requestKeyframe() for automated tests.
+// an IDR. window.rtencStats exposes counters, requestKeyframe() and simulateDecodeError() for
+// automated tests.
 'use strict';
 (() => {
   const params = new URLSearchParams(location.search);
@@ -31,6 +32,9 @@
     fps: 0,
     kbps: 0,
     requestKeyframe: () => requestKeyframe(),
+    // For tests: takes the path of a real decode error (new decoder, wait for an IDR, ask for
+    // one), since a browser's decoder may conceal a corrupt chunk rather than fail on it.
+    simulateDecodeError: () => onDecodeError(new Error('simulated decode error')),
   };
   window.rtencStats = stats;
 
