@@ -711,3 +711,18 @@ fn a_slow_viewer_does_not_delay_shutdown_and_other_addresses_warn() {
     let st = server.interrupt(Duration::from_secs(10));
     assert!(st.success(), "exit status {st:?}");
 }
+
+#[test]
+fn the_page_script_parses() {
+    // Node is not a CI requirement: without it this check is skipped (the browser test covers
+    // the page for real).
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/src/serve/page.js");
+    match Command::new("node").arg("--check").arg(script).output() {
+        Ok(o) => assert!(
+            o.status.success(),
+            "page.js: {}",
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        Err(_) => eprintln!("notice: node not found; page.js not checked"),
+    }
+}

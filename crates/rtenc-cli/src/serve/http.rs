@@ -338,3 +338,25 @@ async fn viewer(socket: WebSocket, ticket: Ticket, app: Arc<App>, peer: SocketAd
         .await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_and_close_reasons() {
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abc", "abd"));
+        assert!(!same_secret("abc", "abcd"));
+        assert!(!same_secret("", "a"));
+        // Close reasons must fit a control frame (125 bytes with the code), cut at a character.
+        let long = "é".repeat(100);
+        match close_frame(POLICY_VIOLATION, &long) {
+            Message::Close(Some(f)) => {
+                assert_eq!(f.code, POLICY_VIOLATION);
+                assert!(f.reason.len() <= 120 && f.reason.as_str().chars().all(|c| c == 'é'));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
