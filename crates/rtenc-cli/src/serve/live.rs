@@ -105,14 +105,15 @@ impl Playing {
                 Ok(())
             }
             Source::File { path, size } => {
+                let in_file = |e: String| format!("{path}: {e}");
                 if let Some(f) = self.file.as_mut() {
-                    if f.next_frame(nv12)? {
+                    if f.next_frame(nv12).map_err(in_file)? {
                         return Ok(());
                     }
                 }
                 // At the end (or the start): play the file from its beginning.
                 let mut f = encode::open_input(path, *size)?.src;
-                let got = f.next_frame(nv12)?;
+                let got = f.next_frame(nv12).map_err(in_file)?;
                 self.file = Some(f);
                 if got {
                     Ok(())
