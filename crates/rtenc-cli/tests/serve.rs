@@ -694,6 +694,10 @@ fn sigint_stops_the_server_cleanly() {
     let out = server.output();
     assert!(out.iter().any(|l| l.contains("stopped after")), "{out:#?}");
     assert!(!out.iter().any(|l| l.contains("panicked")), "{out:#?}");
+    // At once after the URL, with nobody watching, too.
+    let mut idle = Server::start(&SMALL);
+    let st = idle.interrupt(Duration::from_secs(10));
+    assert!(st.success(), "exit status {st:?}");
 }
 
 #[test]

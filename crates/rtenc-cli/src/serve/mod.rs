@@ -102,26 +102,56 @@ fn resolve(bind: &str) -> CliResult<SocketAddr> {
         .ok_or_else(|| format!("--bind {bind} names no address"))
 }
 
-/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
-async fn stop_signal() {
+/// Ctrl-C (SIGINT) and SIGTERM, listened for from the moment this exists (a signal that comes
+/// before the server runs must not kill the process the default way).
+struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    int: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    /// Installs the handlers; needs a runtime context.
+    fn install() -> CliResult<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let err = |e: std::io::Error| format!("cannot handle signals: {e}");
+            Ok(StopSignals {
+                int: signal(SignalKind::interrupt()).map_err(err)?,
+                term: signal(SignalKind::terminate()).map_err(err)?,
+            })
         }
+        #[cfg(not(unix))]
+        Ok(StopSignals {})
     }
-    #[cfg(not(unix))]
-    {
+
+    /// The next Ctrl-C or SIGTERM.
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.int.recv() => {}
+            _ = self.term.recv() => {}
+        }
+        #[cfg(not(unix))]
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Stops the server when the encoder thread ends with an error or a panic.
+struct EncoderGuard {
+    hub: Arc<Hub>,
+    failed: Arc<Notify>,
+    ok: bool,
+}
+
+impl Drop for EncoderGuard {
+    fn drop(&mut self) {
+        if !self.ok {
+            self.hub.stop();
+            self.failed.notify_one();
+        }
     }
 }
 
@@ -154,6 +184,11 @@ pub fn cmd(args: ServeArgs) -> CliResult<()> {
         .local_addr()
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
 
+    let mut signals = {
+        let _in_runtime = rt.enter();
+        StopSignals::install()?
+    };
+
     let hub = Hub::new(args.max_viewers as usize);
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let info = StreamInfo {
@@ -183,11 +218,13 @@ pub fn cmd(args: ServeArgs) -> CliResult<()> {
         std::thread::Builder::new()
             .name("rtenc-encoder".into())
             .spawn(move || {
-                let r = live::run_encoder(cfg, source, hub.clone());
-                if r.is_err() {
-                    hub.stop();
-                    failed.notify_one();
-                }
+                let mut guard = EncoderGuard {
+                    hub: hub.clone(),
+                    failed,
+                    ok: false,
+                };
+                let r = live::run_encoder(cfg, source, hub);
+                guard.ok = r.is_ok();
                 r
             })
             .map_err(|e| format!("cannot start the encoder thread: {e}"))?
@@ -233,14 +270,14 @@ pub fn cmd(args: ServeArgs) -> CliResult<()> {
             let (hub, failed) = (hub.clone(), failed.clone());
             async move {
                 tokio::select! {
-                    _ = stop_signal() => {}
+                    _ = signals.recv() => {}
                     _ = failed.notified() => {}
                 }
                 hub.stop();
                 let _ = shutdown_tx.send(true);
                 // A second Ctrl-C while shutting down quits at once.
-                tokio::spawn(async {
-                    stop_signal().await;
+                tokio::spawn(async move {
+                    signals.recv().await;
                     eprintln!("rtenc: interrupted again, quitting");
                     std::process::exit(130);
                 });
@@ -274,7 +311,7 @@ pub fn cmd(args: ServeArgs) -> CliResult<()> {
     let c = &hub.counters;
     use std::sync::atomic::Ordering::Relaxed;
     println!(
-        "rtenc serve: stopped after {} frames to {} viewers",
+        "rtenc serve: stopped after {} frames; {} viewers in all",
         c.frames_encoded.load(Relaxed),
         c.viewers_total.load(Relaxed)
     );
