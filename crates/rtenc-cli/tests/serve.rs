@@ -193,13 +193,20 @@ fn parse(m: &[u8]) -> Frame {
     }
 }
 
+fn interrupted(e: &tungstenite::Error) -> bool {
+    matches!(e, tungstenite::Error::Io(e) if e.kind() == std::io::ErrorKind::Interrupted)
+}
+
 /// The next frame message (pings and pongs are skipped).
 fn recv(ws: &mut Ws) -> Frame {
     loop {
-        match ws.read().expect("read a frame") {
-            Message::Binary(b) => return parse(&b),
-            Message::Ping(_) | Message::Pong(_) => {}
-            other => panic!("expected a binary frame message, got {other:?}"),
+        match ws.read() {
+            Ok(Message::Binary(b)) => return parse(&b),
+            Ok(Message::Ping(_) | Message::Pong(_)) => {}
+            Ok(other) => panic!("expected a binary frame message, got {other:?}"),
+            // A signal (e.g. a child's exit) interrupted the read: tungstenite resumes.
+            Err(e) if interrupted(&e) => {}
+            Err(e) => panic!("read a frame: {e}"),
         }
     }
 }
@@ -262,6 +269,7 @@ fn expect_closed(ws: &mut Ws) -> Option<CloseCode> {
         match ws.read() {
             Ok(Message::Close(frame)) => return frame.map(|f| f.code),
             Ok(_) => {}
+            Err(e) if interrupted(&e) => {}
             Err(tungstenite::Error::Io(e))
                 if matches!(
                     e.kind(),
@@ -601,13 +609,14 @@ fn a_slow_viewer_does_not_stall_the_others() {
         );
     }
     let st = server.stats("");
+    assert!(st["frames_dropped"].as_u64() > Some(0), "{st}");
+    // The slow viewer is still there with at most a full queue, unless this test ran so slowly
+    // that its socket had accepted nothing for 10 s and the server disconnected it.
     let viewers = st["viewer"].as_array().unwrap();
-    assert_eq!(viewers.len(), 2, "{st}");
-    let slow_stats = viewers
-        .iter()
-        .find(|v| v["dropped"].as_u64().unwrap() > 0)
-        .unwrap_or_else(|| panic!("the slow viewer never fell behind: {st}"));
-    assert!(slow_stats["queued"].as_u64().unwrap() <= 8, "{st}");
+    match viewers.iter().find(|v| v["dropped"].as_u64().unwrap() > 0) {
+        Some(v) => assert!(v["queued"].as_u64().unwrap() <= 8, "{st}"),
+        None => assert_eq!(st["stalled_viewers"], 1, "{st}"),
+    }
     // The stuck viewer does not make every frame an IDR (it asks only once it has drained).
     let keyframes = st["keyframes"].as_u64().unwrap();
     let frames = st["frames_encoded"].as_u64().unwrap();
