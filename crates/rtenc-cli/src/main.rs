@@ -76,5 +76,14 @@ mod tests {
         assert!(Cli::try_parse_from(["rtenc", "demo", "--qp", "52"]).is_err());
         assert!(Cli::try_parse_from(["rtenc", "encode", "in.nv12"]).is_err());
         assert!(Cli::try_parse_from(["rtenc", "demo", "--frames", "0"]).is_err());
+        match Cli::try_parse_from(["rtenc", "serve"]).unwrap().command {
+            Command::Serve(a) => assert_eq!(
+                (a.source.as_str(), a.bind.as_str(), a.max_viewers, a.size),
+                ("demo", "127.0.0.1:8080", 16, None)
+            ),
+            _ => panic!("not serve"),
+        }
+        assert!(Cli::try_parse_from(["rtenc", "serve", "--qp", "20", "--bitrate", "1M"]).is_err());
+        assert!(Cli::try_parse_from(["rtenc", "serve", "--max-viewers", "0"]).is_err());
     }
 }
