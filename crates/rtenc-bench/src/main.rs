@@ -1,0 +1,118 @@
+//! `rtenc-bench`: rtenc against x264 (Debian's ffmpeg, libx264) on the same synthetic clips at
+//! the same target bitrates, in one run. Prints one table row per encoder, clip and bitrate:
+//! encode ms/frame (p50, p99, mean), frames per second, achieved kbit/s and PSNR-Y of the
+//! decoded stream against the source, then rtenc's ratios against each peer.
+//!
+//! ```sh
+//! cargo run --release -p rtenc-bench -- --frames 90
+//! ```
+//!
+//! Timing is wall-clock per `encode` call for rtenc and per libx264 encode call for x264
+//! (ffmpeg's `-benchmark_all`), on whatever else the machine is doing: run it on an idle
+//! machine.
+
+mod clips;
+mod run;
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use clips::ClipKind;
+use run::{Measurement, Peer};
+
+#[derive(Parser)]
+#[command(about = "Benchmark rtenc against x264 on the same clips at the same bitrates")]
+struct Args {
+    /// Clips to encode.
+    #[arg(long, value_enum, value_delimiter = ',',
+          default_values_t = [ClipKind::Camera1080p, ClipKind::Camera720p])]
+    clips: Vec<ClipKind>,
+    /// Frames per clip.
+    #[arg(long, default_value_t = 90)]
+    frames: usize,
+    /// Multipliers of each clip's default bitrate (1080p 6 Mbit/s, 720p 3 Mbit/s, demo
+    /// 4 Mbit/s); several give rate-distortion points.
+    #[arg(long, value_delimiter = ',', default_values_t = [1.0])]
+    scales: Vec<f64>,
+    /// x264 presets to compare with.
+    #[arg(long, value_delimiter = ',', default_values_t = ["ultrafast".to_string(), "superfast".to_string()])]
+    x264_presets: Vec<String>,
+    /// x264 thread counts.
+    #[arg(long, value_delimiter = ',', default_values_t = [1u32])]
+    x264_threads: Vec<u32>,
+    /// Directory for the raw clips and the streams.
+    #[arg(long, default_value = "target/bench")]
+    work: PathBuf,
+}
+
+fn main() {
+    if let Err(e) = run_all(&Args::parse()) {
+        eprintln!("rtenc-bench: error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run_all(args: &Args) -> Result<(), String> {
+    std::fs::create_dir_all(&args.work).map_err(|e| format!("{}: {e}", args.work.display()))?;
+    let mut peers = vec![Peer::Rtenc];
+    for preset in &args.x264_presets {
+        for &threads in &args.x264_threads {
+            peers.push(Peer::X264 {
+                preset: preset.clone(),
+                threads,
+            });
+        }
+    }
+    println!(
+        "{:<13} {:>9} {:<22} {:>8} {:>8} {:>8} {:>7} {:>9} {:>8}",
+        "clip", "target", "encoder", "p50 ms", "p99 ms", "mean ms", "fps", "kbit/s", "PSNR-Y"
+    );
+    let mut rows: Vec<(String, u32, String, Measurement)> = Vec::new();
+    for &kind in &args.clips {
+        let clip = kind.render(args.frames);
+        let raw = args.work.join(format!("{}.nv12", clip.name));
+        run::write_raw(&clip, &raw)?;
+        for &scale in &args.scales {
+            let bitrate = (f64::from(clip.bitrate) * scale).round() as u32;
+            for peer in &peers {
+                let m = run::run(peer, &clip, &raw, bitrate, &args.work)?;
+                println!(
+                    "{:<13} {:>9} {:<22} {:>8.2} {:>8.2} {:>8.2} {:>7.1} {:>9.1} {:>8.2}",
+                    clip.name,
+                    format!("{}k", bitrate / 1000),
+                    peer.label(),
+                    m.percentile_ms(50.0),
+                    m.percentile_ms(99.0),
+                    m.mean_ms(),
+                    1000.0 / m.mean_ms(),
+                    m.kbps(clip.fps),
+                    m.psnr_y
+                );
+                rows.push((clip.name.clone(), bitrate, peer.label(), m));
+            }
+        }
+        std::fs::remove_file(&raw).ok();
+    }
+    println!("\nrtenc against each peer (time ratio < 1: rtenc faster; dPSNR > 0: rtenc better)");
+    for (clip, bitrate, label, m) in &rows {
+        if label == "rtenc" {
+            continue;
+        }
+        let Some((_, _, _, r)) = rows
+            .iter()
+            .find(|(c, b, l, _)| c == clip && b == bitrate && l == "rtenc")
+        else {
+            continue;
+        };
+        println!(
+            "{clip:<13} {:>9} vs {label:<22} time x{:.2} (p50), x{:.2} (mean)  dPSNR-Y {:+.2} dB  rate x{:.3}",
+            format!("{}k", bitrate / 1000),
+            r.percentile_ms(50.0) / m.percentile_ms(50.0),
+            r.mean_ms() / m.mean_ms(),
+            r.psnr_y - m.psnr_y,
+            r.bytes as f64 / m.bytes as f64,
+        );
+    }
+    Ok(())
+}
