@@ -35,7 +35,7 @@ struct Args {
     /// 4 Mbit/s); several give rate-distortion points.
     #[arg(long, value_delimiter = ',', default_values_t = [1.0])]
     scales: Vec<f64>,
-    /// x264 presets to compare with.
+    /// x264 presets to compare with (`none` for rtenc alone).
     #[arg(long, value_delimiter = ',', default_values_t = ["ultrafast".to_string(), "superfast".to_string()])]
     x264_presets: Vec<String>,
     /// x264 thread counts.
@@ -56,7 +56,7 @@ fn main() {
 fn run_all(args: &Args) -> Result<(), String> {
     std::fs::create_dir_all(&args.work).map_err(|e| format!("{}: {e}", args.work.display()))?;
     let mut peers = vec![Peer::Rtenc];
-    for preset in &args.x264_presets {
+    for preset in args.x264_presets.iter().filter(|p| *p != "none") {
         for &threads in &args.x264_threads {
             peers.push(Peer::X264 {
                 preset: preset.clone(),

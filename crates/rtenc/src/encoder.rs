@@ -11,8 +11,9 @@ use crate::bitstream::slice_header::{SliceHeader, SliceType};
 use crate::bitstream::sps::Sps;
 use crate::bitstream::BitWriter;
 use crate::common::deblock::{deblock_picture, DeblockParams};
-use crate::common::{chroma_qp, MbInfo, MbPos, MbType};
-use crate::config::Config;
+use crate::common::hpel::{HpelPlanes, RefLuma};
+use crate::common::{chroma_qp, MbInfo, MbPos, MbType, Mv};
+use crate::config::{Config, Speed};
 use crate::entropy::macroblock::{write_inter_mb, write_intra_mb};
 use crate::error::{Error, Result};
 use crate::frame::Nv12Frame;
@@ -84,6 +85,12 @@ pub struct Encoder {
     cur_recon: Picture,
     /// The last reconstructed picture: deblocked, edges extended; the reference for P frames.
     reference: Picture,
+    /// Half-sample planes of `reference`'s luma, and whether they are up to date.
+    ref_hpel: HpelPlanes,
+    ref_hpel_fresh: bool,
+    /// Set by `encode_slice`: every macroblock was P_Skip with a zero vector, so the
+    /// reconstruction equals the reference.
+    all_static_skip: bool,
     mbs: Vec<MbInfo>,
     prev_mbs: Vec<MbInfo>,
     /// Rate control, unless the configuration asks for a constant QP.
@@ -114,6 +121,9 @@ impl Encoder {
             unchanged: vec![false; mb_width * mb_height],
             cur_recon: Picture::new(mb_width, mb_height, REF_PAD),
             reference: Picture::new(mb_width, mb_height, REF_PAD),
+            ref_hpel: HpelPlanes::new(&Picture::new(mb_width, mb_height, REF_PAD).y),
+            ref_hpel_fresh: false,
+            all_static_skip: false,
             mbs: vec![MbInfo::default(); mb_width * mb_height],
             prev_mbs: Vec::new(),
             rc: cfg.constant_qp().is_none().then(|| {
@@ -179,6 +189,10 @@ impl Encoder {
         let frame_type = if idr { FrameType::Idr } else { FrameType::P };
         if !idr {
             self.find_unchanged();
+            if !self.ref_hpel_fresh {
+                self.ref_hpel.update(&self.reference.y);
+                self.ref_hpel_fresh = true;
+            }
         }
         if frame_type == FrameType::Idr {
             self.frame_num = 0;
@@ -190,6 +204,7 @@ impl Encoder {
         };
         let mut data = Vec::with_capacity(self.writer.bytes().len() + 64);
         let mut emergency = false;
+        let mut unchanged_reference;
         loop {
             data.clear();
             if frame_type == FrameType::Idr {
@@ -201,6 +216,7 @@ impl Encoder {
                 write_nal(&mut data, 3, NalType::Pps, self.writer.bytes());
             }
             self.encode_slice(frame_type, qp, emergency);
+            unchanged_reference = self.all_static_skip;
             let nal_type = if frame_type == FrameType::Idr {
                 NalType::IdrSlice
             } else {
@@ -220,6 +236,7 @@ impl Encoder {
                     data.clear();
                     self.encode_skip_slice(qp);
                     write_nal(&mut data, 3, NalType::Slice, self.writer.bytes());
+                    unchanged_reference = true;
                     break;
                 }
                 _ if !emergency => emergency = true,
@@ -239,6 +256,8 @@ impl Encoder {
         );
         self.cur_recon.extend_edges();
         std::mem::swap(&mut self.cur_recon, &mut self.reference);
+        // The half-sample planes stay valid only when the new reference equals the old one.
+        self.ref_hpel_fresh &= frame_type == FrameType::P && unchanged_reference;
         std::mem::swap(&mut self.mbs, &mut self.prev_mbs);
         if self.mbs.len() != self.prev_mbs.len() {
             self.mbs = vec![MbInfo::default(); self.prev_mbs.len()];
@@ -352,6 +371,10 @@ impl Encoder {
         let ctx = PFrameCtx {
             src: &self.src,
             refp: &self.reference,
+            ref_luma: RefLuma {
+                full: &self.reference.y,
+                hpel: &self.ref_hpel,
+            },
             prev_mbs: &self.prev_mbs,
             unchanged: &self.unchanged,
             qp,
@@ -359,8 +382,10 @@ impl Encoder {
             lambda,
             max_vmv: self.max_vmv,
             search_range: 16,
+            partitions: self.cfg.speed == Speed::Quality,
         };
         let mut skip_run = 0u32;
+        let mut static_skips = 0usize;
         for mb_y in 0..self.mb_height {
             for mb_x in 0..self.mb_width {
                 let pos = MbPos::new(mb_x, mb_y, self.mb_width, |_| 0);
@@ -406,7 +431,10 @@ impl Encoder {
                 };
                 self.mbs[pos.addr] = info;
                 match decision {
-                    PDecision::Skip => skip_run += 1,
+                    PDecision::Skip => {
+                        skip_run += 1;
+                        static_skips += usize::from(info.mv[0] == Mv::ZERO);
+                    }
                     PDecision::Inter | PDecision::Intra => {
                         if !idr {
                             self.writer.put_ue(skip_run);
@@ -425,5 +453,6 @@ impl Encoder {
             self.writer.put_ue(skip_run);
         }
         self.writer.put_trailing_bits();
+        self.all_static_skip = !idr && static_skips == self.mb_width * self.mb_height;
     }
 }

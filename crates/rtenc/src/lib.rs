@@ -39,7 +39,7 @@ mod macroblock;
 pub mod picture;
 pub mod ratecontrol;
 
-pub use config::{Config, DEFAULT_QP};
+pub use config::{Config, Speed, DEFAULT_QP};
 pub use encoder::{EncodedFrame, Encoder, FrameType};
 pub use error::{Error, Result};
 pub use frame::Nv12Frame;

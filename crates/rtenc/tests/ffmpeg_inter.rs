@@ -6,7 +6,7 @@
 mod common;
 
 use common::{check_access_units, check_with_ffmpeg, encode_frames, nal_types, Encoded};
-use rtenc::{Config, Encoder, FrameType, Nv12Frame};
+use rtenc::{Config, Encoder, FrameType, Nv12Frame, Speed};
 
 /// Renders an NV12 frame from a function of continuous picture coordinates returning
 /// (Y, U, V); chroma is sampled at the centre of each 2x2 luma block.
@@ -84,9 +84,12 @@ fn subsample_pans_in_every_direction() {
         (-0.75, -0.25),
         (9.0, 7.0),
     ];
-    for (vx, vy) in vels {
+    for (i, (vx, vy)) in vels.into_iter().enumerate() {
         let frames = pan(176, 144, 6, vx, vy);
-        run(&format!("pan {vx},{vy}"), &p_config(176, 144, 26), &frames);
+        // Alternate the speed settings: Quality adds 16x8, 8x16 and 8x8 partitions.
+        let mut cfg = p_config(176, 144, 26);
+        cfg.speed = [Speed::Realtime, Speed::Quality][i % 2];
+        run(&format!("pan {vx},{vy} {:?}", cfg.speed), &cfg, &frames);
     }
 }
 
@@ -114,7 +117,14 @@ fn zoom_and_rotation() {
             render(w, h, |x, y| world(cx + (x - cx) / s, cy + (y - cy) / s))
         })
         .collect();
-    run("zoom", &p_config(w, h, 28), &zoom);
+    let realtime = run("zoom", &p_config(w, h, 28), &zoom);
+    let mut quality_cfg = p_config(w, h, 28);
+    quality_cfg.speed = Speed::Quality;
+    let quality = run("zoom, Speed::Quality", &quality_cfg, &zoom);
+    assert_ne!(
+        realtime.stream, quality.stream,
+        "Speed::Quality searches partitions: a zoom must make it decide differently"
+    );
     let rot: Vec<_> = (0..6)
         .map(|t| {
             let a = 0.02 * t as f64;
@@ -126,6 +136,7 @@ fn zoom_and_rotation() {
         })
         .collect();
     run("rotation", &p_config(w, h, 28), &rot);
+    run("rotation, Speed::Quality", &quality_cfg, &rot);
 }
 
 #[test]

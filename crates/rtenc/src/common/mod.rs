@@ -3,6 +3,7 @@
 //! `entropy` writes what was decided.
 
 pub mod deblock;
+pub mod hpel;
 pub mod intra_pred;
 pub mod mc;
 pub mod mvpred;
