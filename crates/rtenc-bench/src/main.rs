@@ -38,12 +38,25 @@ struct Args {
     /// x264 presets to compare with (`none` for rtenc alone).
     #[arg(long, value_delimiter = ',', default_values_t = ["ultrafast".to_string(), "superfast".to_string()])]
     x264_presets: Vec<String>,
+    /// rtenc thread counts (one slice per thread).
+    #[arg(long, value_delimiter = ',', default_values_t = [1u32])]
+    threads: Vec<u32>,
+    /// rtenc's speed setting.
+    #[arg(long, value_enum, default_value_t = SpeedArg::Realtime)]
+    speed: SpeedArg,
     /// x264 thread counts.
     #[arg(long, value_delimiter = ',', default_values_t = [1u32])]
     x264_threads: Vec<u32>,
     /// Directory for the raw clips and the streams.
     #[arg(long, default_value = "target/bench")]
     work: PathBuf,
+}
+
+/// rtenc's speed settings on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SpeedArg {
+    Realtime,
+    Quality,
 }
 
 fn main() {
@@ -55,7 +68,15 @@ fn main() {
 
 fn run_all(args: &Args) -> Result<(), String> {
     std::fs::create_dir_all(&args.work).map_err(|e| format!("{}: {e}", args.work.display()))?;
-    let mut peers = vec![Peer::Rtenc];
+    let speed = match args.speed {
+        SpeedArg::Realtime => rtenc::Speed::Realtime,
+        SpeedArg::Quality => rtenc::Speed::Quality,
+    };
+    let mut peers: Vec<Peer> = args
+        .threads
+        .iter()
+        .map(|&threads| Peer::Rtenc { threads, speed })
+        .collect();
     for preset in args.x264_presets.iter().filter(|p| *p != "none") {
         for &threads in &args.x264_threads {
             peers.push(Peer::X264 {
@@ -96,23 +117,23 @@ fn run_all(args: &Args) -> Result<(), String> {
     }
     println!("\nrtenc against each peer (time ratio < 1: rtenc faster; dPSNR > 0: rtenc better)");
     for (clip, bitrate, label, m) in &rows {
-        if label == "rtenc" {
+        if label.starts_with("rtenc") {
             continue;
         }
-        let Some((_, _, _, r)) = rows
+        for (_, _, rlabel, r) in rows
             .iter()
-            .find(|(c, b, l, _)| c == clip && b == bitrate && l == "rtenc")
-        else {
-            continue;
-        };
-        println!(
-            "{clip:<13} {:>9} vs {label:<22} time x{:.2} (p50), x{:.2} (mean)  dPSNR-Y {:+.2} dB  rate x{:.3}",
-            format!("{}k", bitrate / 1000),
-            r.percentile_ms(50.0) / m.percentile_ms(50.0),
-            r.mean_ms() / m.mean_ms(),
-            r.psnr_y - m.psnr_y,
-            r.bytes as f64 / m.bytes as f64,
-        );
+            .filter(|(c, b, l, _)| c == clip && b == bitrate && l.starts_with("rtenc"))
+        {
+            println!(
+                "{clip:<13} {:>9} {rlabel:<12} vs {label:<22} time x{:.2} (p50), x{:.2} (mean)  \
+                 dPSNR-Y {:+.2} dB  rate x{:.3}",
+                format!("{}k", bitrate / 1000),
+                r.percentile_ms(50.0) / m.percentile_ms(50.0),
+                r.mean_ms() / m.mean_ms(),
+                r.psnr_y - m.psnr_y,
+                r.bytes as f64 / m.bytes as f64,
+            );
+        }
     }
     Ok(())
 }

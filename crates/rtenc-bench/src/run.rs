@@ -12,7 +12,12 @@ use crate::clips::Clip;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Peer {
     /// rtenc, in this process.
-    Rtenc,
+    Rtenc {
+        /// Threads (slices).
+        threads: u32,
+        /// Speed setting.
+        speed: rtenc::Speed,
+    },
     /// libx264 through ffmpeg with a preset and a thread count.
     X264 {
         /// `ultrafast`, `superfast`, ...
@@ -26,7 +31,10 @@ impl Peer {
     /// The name in the table.
     pub fn label(&self) -> String {
         match self {
-            Peer::Rtenc => "rtenc".into(),
+            Peer::Rtenc { threads, speed } => match speed {
+                rtenc::Speed::Realtime => format!("rtenc t{threads}"),
+                rtenc::Speed::Quality => format!("rtenc-quality t{threads}"),
+            },
             Peer::X264 { preset, threads } => format!("x264-{preset} t{threads}"),
         }
     }
@@ -82,7 +90,7 @@ pub fn run(
         bitrate
     ));
     let frame_ms = match peer {
-        Peer::Rtenc => run_rtenc(clip, bitrate, &out)?,
+        Peer::Rtenc { threads, speed } => run_rtenc(clip, bitrate, *threads, *speed, &out)?,
         Peer::X264 { preset, threads } => {
             run_x264(clip, src_path, preset, *threads, bitrate, &out)?
         }
@@ -106,8 +114,16 @@ pub fn run(
     })
 }
 
-fn run_rtenc(clip: &Clip, bitrate: u32, out: &Path) -> Result<Vec<f64>, String> {
+fn run_rtenc(
+    clip: &Clip,
+    bitrate: u32,
+    threads: u32,
+    speed: rtenc::Speed,
+    out: &Path,
+) -> Result<Vec<f64>, String> {
     let mut cfg = rtenc::Config::new(clip.width, clip.height);
+    cfg.threads = threads;
+    cfg.speed = speed;
     cfg.fps = f64::from(clip.fps);
     cfg.bitrate = bitrate;
     cfg.gop = clip.fps;

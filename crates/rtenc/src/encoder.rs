@@ -3,8 +3,7 @@
 //! the steps.
 
 use crate::analyse::cost::lambda;
-use crate::analyse::inter::{code_p_mb, PDecision, PFrameCtx};
-use crate::analyse::intra::{code_intra_chroma, code_intra_flat, code_intra_luma};
+use crate::analyse::inter::PFrameCtx;
 use crate::bitstream::nal::{write_nal, NalType};
 use crate::bitstream::pps::Pps;
 use crate::bitstream::slice_header::{SliceHeader, SliceType};
@@ -12,14 +11,13 @@ use crate::bitstream::sps::Sps;
 use crate::bitstream::BitWriter;
 use crate::common::deblock::{deblock_picture, DeblockParams};
 use crate::common::hpel::{HpelPlanes, RefLuma};
-use crate::common::{chroma_qp, MbInfo, MbPos, MbType, Mv};
+use crate::common::{chroma_qp, MbInfo, MbType};
 use crate::config::{Config, Speed};
-use crate::entropy::macroblock::{write_inter_mb, write_intra_mb};
 use crate::error::{Error, Result};
 use crate::frame::Nv12Frame;
-use crate::macroblock::MbCoding;
 use crate::picture::Picture;
 use crate::ratecontrol::RateControl;
+use crate::slice::{slice_rows, PictureCtx, SliceCoder};
 
 /// Border (in luma samples) kept around reference pictures for motion vectors that point
 /// outside the picture.
@@ -96,7 +94,11 @@ pub struct Encoder {
     /// Rate control, unless the configuration asks for a constant QP.
     rc: Option<RateControl>,
     max_vmv: i32,
-    mb: MbCoding,
+    /// The first macroblock row of each slice.
+    slice_rows: Vec<usize>,
+    /// One coder per slice.
+    coders: Vec<SliceCoder>,
+    /// Parameter sets and the all-skip slice.
     writer: BitWriter,
     frame_index: u64,
     frame_num: u32,
@@ -111,6 +113,7 @@ impl Encoder {
         let mb_width = cfg.mb_width() as usize;
         let mb_height = cfg.mb_height() as usize;
         let sps = Sps::from_config(&cfg);
+        let slice_rows = slice_rows(mb_height, cfg.slice_count());
         Ok(Encoder {
             sps,
             pps: Pps::new(),
@@ -136,8 +139,18 @@ impl Encoder {
                 )
             }),
             max_vmv: crate::level::choose_level(&cfg).map_or(512, |l| l.max_vmv_r),
-            mb: MbCoding::default(),
-            writer: BitWriter::with_capacity(mb_width * mb_height * 64),
+            slice_rows: slice_rows.clone(),
+            coders: slice_rows
+                .iter()
+                .map(|_| {
+                    SliceCoder::new(
+                        &Picture::new(mb_width, mb_height, REF_PAD),
+                        mb_width,
+                        mb_height,
+                    )
+                })
+                .collect(),
+            writer: BitWriter::with_capacity(1024),
             frame_index: 0,
             frame_num: 0,
             idr_count: 0,
@@ -205,6 +218,7 @@ impl Encoder {
         let mut data = Vec::with_capacity(self.writer.bytes().len() + 64);
         let mut emergency = false;
         let mut unchanged_reference;
+        let mut coded_by_slices;
         loop {
             data.clear();
             if frame_type == FrameType::Idr {
@@ -215,14 +229,17 @@ impl Encoder {
                 self.pps.write_rbsp(&mut self.writer);
                 write_nal(&mut data, 3, NalType::Pps, self.writer.bytes());
             }
-            self.encode_slice(frame_type, qp, emergency);
+            self.code_picture(frame_type, qp, emergency);
+            coded_by_slices = true;
             unchanged_reference = self.all_static_skip;
             let nal_type = if frame_type == FrameType::Idr {
                 NalType::IdrSlice
             } else {
                 NalType::Slice
             };
-            write_nal(&mut data, 3, nal_type, self.writer.bytes());
+            for coder in &self.coders {
+                write_nal(&mut data, 3, nal_type, coder.writer.bytes());
+            }
             // The VBV must take the frame: otherwise re-encode it at a higher QP, and as a last
             // resort (P frames at QP 51) send a frame of nothing but skipped macroblocks.
             let Some(rc) = &self.rc else { break };
@@ -237,6 +254,7 @@ impl Encoder {
                     self.encode_skip_slice(qp);
                     write_nal(&mut data, 3, NalType::Slice, self.writer.bytes());
                     unchanged_reference = true;
+                    coded_by_slices = false;
                     break;
                 }
                 _ if !emergency => emergency = true,
@@ -245,6 +263,9 @@ impl Encoder {
         }
         if let Some(rc) = &mut self.rc {
             rc.update(frame_type, qp, data.len() as u64 * 8, None);
+        }
+        if coded_by_slices {
+            self.collect_slices();
         }
 
         deblock_picture(
@@ -361,98 +382,82 @@ impl Encoder {
         self.cur_recon.clone_from(&self.reference);
     }
 
-    /// Codes the picture as one slice into `self.writer`.
-    fn encode_slice(&mut self, frame_type: FrameType, qp: u8, emergency: bool) {
+    /// Codes the picture as slices, one per coder, in parallel when there are several.
+    fn code_picture(&mut self, frame_type: FrameType, qp: u8, emergency: bool) {
         let idr = frame_type == FrameType::Idr;
-        self.write_slice_header(idr, qp);
-        self.mbs.fill(MbInfo::default());
-        let lambda = lambda(qp);
-        let qp_c = chroma_qp(qp);
-        let ctx = PFrameCtx {
-            src: &self.src,
-            refp: &self.reference,
-            ref_luma: RefLuma {
-                full: &self.reference.y,
-                hpel: &self.ref_hpel,
+        let pic = PictureCtx {
+            p: PFrameCtx {
+                src: &self.src,
+                refp: &self.reference,
+                ref_luma: RefLuma {
+                    full: &self.reference.y,
+                    hpel: &self.ref_hpel,
+                },
+                prev_mbs: &self.prev_mbs,
+                unchanged: &self.unchanged,
+                qp,
+                qp_c: chroma_qp(qp),
+                lambda: lambda(qp),
+                max_vmv: self.max_vmv,
+                search_range: 16,
+                partitions: self.cfg.speed == Speed::Quality,
             },
-            prev_mbs: &self.prev_mbs,
-            unchanged: &self.unchanged,
-            qp,
-            qp_c,
-            lambda,
-            max_vmv: self.max_vmv,
-            search_range: 16,
-            partitions: self.cfg.speed == Speed::Quality,
+            sps: &self.sps,
+            pps: &self.pps,
+            idr,
+            emergency,
+            frame_num: self.frame_num,
+            idr_pic_id: self.idr_count % 65536,
+            mb_width: self.mb_width,
+            slice_rows: &self.slice_rows,
         };
-        let mut skip_run = 0u32;
-        let mut static_skips = 0usize;
-        for mb_y in 0..self.mb_height {
-            for mb_x in 0..self.mb_width {
-                let pos = MbPos::new(mb_x, mb_y, self.mb_width, |_| 0);
-                self.mb.clear();
-                let mut info = MbInfo {
-                    qp,
-                    ref_idx: [-1; 4],
-                    ..MbInfo::default()
-                };
-                let decision = if idr && emergency {
-                    code_intra_flat(&mut self.cur_recon, &pos, &mut self.mb, &mut info);
-                    PDecision::Intra
-                } else if idr {
-                    code_intra_luma(
-                        &self.src.y,
-                        &mut self.cur_recon.y,
-                        &self.mbs,
-                        &pos,
-                        qp,
-                        lambda,
-                        &mut self.mb,
-                        &mut info,
-                    );
-                    code_intra_chroma(
-                        &self.src,
-                        &mut self.cur_recon,
-                        &pos,
-                        qp_c,
-                        lambda,
-                        &mut self.mb,
-                        &mut info,
-                    );
-                    PDecision::Intra
-                } else {
-                    code_p_mb(
-                        &ctx,
-                        &mut self.cur_recon,
-                        &self.mbs,
-                        &pos,
-                        &mut self.mb,
-                        &mut info,
-                    )
-                };
-                self.mbs[pos.addr] = info;
-                match decision {
-                    PDecision::Skip => {
-                        skip_run += 1;
-                        static_skips += usize::from(info.mv[0] == Mv::ZERO);
-                    }
-                    PDecision::Inter | PDecision::Intra => {
-                        if !idr {
-                            self.writer.put_ue(skip_run);
-                            skip_run = 0;
-                        }
-                        if decision == PDecision::Intra {
-                            write_intra_mb(&mut self.writer, &self.mb, &self.mbs, &pos, !idr);
-                        } else {
-                            write_inter_mb(&mut self.writer, &self.mb, &self.mbs, &pos);
-                        }
-                    }
+        let mb_height = self.mb_height;
+        let rows =
+            |i: usize| pic.slice_rows[i]..pic.slice_rows.get(i + 1).copied().unwrap_or(mb_height);
+        let (first, rest) = self
+            .coders
+            .split_first_mut()
+            .expect("at least one slice coder");
+        if rest.is_empty() {
+            first.code(&pic, 0, rows(0));
+        } else {
+            std::thread::scope(|scope| {
+                let pic = &pic;
+                for (i, coder) in rest.iter_mut().enumerate() {
+                    scope.spawn(move || coder.code(pic, i + 1, rows(i + 1)));
+                }
+                first.code(pic, 0, rows(0));
+            });
+        }
+        let static_skips: usize = self.coders.iter().map(|c| c.static_skips).sum();
+        self.all_static_skip = !idr && static_skips == self.mb_width * self.mb_height;
+    }
+
+    /// Gathers the slices' reconstructions and macroblock state into `cur_recon` and `mbs`.
+    fn collect_slices(&mut self) {
+        if let [only] = &mut self.coders[..] {
+            std::mem::swap(&mut only.recon, &mut self.cur_recon);
+            std::mem::swap(&mut only.mbs, &mut self.mbs);
+            return;
+        }
+        for (i, coder) in self.coders.iter().enumerate() {
+            let first = self.slice_rows[i];
+            let end = self
+                .slice_rows
+                .get(i + 1)
+                .copied()
+                .unwrap_or(self.mb_height);
+            let mbs = first * self.mb_width..end * self.mb_width;
+            self.mbs[mbs.clone()].copy_from_slice(&coder.mbs[mbs]);
+            for (dst, src, rows_per_mb) in [
+                (&mut self.cur_recon.y, &coder.recon.y, 16),
+                (&mut self.cur_recon.u, &coder.recon.u, 8),
+                (&mut self.cur_recon.v, &coder.recon.v, 8),
+            ] {
+                for y in first * rows_per_mb..end * rows_per_mb {
+                    dst.row_mut(y).copy_from_slice(src.row(y));
                 }
             }
         }
-        if skip_run > 0 {
-            self.writer.put_ue(skip_run);
-        }
-        self.writer.put_trailing_bits();
-        self.all_static_skip = !idr && static_skips == self.mb_width * self.mb_height;
     }
 }

@@ -38,6 +38,7 @@ pub mod level;
 mod macroblock;
 pub mod picture;
 pub mod ratecontrol;
+mod slice;
 
 pub use config::{Config, Speed, DEFAULT_QP};
 pub use encoder::{EncodedFrame, Encoder, FrameType};

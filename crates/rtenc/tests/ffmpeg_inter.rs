@@ -275,3 +275,29 @@ fn a_stream_of_70000_frames_decodes() {
     assert_eq!(out.frames.iter().filter(|f| f.keyframe).count(), 2);
     check_with_ffmpeg(&out);
 }
+
+#[test]
+fn threads_code_one_slice_each_and_decode_exactly() {
+    // Pans, a cut and noise at a cropped size, with 2, 3 and 8 threads (8 exceeds the 6
+    // macroblock rows of 176x96: one slice per row), and every IDR and P access unit must
+    // carry that many slices, each decoding exactly.
+    let (w, h) = (176, 96);
+    let mut frames = pan(w, h, 4, 1.25, -0.75);
+    frames.push(rtenc_synth::noise(w, h, 3));
+    frames.extend(pan(w, h, 3, -2.5, 0.5));
+    for (threads, slices) in [(2u32, 2usize), (3, 3), (8, 6)] {
+        let mut cfg = p_config(w, h, 27);
+        cfg.threads = threads;
+        cfg.gop = 4;
+        let enc = encode_frames(&cfg, &frames, |i| i == 6);
+        check_access_units(&enc);
+        for (i, au) in enc.frames.iter().enumerate() {
+            let slice_nals = nal_types(&au.data)
+                .iter()
+                .filter(|&&t| t == 1 || t == 5)
+                .count();
+            assert_eq!(slice_nals, slices, "threads {threads}, frame {i}");
+        }
+        check_with_ffmpeg(&enc);
+    }
+}
