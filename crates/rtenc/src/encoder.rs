@@ -75,8 +75,9 @@ pub struct Encoder {
     mb_height: usize,
     /// The current source frame, macroblock-aligned (edges replicated into the cropped area).
     src: Picture,
-    /// The previous source frame (to find unchanged macroblocks cheaply).
-    prev_src: Picture,
+    /// The current source's chroma as it came in (interleaved NV12 rows of the visible area),
+    /// to compare the next frame with before converting it.
+    src_uv: Vec<u8>,
     /// Per macroblock: source identical to the previous frame's.
     unchanged: Vec<bool>,
     /// The picture being reconstructed.
@@ -120,7 +121,7 @@ impl Encoder {
             mb_width,
             mb_height,
             src: Picture::new(mb_width, mb_height, 0),
-            prev_src: Picture::new(mb_width, mb_height, 0),
+            src_uv: vec![0; cfg.width as usize * cfg.height as usize / 2],
             unchanged: vec![false; mb_width * mb_height],
             cur_recon: Picture::new(mb_width, mb_height, REF_PAD),
             reference: Picture::new(mb_width, mb_height, REF_PAD),
@@ -194,19 +195,22 @@ impl Encoder {
                 self.cfg.height
             )));
         }
-        std::mem::swap(&mut self.src, &mut self.prev_src);
-        self.load_source(frame);
         let idr = force_idr
             || self.frame_index == 0
             || (self.cfg.gop > 0 && self.frames_since_idr >= u64::from(self.cfg.gop));
         let frame_type = if idr { FrameType::Idr } else { FrameType::P };
         if !idr {
-            self.find_unchanged();
+            // Unchanged macroblocks are found on the incoming NV12 itself: a frame identical to
+            // the last one costs little more than the comparison.
+            if self.find_unchanged(frame) {
+                return Ok(self.encode_static_frame());
+            }
             if !self.ref_hpel_fresh {
                 self.ref_hpel.update(&self.reference.y);
                 self.ref_hpel_fresh = true;
             }
         }
+        self.load_source(frame);
         if frame_type == FrameType::Idr {
             self.frame_num = 0;
             self.frames_since_idr = 0;
@@ -313,6 +317,9 @@ impl Encoder {
             dst[w..].fill(last);
         }
         let (cw, ch) = (w / 2, h / 2);
+        for y in 0..ch {
+            self.src_uv[y * w..(y + 1) * w].copy_from_slice(frame.uv_row(y));
+        }
         for y in 0..src.u.height {
             let row = frame.uv_row(y.min(ch - 1));
             {
@@ -332,22 +339,56 @@ impl Encoder {
         }
     }
 
-    /// Marks the macroblocks whose source samples equal the previous frame's.
-    fn find_unchanged(&mut self) {
-        let (src, prev) = (&self.src, &self.prev_src);
-        for (addr, flag) in self.unchanged.iter_mut().enumerate() {
-            let (mx, my) = (addr % self.mb_width, addr / self.mb_width);
-            let luma = (0..16).all(|r| {
-                let y = my * 16 + r;
-                src.y.row(y)[mx * 16..mx * 16 + 16] == prev.y.row(y)[mx * 16..mx * 16 + 16]
-            });
-            *flag = luma
-                && (0..8).all(|r| {
-                    let y = my * 8 + r;
-                    src.u.row(y)[mx * 8..mx * 8 + 8] == prev.u.row(y)[mx * 8..mx * 8 + 8]
-                        && src.v.row(y)[mx * 8..mx * 8 + 8] == prev.v.row(y)[mx * 8..mx * 8 + 8]
-                });
+    /// Marks the macroblocks whose samples in `frame` equal the current source's (the previous
+    /// frame's); returns true when all of them do. Whole rows are compared first (memcmp
+    /// speed), macroblock by macroblock only where a row differs.
+    fn find_unchanged(&mut self, frame: &Nv12Frame<'_>) -> bool {
+        let (w, h) = (self.cfg.width as usize, self.cfg.height as usize);
+        self.unchanged.fill(true);
+        let mut all = true;
+        for y in 0..h {
+            let (new, old) = (frame.y_row(y), &self.src.y.row(y)[..w]);
+            if new != old {
+                all = false;
+                mark_changed(&mut self.unchanged, self.mb_width, y / 16, new, old);
+            }
         }
+        for y in 0..h / 2 {
+            let (new, old) = (frame.uv_row(y), &self.src_uv[y * w..(y + 1) * w]);
+            if new != old {
+                all = false;
+                mark_changed(&mut self.unchanged, self.mb_width, y / 8, new, old);
+            }
+        }
+        all
+    }
+
+    /// A P picture of nothing but P_Skip for a frame identical to the previous one: the
+    /// reconstruction and the reference stay as they are, so nothing is computed but the slice.
+    fn encode_static_frame(&mut self) -> EncodedFrame {
+        let qp = match (&mut self.rc, self.cfg.constant_qp()) {
+            (Some(rc), _) => rc.frame_qp(FrameType::P, None),
+            (None, qp) => qp.unwrap_or(crate::config::DEFAULT_QP),
+        };
+        self.write_slice_header(false, qp);
+        self.writer.put_ue((self.mb_width * self.mb_height) as u32);
+        self.writer.put_trailing_bits();
+        let mut data = Vec::with_capacity(self.writer.bytes().len() + 8);
+        write_nal(&mut data, 3, NalType::Slice, self.writer.bytes());
+        if let Some(rc) = &mut self.rc {
+            rc.update(FrameType::P, qp, data.len() as u64 * 8, None);
+        }
+        let out = EncodedFrame {
+            data,
+            keyframe: false,
+            frame_type: FrameType::P,
+            qp,
+            index: self.frame_index,
+        };
+        self.frame_num = (self.frame_num + 1) % self.sps.max_frame_num();
+        self.frame_index += 1;
+        self.frames_since_idr += 1;
+        out
     }
 
     /// Starts the picture's one slice in `self.writer` (cleared first) with its header.
@@ -458,6 +499,17 @@ impl Encoder {
                     dst.row_mut(y).copy_from_slice(src.row(y));
                 }
             }
+        }
+    }
+}
+
+/// Clears the `unchanged` flags of the macroblocks in macroblock row `mb_y` whose 16-byte
+/// columns of `new` and `old` (one row of luma, or of interleaved chroma) differ.
+fn mark_changed(unchanged: &mut [bool], mb_width: usize, mb_y: usize, new: &[u8], old: &[u8]) {
+    let flags = &mut unchanged[mb_y * mb_width..(mb_y + 1) * mb_width];
+    for ((flag, a), b) in flags.iter_mut().zip(new.chunks(16)).zip(old.chunks(16)) {
+        if a != b {
+            *flag = false;
         }
     }
 }
