@@ -84,9 +84,10 @@ pub struct Encoder {
     cur_recon: Picture,
     /// The last reconstructed picture: deblocked, edges extended; the reference for P frames.
     reference: Picture,
-    /// Half-sample planes of `reference`'s luma, and whether they are up to date.
+    /// Half-sample planes of `reference`'s luma.
     ref_hpel: HpelPlanes,
-    ref_hpel_fresh: bool,
+    /// Per macroblock row: the half-sample planes there are out of date.
+    ref_hpel_dirty: Vec<bool>,
     /// Set by `encode_slice`: every macroblock was P_Skip with a zero vector, so the
     /// reconstruction equals the reference.
     all_static_skip: bool,
@@ -126,7 +127,7 @@ impl Encoder {
             cur_recon: Picture::new(mb_width, mb_height, REF_PAD),
             reference: Picture::new(mb_width, mb_height, REF_PAD),
             ref_hpel: HpelPlanes::new(&Picture::new(mb_width, mb_height, REF_PAD).y),
-            ref_hpel_fresh: false,
+            ref_hpel_dirty: vec![true; mb_height],
             all_static_skip: false,
             mbs: vec![MbInfo::default(); mb_width * mb_height],
             prev_mbs: Vec::new(),
@@ -205,12 +206,14 @@ impl Encoder {
             if self.find_unchanged(frame) {
                 return Ok(self.encode_static_frame());
             }
-            if !self.ref_hpel_fresh {
-                self.ref_hpel.update(&self.reference.y);
-                self.ref_hpel_fresh = true;
-            }
+            self.update_hpel();
+            debug_assert!(
+                self.ref_hpel.is_up_to_date(&self.reference.y),
+                "frame {}: half-sample planes out of date",
+                self.frame_index
+            );
         }
-        self.load_source(frame);
+        self.load_source(frame, !idr);
         if frame_type == FrameType::Idr {
             self.frame_num = 0;
             self.frames_since_idr = 0;
@@ -281,8 +284,12 @@ impl Encoder {
         );
         self.cur_recon.extend_edges();
         std::mem::swap(&mut self.cur_recon, &mut self.reference);
-        // The half-sample planes stay valid only when the new reference equals the old one.
-        self.ref_hpel_fresh &= frame_type == FrameType::P && unchanged_reference;
+        // The half-sample planes stay valid where the new reference equals the old one.
+        if frame_type == FrameType::Idr {
+            self.ref_hpel_dirty.fill(true);
+        } else if !unchanged_reference {
+            self.mark_changed_rows();
+        }
         std::mem::swap(&mut self.mbs, &mut self.prev_mbs);
         if self.mbs.len() != self.prev_mbs.len() {
             self.mbs = vec![MbInfo::default(); self.prev_mbs.len()];
@@ -305,37 +312,94 @@ impl Encoder {
     }
 
     /// Copies the NV12 frame into the planar, macroblock-aligned source picture, repeating the
-    /// last column and row into the area the SPS crops away.
-    fn load_source(&mut self, frame: &Nv12Frame<'_>) {
+    /// last column and row into the area the SPS crops away. With `changed_only`, macroblock
+    /// rows whose macroblocks are all unchanged (see `find_unchanged`) are left as they are:
+    /// they already hold these samples.
+    fn load_source(&mut self, frame: &Nv12Frame<'_>, changed_only: bool) {
         let (w, h) = (self.cfg.width as usize, self.cfg.height as usize);
-        let src = &mut self.src;
-        for y in 0..src.y.height {
-            let row = frame.y_row(y.min(h - 1));
-            let dst = src.y.row_mut(y);
-            dst[..w].copy_from_slice(row);
-            let last = row[w - 1];
-            dst[w..].fill(last);
-        }
         let (cw, ch) = (w / 2, h / 2);
-        for y in 0..ch {
-            self.src_uv[y * w..(y + 1) * w].copy_from_slice(frame.uv_row(y));
-        }
-        for y in 0..src.u.height {
-            let row = frame.uv_row(y.min(ch - 1));
+        let mbw = self.mb_width;
+        for mb_y in 0..self.mb_height {
+            if changed_only
+                && self.unchanged[mb_y * mbw..(mb_y + 1) * mbw]
+                    .iter()
+                    .all(|&u| u)
             {
-                let du = src.u.row_mut(y);
-                for x in 0..cw {
-                    du[x] = row[2 * x];
+                continue;
+            }
+            let src = &mut self.src;
+            for y in 16 * mb_y..16 * mb_y + 16 {
+                let row = frame.y_row(y.min(h - 1));
+                let dst = src.y.row_mut(y);
+                dst[..w].copy_from_slice(row);
+                let last = row[w - 1];
+                dst[w..].fill(last);
+            }
+            for y in 8 * mb_y..8 * mb_y + 8 {
+                let row = frame.uv_row(y.min(ch - 1));
+                if y < ch {
+                    self.src_uv[y * w..(y + 1) * w].copy_from_slice(row);
                 }
-                let last = row[2 * cw - 2];
-                du[cw..].fill(last);
+                {
+                    let du = src.u.row_mut(y);
+                    for x in 0..cw {
+                        du[x] = row[2 * x];
+                    }
+                    let last = row[2 * cw - 2];
+                    du[cw..].fill(last);
+                }
+                let dv = src.v.row_mut(y);
+                for x in 0..cw {
+                    dv[x] = row[2 * x + 1];
+                }
+                let last = row[2 * cw - 1];
+                dv[cw..].fill(last);
             }
-            let dv = src.v.row_mut(y);
-            for x in 0..cw {
-                dv[x] = row[2 * x + 1];
+        }
+    }
+
+    /// Brings the half-sample planes up to date in the macroblock rows marked dirty.
+    fn update_hpel(&mut self) {
+        let pad = self.reference.y.pad;
+        let total = self.reference.y.data.len() / self.reference.y.stride;
+        let mut r = 0;
+        while r < self.mb_height {
+            if !self.ref_hpel_dirty[r] {
+                r += 1;
+                continue;
             }
-            let last = row[2 * cw - 1];
-            dv[cw..].fill(last);
+            let start = r;
+            while r < self.mb_height && self.ref_hpel_dirty[r] {
+                r += 1;
+            }
+            // Padded-plane rows; the borders go with the first and last macroblock rows.
+            let first = if start == 0 { 0 } else { pad + 16 * start };
+            let end = if r == self.mb_height {
+                total
+            } else {
+                pad + 16 * r
+            };
+            self.ref_hpel.update_rows(&self.reference.y, first..end);
+        }
+        self.ref_hpel_dirty.fill(false);
+    }
+
+    /// Marks dirty the macroblock rows where the new reference may differ from the old one
+    /// (called with the picture just coded in `mbs`): rows
+    /// with any macroblock other than a zero-vector P_Skip (whose reconstruction is the
+    /// reference's), and one row above and below them (deblocking reaches 3 samples into the
+    /// neighbours, and the half-sample filters read 3 rows either side).
+    fn mark_changed_rows(&mut self) {
+        let mbw = self.mb_width;
+        for r in 0..self.mb_height {
+            let changed = self.mbs[r * mbw..(r + 1) * mbw]
+                .iter()
+                .any(|m| !m.is_static_skip());
+            if changed {
+                let lo = r.saturating_sub(1);
+                let hi = (r + 2).min(self.mb_height);
+                self.ref_hpel_dirty[lo..hi].fill(true);
+            }
         }
     }
 
