@@ -14,7 +14,7 @@ use crate::common::hpel::{HpelPlanes, RefLuma};
 use crate::common::{chroma_qp, MbInfo, MbType};
 use crate::config::{Config, Speed};
 use crate::error::{Error, Result};
-use crate::frame::Nv12Frame;
+use crate::frame::{Nv12Frame, Rect};
 use crate::picture::Picture;
 use crate::ratecontrol::RateControl;
 use crate::slice::{slice_rows, PictureCtx, SliceCoder};
@@ -187,6 +187,41 @@ impl Encoder {
     /// picture. A frame whose size differs from the configuration is refused with an error and
     /// leaves the encoder as it was.
     pub fn encode(&mut self, frame: &Nv12Frame<'_>, force_idr: bool) -> Result<EncodedFrame> {
+        self.encode_frame(frame, force_idr, None)
+    }
+
+    /// Like [`Encoder::encode`], with a damage hint: the caller promises that every sample
+    /// outside the union of `damage` (rectangles in luma samples; chroma follows) equals the
+    /// previous frame's. Macroblocks outside it are skipped without being looked at; those
+    /// inside are still compared, so a generous hint costs little. A wrong hint leaves stale
+    /// pictures on screen until the next IDR. IDR pictures ignore the hint. An empty list means
+    /// nothing changed.
+    ///
+    /// ```
+    /// use rtenc::{Config, Encoder, Nv12Frame, Rect};
+    /// let mut enc = Encoder::new(Config::new(64, 64)).unwrap();
+    /// let mut buf = vec![128u8; 64 * 64 * 3 / 2];
+    /// enc.encode(&Nv12Frame::from_contiguous(&buf, 64, 64).unwrap(), false).unwrap();
+    /// buf[20 * 64 + 20] = 0; // one sample changes, inside the hint
+    /// let frame = Nv12Frame::from_contiguous(&buf, 64, 64).unwrap();
+    /// let au = enc.encode_with_damage(&frame, false, &[Rect::new(16, 16, 8, 8)]).unwrap();
+    /// assert!(!au.keyframe);
+    /// ```
+    pub fn encode_with_damage(
+        &mut self,
+        frame: &Nv12Frame<'_>,
+        force_idr: bool,
+        damage: &[Rect],
+    ) -> Result<EncodedFrame> {
+        self.encode_frame(frame, force_idr, Some(damage))
+    }
+
+    fn encode_frame(
+        &mut self,
+        frame: &Nv12Frame<'_>,
+        force_idr: bool,
+        damage: Option<&[Rect]>,
+    ) -> Result<EncodedFrame> {
         if frame.width() != self.cfg.width || frame.height() != self.cfg.height {
             return Err(Error::InvalidFrame(format!(
                 "frame is {}x{}, the encoder was configured for {}x{}",
@@ -203,7 +238,7 @@ impl Encoder {
         if !idr {
             // Unchanged macroblocks are found on the incoming NV12 itself: a frame identical to
             // the last one costs little more than the comparison.
-            if self.find_unchanged(frame) {
+            if self.find_unchanged(frame, damage) {
                 return Ok(self.encode_static_frame());
             }
             self.update_hpel();
@@ -406,22 +441,33 @@ impl Encoder {
     /// Marks the macroblocks whose samples in `frame` equal the current source's (the previous
     /// frame's); returns true when all of them do. Whole rows are compared first (memcmp
     /// speed), macroblock by macroblock only where a row differs.
-    fn find_unchanged(&mut self, frame: &Nv12Frame<'_>) -> bool {
+    fn find_unchanged(&mut self, frame: &Nv12Frame<'_>, damage: Option<&[Rect]>) -> bool {
         let (w, h) = (self.cfg.width as usize, self.cfg.height as usize);
         self.unchanged.fill(true);
+        let whole = [Rect::new(0, 0, self.cfg.width, self.cfg.height)];
         let mut all = true;
-        for y in 0..h {
-            let (new, old) = (frame.y_row(y), &self.src.y.row(y)[..w]);
-            if new != old {
-                all = false;
-                mark_changed(&mut self.unchanged, self.mb_width, y / 16, new, old);
+        for r in damage.unwrap_or(&whole) {
+            // The damaged area widened to whole macroblocks, clipped to the picture.
+            let Some((x0, y0, x1, y1)) = r.macroblock_span(w, h) else {
+                continue;
+            };
+            for y in y0..y1 {
+                let new = &frame.y_row(y)[x0..x1];
+                let old = &self.src.y.row(y)[x0..x1];
+                if new != old {
+                    all = false;
+                    let flags = &mut self.unchanged[(y / 16) * self.mb_width..][x0 / 16..];
+                    mark_changed(flags, new, old);
+                }
             }
-        }
-        for y in 0..h / 2 {
-            let (new, old) = (frame.uv_row(y), &self.src_uv[y * w..(y + 1) * w]);
-            if new != old {
-                all = false;
-                mark_changed(&mut self.unchanged, self.mb_width, y / 8, new, old);
+            for y in y0 / 2..y1 / 2 {
+                let new = &frame.uv_row(y)[x0..x1];
+                let old = &self.src_uv[y * w..(y + 1) * w][x0..x1];
+                if new != old {
+                    all = false;
+                    let flags = &mut self.unchanged[(y / 8) * self.mb_width..][x0 / 16..];
+                    mark_changed(flags, new, old);
+                }
             }
         }
         all
@@ -567,10 +613,10 @@ impl Encoder {
     }
 }
 
-/// Clears the `unchanged` flags of the macroblocks in macroblock row `mb_y` whose 16-byte
-/// columns of `new` and `old` (one row of luma, or of interleaved chroma) differ.
-fn mark_changed(unchanged: &mut [bool], mb_width: usize, mb_y: usize, new: &[u8], old: &[u8]) {
-    let flags = &mut unchanged[mb_y * mb_width..(mb_y + 1) * mb_width];
+/// Clears the `unchanged` flags (one per macroblock, from the first one `new` covers) of the
+/// macroblocks whose 16-byte columns of `new` and `old` (part of a row of luma, or of
+/// interleaved chroma, starting at a macroblock edge) differ.
+fn mark_changed(flags: &mut [bool], new: &[u8], old: &[u8]) {
     for ((flag, a), b) in flags.iter_mut().zip(new.chunks(16)).zip(old.chunks(16)) {
         if a != b {
             *flag = false;
