@@ -48,6 +48,9 @@ struct Args {
     /// x264 thread counts.
     #[arg(long, value_delimiter = ',', default_values_t = [1u32])]
     x264_threads: Vec<u32>,
+    /// Skip the static-screen and cursor measurements.
+    #[arg(long)]
+    no_screen: bool,
     /// Directory for the raw clips and the streams.
     #[arg(long, default_value = "target/bench")]
     work: PathBuf,
@@ -200,7 +203,9 @@ fn run_all(args: &Args) -> Result<(), String> {
         }
         std::fs::remove_file(&raw).ok();
     }
-    static_frames()?;
+    if !args.no_screen {
+        static_frames()?;
+    }
     println!("\nrtenc against each peer (time ratio < 1: rtenc faster; dPSNR > 0: rtenc better)");
     for (clip, bitrate, label, m) in &rows {
         if label.starts_with("rtenc") {
