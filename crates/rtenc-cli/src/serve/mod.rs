@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use rtenc::{Config, Encoder};
 use tokio::sync::{watch, Notify};
 
-use crate::encode::{parse_bitrate, parse_size, CliResult};
+use crate::encode::{parse_bitrate, parse_size, CliResult, SpeedArg};
 use crate::summary::fmt_fps;
 use http::{App, StreamInfo};
 use hub::Hub;
@@ -46,6 +46,13 @@ pub struct ServeArgs {
     /// Keyframe interval in frames; 0 = only when a viewer needs one [default: 2 seconds]
     #[arg(long)]
     pub gop: Option<u32>,
+    /// Worker threads, one slice each; 0 = one per core
+    #[arg(long, default_value_t = 1)]
+    pub threads: u32,
+    /// Analysis effort: realtime (16x16 motion, fast intra modes) or quality (partitions, all
+    /// intra modes)
+    #[arg(long, value_enum, default_value_t = SpeedArg::Realtime)]
+    pub speed: SpeedArg,
     /// Address to listen on; port 0 picks a free port
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub bind: String,
@@ -92,6 +99,11 @@ fn config(args: &ServeArgs, w: u32, h: u32, file_fps: Option<f64>) -> Config {
     cfg.gop = args
         .gop
         .unwrap_or_else(|| (cfg.fps * 2.0).round().clamp(1.0, 10_000.0) as u32);
+    cfg.threads = args.threads;
+    cfg.speed = match args.speed {
+        SpeedArg::Realtime => rtenc::Speed::Realtime,
+        SpeedArg::Quality => rtenc::Speed::Quality,
+    };
     cfg
 }
 
