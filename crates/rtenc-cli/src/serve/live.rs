@@ -147,11 +147,11 @@ pub fn run_encoder(cfg: Config, source: Source, hub: Arc<Hub>) -> CliResult<()> 
         if hub.viewer_count() == 0 && !hub.wait_for_viewers() {
             return Ok(());
         }
-        // The first frame after an idle spell is encoded at once, on the current tick.
+        // Late (after an idle spell, or a slow frame): encode the current tick at once.
         let now_tick = (start.elapsed().as_secs_f64() / period.as_secs_f64()) as u64;
-        if now_tick > tick {
-            tick = now_tick;
-        } else if !hub.sleep_until(start + period.mul_f64(tick as f64)) {
+        tick = tick.max(now_tick);
+        // Returns at once when the frame is due already, but still notices a stop.
+        if !hub.sleep_until(start + period.mul_f64(tick as f64)) {
             return Ok(());
         }
         source.next_frame(tick, &mut nv12)?;
