@@ -6,7 +6,7 @@ use pyo3::types::{PyByteArray, PyMemoryView};
 
 use rtenc::color::{self, ChromaSiting};
 
-use crate::layout::{check_nv12_out, rgb_image, ChannelOrder};
+use crate::layout::{check_nv12_out, rgb_image, ChannelOrder, RgbImage};
 use crate::pybuffer::{Access, BufferView};
 
 fn chroma_siting(chroma: &str) -> PyResult<ChromaSiting> {
@@ -17,6 +17,65 @@ fn chroma_siting(chroma: &str) -> PyResult<ChromaSiting> {
             "chroma must be 'average' or 'topleft', got {chroma:?}"
         ))),
     }
+}
+
+/// Pictures with fewer pixels than this are converted on the calling thread only.
+const PARALLEL_MIN_PIXELS: usize = 512 * 512;
+/// At most this many threads share one conversion.
+const MAX_BANDS: usize = 4;
+
+/// Converts `img` into the contiguous NV12 `dst`, splitting large pictures into horizontal bands
+/// converted by scoped threads (one per available core, at most [`MAX_BANDS`]).
+fn convert_in_bands(img: &RgbImage<'_>, siting: ChromaSiting, dst: &mut [u8]) -> rtenc::Result<()> {
+    let (w, h) = (img.width, img.height);
+    if dst.len() != w * h * 3 / 2 {
+        // Let rtenc describe the mismatch.
+        return color::rgb_to_nv12(img.data, w, h, img.row_stride, img.layout, siting, dst);
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let bands = if w * h >= PARALLEL_MIN_PIXELS {
+        cores.min(MAX_BANDS).min(h / 16).max(1)
+    } else {
+        1
+    };
+    // Rows per band: even (whole chroma rows), the last band takes the rest.
+    let band_rows = (h / bands).next_multiple_of(2).max(2);
+    let (y_plane, uv_plane) = dst.split_at_mut(w * h);
+    let work = y_plane
+        .chunks_mut(band_rows * w)
+        .zip(uv_plane.chunks_mut(band_rows / 2 * w))
+        .enumerate()
+        .map(|(k, (y, uv))| {
+            let rows = y.len() / w;
+            let src = &img.data[(k * band_rows * img.row_stride).min(img.data.len())..];
+            move || {
+                color::rgb_to_nv12_planes(
+                    src,
+                    w,
+                    rows,
+                    img.row_stride,
+                    img.layout,
+                    siting,
+                    y,
+                    w,
+                    uv,
+                    w,
+                )
+            }
+        });
+    std::thread::scope(|scope| {
+        let mut work = work;
+        let first = work.next();
+        let handles: Vec<_> = work.map(|job| scope.spawn(job)).collect();
+        let mut result = first.map_or(Ok(()), |mut job| job());
+        for handle in handles {
+            let band = handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            result = result.and(band);
+        }
+        result
+    })
 }
 
 /// rgb_to_nv12(rgb, out=None, *, chroma="average", order="rgb")
@@ -46,18 +105,8 @@ pub fn rgb_to_nv12<'py>(
     let src_view = BufferView::get(rgb, Access::Read, "rgb")?;
     let img = rgb_image(&src_view, order)?;
     let convert = |dst: &mut [u8]| -> PyResult<()> {
-        py.detach(|| {
-            color::rgb_to_nv12(
-                img.data,
-                img.width,
-                img.height,
-                img.row_stride,
-                img.layout,
-                siting,
-                dst,
-            )
-        })
-        .map_err(|e| PyValueError::new_err(e.to_string()))
+        py.detach(|| convert_in_bands(&img, siting, dst))
+            .map_err(|e| PyValueError::new_err(e.to_string()))
     };
     match out {
         Some(out) => {

@@ -129,3 +129,22 @@ def test_runs_in_parallel_threads_correctly():
         t.join()
     for got, exp in zip(outs, expected):
         assert (got == exp).all()
+
+
+@pytest.mark.parametrize("h,w", [(722, 1280), (1080, 1920)])
+def test_large_pictures_converted_in_bands_match(h, w):
+    # Above 512x512 pixels the conversion is split into bands of rows on several threads; 722
+    # rows do not split evenly.
+    rgb = random_rgb(7, h=h, w=w)
+    for chroma in ("average", "topleft"):
+        got = np.asarray(rtenc.rgb_to_nv12(rgb, chroma=chroma)).astype(int)
+        assert np.abs(got - float_reference(rgb, chroma)).max() <= 1
+    got = np.asarray(rtenc.rgb_to_nv12(rgb, chroma="topleft")).astype(int)
+    assert np.abs(got - pdum_rfb_kernel(rgb).astype(int)).max() <= 1
+    # Identical to converting the picture in small pieces (each below the threshold).
+    whole = np.asarray(rtenc.rgb_to_nv12(rgb))
+    for top in range(0, h, 38):
+        piece = np.asarray(rtenc.rgb_to_nv12(rgb[top : top + 38]))
+        rows = piece.shape[0] * 2 // 3
+        assert (piece[:rows] == whole[top : top + rows]).all()
+        assert (piece[rows:] == whole[h + top // 2 : h + top // 2 + rows // 2]).all()
