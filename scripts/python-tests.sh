@@ -33,7 +33,7 @@ candidates=("${RTENC_PYTHON312:-}")
 if command -v pyenv >/dev/null 2>&1; then
     candidates+=("$(pyenv root)"/versions/3.12*/bin/python3.12)
 fi
-candidates+=("$(command -v python3.12 || true)")
+candidates+=("${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.12*/bin/python3.12 "$(command -v python3.12 || true)")
 for cand in "${candidates[@]}"; do
     if [ -n "$cand" ] && "$cand" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null; then
         PY312=$cand
