@@ -1,14 +1,29 @@
 """Type stubs for rtenc (the native module is rtenc._rtenc)."""
 
 from types import TracebackType
-from typing import Literal, Optional, Type, Union
+from typing import Any, Literal, Optional, Type, final
 
-from typing_extensions import Buffer, Self
+from typing_extensions import Self, TypeAlias
+
+#: Any object supporting the buffer protocol (bytes, bytearray, memoryview, array.array,
+#: numpy.ndarray, ...). Not ``collections.abc.Buffer``: numpy declares ``__buffer__`` only for
+#: Python >= 3.12, so arrays would be rejected on 3.9 to 3.11.
+_BufferLike: TypeAlias = Any
+
+__all__ = [
+    "LOW_LATENCY_VBV_FRAMES",
+    "Encoder",
+    "VtEncoder",
+    "__version__",
+    "rgb_to_nv12",
+    "supported",
+]
 
 __version__: str
 #: VBV size, in frames' worth of bitrate, used when ``low_latency=True``.
 LOW_LATENCY_VBV_FRAMES: float
 
+@final
 class Encoder:
     """H.264 Constrained Baseline encoder: NV12 in, one Annex B access unit out per frame.
 
@@ -19,12 +34,12 @@ class Encoder:
     ignored: the encoder core is single-threaded.
     """
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         width: int,
         height: int,
         codec: str = "h264",
-        fps: float = 30,
+        fps: float = 30.0,
         gop: int = 30,
         bitrate: int = 12_000_000,
         realtime: bool = True,
@@ -35,8 +50,8 @@ class Encoder:
         max_qp: Optional[int] = None,
         vbv: Optional[int] = None,
         threads: int = 0,
-    ) -> None: ...
-    def encode(self, frame: Buffer, force_idr: bool = False) -> bytes:
+    ) -> Self: ...
+    def encode(self, frame: _BufferLike, force_idr: bool = False) -> bytes:
         """Encode one NV12 frame (read in place) and return its Annex B access unit.
 
         ``frame``: a C-contiguous ``(height*3//2, width)`` uint8 array, a flat buffer of
@@ -45,7 +60,7 @@ class Encoder:
         non-buffer, ``RuntimeError`` once closed.
         """
     def submit(
-        self, frame: Buffer, seq: int, force_idr: bool = False
+        self, frame: _BufferLike, seq: int, force_idr: bool = False
     ) -> list[tuple[int, bytes, bool]]:
         """Encode ``frame`` tagged ``seq``; returns ``[(seq, access_unit, keyframe)]``."""
     def flush_pipeline(self) -> list[tuple[int, bytes, bool]]:
@@ -86,12 +101,12 @@ def supported() -> bool:
     """Always True: rtenc is pure software."""
 
 def rgb_to_nv12(
-    rgb: Buffer,
-    out: Optional[Buffer] = None,
+    rgb: _BufferLike,
+    out: Optional[_BufferLike] = None,
     *,
     chroma: Literal["average", "topleft"] = "average",
     order: Literal["rgb", "bgr", "rgba", "bgra"] = "rgb",
-) -> Union[Buffer, memoryview]:
+) -> _BufferLike:
     """Convert ``(H, W, 3|4)`` uint8 RGB(A)/BGR(A) to NV12 (BT.601 limited range).
 
     Writes into ``out`` and returns it when given; otherwise returns a new

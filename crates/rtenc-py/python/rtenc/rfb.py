@@ -18,7 +18,7 @@ only when a payload is built or :func:`register` is called.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from . import Encoder, rgb_to_nv12
 
@@ -27,7 +27,11 @@ __all__ = ["RtencEncoder", "register", "ENCODER_NAME"]
 #: The name :func:`register` registers the backend under.
 ENCODER_NAME = "rtenc"
 
-_RGB_ORDERS = {"rgb24": "rgb", "rgba8": "rgba", "bgra8": "bgra"}
+_RGB_ORDERS: dict[str, Literal["rgb", "rgba", "bgra"]] = {
+    "rgb24": "rgb",
+    "rgba8": "rgba",
+    "bgra8": "bgra",
+}
 
 
 class RtencEncoder:
@@ -57,7 +61,7 @@ class RtencEncoder:
         color: dict | None = None,
         gop: int | None = None,
         low_latency: bool = True,
-        chroma: str = "average",
+        chroma: Literal["average", "topleft"] = "average",
         **options: Any,
     ) -> None:
         if width % 2 or height % 2:
@@ -131,7 +135,7 @@ class RtencEncoder:
         return rgb_to_nv12(frame.data, self._nv12, chroma=self._chroma, order=order)
 
     def _payload(self, seq: int, timestamp_us: int, data: bytes, keyframe: bool):
-        from pdum.rfb.types import EncodedPayload
+        from pdum.rfb.types import EncodedPayload  # type: ignore[import-not-found, unused-ignore]
 
         return EncodedPayload(
             seq=seq,
@@ -159,7 +163,9 @@ def register(name: str = ENCODER_NAME) -> None:
     (``pip install habemus-papadum-rfb``, Python >= 3.12).
     """
     try:
-        from pdum.rfb.encoders.base import register_video_encoder
+        from pdum.rfb.encoders.base import (  # type: ignore[import-not-found, unused-ignore]
+            register_video_encoder,
+        )
     except ImportError as exc:  # pragma: no cover - exercised without pdum.rfb
         raise ImportError(
             "rtenc.rfb.register() needs pdum.rfb: pip install habemus-papadum-rfb"
