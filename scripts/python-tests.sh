@@ -67,7 +67,9 @@ run_suite() { # name python extra-packages...
     (cd crates/rtenc-py && "../../$venv/bin/python" -m pytest -q -s -p no:cacheprovider tests)
 }
 
-run_suite test-py3 "$PY"
+run_suite test-py3 "$PY" mypy
+# The type stubs must describe the module as built (signatures, defaults, names).
+(cd "$ROOT" && test-py3/bin/python -m mypy.stubtest rtenc)
 if [ -n "$PY312" ]; then
     run_suite test-py312-rfb "$PY312" "habemus-papadum-rfb==0.3.0"
 else
