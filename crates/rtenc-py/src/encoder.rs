@@ -9,7 +9,7 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyTuple};
 
-use rtenc::{Config, EncodedFrame};
+use rtenc::{Config, EncodedFrame, Speed};
 
 use crate::layout::nv12_frame;
 use crate::pybuffer::{Access, BufferView};
@@ -30,13 +30,14 @@ const POISONED: &str =
 /// means 30, ``gop <= 0`` keyframes only on demand (the first frame and ``force_idr``),
 /// ``bitrate <= 0`` constant quality (QP 26 unless ``qp`` is given). ``low_latency`` sizes the
 /// rate control's buffer (VBV) to 4 frames' worth of bitrate, so frame sizes stay even on the
-/// wire; without it the buffer holds one second. ``realtime`` is accepted for compatibility:
-/// rtenc has one speed setting, which is already its real-time one.
+/// wire; without it the buffer holds one second. ``realtime=True`` favours speed (one motion
+/// vector per macroblock, rtenc's ``Speed::Realtime``); ``False`` also searches partitions
+/// (``Speed::Quality``: about twice the time, a few percent fewer bits).
 ///
 /// Keyword-only: ``qp`` (0..51) fixes the QP and disables rate control; ``min_qp``/``max_qp``
 /// bound rate control (defaults 10 and 51); ``vbv`` sets the VBV size in bits (overrides
-/// ``low_latency``); ``threads`` must be >= 0 and is currently ignored (the encoder core is
-/// single-threaded; 0 means automatic).
+/// ``low_latency``); ``threads`` is the number of threads coding each frame, one slice each
+/// (0, the default: one per core; 1: a single slice on the calling thread; at most 64).
 ///
 /// Encoding releases the GIL. One instance used from several threads at once is serialised
 /// (calls wait for each other); different instances run in parallel.
@@ -46,6 +47,7 @@ pub struct PyEncoder {
     height: u32,
     codec_string: String,
     fps: f64,
+    slices: usize,
     /// `None` once closed.
     state: Mutex<Option<rtenc::Encoder>>,
     closed: AtomicBool,
@@ -65,11 +67,13 @@ fn config(
     fps: f64,
     gop: i64,
     bitrate: i64,
+    realtime: bool,
     low_latency: bool,
     qp: Option<i64>,
     min_qp: Option<i64>,
     max_qp: Option<i64>,
     vbv: Option<i64>,
+    threads: i64,
 ) -> PyResult<Config> {
     let dim = |v: i64, name: &str| {
         u32::try_from(v)
@@ -119,6 +123,16 @@ fn config(
         }
         None => None,
     };
+    cfg.speed = if realtime {
+        Speed::Realtime
+    } else {
+        Speed::Quality
+    };
+    cfg.threads = u32::try_from(threads).map_err(|_| {
+        value_error(format!(
+            "threads must be >= 0 (0 = one per core), got {threads}"
+        ))
+    })?;
     cfg.validate().map_err(|e| value_error(e.to_string()))?;
     Ok(cfg)
 }
@@ -184,16 +198,9 @@ impl PyEncoder {
         vbv: Option<i64>,
         threads: i64,
     ) -> PyResult<Self> {
-        // rtenc has a single speed setting, its real-time one.
-        let _ = realtime;
         if codec != "h264" {
             return Err(value_error(format!(
                 "only codec='h264' is supported, got {codec:?}"
-            )));
-        }
-        if threads < 0 {
-            return Err(value_error(format!(
-                "threads must be >= 0 (0 = automatic), got {threads}"
             )));
         }
         let cfg = config(
@@ -202,19 +209,23 @@ impl PyEncoder {
             fps,
             gop,
             bitrate,
+            realtime,
             low_latency,
             qp,
             min_qp,
             max_qp,
             vbv,
+            threads,
         )?;
         let fps = cfg.fps;
+        let slices = cfg.slice_count();
         let encoder = rtenc::Encoder::new(cfg).map_err(|e| value_error(e.to_string()))?;
         Ok(PyEncoder {
             width: width as u32,
             height: height as u32,
             codec_string: encoder.codec_string(),
             fps,
+            slices,
             state: Mutex::new(Some(encoder)),
             closed: AtomicBool::new(false),
             last_encode_ms: AtomicU64::new(0f64.to_bits()),
@@ -354,6 +365,12 @@ impl PyEncoder {
     #[getter]
     fn last_copy_ms(&self) -> f64 {
         0.0
+    }
+
+    /// Threads (slices) coding each frame, as resolved from ``threads`` (0 = one per core).
+    #[getter]
+    fn threads(&self) -> usize {
+        self.slices
     }
 
     /// True once ``close()`` was called.

@@ -49,6 +49,18 @@ def nal_types(au: bytes) -> list[int]:
     return [u[0] & 0x1F for u in nal_units(au) if u]
 
 
+def is_idr_au(au: bytes) -> bool:
+    """SPS, PPS, then one IDR slice per thread of the encoder."""
+    types = nal_types(au)
+    return types[:2] == [7, 8] and len(types) > 2 and set(types[2:]) == {5}
+
+
+def is_p_au(au: bytes) -> bool:
+    """Only non-IDR slices (one per thread)."""
+    types = nal_types(au)
+    return len(types) > 0 and set(types) == {1}
+
+
 def sps_codec_string(au: bytes) -> str:
     """avc1.PPCCLL from the first SPS (NAL type 7) in ``au``."""
     for unit in nal_units(au):

@@ -78,6 +78,7 @@ CONSTRUCTOR_CASES = [
     ("min-above-max", dict(bitrate=1_000_000, min_qp=40, max_qp=30), ValueError, "min_qp"),
     ("vbv-zero", dict(bitrate=1_000_000, vbv=0), ValueError, "vbv"),
     ("threads-negative", dict(threads=-1), ValueError, "threads must be >= 0"),
+    ("threads-too-many", dict(threads=65), ValueError, "threads must be at most 64"),
     ("realtime-not-bool", dict(realtime="yes"), TypeError, ""),
     ("unknown-keyword", dict(preset="fast"), TypeError, "preset"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import subprocess
 import sys
 import threading
@@ -11,7 +12,16 @@ import numpy as np
 import pytest
 
 import rtenc
-from conftest import decode_frames, nal_types, nv12_frame, nv12_to_i420, psnr, sps_codec_string
+from conftest import (
+    decode_frames,
+    is_idr_au,
+    is_p_au,
+    nal_types,
+    nv12_frame,
+    nv12_to_i420,
+    psnr,
+    sps_codec_string,
+)
 
 W, H = 96, 64
 
@@ -33,7 +43,7 @@ def test_first_access_unit_holds_sps_pps_idr_and_deltas_are_p_slices(tmp_path):
     frames = [nv12_frame(W, H, t) for t in range(8)]
     aus = encode_all(enc, frames)
     assert aus[0][:4] == b"\x00\x00\x00\x01"
-    assert nal_types(aus[0]) == [7, 8, 5]
+    assert nal_types(aus[0])[:3] == [7, 8, 5] and is_idr_au(aus[0])
     for au in aus[1:]:
         types = nal_types(au)
         assert 1 in types, types
@@ -48,7 +58,8 @@ def test_mid_stream_force_idr_gives_sps_pps_idr(tmp_path):
     enc = rtenc.VtEncoder(W, H, gop=0, bitrate=0)
     frames = [nv12_frame(W, H, t) for t in range(6)]
     aus = [enc.encode(f, force_idr=(i == 3)) for i, f in enumerate(frames)]
-    assert [nal_types(au) == [7, 8, 5] for au in aus] == [True, False, False, True, False, False]
+    assert [is_idr_au(au) for au in aus] == [True, False, False, True, False, False]
+    assert [is_p_au(au) for au in aus] == [False, True, True, False, True, True]
     # The forced IDR starts a stream of its own.
     assert len(decode_frames(b"".join(aus[3:]), W, H, tmp_path)) == 3
 
@@ -179,8 +190,10 @@ def test_config_mapping():
     assert stream_of(frames, fps=fps, bitrate=br, low_latency=False) == stream_of(
         frames, fps=fps, bitrate=br, vbv=br
     )
-    # realtime and threads are accepted and change nothing (the core is single-threaded).
-    assert stream_of(frames, realtime=False, threads=4) == stream_of(frames)
+    # realtime=False: rtenc's Speed::Quality (partitions); a valid stream of its own.
+    quality = stream_of(frames, realtime=False, threads=1)
+    assert quality != stream_of(frames, realtime=True, threads=1)
+    assert [is_idr_au(au) for au in quality] == [True] + [False] * 11
     # Positional parameters in pdum.vtenc's order.
     enc = rtenc.VtEncoder(W, H, "h264", 60, 0, 0, True, False)
     assert enc.fps == 60
@@ -196,3 +209,19 @@ def test_rate_control_honours_the_bitrate():
         total = sum(len(enc.encode(f)) for f in frames) * 8
         achieved = total / (len(frames) / fps)
         assert 0.8 * br < achieved < 1.2 * br, (low_latency, achieved)
+
+
+def test_threads_code_one_slice_each(tmp_path):
+    frames = [nv12_frame(W, H, t) for t in range(5)]  # 96x64: 4 macroblock rows
+    for threads, slices in [(1, 1), (2, 2), (3, 3), (8, 4), (0, min(os.cpu_count() or 1, 4))]:
+        enc = rtenc.Encoder(W, H, gop=0, bitrate=0, threads=threads)
+        assert enc.threads == slices
+        aus = [enc.encode(f) for f in frames]
+        assert nal_types(aus[0]) == [7, 8] + [5] * slices
+        assert all(nal_types(au) == [1] * slices for au in aus[1:])
+        out = tmp_path / str(threads)
+        out.mkdir()
+        decoded = decode_frames(b"".join(aus), W, H, out)
+        assert len(decoded) == len(frames)
+        for src, dec in zip(frames, decoded):
+            assert psnr(nv12_to_i420(src, W, H), dec) > 35

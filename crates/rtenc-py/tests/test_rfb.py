@@ -118,7 +118,7 @@ def test_encode_still_returns_a_keyframe(tmp_path):
     [still] = enc.encode_still(RawFrame(3, W, H, 3, "rgb24", "cpu", scene(3)))
     check_payload(still, 3, 3, enc)
     assert still.keyframe
-    assert nal_types(still.payload) == [7, 8, 5]
+    assert nal_types(still.payload)[:3] == [7, 8, 5]
     # Decodable on its own.
     assert len(decode_frames(still.payload, W, H, tmp_path)) == 1
     enc.close()

@@ -9,7 +9,7 @@ import time
 import numpy as np
 
 import rtenc
-from conftest import decode_frames, nal_types, nv12_frame
+from conftest import decode_frames, is_idr_au, is_p_au, nv12_frame
 
 
 def run_in_threads(jobs):
@@ -36,7 +36,8 @@ def test_two_encoders_in_two_threads_run_concurrently():
     frames = [[nv12_frame(w, h, t, seed=s) for t in range(n)] for s in (0, 1)]
 
     def job(s):
-        enc = rtenc.VtEncoder(w, h, bitrate=1_000_000)
+        # One thread per encoder: the concurrency measured is the two Python threads'.
+        enc = rtenc.Encoder(w, h, bitrate=1_000_000, threads=1)
         return lambda: [enc.encode(f) for f in frames[s]]
 
     job(0)()  # warm up (page faults, allocator)
@@ -58,26 +59,38 @@ def test_two_encoders_in_two_threads_run_concurrently():
 
 
 def test_python_threads_run_while_a_frame_is_encoded():
-    # If encode held the GIL, the main thread could not run at all during it: the longest pause
-    # between two of its loop iterations would be at least one encode. With the GIL released it
-    # is a scheduling quantum.
+    # If encode held the GIL, no other Python code could run between the moment the worker
+    # enters encode and the moment it returns: the main thread's timestamps could only fall at
+    # the edges of an encode's time window (while the worker waits for the GIL around the call).
+    # Count those in the middle half of each window instead; no threshold on any duration.
     w, h = 1920, 1080
-    enc = rtenc.VtEncoder(w, h, gop=1, bitrate=0)  # all intra: the slowest frames
+    enc = rtenc.Encoder(w, h, gop=1, bitrate=0, threads=1)  # all intra: the slowest frames
     frame = nv12_frame(w, h, 0)
     enc.encode(frame)
-    times = []
-    worker = threading.Thread(target=lambda: [enc.encode(frame) for _ in range(3)])
+    windows = []
+
+    def work():
+        for _ in range(3):
+            t0 = time.perf_counter()
+            enc.encode(frame)
+            windows.append((t0, time.perf_counter()))
+
+    stamps = []
+    worker = threading.Thread(target=work)
     worker.start()
     while worker.is_alive():
-        times.append(time.perf_counter())
+        stamps.append(time.perf_counter())
     worker.join()
-    gaps = np.diff(times) if len(times) > 1 else np.array([np.inf])
-    one_encode_s = enc.last_encode_ms / 1e3
+    stamps = np.array(stamps)
+    inside = []
+    for t0, t1 in windows:
+        q = (t1 - t0) / 4
+        inside.append(int(((stamps > t0 + q) & (stamps < t1 - q)).sum()))
     print(
-        f"\nencode 1080p intra {enc.last_encode_ms:.0f} ms; main thread ran {len(times)} "
-        f"iterations meanwhile, longest pause {gaps.max() * 1e3:.1f} ms"
+        f"\nencode 1080p intra {enc.last_encode_ms:.0f} ms; main thread iterations in the middle "
+        f"half of each of the 3 encodes: {inside}"
     )
-    assert gaps.max() < one_encode_s / 2
+    assert sum(n > 0 for n in inside) >= 1, inside
 
 
 def test_one_encoder_shared_by_threads_is_serialised(tmp_path):
@@ -89,8 +102,8 @@ def test_one_encoder_shared_by_threads_is_serialised(tmp_path):
     assert len(aus) == 4 * n
     # gop=0: exactly one IDR (the first frame in lock order) and P frames otherwise, whatever
     # the interleaving; a corrupted state would show here or in the decode below.
-    assert sum(nal_types(au) == [7, 8, 5] for au in aus) == 1
-    assert all(nal_types(au) == [1] for au in aus if 5 not in nal_types(au))
+    assert sum(is_idr_au(au) for au in aus) == 1
+    assert all(is_p_au(au) for au in aus if not is_idr_au(au))
     # The encoder is intact: a forced IDR and what follows decode.
     tail = [enc.encode(frames[0], force_idr=True)] + [enc.encode(f) for f in frames[1:]]
     decoded = decode_frames(b"".join(tail), w, h, tmp_path)

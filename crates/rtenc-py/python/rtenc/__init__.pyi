@@ -29,9 +29,9 @@ class Encoder:
 
     ``fps <= 0`` means 30; ``gop <= 0`` keyframes only on demand; ``bitrate <= 0`` constant
     quality (QP 26 unless ``qp`` is given); ``codec`` must be ``"h264"``; ``low_latency`` keeps
-    the VBV at 4 frames' worth of bitrate (else one second); ``realtime`` is accepted and has no
-    effect (rtenc has one, real-time, speed setting). ``threads`` must be >= 0 and is currently
-    ignored: the encoder core is single-threaded.
+    the VBV at 4 frames' worth of bitrate (else one second); ``realtime=True`` favours speed
+    (rtenc's Speed::Realtime), ``False`` compression (Speed::Quality, partitions). ``threads``
+    threads code each frame, one slice each (0: one per core; 1: the calling thread only).
     """
 
     def __new__(
@@ -91,6 +91,9 @@ class Encoder:
     @property
     def last_copy_ms(self) -> float:
         """Milliseconds spent copying the input: always 0.0 (frames are read in place)."""
+    @property
+    def threads(self) -> int:
+        """Threads (slices) per frame, with ``threads=0`` resolved to the core count."""
     @property
     def closed(self) -> bool: ...
 
