@@ -552,6 +552,7 @@ impl Encoder {
                 max_vmv: self.max_vmv,
                 search_range: 16,
                 partitions: self.cfg.speed == Speed::Quality,
+                fast_intra: self.cfg.speed == Speed::Realtime,
             },
             sps: &self.sps,
             pps: &self.pps,

@@ -38,6 +38,8 @@ pub struct PFrameCtx<'a> {
     pub search_range: i32,
     /// Whether to search 16x8, 8x16 and 8x8 partitions.
     pub partitions: bool,
+    /// Whether Intra_4x4 blocks try a subset of the prediction modes.
+    pub fast_intra: bool,
 }
 
 /// What was decided for a P macroblock.
@@ -201,6 +203,7 @@ pub fn code_p_mb(
             pos,
             ctx.qp,
             ctx.lambda,
+            ctx.fast_intra,
             mb,
             info,
         );
