@@ -99,12 +99,17 @@ pub fn nv12_frame(view: &BufferView, width: u32, height: u32) -> PyResult<Nv12Fr
             Nv12Frame::new(width, height, y, pitch, uv, pitch)
         }
         (shape, _) => {
+            let hint = if matches!(shape, [_, _, 3 | 4]) {
+                " (an RGB(A) picture? convert it with rtenc.rgb_to_nv12 first)"
+            } else {
+                ""
+            };
             return value_error(format!(
                 "frame: expected a ({rows}, {w}) uint8 array or a flat buffer of {size} bytes, \
-                 got {} dimensions with shape {}",
+                 got {} dimensions with shape {}{hint}",
                 shape.len(),
                 tuple(shape)
-            ))
+            ));
         }
     };
     frame.map_err(|e| PyValueError::new_err(format!("frame: {e}")))

@@ -37,6 +37,7 @@ ENCODE_CASES = [
     ("transposed-shape", np.zeros((W, ROWS), np.uint8), ValueError, f"expected shape ({ROWS}, {W})"),
     ("luma-only-shape", np.zeros((H, W), np.uint8), ValueError, f"got ({H}, {W})"),
     ("3-d", np.zeros((ROWS, W, 1), np.uint8), ValueError, "got 3 dimensions"),
+    ("rgb-picture", np.zeros((H, W, 3), np.uint8), ValueError, "convert it with rtenc.rgb_to_nv12"),
     ("0-d", np.uint8(7), ValueError, "got 0 dimensions"),
     ("inner-stride-2", padded_cols(2), ValueError, "inner (column) stride of 1"),
     ("fortran-order", np.zeros((ROWS, W), np.uint8, order="F"), ValueError, "inner (column) stride"),
