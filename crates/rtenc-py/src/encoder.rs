@@ -9,7 +9,7 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyTuple};
 
-use rtenc::{Config, EncodedFrame, Speed};
+use rtenc::{Config, EncodedFrame, Rect, Speed};
 
 use crate::layout::nv12_frame;
 use crate::pybuffer::{Access, BufferView};
@@ -57,6 +57,29 @@ pub struct PyEncoder {
 
 fn value_error(msg: String) -> PyErr {
     PyValueError::new_err(msg)
+}
+
+/// A damage hint as Python passes it: `(x, y, width, height)` tuples in luma samples.
+type DamageArg = Option<Vec<(i64, i64, i64, i64)>>;
+
+fn damage_rects(damage: DamageArg) -> PyResult<Option<Vec<Rect>>> {
+    damage
+        .map(|rects| {
+            rects
+                .into_iter()
+                .map(|(x, y, w, h)| {
+                    let field = |v: i64| u32::try_from(v).ok();
+                    match (field(x), field(y), field(w), field(h)) {
+                        (Some(x), Some(y), Some(w), Some(h)) => Ok(Rect::new(x, y, w, h)),
+                        _ => Err(value_error(format!(
+                            "damage rectangles are (x, y, width, height) with values in \
+                             0..2**32, got ({x}, {y}, {w}, {h})"
+                        ))),
+                    }
+                })
+                .collect()
+        })
+        .transpose()
 }
 
 /// Converts the Python-level parameters to an rtenc [`Config`].
@@ -151,8 +174,10 @@ impl PyEncoder {
         py: Python<'_>,
         frame: &Bound<'_, PyAny>,
         force_idr: bool,
+        damage: DamageArg,
     ) -> PyResult<EncodedFrame> {
         self.check_open()?;
+        let damage = damage_rects(damage)?;
         let view = BufferView::get(frame, Access::Read, "frame")?;
         let nv12 = nv12_frame(&view, self.width, self.height)?;
         let result = py.detach(|| {
@@ -164,7 +189,10 @@ impl PyEncoder {
                 .as_mut()
                 .ok_or_else(|| PyRuntimeError::new_err(CLOSED))?;
             let start = Instant::now();
-            let au = encoder.encode(&nv12, force_idr);
+            let au = match &damage {
+                Some(rects) => encoder.encode_with_damage(&nv12, force_idr, rects),
+                None => encoder.encode(&nv12, force_idr),
+            };
             let ms = start.elapsed().as_secs_f64() * 1e3;
             self.last_encode_ms.store(ms.to_bits(), Ordering::Release);
             au.map_err(|e| value_error(e.to_string()))
@@ -232,7 +260,7 @@ impl PyEncoder {
         })
     }
 
-    /// encode(frame, force_idr=False) -> bytes
+    /// encode(frame, force_idr=False, *, damage=None) -> bytes
     ///
     /// Encodes one NV12 frame and returns its complete H.264 Annex B access unit (SPS, PPS and
     /// an IDR slice for keyframes). ``frame`` is read in place, never copied: a C-contiguous
@@ -240,31 +268,38 @@ impl PyEncoder {
     /// ``width * height * 3 // 2`` bytes, or a 2-D uint8 array whose rows are padded (row
     /// stride > width, inner stride 1). Do not modify it from another thread during the call.
     /// ``force_idr`` makes this frame a keyframe.
-    #[pyo3(signature = (frame, force_idr = false))]
+    ///
+    /// ``damage``, a list of ``(x, y, width, height)`` rectangles in pixels, promises that
+    /// nothing outside them changed since the previous frame: the encoder then looks only
+    /// inside them (``[]``: nothing changed). A wrong hint leaves stale content on screen until
+    /// the next keyframe; keyframes ignore it.
+    #[pyo3(signature = (frame, force_idr = false, *, damage = None))]
     fn encode<'py>(
         &self,
         py: Python<'py>,
         frame: &Bound<'py, PyAny>,
         force_idr: bool,
+        damage: DamageArg,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let au = self.encode_frame(py, frame, force_idr)?;
+        let au = self.encode_frame(py, frame, force_idr, damage)?;
         Ok(PyBytes::new(py, &au.data))
     }
 
-    /// submit(frame, seq, force_idr=False) -> list[tuple[int, bytes, bool]]
+    /// submit(frame, seq, force_idr=False, *, damage=None) -> list[tuple[int, bytes, bool]]
     ///
     /// The pipelined interface of pdum.vtenc: encodes ``frame`` tagged ``seq`` and returns the
     /// access units ready now as ``(seq, access_unit, keyframe)`` tuples. rtenc never holds a
-    /// frame back, so this is always exactly this frame's.
-    #[pyo3(signature = (frame, seq, force_idr = false))]
+    /// frame back, so this is always exactly this frame's. ``damage`` as for ``encode``.
+    #[pyo3(signature = (frame, seq, force_idr = false, *, damage = None))]
     fn submit<'py>(
         &self,
         py: Python<'py>,
         frame: &Bound<'py, PyAny>,
         seq: i64,
         force_idr: bool,
+        damage: DamageArg,
     ) -> PyResult<Bound<'py, PyList>> {
-        let au = self.encode_frame(py, frame, force_idr)?;
+        let au = self.encode_frame(py, frame, force_idr, damage)?;
         let item = PyTuple::new(
             py,
             [

@@ -95,6 +95,20 @@ def test_bad_constructor_arguments(kw, exc, fragment):
     assert fragment in str(info.value), str(info.value)
 
 
+@pytest.mark.parametrize(
+    "damage,exc",
+    [([(-1, 0, 16, 16)], ValueError), ([(0, 0, 16)], ValueError), ("0,0,16,16", TypeError), (5, TypeError)],
+    ids=["negative", "three-values", "str", "int"],
+)
+def test_bad_damage_hints(damage, exc):
+    enc = rtenc.Encoder(W, H)
+    enc.encode(nv12_frame(W, H, 0))
+    with pytest.raises(exc) as info:
+        enc.encode(nv12_frame(W, H, 1), damage=damage)
+    assert type(info.value) is exc
+    enc.encode(nv12_frame(W, H, 1), damage=[(0, 0, W, H)])
+
+
 def test_keyword_only_options_are_keyword_only():
     with pytest.raises(TypeError):
         rtenc.Encoder(W, H, "h264", 30, 30, 0, True, True, 26)

@@ -225,3 +225,36 @@ def test_threads_code_one_slice_each(tmp_path):
         assert len(decoded) == len(frames)
         for src, dec in zip(frames, decoded):
             assert psnr(nv12_to_i420(src, W, H), dec) > 35
+
+
+def moving_box(t: int) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """A flat frame with a 16x16 box at a position depending on t, and the box's rectangle."""
+    f = np.full((H * 3 // 2, W), 128, np.uint8)
+    x, y = 8 + 4 * t, 8 + 2 * t
+    f[y : y + 16, x : x + 16] = 230
+    return f, (x, y, 16, 16)
+
+
+def test_damage_hints(tmp_path):
+    frames = [moving_box(t) for t in range(6)]
+    plain = rtenc.Encoder(W, H, bitrate=0, threads=1)
+    hinted = rtenc.Encoder(W, H, bitrate=0, threads=1)
+    expected = [plain.encode(f) for f, _ in frames]
+    got = [hinted.encode(frames[0][0])]
+    for t in range(1, len(frames)):
+        # True hints (the box's old and new places) change nothing in the stream.
+        got.append(hinted.encode(frames[t][0], damage=[frames[t - 1][1], frames[t][1]]))
+    assert got == expected
+    # submit takes it too; [] promises that nothing changed.
+    [(_, same, key)] = hinted.submit(frames[-1][0], 9, damage=[])
+    assert not key and same == plain.encode(frames[-1][0])
+    # A wrong hint is believed: the change outside it is not coded (the stale picture
+    # stays), until a keyframe, which ignores the hint.
+    changed = frames[0][0]
+    stale = hinted.encode(changed, damage=[(W - 16, H - 16, 16, 16)])  # away from both boxes
+    fresh = hinted.encode(changed, force_idr=True, damage=[])
+    decoded = decode_frames(b"".join(got + [same, stale, fresh]), W, H, tmp_path)
+    last_box = nv12_to_i420(frames[-1][0], W, H)
+    assert psnr(decoded[-2], last_box) > 40
+    assert psnr(decoded[-2], nv12_to_i420(changed, W, H)) < 30
+    assert psnr(decoded[-1], nv12_to_i420(changed, W, H)) > 40

@@ -1,7 +1,7 @@
 """Type stubs for rtenc (the native module is rtenc._rtenc)."""
 
 from types import TracebackType
-from typing import Any, Literal, Optional, Type, final
+from typing import Any, Literal, Optional, Sequence, Tuple, Type, final
 
 from typing_extensions import Self, TypeAlias
 
@@ -9,6 +9,8 @@ from typing_extensions import Self, TypeAlias
 #: numpy.ndarray, ...). Not ``collections.abc.Buffer``: numpy declares ``__buffer__`` only for
 #: Python >= 3.12, so arrays would be rejected on 3.9 to 3.11.
 _BufferLike: TypeAlias = Any
+#: A damage rectangle: (x, y, width, height) in pixels.
+_Rect: TypeAlias = Tuple[int, int, int, int]
 
 __all__ = [
     "LOW_LATENCY_VBV_FRAMES",
@@ -51,16 +53,28 @@ class Encoder:
         vbv: Optional[int] = None,
         threads: int = 0,
     ) -> Self: ...
-    def encode(self, frame: _BufferLike, force_idr: bool = False) -> bytes:
+    def encode(
+        self,
+        frame: _BufferLike,
+        force_idr: bool = False,
+        *,
+        damage: Optional[Sequence[_Rect]] = None,
+    ) -> bytes:
         """Encode one NV12 frame (read in place) and return its Annex B access unit.
 
         ``frame``: a C-contiguous ``(height*3//2, width)`` uint8 array, a flat buffer of
         ``width*height*3//2`` bytes, or a 2-D uint8 array with padded rows (inner stride 1).
         Raises ``ValueError`` for a wrong dtype, shape, length or stride, ``TypeError`` for a
-        non-buffer, ``RuntimeError`` once closed.
+        non-buffer, ``RuntimeError`` once closed. ``damage``: rectangles outside which nothing
+        changed since the previous frame (``[]``: nothing changed); keyframes ignore it.
         """
     def submit(
-        self, frame: _BufferLike, seq: int, force_idr: bool = False
+        self,
+        frame: _BufferLike,
+        seq: int,
+        force_idr: bool = False,
+        *,
+        damage: Optional[Sequence[_Rect]] = None,
     ) -> list[tuple[int, bytes, bool]]:
         """Encode ``frame`` tagged ``seq``; returns ``[(seq, access_unit, keyframe)]``."""
     def flush_pipeline(self) -> list[tuple[int, bytes, bool]]:
