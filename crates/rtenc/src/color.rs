@@ -30,6 +30,7 @@ impl PixelLayout {
     }
 
     /// Offsets of R, G and B within a pixel.
+    #[cfg(test)]
     fn rgb_offsets(self) -> (usize, usize, usize) {
         match self {
             PixelLayout::Rgb | PixelLayout::Rgba => (0, 1, 2),
@@ -58,19 +59,102 @@ const VR: i32 = 112;
 const VG: i32 = -94;
 const VB: i32 = -18;
 
-#[inline]
-fn luma(r: i32, g: i32, b: i32) -> u8 {
-    (((YR * r + YG * g + YB * b + 128) >> 8) + 16) as u8
+/// Luma of one pixel; in 16 bits (the sum is at most 56 228), which vectorises well.
+#[inline(always)]
+fn luma(r: u16, g: u16, b: u16) -> u8 {
+    (((YR as u16 * r + YG as u16 * g + YB as u16 * b + 128) >> 8) + 16) as u8
 }
 
 /// Chroma from RGB sums over `n = 1 << shift` pixels.
-#[inline]
+#[inline(always)]
 fn chroma(r: i32, g: i32, b: i32, shift: u32) -> (u8, u8) {
     let s = 8 + shift;
     let round = 1 << (s - 1);
     let u = ((UR * r + UG * g + UB * b + round) >> s) + 128;
     let v = ((VR * r + VG * g + VB * b + round) >> s) + 128;
     (u.clamp(0, 255) as u8, v.clamp(0, 255) as u8)
+}
+
+/// R, G and B of the pixel starting at `p[0]`: `BGR` swaps R and B; a 4th byte (alpha) is
+/// never read.
+#[inline(always)]
+fn rgb_of<const BGR: bool>(p: &[u8]) -> (u8, u8, u8) {
+    if BGR {
+        (p[2], p[1], p[0])
+    } else {
+        (p[0], p[1], p[2])
+    }
+}
+
+/// One row of luma. Monomorphised per pixel size and order so the loop has constant offsets
+/// and strides, which the compiler vectorises.
+#[inline(always)]
+fn luma_row<const BPP: usize, const BGR: bool>(row: &[u8], out: &mut [u8]) {
+    for (p, y) in row.chunks_exact(BPP).zip(out.iter_mut()) {
+        let (r, g, b) = rgb_of::<BGR>(p);
+        *y = luma(u16::from(r), u16::from(g), u16::from(b));
+    }
+}
+
+/// One row of interleaved chroma from two rows of pixels.
+#[inline(always)]
+fn chroma_row<const BPP: usize, const BGR: bool>(
+    row0: &[u8],
+    row1: &[u8],
+    uv: &mut [u8],
+    siting: ChromaSiting,
+) {
+    let pairs = row0
+        .chunks_exact(2 * BPP)
+        .zip(row1.chunks_exact(2 * BPP))
+        .zip(uv.chunks_exact_mut(2));
+    match siting {
+        ChromaSiting::Average => {
+            for ((p0, p1), out) in pairs {
+                let px = [
+                    rgb_of::<BGR>(p0),
+                    rgb_of::<BGR>(&p0[BPP..]),
+                    rgb_of::<BGR>(p1),
+                    rgb_of::<BGR>(&p1[BPP..]),
+                ];
+                let sum = |c: fn(&(u8, u8, u8)) -> u8| px.iter().map(|p| i32::from(c(p))).sum();
+                let (u, v) = chroma(sum(|p| p.0), sum(|p| p.1), sum(|p| p.2), 2);
+                out[0] = u;
+                out[1] = v;
+            }
+        }
+        ChromaSiting::TopLeft => {
+            for ((p0, _), out) in pairs {
+                let (r, g, b) = rgb_of::<BGR>(p0);
+                let (u, v) = chroma(i32::from(r), i32::from(g), i32::from(b), 0);
+                out[0] = u;
+                out[1] = v;
+            }
+        }
+    }
+}
+
+/// The conversion proper, on checked arguments.
+#[allow(clippy::too_many_arguments)]
+fn convert<const BPP: usize, const BGR: bool>(
+    src: &[u8],
+    width: usize,
+    height: usize,
+    src_stride: usize,
+    siting: ChromaSiting,
+    y_plane: &mut [u8],
+    y_stride: usize,
+    uv_plane: &mut [u8],
+    uv_stride: usize,
+) {
+    let row_bytes = width * BPP;
+    for cy in 0..height / 2 {
+        let row0 = &src[2 * cy * src_stride..][..row_bytes];
+        let row1 = &src[(2 * cy + 1) * src_stride..][..row_bytes];
+        luma_row::<BPP, BGR>(row0, &mut y_plane[2 * cy * y_stride..][..width]);
+        luma_row::<BPP, BGR>(row1, &mut y_plane[(2 * cy + 1) * y_stride..][..width]);
+        chroma_row::<BPP, BGR>(row0, row1, &mut uv_plane[cy * uv_stride..][..width], siting);
+    }
 }
 
 /// Converts packed RGB(A)/BGR(A) pixels to a contiguous NV12 picture.
@@ -97,6 +181,87 @@ pub fn rgb_to_nv12(
     chroma_siting: ChromaSiting,
     dst: &mut [u8],
 ) -> Result<()> {
+    let luma_len = width.saturating_mul(height);
+    let nv12_len = luma_len.saturating_add(luma_len / 2);
+    if dst.len() != nv12_len {
+        check_source(src, width, height, src_stride, layout)?;
+        return Err(Error::InvalidFrame(format!(
+            "NV12 output must be {nv12_len} bytes for {width}x{height}, got {}",
+            dst.len()
+        )));
+    }
+    let (y_plane, uv_plane) = dst.split_at_mut(luma_len);
+    rgb_to_nv12_planes(
+        src,
+        width,
+        height,
+        src_stride,
+        layout,
+        chroma_siting,
+        y_plane,
+        width,
+        uv_plane,
+        width,
+    )
+}
+
+/// Like [`rgb_to_nv12`], into separate Y and interleaved UV planes with their own row strides
+/// (padded output, or one band of rows of a larger picture). Each plane must hold at least
+/// `stride * (rows - 1) + width` bytes (`height` rows of Y, `height / 2` of UV).
+#[allow(clippy::too_many_arguments)]
+pub fn rgb_to_nv12_planes(
+    src: &[u8],
+    width: usize,
+    height: usize,
+    src_stride: usize,
+    layout: PixelLayout,
+    chroma_siting: ChromaSiting,
+    y_plane: &mut [u8],
+    y_stride: usize,
+    uv_plane: &mut [u8],
+    uv_stride: usize,
+) -> Result<()> {
+    check_source(src, width, height, src_stride, layout)?;
+    for (name, plane, stride, rows) in [
+        ("Y", &*y_plane, y_stride, height),
+        ("UV", &*uv_plane, uv_stride, height / 2),
+    ] {
+        if stride < width {
+            return Err(Error::InvalidFrame(format!(
+                "{name} stride {stride} is smaller than the width {width}"
+            )));
+        }
+        let needed = stride
+            .checked_mul(rows - 1)
+            .and_then(|n| n.checked_add(width))
+            .ok_or_else(|| Error::InvalidFrame("output too large".into()))?;
+        if plane.len() < needed {
+            return Err(Error::InvalidFrame(format!(
+                "{name} plane has {} bytes, {width}x{rows} with stride {stride} needs {needed}",
+                plane.len()
+            )));
+        }
+    }
+    let args = (src, width, height, src_stride, chroma_siting);
+    let (src, w, h, ss, siting) = args;
+    let (y, ys, uv, uvs) = (y_plane, y_stride, uv_plane, uv_stride);
+    match layout {
+        PixelLayout::Rgb => convert::<3, false>(src, w, h, ss, siting, y, ys, uv, uvs),
+        PixelLayout::Bgr => convert::<3, true>(src, w, h, ss, siting, y, ys, uv, uvs),
+        PixelLayout::Rgba => convert::<4, false>(src, w, h, ss, siting, y, ys, uv, uvs),
+        PixelLayout::Bgra => convert::<4, true>(src, w, h, ss, siting, y, ys, uv, uvs),
+    }
+    Ok(())
+}
+
+/// Checks the dimensions and that `src` holds them.
+fn check_source(
+    src: &[u8],
+    width: usize,
+    height: usize,
+    src_stride: usize,
+    layout: PixelLayout,
+) -> Result<()> {
     let bad = |m: String| Err(Error::InvalidFrame(m));
     if width == 0 || height == 0 || !width.is_multiple_of(2) || !height.is_multiple_of(2) {
         return bad(format!(
@@ -121,43 +286,6 @@ pub fn rgb_to_nv12(
             "source holds {} bytes, {width}x{height} with stride {src_stride} needs {needed}",
             src.len()
         ));
-    }
-    let luma_len = width * height;
-    let nv12_len = luma_len + luma_len / 2;
-    if dst.len() != nv12_len {
-        return bad(format!(
-            "NV12 output must be {nv12_len} bytes for {width}x{height}, got {}",
-            dst.len()
-        ));
-    }
-    let (ro, go, bo) = layout.rgb_offsets();
-    let (y_plane, uv_plane) = dst.split_at_mut(luma_len);
-    for cy in 0..height / 2 {
-        let row0 = &src[2 * cy * src_stride..][..row_bytes];
-        let row1 = &src[(2 * cy + 1) * src_stride..][..row_bytes];
-        let (y0, y1) = y_plane[2 * cy * width..][..2 * width].split_at_mut(width);
-        let uv = &mut uv_plane[cy * width..][..width];
-        for cx in 0..width / 2 {
-            let mut sums = (0i32, 0i32, 0i32);
-            for (row, out) in [(row0, &mut *y0), (row1, &mut *y1)] {
-                for k in 0..2 {
-                    let x = 2 * cx + k;
-                    let p = &row[x * bpp..][..bpp];
-                    let (r, g, b) = (i32::from(p[ro]), i32::from(p[go]), i32::from(p[bo]));
-                    out[x] = luma(r, g, b);
-                    sums = (sums.0 + r, sums.1 + g, sums.2 + b);
-                }
-            }
-            let (u, v) = match chroma_siting {
-                ChromaSiting::Average => chroma(sums.0, sums.1, sums.2, 2),
-                ChromaSiting::TopLeft => {
-                    let p = &row0[2 * cx * bpp..][..bpp];
-                    chroma(i32::from(p[ro]), i32::from(p[go]), i32::from(p[bo]), 0)
-                }
-            };
-            uv[2 * cx] = u;
-            uv[2 * cx + 1] = v;
-        }
     }
     Ok(())
 }
@@ -265,6 +393,58 @@ mod tests {
         let (_, u_r, v_r) = reference(127.5, 0.0, 127.5);
         assert!((f64::from(avg[4]) - u_r).abs() <= 1.0);
         assert!((f64::from(avg[5]) - v_r).abs() <= 1.0);
+    }
+
+    #[test]
+    fn bands_into_padded_planes_equal_the_whole_picture() {
+        let (w, h) = (10usize, 8usize);
+        let rgb: Vec<u8> = (0..w * h * 4).map(|i| (i * 53 % 253) as u8).collect();
+        for layout in [PixelLayout::Rgb, PixelLayout::Bgra] {
+            let stride = w * layout.bytes_per_pixel();
+            for siting in [ChromaSiting::Average, ChromaSiting::TopLeft] {
+                let mut whole = vec![0u8; w * h * 3 / 2];
+                rgb_to_nv12(&rgb, w, h, stride, layout, siting, &mut whole).unwrap();
+                // Two bands of 4 rows into planes padded to 13 bytes per row.
+                let ps = 13;
+                let mut y = vec![0u8; ps * h];
+                let mut uv = vec![0u8; ps * h / 2];
+                for band in 0..2 {
+                    rgb_to_nv12_planes(
+                        &rgb[band * 4 * stride..],
+                        w,
+                        4,
+                        stride,
+                        layout,
+                        siting,
+                        &mut y[band * 4 * ps..],
+                        ps,
+                        &mut uv[band * 2 * ps..],
+                        ps,
+                    )
+                    .unwrap();
+                }
+                for row in 0..h {
+                    assert_eq!(y[row * ps..][..w], whole[row * w..][..w]);
+                }
+                for row in 0..h / 2 {
+                    assert_eq!(uv[row * ps..][..w], whole[w * h + row * w..][..w]);
+                }
+            }
+        }
+        let mut small = vec![0u8; 10];
+        let r = rgb_to_nv12_planes(
+            &rgb,
+            w,
+            h,
+            w * 3,
+            PixelLayout::Rgb,
+            ChromaSiting::Average,
+            &mut small,
+            w,
+            &mut vec![0u8; w * h / 2],
+            w,
+        );
+        assert!(r.is_err());
     }
 
     #[test]
