@@ -59,6 +59,23 @@ fn rss_bytes() -> u64 {
     kb * 1024
 }
 
+/// Frames of each cycle showing a static desktop (a cursor blinks), moving blocks, noise, and
+/// scrolling text: mostly cheap content, as in screen sharing, with expensive bursts.
+const STATIC: std::ops::Range<usize> = 0..450;
+const BLOCKS: std::ops::Range<usize> = 450..810;
+const NOISE: std::ops::Range<usize> = 810..825;
+const SCROLL: std::ops::Range<usize> = 825..CYCLE;
+const PHASES: [&str; 4] = ["static", "moving blocks", "noise", "scrolling"];
+
+/// The content kind (index into [`PHASES`]) of frame `i`.
+fn phase(i: usize) -> usize {
+    let t = i % CYCLE;
+    [&STATIC, &BLOCKS, &NOISE, &SCROLL]
+        .iter()
+        .position(|r| r.contains(&t))
+        .expect("the phases cover the cycle")
+}
+
 /// Cheap mixed content over a 30 s cycle, with a scene cut (another background) every 5 s.
 struct Content {
     backgrounds: Vec<Vec<u8>>,
@@ -84,9 +101,9 @@ impl Content {
         let (w, h) = (W as usize, H as usize);
         let bg = &self.backgrounds[(i / 150) % self.backgrounds.len()];
         let t = i % CYCLE;
-        match t {
+        match phase(i) {
             // A static desktop with a blinking cursor.
-            0..=299 => {
+            0 => {
                 self.frame.copy_from_slice(bg);
                 if (i / 15) % 2 == 1 {
                     for y in 20..32 {
@@ -95,7 +112,7 @@ impl Content {
                 }
             }
             // Three blocks moving at different speeds over the background.
-            300..=599 => {
+            1 => {
                 self.frame.copy_from_slice(bg);
                 for (k, (vx, vy)) in [(3usize, 1usize), (1, 2), (5, 3)].into_iter().enumerate() {
                     let x0 = (40 * k + vx * t) % (w - 32);
@@ -108,7 +125,7 @@ impl Content {
                 }
             }
             // A burst of full-screen noise.
-            600..=659 => {
+            2 => {
                 for c in self.frame.chunks_exact_mut(8) {
                     self.rng ^= self.rng << 13;
                     self.rng ^= self.rng >> 7;
@@ -118,7 +135,7 @@ impl Content {
             }
             // Vertical scrolling, 2 rows per frame.
             _ => {
-                let s = 2 * (t - 660);
+                let s = 2 * (t - SCROLL.start);
                 for y in 0..h {
                     let src = (y + s) % h;
                     self.frame[y * w..y * w + w].copy_from_slice(&bg[src * w..src * w + w]);
@@ -301,12 +318,16 @@ fn soak_100000_frames_memory_flat_counters_wrap_bitrate_stable_decodes_exactly()
 
     let start = Instant::now();
     let mut samples = 0;
+    let (mut phase_time, mut phase_frames) = ([0.0f64; 4], [0usize; 4]);
     for i in 0..n {
         let data = content.render(i);
         let frame = Nv12Frame::from_contiguous(data, W, H).unwrap();
+        let t = Instant::now();
         let au = enc
             .encode(&frame, force_idr(i))
             .unwrap_or_else(|e| panic!("frame {i}: {e}"));
+        phase_time[phase(i)] += t.elapsed().as_secs_f64();
+        phase_frames[phase(i)] += 1;
         sizes[i] = au.data.len() as u64 * 8;
         headers.access_unit(i, &au.data, au.keyframe);
         file.write_all(&au.data).unwrap();
@@ -330,6 +351,14 @@ fn soak_100000_frames_memory_flat_counters_wrap_bitrate_stable_decodes_exactly()
         headers.idrs,
         headers.frame_num_wraps
     );
+    for k in 0..4 {
+        eprintln!(
+            "soak: {:>13}: {:6} frames, encode {:.3} ms/frame",
+            PHASES[k],
+            phase_frames[k],
+            phase_time[k] * 1000.0 / phase_frames[k].max(1) as f64
+        );
+    }
     let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
     eprintln!(
         "soak: VmRSS (frame: MiB): {}",
