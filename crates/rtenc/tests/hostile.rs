@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{check_with_ffmpeg, check_with_openh264, Encoded};
+use common::{check_with_ffmpeg, Encoded};
 use rtenc::{Config, Encoder, Error, Nv12Frame, Rect};
 
 fn cfg(w: u32, h: u32) -> Config {
@@ -146,7 +146,6 @@ fn edge_configurations_are_accepted_and_encode() {
                 .unwrap_or_else(|e| panic!("{name}: frame {i}: {e}"));
             out.push(&enc, au);
         }
-        check_with_openh264(&out);
         check_with_ffmpeg(&out);
     }
 }
@@ -265,7 +264,6 @@ fn refused_frames_leave_the_encoder_working_and_unchanged() {
         assert_eq!(a, b, "frame {i}: refused frames changed the output");
         out.push(&hostile, b);
     }
-    check_with_openh264(&out);
     check_with_ffmpeg(&out);
 }
 
@@ -313,6 +311,5 @@ fn damage_hints_outside_the_picture_or_overflowing_are_harmless() {
     );
     // The hint entirely outside the picture (5) repeats the previous picture.
     assert_eq!(out.recons[5], out.recons[4], "a hint outside the picture");
-    check_with_openh264(&out);
     check_with_ffmpeg(&out);
 }

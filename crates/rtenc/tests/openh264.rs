@@ -9,7 +9,7 @@ mod common;
 use std::panic::{self, AssertUnwindSafe};
 
 use common::oh264::{access_units, decode_openh264};
-use common::{check_access_units, check_with_ffmpeg, check_with_openh264, Encoded, Pattern};
+use common::{check_access_units, check_with_ffmpeg, Encoded, Pattern};
 use rtenc::{Config, Encoder, Nv12Frame, Rect, Speed};
 
 /// Textured content moving by (vx, vy) samples per frame, with a bright square crossing it:
@@ -197,7 +197,6 @@ fn openh264_and_ffmpeg_agree_with_the_reconstruction_on_the_corpus() {
     for c in cases {
         let r = panic::catch_unwind(AssertUnwindSafe(|| {
             let enc = encode(&c);
-            check_with_openh264(&enc);
             check_with_ffmpeg(&enc);
             enc.frames.len()
         }));

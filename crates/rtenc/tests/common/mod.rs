@@ -335,7 +335,11 @@ pub fn check_access_units(enc: &Encoded) {
 
 /// Decodes `enc.stream` with ffmpeg and checks the frame count and every frame bit-exactly
 /// against the reconstructions. Returns `false` (after a notice) when ffmpeg is missing.
+///
+/// The stream is first decoded in-process by openh264 too ([`check_with_openh264`]), so every
+/// stream of every test is checked by two independent decoders.
 pub fn check_with_ffmpeg(enc: &Encoded) -> bool {
+    check_with_openh264(enc);
     if ffmpeg().is_none() {
         return false;
     }
