@@ -75,7 +75,9 @@ fuzz_target!(|input: Input| {
     }
     let (w, h) = (width as usize, height as usize);
     for i in 0..input.frames % 6 {
-        let seed = u32::from(input.content) * 2654435761 + u32::from(i) * 40503;
+        let seed = u32::from(input.content)
+            .wrapping_mul(2_654_435_761)
+            .wrapping_add(u32::from(i) * 40_503);
         let buf: Vec<u8> = (0..w * h * 3 / 2)
             .map(|k| {
                 if input.content & 1 == 0 {
