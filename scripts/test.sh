@@ -31,4 +31,23 @@ cargo test --workspace
 section "Python package: wheel (maturin), pytest on CPython 3.11 and 3.12 + pdum.rfb"
 bash scripts/python-tests.sh
 
+# The 100 000-frame soak is #[ignore]d in plain `cargo test` (it takes minutes); here it runs
+# with the test binary just built (opt-level 2, debug assertions and overflow checks on).
+section "soak: 100 000 frames at 320x240 (crates/rtenc/tests/soak.rs)"
+cargo test -p rtenc --test soak -- --ignored --nocapture
+
+# Fuzzing needs a nightly toolchain and cargo-fuzz (.ci/run installs cargo-fuzz). Without
+# them this prints a notice, except under CI=true, where it fails.
+section "fuzz: each target for ${FUZZ_SECONDS:=30} s (scripts/fuzz.sh)"
+if cargo +nightly --version >/dev/null 2>&1 && cargo +nightly fuzz --version >/dev/null 2>&1; then
+    FUZZ_SECONDS="$FUZZ_SECONDS" bash scripts/fuzz.sh
+elif [ "${CI:-}" = "true" ]; then
+    echo "ERROR: CI needs a nightly toolchain and cargo-fuzz for scripts/fuzz.sh" \
+        "(cargo +nightly --version; cargo install cargo-fuzz --locked)" >&2
+    exit 1
+else
+    echo "NOTICE: no nightly toolchain or no cargo-fuzz: fuzzing skipped" \
+        "(rustup toolchain install nightly; cargo install cargo-fuzz --locked)"
+fi
+
 section "all checks passed"

@@ -51,15 +51,16 @@ impl<'a> Nv12Frame<'a> {
                 "UV stride {uv_stride} is smaller than the width {w}"
             )));
         }
-        let need_y = y_stride * (h - 1) + w;
-        if y.len() < need_y {
+        // In u128: a hostile stride must not overflow (it is simply too big for any buffer).
+        let need_y = y_stride as u128 * (h as u128 - 1) + w as u128;
+        if (y.len() as u128) < need_y {
             return Err(Error::InvalidFrame(format!(
                 "Y plane has {} bytes, {w}x{h} with stride {y_stride} needs {need_y}",
                 y.len()
             )));
         }
-        let need_uv = uv_stride * (h / 2 - 1) + w;
-        if uv.len() < need_uv {
+        let need_uv = uv_stride as u128 * (h as u128 / 2 - 1) + w as u128;
+        if (uv.len() as u128) < need_uv {
             return Err(Error::InvalidFrame(format!(
                 "UV plane has {} bytes, {w}x{} with stride {uv_stride} needs {need_uv}",
                 uv.len(),
@@ -81,8 +82,9 @@ impl<'a> Nv12Frame<'a> {
     pub fn from_contiguous(data: &'a [u8], width: u32, height: u32) -> Result<Self> {
         let w = width as usize;
         let h = height as usize;
-        let expected = w * h * 3 / 2;
-        if data.len() != expected {
+        // In u128: w * h * 3 overflows usize for the largest u32 dimensions.
+        let expected = w as u128 * h as u128 * 3 / 2;
+        if data.len() as u128 != expected {
             return Err(Error::InvalidFrame(format!(
                 "NV12 buffer for {width}x{height} must be {expected} bytes, got {}",
                 data.len()

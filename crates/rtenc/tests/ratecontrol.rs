@@ -1,7 +1,8 @@
 //! Rate control on real encodes: bitrate accuracy over the clip and over 2 s windows, a VBV
 //! replay of the actual frame sizes that must never underflow (first and forced IDRs included),
-//! abuse (noise at a very low bitrate, scene cuts every frame, black frames), and every stream
-//! still decodes bit-exactly in ffmpeg.
+//! abuse (noise at a very low bitrate, scene cuts every frame, black frames, full-screen flashes
+//! every frame): the level's limits hold for every frame, quality recovers within a second once
+//! the abuse stops, and every stream still decodes bit-exactly in ffmpeg and openh264.
 
 mod common;
 
@@ -134,4 +135,117 @@ fn abuse_never_underflows_the_vbv_and_recovers() {
         "QP did not recover after the abuse: {tail_qp:.1}"
     );
     check_with_ffmpeg(&enc);
+}
+
+/// The level's limits on every access unit (A.3.1): no access unit larger than the level's
+/// MaxCPB or than the VBV; and for every access unit after the first, at most
+/// `384 * (Max(PicSizeInMbs, fR * MaxMBPS) + MaxMBPS * (tr(n) - tr(n-1)) - PicSizeInMbs) / MinCR`
+/// bytes (A.3.1 item a, frames: fR = 1/172, tr(n) - tr(n-1) = 1/fps), taken with MinCR = 4, the
+/// strictest value of Table A-1, so the check holds whatever the level's own MinCR.
+fn assert_level_limits(cfg: &Config, enc: &Encoded) {
+    let level = rtenc::level::choose_level(cfg).expect("a level");
+    let mbs = f64::from(cfg.mb_width() * cfg.mb_height());
+    let max_mbps = f64::from(level.max_mbps);
+    let max_au_bytes = 384.0 * (mbs.max(max_mbps / 172.0) + max_mbps / cfg.fps - mbs) / 4.0;
+    let vbv = u64::from(cfg.vbv_size.unwrap_or(cfg.bitrate));
+    for (i, f) in enc.frames.iter().enumerate() {
+        let bits = f.size() as u64 * 8;
+        assert!(
+            bits <= level.max_cpb_bits() && bits <= vbv,
+            "frame {i}: {bits} bits exceeds level {}'s MaxCPB ({}) or the VBV ({vbv})",
+            level.name,
+            level.max_cpb_bits()
+        );
+        if i > 0 {
+            assert!(
+                f.size() as f64 <= max_au_bytes,
+                "frame {i}: {} bytes exceeds level {}'s {max_au_bytes:.0} bytes per access unit",
+                f.size(),
+                level.name
+            );
+        }
+    }
+}
+
+/// Luma PSNR of each reconstruction against its source (NV12).
+fn luma_psnr(enc: &Encoded, frame: &dyn Fn(usize) -> Vec<u8>) -> Vec<f64> {
+    let (w, h) = enc.size;
+    let n = (w * h) as usize;
+    enc.recons
+        .iter()
+        .enumerate()
+        .map(|(i, r)| rtenc_synth::psnr(&r[..n], &frame(i)[..n]))
+        .collect()
+}
+
+/// Alternately a white picture and the moving content: every frame a full-screen change.
+fn flash(w: u32, h: u32, i: usize) -> Vec<u8> {
+    if i % 2 == 0 {
+        rtenc_synth::flat(w, h, 235, 128, 128)
+    } else {
+        moving(w, h, i)
+    }
+}
+
+#[test]
+fn each_abuse_keeps_the_vbv_and_level_limits_and_quality_recovers_within_a_second() {
+    // Two sizes at very low bitrates; 2 s of abuse, then 2 s of the normal moving content.
+    // The same normal content encoded from the start, without abuse, is the reference quality.
+    type Abuse = fn(u32, u32, usize) -> Vec<u8>;
+    let abuses: [(&str, Abuse); 4] = [
+        ("pure noise", |w, h, i| rtenc_synth::noise(w, h, i as u64)),
+        ("black", |w, h, _| rtenc_synth::flat(w, h, 16, 128, 128)),
+        ("a flash every frame", flash),
+        ("a scene cut every frame", |w, h, i| {
+            rtenc_synth::natural(w, h, i as u64)
+        }),
+    ];
+    for (w, h, bitrate) in [(176u32, 144u32, 40_000u32), (320, 240, 120_000)] {
+        let mut cfg = Config::new(w, h);
+        cfg.bitrate = bitrate;
+        cfg.gop = 60;
+        let fps = cfg.fps as usize;
+        let (abuse_end, n) = (2 * fps, 4 * fps);
+        let clean_frame = |i: usize| moving(w, h, i);
+        let clean = encode(&cfg, n, clean_frame, |_| false);
+        let clean_psnr = luma_psnr(&clean, &clean_frame);
+        for (name, abuse) in abuses {
+            let frame = |i: usize| {
+                if i < abuse_end {
+                    abuse(w, h, i)
+                } else {
+                    moving(w, h, i)
+                }
+            };
+            // A forced IDR in the middle of the abuse, the worst moment for one.
+            let enc = encode(&cfg, n, frame, |i| i == fps);
+            let what = format!("{name} at {w}x{h}, {bitrate} bit/s");
+            let size = u64::from(cfg.vbv_size.unwrap_or(cfg.bitrate));
+            if let Err(i) = vbv_replay(
+                bitrate,
+                cfg.fps,
+                size,
+                initial_fullness(size),
+                &sizes_bits(&enc),
+            ) {
+                panic!("{what}: VBV underflow at frame {i}");
+            }
+            assert_level_limits(&cfg, &enc);
+            // One second after the abuse stops, quality is back to what the same content gets
+            // without any abuse before it (mean luma PSNR of the following second).
+            let psnr = luma_psnr(&enc, &frame);
+            let window = abuse_end + fps..n;
+            let mean = |p: &[f64]| p[window.clone()].iter().sum::<f64>() / window.len() as f64;
+            let (got, want) = (mean(&psnr), mean(&clean_psnr));
+            eprintln!(
+                "{what}: PSNR-Y in the second after recovery {got:.2} dB, clean {want:.2} dB"
+            );
+            assert!(
+                got >= want - 1.0,
+                "{what}: quality did not recover within a second: {got:.2} dB against {want:.2} dB \
+                 without the abuse"
+            );
+            check_with_ffmpeg(&enc);
+        }
+    }
 }

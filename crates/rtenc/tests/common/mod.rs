@@ -20,6 +20,8 @@ use std::sync::OnceLock;
 use rtenc::{Config, EncodedFrame, Encoder, FrameType, Nv12Frame};
 pub use rtenc_synth::Pattern;
 
+pub mod oh264;
+
 /// The ffmpeg binary to run, or `None` (after printing a notice) when there is none.
 ///
 /// # Panics
@@ -333,7 +335,11 @@ pub fn check_access_units(enc: &Encoded) {
 
 /// Decodes `enc.stream` with ffmpeg and checks the frame count and every frame bit-exactly
 /// against the reconstructions. Returns `false` (after a notice) when ffmpeg is missing.
+///
+/// The stream is first decoded in-process by openh264 too ([`check_with_openh264`]), so every
+/// stream of every test is checked by two independent decoders.
 pub fn check_with_ffmpeg(enc: &Encoded) -> bool {
+    check_with_openh264(enc);
     if ffmpeg().is_none() {
         return false;
     }
@@ -350,6 +356,18 @@ pub fn check_with_ffmpeg(enc: &Encoded) -> bool {
         assert_recon_matches(d, r, w, h, i);
     }
     true
+}
+
+/// Decodes `enc.stream` in-process with openh264 (the second, independent decoder) and checks
+/// the picture count and every picture bit-exactly against the reconstructions.
+///
+/// # Panics
+/// On a decoding error or any disagreement, with openh264's or the comparison's message.
+pub fn check_with_openh264(enc: &Encoded) {
+    let (w, h) = enc.size;
+    if let Err(e) = oh264::compare_openh264(&enc.stream, &enc.recons, w, h) {
+        panic!("{e}");
+    }
 }
 
 /// `n` frames of `pattern`, each with its own seed (so frames differ where the pattern can).
