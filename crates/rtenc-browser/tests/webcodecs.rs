@@ -67,6 +67,10 @@ struct Case {
     expect_codec: Option<&'static str>,
     /// Also draw every frame to a canvas and upload its pixels.
     canvas: bool,
+    /// Chunks the page submits before it waits for frames (1 except to test the delay check).
+    batch: usize,
+    /// Damage this frame's access unit after encoding (to test that the checks can fail).
+    corrupt: Option<usize>,
 }
 
 impl Case {
@@ -85,6 +89,8 @@ impl Case {
             reset_after: None,
             expect_codec: None,
             canvas: false,
+            batch: 1,
+            corrupt: None,
         }
     }
     fn fps(mut self, fps: f64) -> Self {
@@ -115,6 +121,14 @@ impl Case {
     }
     fn expect_codec(mut self, codec: &'static str) -> Self {
         self.expect_codec = Some(codec);
+        self
+    }
+    fn batch(mut self, n: usize) -> Self {
+        self.batch = n;
+        self
+    }
+    fn corrupt(mut self, frame: usize) -> Self {
+        self.corrupt = Some(frame);
         self
     }
     fn canvas(mut self) -> Self {
@@ -256,7 +270,15 @@ fn encode(case: &Case) -> Encoded {
         let au = enc
             .encode(&frame, case.force_idr.contains(&i))
             .unwrap_or_else(|e| panic!("{}: encoding frame {i}: {e}", case.name));
-        stream.push(&au.data, au.keyframe);
+        let mut data = au.data;
+        if case.corrupt == Some(i) {
+            // Flip bits in the middle of the slice data (past the headers).
+            let (mid, len) = (data.len() / 2, data.len());
+            for b in &mut data[mid..(mid + 16).min(len)] {
+                *b ^= 0x5A;
+            }
+        }
+        stream.push(&data, au.keyframe);
         let mut r = Vec::new();
         enc.recon().write_i420(wu, hu, &mut r);
         recon.push(r);
@@ -322,6 +344,17 @@ impl Harness {
         })
     }
 
+    /// Runs a case that must fail and returns the failure.
+    fn run_expecting_failure(&self, case: &Case) -> String {
+        match self.run(case) {
+            Ok(s) => panic!("{}: expected the checks to fail, but: {s}", case.name),
+            Err(e) => {
+                eprintln!("{}: failed as expected: {e}", case.name);
+                e
+            }
+        }
+    }
+
     /// Runs every case and panics with all failures (each names its case).
     fn run_all(&self, cases: &[Case]) {
         let mut failures = Vec::new();
@@ -367,6 +400,7 @@ impl Harness {
             "steps": steps,
             "frameTimeoutMs": FRAME_TIMEOUT_MS,
             "canvas": case.canvas,
+            "batch": case.batch,
         });
         let report = self
             .page
@@ -768,4 +802,67 @@ fn colour_patches_bt601_limited_range_on_canvas() {
             .qp(12)
             .canvas(),
     ]);
+}
+
+/// The checks themselves can fail: a page that submits chunks ahead sees frames "late", and a
+/// damaged access unit is caught (as a decoder error or as pixels that differ from the
+/// reconstruction).
+#[test]
+fn the_checks_catch_delay_and_corruption() {
+    let Some(h) = Harness::new() else { return };
+    let e = h.run_expecting_failure(
+        &Case::new("submitted_in_threes", 320, 240, 9, Content::Demo).batch(3),
+    );
+    assert!(e.contains("decoder delay"), "{e}");
+    let e = h.run_expecting_failure(
+        &Case::new("damaged_p_frame", 320, 240, 8, Content::Demo).corrupt(4),
+    );
+    assert!(
+        e.contains("differ from rtenc's reconstruction") || e.contains("error"),
+        "{e}"
+    );
+    // The same content, undamaged and one chunk at a time, passes.
+    h.run_all(&[Case::new("undamaged", 320, 240, 9, Content::Demo)]);
+}
+
+#[test]
+fn copy_layouts_are_converted() {
+    // 4x2 picture, NV12 with padded strides, as copyTo may lay it out.
+    let (w, h) = (4, 2);
+    let mut raw = vec![0u8; 64];
+    raw[..4].copy_from_slice(&[1, 2, 3, 4]);
+    raw[8..12].copy_from_slice(&[5, 6, 7, 8]);
+    raw[32..36].copy_from_slice(&[10, 20, 11, 21]);
+    let frame = serde_json::json!({
+        "format": "NV12",
+        "layout": [{"offset": 0, "stride": 8}, {"offset": 32, "stride": 16}]
+    });
+    assert_eq!(
+        to_i420(&raw, &frame, w, h).unwrap(),
+        vec![1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 20, 21]
+    );
+    let frame = serde_json::json!({
+        "format": "I420",
+        "layout": [{"offset": 0, "stride": 8}, {"offset": 32, "stride": 4}, {"offset": 40, "stride": 4}]
+    });
+    raw[32..34].copy_from_slice(&[10, 11]);
+    raw[40..42].copy_from_slice(&[20, 21]);
+    assert_eq!(
+        to_i420(&raw, &frame, w, h).unwrap(),
+        vec![1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 20, 21]
+    );
+    let frame = serde_json::json!({"format": "RGBX", "layout": [{"offset": 0, "stride": 16}]});
+    assert!(to_i420(&raw, &frame, w, h).unwrap_err().contains("RGBX"));
+    let short = serde_json::json!({"format": "I420", "layout": [{"offset": 0, "stride": 8}, {"offset": 60, "stride": 4}, {"offset": 63, "stride": 4}]});
+    assert!(to_i420(&raw, &short, w, h)
+        .unwrap_err()
+        .contains("too short"));
+    let recon = vec![1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 20, 21];
+    let mut bad = recon.clone();
+    bad[10] = 99;
+    let e = compare_i420(&bad, &recon, w, h).unwrap_err();
+    assert!(
+        e.contains("plane V: 1 of 2 samples differ") && e.contains("Chromium 99 vs recon 20"),
+        "{e}"
+    );
 }
