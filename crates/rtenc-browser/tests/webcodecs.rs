@@ -654,6 +654,13 @@ fn ycbcr_to_rgb(y: u8, cb: u8, cr: u8, kr: f64, kb: f64, full: bool) -> [f64; 3]
 }
 
 /// How far (per channel, 0..255) the canvas may be from the original RGB inside a patch.
+///
+/// Two known errors add up, neither of them rtenc's: the 8-bit round trip RGB -> Y'CbCr -> RGB
+/// (a Cb step of 1 is 2 in B; measured: up to 3 with QP 12), and Chromium's YUV -> RGB
+/// conversion (libyuv fixed point, whose blue coefficient is capped at 2.0 instead of 2.018:
+/// saturated blue comes out at 253 instead of 255; measured: at most 2 from an exact BT.601
+/// conversion of the decoded samples). A wrong interpretation misses by far more: BT.709 by
+/// about 40, full range by about 20 on these patches (asserted below).
 const CANVAS_TOLERANCE: u8 = 4;
 /// Pixels left out at each patch edge (chroma upsampling blends across edges).
 const PATCH_MARGIN: usize = 6;
@@ -674,6 +681,9 @@ fn check_canvas(rgba: &[u8], rgb: &[u8], recon: &[u8], w: usize, h: usize) -> Re
     let mut worst = (0u8, String::new());
     let mut wrong_709 = 0f64;
     let mut wrong_full = 0f64;
+    // The canvas against an exact BT.601 limited-range conversion of the decoded samples:
+    // Chromium's own YUV to RGB conversion error, without the RGB -> YUV -> RGB round trip.
+    let mut vs_exact = (0f64, String::new());
     for py in 0..h / PATCH {
         for px in 0..per_row {
             let (x0, y0) = (px * PATCH, py * PATCH);
@@ -696,6 +706,16 @@ fn check_canvas(rgba: &[u8], rgb: &[u8], recon: &[u8], w: usize, h: usize) -> Re
                     let yv = recon[y * w + x];
                     let cb = recon[w * h + (y / 2) * (w / 2) + x / 2];
                     let cr = recon[w * h + (w / 2) * (h / 2) + (y / 2) * (w / 2) + x / 2];
+                    let exact = ycbcr_to_rgb(yv, cb, cr, 0.299, 0.114, false);
+                    for c in 0..3 {
+                        let d = (exact[c] - f64::from(got[c])).abs();
+                        if d > vs_exact.0 {
+                            vs_exact = (
+                                d,
+                                format!("(x={x}, y={y}) YCbCr ({yv}, {cb}, {cr}) exact {exact:.1?} canvas {got:?}"),
+                            );
+                        }
+                    }
                     let as709 = ycbcr_to_rgb(yv, cb, cr, 0.2126, 0.0722, false);
                     let asfull = ycbcr_to_rgb(yv, cb, cr, 0.299, 0.114, true);
                     for c in 0..3 {
@@ -722,8 +742,8 @@ fn check_canvas(rgba: &[u8], rgb: &[u8], recon: &[u8], w: usize, h: usize) -> Re
     }
     eprintln!(
         "canvas: worst channel error {} ({}); BT.709 would miss by {wrong_709:.0}, full range \
-         by {wrong_full:.0}",
-        worst.0, worst.1
+         by {wrong_full:.0}; canvas vs exact BT.601 conversion of the decoded samples: {:.2} at {}",
+        worst.0, worst.1, vs_exact.0, vs_exact.1
     );
     Ok(())
 }
