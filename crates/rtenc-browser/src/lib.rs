@@ -82,7 +82,7 @@ pub const CHROMIUM_FLAGS: &[&str] = &[
 
 /// How long the DevTools connection may stay silent before the CDP client gives up on the
 /// browser, and the upper bound of any single call. [`Page::eval`] timeouts must be below it.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
+const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Extra time the Rust side waits beyond a page-side timeout before declaring the page hung.
 const HANG_GRACE: Duration = Duration::from_secs(10);
@@ -257,7 +257,7 @@ pub struct Page {
 
 impl Page {
     /// Evaluates the JavaScript expression `expr` in the page and returns its value as JSON. A
-    /// promise is awaited. The expression must finish within `timeout` (at most 590 s): a
+    /// promise is awaited. The expression must finish within `timeout` (at most 289 s): a
     /// page-side timer rejects it after `timeout`, and should the page not even run its timers
     /// the call is abandoned `timeout` + 10 s after it started.
     ///

@@ -29,7 +29,7 @@ use rtenc_browser::{Browser, EncodedStream, Page, Server, Value};
 use rtenc_synth::DemoScene;
 
 /// How long the page waits for each frame before counting it as held back by the decoder.
-const FRAME_TIMEOUT_MS: u64 = 5000;
+const FRAME_TIMEOUT_MS: u64 = 10_000;
 /// Bound on one case in the page.
 const CASE_TIMEOUT: Duration = Duration::from_secs(180);
 
