@@ -5,7 +5,7 @@
 //! leave a browser running.
 //!
 //! ```no_run
-//! use std::time::Duration;
+//! use std::time::{Duration, Instant};
 //! use rtenc_browser::{Browser, Server};
 //!
 //! // `None` (after a notice on stderr) when Chromium is missing outside CI; panics in CI.
@@ -58,7 +58,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use headless_chrome::protocol::cdp::Runtime;
 use headless_chrome::{LaunchOptions, Tab};
@@ -127,8 +127,10 @@ impl ProfileDir {
     fn new() -> Result<Self> {
         static N: AtomicU64 = AtomicU64::new(0);
         let n = N.fetch_add(1, Ordering::Relaxed);
-        let dir =
-            std::env::temp_dir().join(format!("rtenc-browser-profile-{}-{n}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!(
+            "rtenc-browser-profile-{}-{n}.d",
+            std::process::id()
+        ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|e| err("create the profile directory", e))?;
         Ok(ProfileDir(dir))
@@ -136,9 +138,64 @@ impl ProfileDir {
 }
 
 impl Drop for ProfileDir {
+    /// Runs after the main Chromium process was killed and reaped. Its helpers (GPU, network
+    /// service, renderers) notice and exit within moments, but may still write to the profile
+    /// meanwhile: wait for them (5 s at most, then kill them by pid), then delete the
+    /// directory, retrying while files reappear.
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let users = processes_mentioning(&self.0);
+            if users.is_empty() {
+                break;
+            }
+            if Instant::now() >= deadline {
+                for pid in users {
+                    let _ = std::process::Command::new("kill")
+                        .args(["-KILL", &pid.to_string()])
+                        .status();
+                }
+                std::thread::sleep(Duration::from_millis(100));
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        for _ in 0..20 {
+            if std::fs::remove_dir_all(&self.0).is_ok() || !self.0.exists() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
+}
+
+/// Live (non-zombie) processes whose command line mentions `path` (Linux `/proc`; none
+/// elsewhere). Chromium passes `--user-data-dir` to its helper processes.
+fn processes_mentioning(path: &std::path::Path) -> Vec<u32> {
+    let needle = path.to_string_lossy();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for entry in dir.flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(cmd) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+            continue;
+        };
+        if !String::from_utf8_lossy(&cmd).contains(needle.as_ref()) {
+            continue;
+        }
+        let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|st| {
+            st.rsplit_once(')')
+                .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
+        });
+        if !zombie {
+            found.push(pid);
+        }
+    }
+    found
 }
 
 /// A running headless Chromium. Dropping it kills the browser process (SIGKILL, then waits for
