@@ -1,7 +1,9 @@
-//! `rtenc`: encode Y4M or raw NV12 files to H.264, or run the built-in demo.
+//! `rtenc`: encode Y4M or raw NV12 files to H.264, run the built-in demo, or serve a live
+//! stream to browsers.
 
 mod demo;
 mod encode;
+mod serve;
 mod summary;
 mod y4m;
 
@@ -23,6 +25,8 @@ enum Command {
     Encode(encode::EncodeArgs),
     /// Encode the built-in animated demo scene
     Demo(demo::DemoArgs),
+    /// Stream the demo scene or a file live to browsers (HTTP + WebSocket, WebCodecs page)
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -30,6 +34,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Encode(args) => encode::cmd(args),
         Command::Demo(args) => demo::cmd(args),
+        Command::Serve(args) => serve::cmd(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -71,5 +76,14 @@ mod tests {
         assert!(Cli::try_parse_from(["rtenc", "demo", "--qp", "52"]).is_err());
         assert!(Cli::try_parse_from(["rtenc", "encode", "in.nv12"]).is_err());
         assert!(Cli::try_parse_from(["rtenc", "demo", "--frames", "0"]).is_err());
+        match Cli::try_parse_from(["rtenc", "serve"]).unwrap().command {
+            Command::Serve(a) => assert_eq!(
+                (a.source.as_str(), a.bind.as_str(), a.max_viewers, a.size),
+                ("demo", "127.0.0.1:8080", 16, None)
+            ),
+            _ => panic!("not serve"),
+        }
+        assert!(Cli::try_parse_from(["rtenc", "serve", "--qp", "20", "--bitrate", "1M"]).is_err());
+        assert!(Cli::try_parse_from(["rtenc", "serve", "--max-viewers", "0"]).is_err());
     }
 }

@@ -3,22 +3,21 @@
 //! the steps.
 
 use crate::analyse::cost::lambda;
-use crate::analyse::inter::{code_p_mb, PDecision, PFrameCtx};
-use crate::analyse::intra::{code_intra_chroma, code_intra_flat, code_intra_luma};
+use crate::analyse::inter::PFrameCtx;
 use crate::bitstream::nal::{write_nal, NalType};
 use crate::bitstream::pps::Pps;
 use crate::bitstream::slice_header::{SliceHeader, SliceType};
 use crate::bitstream::sps::Sps;
 use crate::bitstream::BitWriter;
 use crate::common::deblock::{deblock_picture, DeblockParams};
-use crate::common::{chroma_qp, MbInfo, MbPos, MbType};
-use crate::config::Config;
-use crate::entropy::macroblock::{write_inter_mb, write_intra_mb};
+use crate::common::hpel::{HpelPlanes, RefLuma};
+use crate::common::{chroma_qp, MbInfo, MbType};
+use crate::config::{Config, Speed};
 use crate::error::{Error, Result};
-use crate::frame::Nv12Frame;
-use crate::macroblock::MbCoding;
+use crate::frame::{Nv12Frame, Rect};
 use crate::picture::Picture;
 use crate::ratecontrol::RateControl;
+use crate::slice::{slice_rows, PictureCtx, SliceCoder};
 
 /// Border (in luma samples) kept around reference pictures for motion vectors that point
 /// outside the picture.
@@ -76,20 +75,32 @@ pub struct Encoder {
     mb_height: usize,
     /// The current source frame, macroblock-aligned (edges replicated into the cropped area).
     src: Picture,
-    /// The previous source frame (to find unchanged macroblocks cheaply).
-    prev_src: Picture,
+    /// The current source's chroma as it came in (interleaved NV12 rows of the visible area),
+    /// to compare the next frame with before converting it.
+    src_uv: Vec<u8>,
     /// Per macroblock: source identical to the previous frame's.
     unchanged: Vec<bool>,
     /// The picture being reconstructed.
     cur_recon: Picture,
     /// The last reconstructed picture: deblocked, edges extended; the reference for P frames.
     reference: Picture,
+    /// Half-sample planes of `reference`'s luma.
+    ref_hpel: HpelPlanes,
+    /// Per macroblock row: the half-sample planes there are out of date.
+    ref_hpel_dirty: Vec<bool>,
+    /// Set by `encode_slice`: every macroblock was P_Skip with a zero vector, so the
+    /// reconstruction equals the reference.
+    all_static_skip: bool,
     mbs: Vec<MbInfo>,
     prev_mbs: Vec<MbInfo>,
     /// Rate control, unless the configuration asks for a constant QP.
     rc: Option<RateControl>,
     max_vmv: i32,
-    mb: MbCoding,
+    /// The first macroblock row of each slice.
+    slice_rows: Vec<usize>,
+    /// One coder per slice.
+    coders: Vec<SliceCoder>,
+    /// Parameter sets and the all-skip slice.
     writer: BitWriter,
     frame_index: u64,
     frame_num: u32,
@@ -104,16 +115,20 @@ impl Encoder {
         let mb_width = cfg.mb_width() as usize;
         let mb_height = cfg.mb_height() as usize;
         let sps = Sps::from_config(&cfg);
+        let slice_rows = slice_rows(mb_height, cfg.slice_count());
         Ok(Encoder {
             sps,
             pps: Pps::new(),
             mb_width,
             mb_height,
             src: Picture::new(mb_width, mb_height, 0),
-            prev_src: Picture::new(mb_width, mb_height, 0),
+            src_uv: vec![0; cfg.width as usize * cfg.height as usize / 2],
             unchanged: vec![false; mb_width * mb_height],
             cur_recon: Picture::new(mb_width, mb_height, REF_PAD),
             reference: Picture::new(mb_width, mb_height, REF_PAD),
+            ref_hpel: HpelPlanes::new(&Picture::new(mb_width, mb_height, REF_PAD).y),
+            ref_hpel_dirty: vec![true; mb_height],
+            all_static_skip: false,
             mbs: vec![MbInfo::default(); mb_width * mb_height],
             prev_mbs: Vec::new(),
             rc: cfg.constant_qp().is_none().then(|| {
@@ -126,8 +141,18 @@ impl Encoder {
                 )
             }),
             max_vmv: crate::level::choose_level(&cfg).map_or(512, |l| l.max_vmv_r),
-            mb: MbCoding::default(),
-            writer: BitWriter::with_capacity(mb_width * mb_height * 64),
+            slice_rows: slice_rows.clone(),
+            coders: slice_rows
+                .iter()
+                .map(|_| {
+                    SliceCoder::new(
+                        &Picture::new(mb_width, mb_height, REF_PAD),
+                        mb_width,
+                        mb_height,
+                    )
+                })
+                .collect(),
+            writer: BitWriter::with_capacity(1024),
             frame_index: 0,
             frame_num: 0,
             idr_count: 0,
@@ -162,6 +187,41 @@ impl Encoder {
     /// picture. A frame whose size differs from the configuration is refused with an error and
     /// leaves the encoder as it was.
     pub fn encode(&mut self, frame: &Nv12Frame<'_>, force_idr: bool) -> Result<EncodedFrame> {
+        self.encode_frame(frame, force_idr, None)
+    }
+
+    /// Like [`Encoder::encode`], with a damage hint: the caller promises that every sample
+    /// outside the union of `damage` (rectangles in luma samples; chroma follows) equals the
+    /// previous frame's. Macroblocks outside it are skipped without being looked at; those
+    /// inside are still compared, so a generous hint costs little. A wrong hint leaves stale
+    /// pictures on screen until the next IDR. IDR pictures ignore the hint. An empty list means
+    /// nothing changed.
+    ///
+    /// ```
+    /// use rtenc::{Config, Encoder, Nv12Frame, Rect};
+    /// let mut enc = Encoder::new(Config::new(64, 64)).unwrap();
+    /// let mut buf = vec![128u8; 64 * 64 * 3 / 2];
+    /// enc.encode(&Nv12Frame::from_contiguous(&buf, 64, 64).unwrap(), false).unwrap();
+    /// buf[20 * 64 + 20] = 0; // one sample changes, inside the hint
+    /// let frame = Nv12Frame::from_contiguous(&buf, 64, 64).unwrap();
+    /// let au = enc.encode_with_damage(&frame, false, &[Rect::new(16, 16, 8, 8)]).unwrap();
+    /// assert!(!au.keyframe);
+    /// ```
+    pub fn encode_with_damage(
+        &mut self,
+        frame: &Nv12Frame<'_>,
+        force_idr: bool,
+        damage: &[Rect],
+    ) -> Result<EncodedFrame> {
+        self.encode_frame(frame, force_idr, Some(damage))
+    }
+
+    fn encode_frame(
+        &mut self,
+        frame: &Nv12Frame<'_>,
+        force_idr: bool,
+        damage: Option<&[Rect]>,
+    ) -> Result<EncodedFrame> {
         if frame.width() != self.cfg.width || frame.height() != self.cfg.height {
             return Err(Error::InvalidFrame(format!(
                 "frame is {}x{}, the encoder was configured for {}x{}",
@@ -171,15 +231,24 @@ impl Encoder {
                 self.cfg.height
             )));
         }
-        std::mem::swap(&mut self.src, &mut self.prev_src);
-        self.load_source(frame);
         let idr = force_idr
             || self.frame_index == 0
             || (self.cfg.gop > 0 && self.frames_since_idr >= u64::from(self.cfg.gop));
         let frame_type = if idr { FrameType::Idr } else { FrameType::P };
         if !idr {
-            self.find_unchanged();
+            // Unchanged macroblocks are found on the incoming NV12 itself: a frame identical to
+            // the last one costs little more than the comparison.
+            if self.find_unchanged(frame, damage) {
+                return Ok(self.encode_static_frame());
+            }
+            self.update_hpel();
+            debug_assert!(
+                self.ref_hpel.is_up_to_date(&self.reference.y),
+                "frame {}: half-sample planes out of date",
+                self.frame_index
+            );
         }
+        self.load_source(frame, !idr);
         if frame_type == FrameType::Idr {
             self.frame_num = 0;
             self.frames_since_idr = 0;
@@ -190,6 +259,8 @@ impl Encoder {
         };
         let mut data = Vec::with_capacity(self.writer.bytes().len() + 64);
         let mut emergency = false;
+        let mut unchanged_reference;
+        let mut coded_by_slices;
         loop {
             data.clear();
             if frame_type == FrameType::Idr {
@@ -200,13 +271,17 @@ impl Encoder {
                 self.pps.write_rbsp(&mut self.writer);
                 write_nal(&mut data, 3, NalType::Pps, self.writer.bytes());
             }
-            self.encode_slice(frame_type, qp, emergency);
+            self.code_picture(frame_type, qp, emergency);
+            coded_by_slices = true;
+            unchanged_reference = self.all_static_skip;
             let nal_type = if frame_type == FrameType::Idr {
                 NalType::IdrSlice
             } else {
                 NalType::Slice
             };
-            write_nal(&mut data, 3, nal_type, self.writer.bytes());
+            for coder in &self.coders {
+                write_nal(&mut data, 3, nal_type, coder.writer.bytes());
+            }
             // The VBV must take the frame: otherwise re-encode it at a higher QP, and as a last
             // resort (P frames at QP 51) send a frame of nothing but skipped macroblocks.
             let Some(rc) = &self.rc else { break };
@@ -220,6 +295,8 @@ impl Encoder {
                     data.clear();
                     self.encode_skip_slice(qp);
                     write_nal(&mut data, 3, NalType::Slice, self.writer.bytes());
+                    unchanged_reference = true;
+                    coded_by_slices = false;
                     break;
                 }
                 _ if !emergency => emergency = true,
@@ -228,6 +305,9 @@ impl Encoder {
         }
         if let Some(rc) = &mut self.rc {
             rc.update(frame_type, qp, data.len() as u64 * 8, None);
+        }
+        if coded_by_slices {
+            self.collect_slices();
         }
 
         deblock_picture(
@@ -239,6 +319,12 @@ impl Encoder {
         );
         self.cur_recon.extend_edges();
         std::mem::swap(&mut self.cur_recon, &mut self.reference);
+        // The half-sample planes stay valid where the new reference equals the old one.
+        if frame_type == FrameType::Idr {
+            self.ref_hpel_dirty.fill(true);
+        } else if !unchanged_reference {
+            self.mark_changed_rows();
+        }
         std::mem::swap(&mut self.mbs, &mut self.prev_mbs);
         if self.mbs.len() != self.prev_mbs.len() {
             self.mbs = vec![MbInfo::default(); self.prev_mbs.len()];
@@ -261,53 +347,158 @@ impl Encoder {
     }
 
     /// Copies the NV12 frame into the planar, macroblock-aligned source picture, repeating the
-    /// last column and row into the area the SPS crops away.
-    fn load_source(&mut self, frame: &Nv12Frame<'_>) {
+    /// last column and row into the area the SPS crops away. With `changed_only`, macroblock
+    /// rows whose macroblocks are all unchanged (see `find_unchanged`) are left as they are:
+    /// they already hold these samples.
+    fn load_source(&mut self, frame: &Nv12Frame<'_>, changed_only: bool) {
         let (w, h) = (self.cfg.width as usize, self.cfg.height as usize);
-        let src = &mut self.src;
-        for y in 0..src.y.height {
-            let row = frame.y_row(y.min(h - 1));
-            let dst = src.y.row_mut(y);
-            dst[..w].copy_from_slice(row);
-            let last = row[w - 1];
-            dst[w..].fill(last);
-        }
         let (cw, ch) = (w / 2, h / 2);
-        for y in 0..src.u.height {
-            let row = frame.uv_row(y.min(ch - 1));
+        let mbw = self.mb_width;
+        for mb_y in 0..self.mb_height {
+            if changed_only
+                && self.unchanged[mb_y * mbw..(mb_y + 1) * mbw]
+                    .iter()
+                    .all(|&u| u)
             {
-                let du = src.u.row_mut(y);
-                for x in 0..cw {
-                    du[x] = row[2 * x];
+                continue;
+            }
+            let src = &mut self.src;
+            for y in 16 * mb_y..16 * mb_y + 16 {
+                let row = frame.y_row(y.min(h - 1));
+                let dst = src.y.row_mut(y);
+                dst[..w].copy_from_slice(row);
+                let last = row[w - 1];
+                dst[w..].fill(last);
+            }
+            for y in 8 * mb_y..8 * mb_y + 8 {
+                let row = frame.uv_row(y.min(ch - 1));
+                if y < ch {
+                    self.src_uv[y * w..(y + 1) * w].copy_from_slice(row);
                 }
-                let last = row[2 * cw - 2];
-                du[cw..].fill(last);
+                {
+                    let du = src.u.row_mut(y);
+                    for x in 0..cw {
+                        du[x] = row[2 * x];
+                    }
+                    let last = row[2 * cw - 2];
+                    du[cw..].fill(last);
+                }
+                let dv = src.v.row_mut(y);
+                for x in 0..cw {
+                    dv[x] = row[2 * x + 1];
+                }
+                let last = row[2 * cw - 1];
+                dv[cw..].fill(last);
             }
-            let dv = src.v.row_mut(y);
-            for x in 0..cw {
-                dv[x] = row[2 * x + 1];
-            }
-            let last = row[2 * cw - 1];
-            dv[cw..].fill(last);
         }
     }
 
-    /// Marks the macroblocks whose source samples equal the previous frame's.
-    fn find_unchanged(&mut self) {
-        let (src, prev) = (&self.src, &self.prev_src);
-        for (addr, flag) in self.unchanged.iter_mut().enumerate() {
-            let (mx, my) = (addr % self.mb_width, addr / self.mb_width);
-            let luma = (0..16).all(|r| {
-                let y = my * 16 + r;
-                src.y.row(y)[mx * 16..mx * 16 + 16] == prev.y.row(y)[mx * 16..mx * 16 + 16]
-            });
-            *flag = luma
-                && (0..8).all(|r| {
-                    let y = my * 8 + r;
-                    src.u.row(y)[mx * 8..mx * 8 + 8] == prev.u.row(y)[mx * 8..mx * 8 + 8]
-                        && src.v.row(y)[mx * 8..mx * 8 + 8] == prev.v.row(y)[mx * 8..mx * 8 + 8]
-                });
+    /// Brings the half-sample planes up to date in the macroblock rows marked dirty.
+    fn update_hpel(&mut self) {
+        let pad = self.reference.y.pad;
+        let total = self.reference.y.data.len() / self.reference.y.stride;
+        let mut r = 0;
+        while r < self.mb_height {
+            if !self.ref_hpel_dirty[r] {
+                r += 1;
+                continue;
+            }
+            let start = r;
+            while r < self.mb_height && self.ref_hpel_dirty[r] {
+                r += 1;
+            }
+            // Padded-plane rows; the borders go with the first and last macroblock rows.
+            let first = if start == 0 { 0 } else { pad + 16 * start };
+            let end = if r == self.mb_height {
+                total
+            } else {
+                pad + 16 * r
+            };
+            self.ref_hpel.update_rows(&self.reference.y, first..end);
         }
+        self.ref_hpel_dirty.fill(false);
+    }
+
+    /// Marks dirty the macroblock rows where the new reference may differ from the old one
+    /// (called with the picture just coded in `mbs`): rows
+    /// with any macroblock other than a zero-vector P_Skip (whose reconstruction is the
+    /// reference's), and one row above and below them (deblocking reaches 3 samples into the
+    /// neighbours, and the half-sample filters read 3 rows either side).
+    fn mark_changed_rows(&mut self) {
+        let mbw = self.mb_width;
+        for r in 0..self.mb_height {
+            let changed = self.mbs[r * mbw..(r + 1) * mbw]
+                .iter()
+                .any(|m| !m.is_static_skip());
+            if changed {
+                let lo = r.saturating_sub(1);
+                let hi = (r + 2).min(self.mb_height);
+                self.ref_hpel_dirty[lo..hi].fill(true);
+            }
+        }
+    }
+
+    /// Marks the macroblocks whose samples in `frame` equal the current source's (the previous
+    /// frame's); returns true when all of them do. Whole rows are compared first (memcmp
+    /// speed), macroblock by macroblock only where a row differs.
+    fn find_unchanged(&mut self, frame: &Nv12Frame<'_>, damage: Option<&[Rect]>) -> bool {
+        let (w, h) = (self.cfg.width as usize, self.cfg.height as usize);
+        self.unchanged.fill(true);
+        let whole = [Rect::new(0, 0, self.cfg.width, self.cfg.height)];
+        let mut all = true;
+        for r in damage.unwrap_or(&whole) {
+            // The damaged area widened to whole macroblocks, clipped to the picture.
+            let Some((x0, y0, x1, y1)) = r.macroblock_span(w, h) else {
+                continue;
+            };
+            for y in y0..y1 {
+                let new = &frame.y_row(y)[x0..x1];
+                let old = &self.src.y.row(y)[x0..x1];
+                if new != old {
+                    all = false;
+                    let flags = &mut self.unchanged[(y / 16) * self.mb_width..][x0 / 16..];
+                    mark_changed(flags, new, old);
+                }
+            }
+            for y in y0 / 2..y1 / 2 {
+                let new = &frame.uv_row(y)[x0..x1];
+                let old = &self.src_uv[y * w..(y + 1) * w][x0..x1];
+                if new != old {
+                    all = false;
+                    let flags = &mut self.unchanged[(y / 8) * self.mb_width..][x0 / 16..];
+                    mark_changed(flags, new, old);
+                }
+            }
+        }
+        all
+    }
+
+    /// A P picture of nothing but P_Skip for a frame identical to the previous one: the
+    /// reconstruction and the reference stay as they are, so nothing is computed but the slice.
+    fn encode_static_frame(&mut self) -> EncodedFrame {
+        let qp = match (&mut self.rc, self.cfg.constant_qp()) {
+            (Some(rc), _) => rc.frame_qp(FrameType::P, None),
+            (None, qp) => qp.unwrap_or(crate::config::DEFAULT_QP),
+        };
+        self.write_slice_header(false, qp);
+        self.writer.put_ue((self.mb_width * self.mb_height) as u32);
+        self.writer.put_trailing_bits();
+        let mut data = Vec::with_capacity(self.writer.bytes().len() + 8);
+        write_nal(&mut data, 3, NalType::Slice, self.writer.bytes());
+        if let Some(rc) = &mut self.rc {
+            rc.update(FrameType::P, qp, data.len() as u64 * 8, None);
+        }
+        let out = EncodedFrame {
+            data,
+            keyframe: false,
+            frame_type: FrameType::P,
+            qp,
+            index: self.frame_index,
+        };
+        self.frame_num = (self.frame_num + 1) % self.sps.max_frame_num();
+        self.frame_index += 1;
+        self.frames_since_idr += 1;
+        out
     }
 
     /// Starts the picture's one slice in `self.writer` (cleared first) with its header.
@@ -342,88 +533,94 @@ impl Encoder {
         self.cur_recon.clone_from(&self.reference);
     }
 
-    /// Codes the picture as one slice into `self.writer`.
-    fn encode_slice(&mut self, frame_type: FrameType, qp: u8, emergency: bool) {
+    /// Codes the picture as slices, one per coder, in parallel when there are several.
+    fn code_picture(&mut self, frame_type: FrameType, qp: u8, emergency: bool) {
         let idr = frame_type == FrameType::Idr;
-        self.write_slice_header(idr, qp);
-        self.mbs.fill(MbInfo::default());
-        let lambda = lambda(qp);
-        let qp_c = chroma_qp(qp);
-        let ctx = PFrameCtx {
-            src: &self.src,
-            refp: &self.reference,
-            prev_mbs: &self.prev_mbs,
-            unchanged: &self.unchanged,
-            qp,
-            qp_c,
-            lambda,
-            max_vmv: self.max_vmv,
-            search_range: 16,
+        let pic = PictureCtx {
+            p: PFrameCtx {
+                src: &self.src,
+                refp: &self.reference,
+                ref_luma: RefLuma {
+                    full: &self.reference.y,
+                    hpel: &self.ref_hpel,
+                },
+                prev_mbs: &self.prev_mbs,
+                unchanged: &self.unchanged,
+                qp,
+                qp_c: chroma_qp(qp),
+                lambda: lambda(qp),
+                max_vmv: self.max_vmv,
+                search_range: 16,
+                partitions: self.cfg.speed == Speed::Quality,
+                fast_intra: self.cfg.speed == Speed::Realtime,
+            },
+            sps: &self.sps,
+            pps: &self.pps,
+            idr,
+            emergency,
+            frame_num: self.frame_num,
+            idr_pic_id: self.idr_count % 65536,
+            mb_width: self.mb_width,
+            slice_rows: &self.slice_rows,
         };
-        let mut skip_run = 0u32;
-        for mb_y in 0..self.mb_height {
-            for mb_x in 0..self.mb_width {
-                let pos = MbPos::new(mb_x, mb_y, self.mb_width, |_| 0);
-                self.mb.clear();
-                let mut info = MbInfo {
-                    qp,
-                    ref_idx: [-1; 4],
-                    ..MbInfo::default()
-                };
-                let decision = if idr && emergency {
-                    code_intra_flat(&mut self.cur_recon, &pos, &mut self.mb, &mut info);
-                    PDecision::Intra
-                } else if idr {
-                    code_intra_luma(
-                        &self.src.y,
-                        &mut self.cur_recon.y,
-                        &self.mbs,
-                        &pos,
-                        qp,
-                        lambda,
-                        &mut self.mb,
-                        &mut info,
-                    );
-                    code_intra_chroma(
-                        &self.src,
-                        &mut self.cur_recon,
-                        &pos,
-                        qp_c,
-                        lambda,
-                        &mut self.mb,
-                        &mut info,
-                    );
-                    PDecision::Intra
-                } else {
-                    code_p_mb(
-                        &ctx,
-                        &mut self.cur_recon,
-                        &self.mbs,
-                        &pos,
-                        &mut self.mb,
-                        &mut info,
-                    )
-                };
-                self.mbs[pos.addr] = info;
-                match decision {
-                    PDecision::Skip => skip_run += 1,
-                    PDecision::Inter | PDecision::Intra => {
-                        if !idr {
-                            self.writer.put_ue(skip_run);
-                            skip_run = 0;
-                        }
-                        if decision == PDecision::Intra {
-                            write_intra_mb(&mut self.writer, &self.mb, &self.mbs, &pos, !idr);
-                        } else {
-                            write_inter_mb(&mut self.writer, &self.mb, &self.mbs, &pos);
-                        }
-                    }
+        let mb_height = self.mb_height;
+        let rows =
+            |i: usize| pic.slice_rows[i]..pic.slice_rows.get(i + 1).copied().unwrap_or(mb_height);
+        let (first, rest) = self
+            .coders
+            .split_first_mut()
+            .expect("at least one slice coder");
+        if rest.is_empty() {
+            first.code(&pic, 0, rows(0));
+        } else {
+            std::thread::scope(|scope| {
+                let pic = &pic;
+                for (i, coder) in rest.iter_mut().enumerate() {
+                    scope.spawn(move || coder.code(pic, i + 1, rows(i + 1)));
+                }
+                first.code(pic, 0, rows(0));
+            });
+        }
+        let static_skips: usize = self.coders.iter().map(|c| c.static_skips).sum();
+        self.all_static_skip = !idr && static_skips == self.mb_width * self.mb_height;
+    }
+
+    /// Gathers the slices' reconstructions and macroblock state into `cur_recon` and `mbs`.
+    fn collect_slices(&mut self) {
+        if let [only] = &mut self.coders[..] {
+            std::mem::swap(&mut only.recon, &mut self.cur_recon);
+            std::mem::swap(&mut only.mbs, &mut self.mbs);
+            return;
+        }
+        for (i, coder) in self.coders.iter().enumerate() {
+            let first = self.slice_rows[i];
+            let end = self
+                .slice_rows
+                .get(i + 1)
+                .copied()
+                .unwrap_or(self.mb_height);
+            let mbs = first * self.mb_width..end * self.mb_width;
+            self.mbs[mbs.clone()].copy_from_slice(&coder.mbs[mbs]);
+            for (dst, src, rows_per_mb) in [
+                (&mut self.cur_recon.y, &coder.recon.y, 16),
+                (&mut self.cur_recon.u, &coder.recon.u, 8),
+                (&mut self.cur_recon.v, &coder.recon.v, 8),
+            ] {
+                for y in first * rows_per_mb..end * rows_per_mb {
+                    dst.row_mut(y).copy_from_slice(src.row(y));
                 }
             }
         }
-        if skip_run > 0 {
-            self.writer.put_ue(skip_run);
+    }
+}
+
+/// Clears the `unchanged` flags (one per macroblock, from the first one `new` covers) of the
+/// macroblocks whose 16-byte columns of `new` and `old` (part of a row of luma, or of
+/// interleaved chroma, starting at a macroblock edge) differ.
+fn mark_changed(flags: &mut [bool], new: &[u8], old: &[u8]) {
+    for ((flag, a), b) in flags.iter_mut().zip(new.chunks(16)).zip(old.chunks(16)) {
+        if a != b {
+            *flag = false;
         }
-        self.writer.put_trailing_bits();
     }
 }

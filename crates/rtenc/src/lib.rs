@@ -38,8 +38,9 @@ pub mod level;
 mod macroblock;
 pub mod picture;
 pub mod ratecontrol;
+mod slice;
 
-pub use config::{Config, DEFAULT_QP};
+pub use config::{Config, Speed, DEFAULT_QP};
 pub use encoder::{EncodedFrame, Encoder, FrameType};
 pub use error::{Error, Result};
-pub use frame::Nv12Frame;
+pub use frame::{Nv12Frame, Rect};

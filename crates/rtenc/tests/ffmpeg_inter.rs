@@ -6,7 +6,7 @@
 mod common;
 
 use common::{check_access_units, check_with_ffmpeg, encode_frames, nal_types, Encoded};
-use rtenc::{Config, Encoder, FrameType, Nv12Frame};
+use rtenc::{Config, Encoder, FrameType, Nv12Frame, Rect, Speed};
 
 /// Renders an NV12 frame from a function of continuous picture coordinates returning
 /// (Y, U, V); chroma is sampled at the centre of each 2x2 luma block.
@@ -84,9 +84,12 @@ fn subsample_pans_in_every_direction() {
         (-0.75, -0.25),
         (9.0, 7.0),
     ];
-    for (vx, vy) in vels {
+    for (i, (vx, vy)) in vels.into_iter().enumerate() {
         let frames = pan(176, 144, 6, vx, vy);
-        run(&format!("pan {vx},{vy}"), &p_config(176, 144, 26), &frames);
+        // Alternate the speed settings: Quality adds 16x8, 8x16 and 8x8 partitions.
+        let mut cfg = p_config(176, 144, 26);
+        cfg.speed = [Speed::Realtime, Speed::Quality][i % 2];
+        run(&format!("pan {vx},{vy} {:?}", cfg.speed), &cfg, &frames);
     }
 }
 
@@ -114,7 +117,14 @@ fn zoom_and_rotation() {
             render(w, h, |x, y| world(cx + (x - cx) / s, cy + (y - cy) / s))
         })
         .collect();
-    run("zoom", &p_config(w, h, 28), &zoom);
+    let realtime = run("zoom", &p_config(w, h, 28), &zoom);
+    let mut quality_cfg = p_config(w, h, 28);
+    quality_cfg.speed = Speed::Quality;
+    let quality = run("zoom, Speed::Quality", &quality_cfg, &zoom);
+    assert_ne!(
+        realtime.stream, quality.stream,
+        "Speed::Quality searches partitions: a zoom must make it decide differently"
+    );
     let rot: Vec<_> = (0..6)
         .map(|t| {
             let a = 0.02 * t as f64;
@@ -126,6 +136,7 @@ fn zoom_and_rotation() {
         })
         .collect();
     run("rotation", &p_config(w, h, 28), &rot);
+    run("rotation, Speed::Quality", &quality_cfg, &rot);
 }
 
 #[test]
@@ -263,4 +274,110 @@ fn a_stream_of_70000_frames_decodes() {
     }
     assert_eq!(out.frames.iter().filter(|f| f.keyframe).count(), 2);
     check_with_ffmpeg(&out);
+}
+
+#[test]
+fn threads_code_one_slice_each_and_decode_exactly() {
+    // Pans, a cut and noise at a cropped size, with 2, 3 and 8 threads (8 exceeds the 6
+    // macroblock rows of 176x96: one slice per row), and every IDR and P access unit must
+    // carry that many slices, each decoding exactly.
+    let (w, h) = (176, 96);
+    let mut frames = pan(w, h, 4, 1.25, -0.75);
+    frames.push(rtenc_synth::noise(w, h, 3));
+    frames.extend(pan(w, h, 3, -2.5, 0.5));
+    for (threads, slices) in [(2u32, 2usize), (3, 3), (8, 6)] {
+        let mut cfg = p_config(w, h, 27);
+        cfg.threads = threads;
+        cfg.gop = 4;
+        let enc = encode_frames(&cfg, &frames, |i| i == 6);
+        check_access_units(&enc);
+        for (i, au) in enc.frames.iter().enumerate() {
+            let slice_nals = nal_types(&au.data)
+                .iter()
+                .filter(|&&t| t == 1 || t == 5)
+                .count();
+            assert_eq!(slice_nals, slices, "threads {threads}, frame {i}");
+        }
+        check_with_ffmpeg(&enc);
+    }
+}
+
+#[test]
+fn a_region_that_changes_then_moves_by_sub_samples_over_a_static_screen() {
+    // A static screen where only a blinking cursor in the top-left corner changes (P frames
+    // whose other macroblocks are all skipped); in frame 4 a textured window appears further
+    // down, and from frame 5 on it moves by sub-sample steps. The encoder recomputes its
+    // reference's half-sample planes only in rows that changed: a stale row would show up as a
+    // mismatch against ffmpeg once a vector points into the new window.
+    let (w, h) = (320, 192);
+    let screen = rtenc_synth::text_like(w, h, 9);
+    let frame = |t: usize| {
+        let mut f = screen.clone();
+        if t % 2 == 1 {
+            for y in 4..14usize {
+                f[y * w as usize + 4..][..3].fill(255);
+            }
+        }
+        if t >= 4 {
+            let (vx, vy) = (0.75 * (t - 4) as f64, 0.5 * (t - 4) as f64);
+            for y in 70..150usize {
+                for x in 90..230usize {
+                    let (l, _, _) = world(x as f64 - vx, y as f64 - vy);
+                    f[y * w as usize + x] = l.clamp(0.0, 255.0) as u8;
+                }
+            }
+        }
+        f
+    };
+    let frames: Vec<_> = (0..9).map(frame).collect();
+    for threads in [1, 2] {
+        let mut cfg = p_config(w, h, 24);
+        cfg.threads = threads;
+        run(
+            &format!("window appears then moves, threads {threads}"),
+            &cfg,
+            &frames,
+        );
+    }
+}
+
+#[test]
+fn damage_hints_skip_what_they_exclude_and_change_nothing_when_true() {
+    let (w, h) = (240, 160);
+    let frames = desktop_with_cursor(w, h, 12);
+    let plain = encode_frames(&p_config(w, h, 26), &frames, |_| false);
+    // True hints: the cursor's bounding box in this frame and the previous one (16 x 12 at
+    // (10 + 7t, 20 + 3t)). The stream must be byte for byte the one without hints.
+    let cursor = |t: usize| Rect::new((10 + 7 * t) as u32, (20 + 3 * t) as u32, 8, 12);
+    let mut hinted = Encoded::new(w, h);
+    let mut enc = Encoder::new(p_config(w, h, 26)).unwrap();
+    for (t, data) in frames.iter().enumerate() {
+        let f = Nv12Frame::from_contiguous(data, w, h).unwrap();
+        let damage = [cursor(t), cursor(t.saturating_sub(1))];
+        let au = enc.encode_with_damage(&f, false, &damage).unwrap();
+        hinted.push(&enc, au);
+    }
+    assert!(
+        hinted.stream == plain.stream,
+        "true damage hints must not change the stream"
+    );
+    check_with_ffmpeg(&hinted);
+
+    // An empty hint says nothing changed: the moving cursor is ignored (every P frame is the
+    // static all-skip picture) and the stream still decodes exactly.
+    let mut lied = Encoded::new(w, h);
+    let mut enc = Encoder::new(p_config(w, h, 26)).unwrap();
+    for data in &frames {
+        let f = Nv12Frame::from_contiguous(data, w, h).unwrap();
+        let au = enc.encode_with_damage(&f, false, &[]).unwrap();
+        lied.push(&enc, au);
+    }
+    for (t, au) in lied.frames.iter().enumerate().skip(1) {
+        assert!(au.data.len() < 16, "frame {t}: {} bytes", au.data.len());
+        assert_eq!(
+            lied.recons[t], lied.recons[0],
+            "frame {t} must repeat the IDR"
+        );
+    }
+    check_with_ffmpeg(&lied);
 }

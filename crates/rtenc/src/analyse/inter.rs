@@ -5,8 +5,9 @@ use super::cost::satd;
 use super::intra::{code_chroma, code_intra_chroma, code_intra_luma, load_block, store_block};
 use super::me::{self, Block, MvLimits};
 use super::residual::{code4x4, put4x4, take4x4};
+use crate::common::hpel::RefLuma;
 use crate::common::intra_pred::{self, gather, mode16x16_available};
-use crate::common::mc::{mc_chroma, mc_luma};
+use crate::common::mc::mc_chroma;
 use crate::common::mvpred::{p_skip_mv, predict_mv, PartShape};
 use crate::common::quant::Deadzone;
 use crate::common::{MbInfo, MbPos, MbType, Mv};
@@ -19,6 +20,8 @@ pub struct PFrameCtx<'a> {
     pub src: &'a Picture,
     /// The reference picture (previous reconstruction, deblocked, edges extended).
     pub refp: &'a Picture,
+    /// Its luma with half-sample planes, for motion search and luma prediction.
+    pub ref_luma: RefLuma<'a>,
     /// Motion of the previous frame (co-located candidates); empty after an IDR.
     pub prev_mbs: &'a [MbInfo],
     /// Whether each macroblock's source is unchanged since the previous frame.
@@ -33,6 +36,10 @@ pub struct PFrameCtx<'a> {
     pub max_vmv: i32,
     /// Full-sample search range around the best candidate.
     pub search_range: i32,
+    /// Whether to search 16x8, 8x16 and 8x8 partitions.
+    pub partitions: bool,
+    /// Whether Intra_4x4 blocks try a subset of the prediction modes.
+    pub fast_intra: bool,
 }
 
 /// What was decided for a P macroblock.
@@ -84,7 +91,8 @@ pub fn code_p_mb(
 
     // Unchanged source and a zero skip vector: the reference already holds what we would code.
     if ctx.unchanged[pos.addr] && skip_mv == Mv::ZERO {
-        return make_skip(ctx, recon, pos, skip_mv, info);
+        copy_colocated(ctx.refp, recon, x0, y0);
+        return mark_skip(skip_mv, info);
     }
 
     let mut src16 = [0u8; 256];
@@ -138,7 +146,7 @@ pub fn code_p_mb(
     };
     let found = me::search(
         &blk,
-        &ctx.refp.y,
+        &ctx.ref_luma,
         mvp,
         &cands[..n],
         ctx.lambda,
@@ -146,13 +154,23 @@ pub fn code_p_mb(
         ctx.search_range,
     );
 
-    // Skip is worth checking when the skip vector is (nearly) as good as the searched one.
+    // P_Skip at a vector other than the one found is worth checking when its prediction is
+    // about as good as the found one's once the latter's vector and type bits are counted.
+    // (When the search lands on the skip vector, coding that vector below finds out whether
+    // anything is left to send.)
     let mut pred16 = [0u8; 256];
     let mut predc = [[0u8; 64]; 2];
-    if found.mv == skip_mv || found.cost >= found.satd {
-        predict_inter(ctx, x0, y0, skip_mv, &mut pred16, &mut predc);
-        if residual_vanishes(&src16, &pred16, &srcc, &predc, ctx) {
-            return make_skip(ctx, recon, pos, skip_mv, info);
+    if found.mv != skip_mv {
+        let mut tmp = [0u8; 256];
+        let (p, stride) = ctx
+            .ref_luma
+            .block(x0 as i32, y0 as i32, skip_mv, 16, 16, &mut tmp);
+        let skip_satd = satd(&src16, 16, p, stride, 16, 16);
+        if skip_satd <= found.cost + ctx.lambda * 2 {
+            predict_inter(ctx, x0, y0, skip_mv, &mut pred16, &mut predc);
+            if residual_vanishes(&src16, &pred16, &srcc, &predc, ctx) {
+                return make_skip(ctx, recon, pos, skip_mv, info);
+            }
         }
     }
 
@@ -185,6 +203,7 @@ pub fn code_p_mb(
             pos,
             ctx.qp,
             ctx.lambda,
+            ctx.fast_intra,
             mb,
             info,
         );
@@ -209,7 +228,7 @@ pub fn code_p_mb(
         mvds: [Mv::new(found.mv.x - mvp.x, found.mv.y - mvp.y); 4],
         cost: found.cost + ctx.lambda,
     };
-    if found.satd > 256 + 16 * ctx.lambda {
+    if ctx.partitions && found.satd > 256 + 16 * ctx.lambda {
         for shape in [MbType::P16x8, MbType::P8x16, MbType::P8x8] {
             let c = search_partitions(ctx, mbs, pos, &src16, shape, found.mv, &limits);
             if c.cost < choice.cost {
@@ -324,7 +343,7 @@ fn search_partitions(
             w: pw,
             h: ph,
         };
-        let found = me::search(&blk, &ctx.refp.y, mvp, &[mv16], ctx.lambda, limits16, 4);
+        let found = me::search(&blk, &ctx.ref_luma, mvp, &[mv16], ctx.lambda, limits16, 4);
         choice.mvs[k] = found.mv;
         choice.mvds[k] = Mv::new(found.mv.x - mvp.x, found.mv.y - mvp.y);
         choice.cost += found.cost;
@@ -353,15 +372,8 @@ fn predict_partitions(
     let mut tmp = [0u8; 128];
     for (k, &(px, py, pw, ph)) in partitions(choice.mb_type).iter().enumerate() {
         let mv = choice.mvs[k];
-        mc_luma(
-            &ctx.refp.y,
-            (x0 + px) as i32,
-            (y0 + py) as i32,
-            mv,
-            pw,
-            ph,
-            &mut tmp,
-        );
+        ctx.ref_luma
+            .predict((x0 + px) as i32, (y0 + py) as i32, mv, pw, ph, &mut tmp);
         for r in 0..ph {
             pred16[(py + r) * 16 + px..][..pw].copy_from_slice(&tmp[r * pw..r * pw + pw]);
         }
@@ -386,7 +398,8 @@ fn predict_inter(
     pred16: &mut [u8; 256],
     predc: &mut [[u8; 64]; 2],
 ) {
-    mc_luma(&ctx.refp.y, x0 as i32, y0 as i32, mv, 16, 16, pred16);
+    ctx.ref_luma
+        .predict(x0 as i32, y0 as i32, mv, 16, 16, pred16);
     let (cx, cy) = ((x0 / 2) as i32, (y0 / 2) as i32);
     mc_chroma(&ctx.refp.u, cx, cy, mv, 8, 8, &mut predc[0]);
     mc_chroma(&ctx.refp.v, cx, cy, mv, 8, 8, &mut predc[1]);
@@ -493,6 +506,25 @@ fn make_skip(
     store_block(&mut recon.y, x0, y0, 16, &pred16);
     store_block(&mut recon.u, x0 / 2, y0 / 2, 8, &predc[0]);
     store_block(&mut recon.v, x0 / 2, y0 / 2, 8, &predc[1]);
+    mark_skip(mv, info)
+}
+
+/// Copies the macroblock at luma (x0, y0) from the reference into the reconstruction: P_Skip
+/// with a zero vector, without going through motion compensation.
+fn copy_colocated(refp: &Picture, recon: &mut Picture, x0: usize, y0: usize) {
+    for (dst, src, n, x, y) in [
+        (&mut recon.y, &refp.y, 16, x0, y0),
+        (&mut recon.u, &refp.u, 8, x0 / 2, y0 / 2),
+        (&mut recon.v, &refp.v, 8, x0 / 2, y0 / 2),
+    ] {
+        for r in y..y + n {
+            dst.row_mut(r)[x..x + n].copy_from_slice(&src.row(r)[x..x + n]);
+        }
+    }
+}
+
+/// Records a P_Skip macroblock with vector `mv` in `info`.
+fn mark_skip(mv: Mv, info: &mut MbInfo) -> PDecision {
     info.mb_type = MbType::PSkip;
     info.mv = [mv; 16];
     info.ref_idx = [0; 4];

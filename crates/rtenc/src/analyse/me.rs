@@ -3,6 +3,7 @@
 
 use super::cost::{sad, satd};
 use crate::bitstream::writer::se_len;
+use crate::common::hpel::RefLuma;
 use crate::common::mc::mc_luma;
 use crate::common::Mv;
 use crate::picture::Plane;
@@ -116,17 +117,14 @@ fn sad_full(blk: &Block<'_>, refp: &Plane, mv: Mv, tmp: &mut [u8; 256]) -> u32 {
     }
 }
 
-fn satd_at(blk: &Block<'_>, refp: &Plane, mv: Mv, tmp: &mut [u8; 256]) -> u32 {
-    mc_luma(
-        refp,
-        blk.x as i32,
-        blk.y as i32,
-        mv,
-        blk.w,
-        blk.h,
-        &mut tmp[..],
-    );
-    satd(blk.src, blk.w, &tmp[..], blk.w, blk.w, blk.h)
+fn sad_at(blk: &Block<'_>, refl: &RefLuma<'_>, mv: Mv, tmp: &mut [u8; 256]) -> u32 {
+    let (p, stride) = refl.block(blk.x as i32, blk.y as i32, mv, blk.w, blk.h, &mut tmp[..]);
+    sad(blk.src, blk.w, p, stride, blk.w, blk.h)
+}
+
+fn satd_at(blk: &Block<'_>, refl: &RefLuma<'_>, mv: Mv, tmp: &mut [u8; 256]) -> u32 {
+    let (p, stride) = refl.block(blk.x as i32, blk.y as i32, mv, blk.w, blk.h, &mut tmp[..]);
+    satd(blk.src, blk.w, p, stride, blk.w, blk.h)
 }
 
 /// Full search pipeline for one block: best of the candidates (rounded to full samples), a
@@ -135,7 +133,7 @@ fn satd_at(blk: &Block<'_>, refp: &Plane, mv: Mv, tmp: &mut [u8; 256]) -> u32 {
 /// candidate, in samples.
 pub fn search(
     blk: &Block<'_>,
-    refp: &Plane,
+    refl: &RefLuma<'_>,
     mvp: Mv,
     candidates: &[Mv],
     lambda: u32,
@@ -145,7 +143,7 @@ pub fn search(
     let mut tmp = [0u8; 256];
     let full = |mv: Mv| Mv::new((mv.x + 2) & !3, (mv.y + 2) & !3);
     let cost_full = |mv: Mv, tmp: &mut [u8; 256]| -> u32 {
-        sad_full(blk, refp, mv, tmp) + lambda * mvd_bits(mv, mvp)
+        sad_full(blk, refl.full, mv, tmp) + lambda * mvd_bits(mv, mvp)
     };
 
     // Candidates.
@@ -213,25 +211,36 @@ pub fn search(
         }
     }
 
-    // Sub-sample refinement on SATD: half (all eight neighbours), then quarter (the four
-    // nearest: diagonals rarely win at quarter precision).
+    // Half-sample refinement on SAD (all eight neighbours: each is one half-sample plane read
+    // in place), then quarter-sample refinement on SATD (the four nearest: diagonals rarely win
+    // at quarter precision).
+    let here = best_mv;
+    for &(dx, dy) in &SQUARE {
+        let mv = Mv::new(here.x + dx * 2, here.y + dy * 2);
+        if !limits.contains(mv) {
+            continue;
+        }
+        let cost = sad_at(blk, refl, mv, &mut tmp) + lambda * mvd_bits(mv, mvp);
+        if cost < best {
+            best = cost;
+            best_mv = mv;
+        }
+    }
     const DIAMOND: [(i16, i16); 4] = [(0, -1), (-1, 0), (1, 0), (0, 1)];
-    let mut best_satd = satd_at(blk, refp, best_mv, &mut tmp);
+    let mut best_satd = satd_at(blk, refl, best_mv, &mut tmp);
     let mut best_cost = best_satd + lambda * mvd_bits(best_mv, mvp);
-    for (step, pattern) in [(2i16, &SQUARE[..]), (1, &DIAMOND[..])] {
-        let here = best_mv;
-        for &(dx, dy) in pattern {
-            let mv = Mv::new(here.x + dx * step, here.y + dy * step);
-            if !limits.contains(mv) {
-                continue;
-            }
-            let s = satd_at(blk, refp, mv, &mut tmp);
-            let cost = s + lambda * mvd_bits(mv, mvp);
-            if cost < best_cost {
-                best_cost = cost;
-                best_satd = s;
-                best_mv = mv;
-            }
+    let here = best_mv;
+    for &(dx, dy) in &DIAMOND {
+        let mv = Mv::new(here.x + dx, here.y + dy);
+        if !limits.contains(mv) {
+            continue;
+        }
+        let s = satd_at(blk, refl, mv, &mut tmp);
+        let cost = s + lambda * mvd_bits(mv, mvp);
+        if cost < best_cost {
+            best_cost = cost;
+            best_satd = s;
+            best_mv = mv;
         }
     }
     MeResult {

@@ -3,6 +3,7 @@
 //! `entropy` writes what was decided.
 
 pub mod deblock;
+pub mod hpel;
 pub mod intra_pred;
 pub mod mc;
 pub mod mvpred;
@@ -43,6 +44,13 @@ impl MbType {
             self,
             MbType::PSkip | MbType::P16x16 | MbType::P16x8 | MbType::P8x16 | MbType::P8x8
         )
+    }
+}
+
+impl MbInfo {
+    /// A P_Skip macroblock with a zero vector: its reconstruction is the reference's samples.
+    pub fn is_static_skip(&self) -> bool {
+        self.mb_type == MbType::PSkip && self.mv[0] == Mv::ZERO
     }
 }
 

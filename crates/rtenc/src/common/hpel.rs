@@ -1,0 +1,354 @@
+//! A reference luma plane with its three half-sample planes, so that luma prediction at any
+//! quarter-sample vector is a copy of one plane or the average of two (8.4.2.2.1, Table 8-12)
+//! instead of a 6-tap filter per block. Motion search reads them many times per macroblock;
+//! filtering the whole plane once per frame is far cheaper.
+//!
+//! With the integer sample G at (x, y): `h[x, y]` holds b (the half sample right of G),
+//! `v[x, y]` holds h (the half sample below G) and `c[x, y]` holds j (the centre one). The
+//! planes cover the reference's whole padded area, computed with coordinates clamped to it;
+//! since the border replicates the picture's edge samples that equals the spec's clamping to
+//! the picture, so every value is exact.
+
+use super::mc::mc_luma;
+use super::Mv;
+use crate::picture::Plane;
+
+/// The full-sample reference plane and its horizontal, vertical and centre half-sample planes,
+/// all with the reference's geometry (width, height, pad, stride).
+#[derive(Debug, Clone)]
+pub struct HpelPlanes {
+    /// b: half sample to the right of each integer sample.
+    pub h: Plane,
+    /// h: half sample below each integer sample.
+    pub v: Plane,
+    /// j: the centre half sample.
+    pub c: Plane,
+    /// Unrounded horizontal intermediates (b1 of 8-241) of every row, for the centre plane.
+    b1: Vec<i16>,
+}
+
+/// (E - 5F + 20G + 20H - 5I + J), unrounded; fits i16 for 8-bit input.
+#[inline(always)]
+fn tap6(e: i16, f: i16, g: i16, h: i16, i: i16, j: i16) -> i16 {
+    (e + j) - 5 * (f + i) + 20 * (g + h)
+}
+
+/// The same on intermediates, in i32.
+#[inline(always)]
+fn tap6_wide(e: i16, f: i16, g: i16, h: i16, i: i16, j: i16) -> i32 {
+    (i32::from(e) + i32::from(j)) - 5 * (i32::from(f) + i32::from(i))
+        + 20 * (i32::from(g) + i32::from(h))
+}
+
+#[inline(always)]
+fn clip_half(v: i16) -> u8 {
+    ((v + 16) >> 5).clamp(0, 255) as u8
+}
+
+impl HpelPlanes {
+    /// Planes for references shaped like `like` (contents undefined until [`Self::update`]).
+    pub fn new(like: &Plane) -> Self {
+        let blank = Plane::new(like.width, like.height, like.pad, 0);
+        HpelPlanes {
+            h: blank.clone(),
+            v: blank.clone(),
+            c: blank,
+            b1: vec![0; like.data.len()],
+        }
+    }
+
+    /// Recomputes the three planes from `full` (whose border must be filled).
+    ///
+    /// # Panics
+    /// If `full`'s geometry differs from the one given to [`Self::new`].
+    pub fn update(&mut self, full: &Plane) {
+        let rows = full.data.len() / full.stride;
+        self.update_rows(full, 0..rows);
+    }
+
+    /// True when the planes equal a fresh computation from `full` (for debug checks of
+    /// partial updates; allocates).
+    pub fn is_up_to_date(&self, full: &Plane) -> bool {
+        let mut fresh = HpelPlanes::new(full);
+        fresh.update(full);
+        fresh.h == self.h && fresh.v == self.v && fresh.c == self.c
+    }
+
+    /// Recomputes rows `rows_to_do` (of the padded plane, 0 = the top border row) of the three
+    /// planes. The rows of `full` within 3 rows of the range that lie outside it must be the
+    /// same as when they were last computed (the vertical filters read them).
+    ///
+    /// # Panics
+    /// If `full`'s geometry differs from the one given to [`Self::new`].
+    pub fn update_rows(&mut self, full: &Plane, rows_to_do: std::ops::Range<usize>) {
+        assert_eq!(
+            full.data.len(),
+            self.h.data.len(),
+            "reference geometry changed"
+        );
+        let s = full.stride;
+        let rows = full.data.len() / s;
+        let rows_to_do = rows_to_do.start.min(rows)..rows_to_do.end.min(rows);
+        // Horizontal: b1 (unrounded) and b, row by row; columns clamped to the padded row.
+        for r in rows_to_do.clone() {
+            let src = &full.data[r * s..(r + 1) * s];
+            let b1 = &mut self.b1[r * s..(r + 1) * s];
+            let at = |x: isize| i16::from(src[x.clamp(0, s as isize - 1) as usize]);
+            for x in (0..2).chain(s.saturating_sub(3)..s) {
+                let x = x as isize;
+                b1[x as usize] = tap6(at(x - 2), at(x - 1), at(x), at(x + 1), at(x + 2), at(x + 3));
+            }
+            if s > 5 {
+                let n = s - 5;
+                let (t0, t1, t2) = (&src[0..n], &src[1..n + 1], &src[2..n + 2]);
+                let (t3, t4, t5) = (&src[3..n + 3], &src[4..n + 4], &src[5..n + 5]);
+                let out = &mut b1[2..2 + n];
+                for i in 0..n {
+                    out[i] = tap6(
+                        i16::from(t0[i]),
+                        i16::from(t1[i]),
+                        i16::from(t2[i]),
+                        i16::from(t3[i]),
+                        i16::from(t4[i]),
+                        i16::from(t5[i]),
+                    );
+                }
+            }
+            let h = &mut self.h.data[r * s..(r + 1) * s];
+            for (d, &v) in h.iter_mut().zip(b1.iter()) {
+                *d = clip_half(v);
+            }
+        }
+        // Vertical (h from samples) and centre (j from b1), rows clamped to the padded area.
+        for r in rows_to_do {
+            let row = |k: isize| (r as isize + k).clamp(0, rows as isize - 1) as usize * s;
+            let [r0, r1, r2, r3, r4, r5] = [-2, -1, 0, 1, 2, 3].map(row);
+            let d = &full.data;
+            let (t0, t1, t2) = (&d[r0..r0 + s], &d[r1..r1 + s], &d[r2..r2 + s]);
+            let (t3, t4, t5) = (&d[r3..r3 + s], &d[r4..r4 + s], &d[r5..r5 + s]);
+            let out = &mut self.v.data[r * s..(r + 1) * s];
+            for i in 0..s {
+                out[i] = clip_half(tap6(
+                    i16::from(t0[i]),
+                    i16::from(t1[i]),
+                    i16::from(t2[i]),
+                    i16::from(t3[i]),
+                    i16::from(t4[i]),
+                    i16::from(t5[i]),
+                ));
+            }
+            let b = &self.b1;
+            let (t0, t1, t2) = (&b[r0..r0 + s], &b[r1..r1 + s], &b[r2..r2 + s]);
+            let (t3, t4, t5) = (&b[r3..r3 + s], &b[r4..r4 + s], &b[r5..r5 + s]);
+            let out = &mut self.c.data[r * s..(r + 1) * s];
+            for i in 0..s {
+                let j1 = tap6_wide(t0[i], t1[i], t2[i], t3[i], t4[i], t5[i]);
+                out[i] = ((j1 + 512) >> 10).clamp(0, 255) as u8;
+            }
+        }
+    }
+}
+
+/// A reference luma picture ready for motion compensation: the full-sample plane (border
+/// filled) and its half-sample planes.
+#[derive(Clone, Copy)]
+pub struct RefLuma<'a> {
+    /// Full samples.
+    pub full: &'a Plane,
+    /// Half samples.
+    pub hpel: &'a HpelPlanes,
+}
+
+/// Where a block's prediction can be read: one plane at an offset, or the average of two.
+enum Source<'a> {
+    One(&'a Plane, usize),
+    Two(&'a Plane, usize, &'a Plane, usize),
+}
+
+impl<'a> RefLuma<'a> {
+    /// The plane(s) and offsets holding the `w` x `h` prediction of the block at (x, y) moved by
+    /// `mv` (Table 8-12), or `None` when it reaches beyond the padded area.
+    #[inline]
+    fn source(&self, x: i32, y: i32, mv: Mv, w: usize, h: usize) -> Option<Source<'a>> {
+        let xi = x as isize + (mv.x >> 2) as isize;
+        let yi = y as isize + (mv.y >> 2) as isize;
+        let p = self.full;
+        let pad = p.pad as isize;
+        // One extra column and row for the vectors that read the next integer position.
+        if xi < -pad
+            || yi < -pad
+            || xi + w as isize + 1 > p.width as isize + pad
+            || yi + h as isize + 1 > p.height as isize + pad
+        {
+            return None;
+        }
+        let o = p.offset(xi, yi);
+        let (right, down) = (o + 1, o + p.stride);
+        let (g, b, hh, j) = (self.full, &self.hpel.h, &self.hpel.v, &self.hpel.c);
+        Some(match (mv.x & 3, mv.y & 3) {
+            (0, 0) => Source::One(g, o),
+            (2, 0) => Source::One(b, o),
+            (0, 2) => Source::One(hh, o),
+            (2, 2) => Source::One(j, o),
+            // a, c: G or H with b.
+            (1, 0) => Source::Two(g, o, b, o),
+            (3, 0) => Source::Two(g, right, b, o),
+            // d, n: G or M with h.
+            (0, 1) => Source::Two(g, o, hh, o),
+            (0, 3) => Source::Two(g, down, hh, o),
+            // f, q: j with b or s.
+            (2, 1) => Source::Two(j, o, b, o),
+            (2, 3) => Source::Two(j, o, b, down),
+            // i, k: j with h or m.
+            (1, 2) => Source::Two(j, o, hh, o),
+            (3, 2) => Source::Two(j, o, hh, right),
+            // e, g, p, r: b or s with h or m.
+            (1, 1) => Source::Two(b, o, hh, o),
+            (3, 1) => Source::Two(b, o, hh, right),
+            (1, 3) => Source::Two(b, down, hh, o),
+            _ => Source::Two(b, down, hh, right),
+        })
+    }
+
+    /// Luma prediction of the `w` x `h` block at (x, y) moved by `mv`, into `out` (stride `w`):
+    /// the same samples as [`mc_luma`] on the full plane, for any vector.
+    pub fn predict(&self, x: i32, y: i32, mv: Mv, w: usize, h: usize, out: &mut [u8]) {
+        match self.source(x, y, mv, w, h) {
+            Some(Source::One(p, o)) => {
+                for (r, dst) in out[..w * h].chunks_exact_mut(w).enumerate() {
+                    dst.copy_from_slice(&p.data[o + r * p.stride..][..w]);
+                }
+            }
+            Some(Source::Two(p, o, q, oq)) => {
+                for (r, dst) in out[..w * h].chunks_exact_mut(w).enumerate() {
+                    let a = &p.data[o + r * p.stride..][..w];
+                    let b = &q.data[oq + r * q.stride..][..w];
+                    for ((d, &a), &b) in dst.iter_mut().zip(a).zip(b) {
+                        *d = ((u16::from(a) + u16::from(b) + 1) >> 1) as u8;
+                    }
+                }
+            }
+            None => mc_luma(self.full, x, y, mv, w, h, out),
+        }
+    }
+
+    /// The prediction as a (slice, stride) pair: read in place when it is one plane, otherwise
+    /// computed into `tmp` (stride `w`).
+    #[inline]
+    pub fn block<'t>(
+        &self,
+        x: i32,
+        y: i32,
+        mv: Mv,
+        w: usize,
+        h: usize,
+        tmp: &'t mut [u8],
+    ) -> (&'t [u8], usize)
+    where
+        'a: 't,
+    {
+        if let Some(Source::One(p, o)) = self.source(x, y, mv, w, h) {
+            return (&p.data[o..], p.stride);
+        }
+        self.predict(x, y, mv, w, h, tmp);
+        (&tmp[..w * h], w)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn textured(w: usize, h: usize, pad: usize, seed: u64) -> Plane {
+        let mut p = Plane::new(w, h, pad, 0);
+        let mut s = seed | 1;
+        for y in 0..h {
+            for v in p.row_mut(y) {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                // Mostly extreme values: the filters' clipping paths get exercised.
+                *v = match s % 5 {
+                    0 => 0,
+                    1 => 255,
+                    _ => (s >> 24) as u8,
+                };
+            }
+        }
+        p.extend_edges();
+        p
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Prediction from the planes equals the direct interpolation for every quarter-sample
+        /// position, block size and position, including vectors far outside the picture.
+        #[test]
+        fn planes_match_direct_interpolation(
+            seed in any::<u64>(),
+            bx in 0usize..4, by in 0usize..3,
+            mvx in -200i16..200, mvy in -200i16..200,
+            size in 0usize..3,
+        ) {
+            let full = textured(64, 48, 32, seed);
+            let mut hp = HpelPlanes::new(&full);
+            hp.update(&full);
+            let r = RefLuma { full: &full, hpel: &hp };
+            let (w, h) = [(16, 16), (8, 8), (4, 4)][size];
+            let (x, y) = ((bx * 16) as i32, (by * 16) as i32);
+            let mv = Mv::new(mvx, mvy);
+            let mut a = [0u8; 256];
+            let mut b = [0u8; 256];
+            r.predict(x, y, mv, w, h, &mut a);
+            mc_luma(&full, x, y, mv, w, h, &mut b);
+            prop_assert_eq!(&a[..w * h], &b[..w * h]);
+            let mut tmp = [0u8; 256];
+            let (blk, stride) = r.block(x, y, mv, w, h, &mut tmp);
+            for row in 0..h {
+                prop_assert_eq!(&blk[row * stride..row * stride + w], &b[row * w..row * w + w]);
+            }
+        }
+    }
+
+    #[test]
+    fn a_partial_update_equals_a_full_one() {
+        let mut full = textured(64, 64, 32, 5);
+        let mut hp = HpelPlanes::new(&full);
+        hp.update(&full);
+        // Change macroblock row 1 (luma rows 16..32), then update it with a margin of 16 rows.
+        for y in 16..32 {
+            for v in full.row_mut(y) {
+                *v = v.wrapping_mul(7).wrapping_add(3);
+            }
+        }
+        full.extend_edges();
+        hp.update_rows(&full, 32..32 + 48);
+        let mut fresh = HpelPlanes::new(&full);
+        fresh.update(&full);
+        assert_eq!(hp.h, fresh.h);
+        assert_eq!(hp.v, fresh.v);
+        assert_eq!(hp.c, fresh.c);
+    }
+
+    #[test]
+    fn every_quarter_position_near_the_edges() {
+        let full = textured(32, 32, 32, 99);
+        let mut hp = HpelPlanes::new(&full);
+        hp.update(&full);
+        let r = RefLuma {
+            full: &full,
+            hpel: &hp,
+        };
+        for mvy in -140i16..=140 {
+            for mvx in (-140i16..=140).step_by(3) {
+                let mv = Mv::new(mvx, mvy);
+                let mut a = [0u8; 256];
+                let mut b = [0u8; 256];
+                r.predict(16, 0, mv, 16, 16, &mut a);
+                mc_luma(&full, 16, 0, mv, 16, 16, &mut b);
+                assert_eq!(a, b, "mv {mv:?}");
+            }
+        }
+    }
+}
