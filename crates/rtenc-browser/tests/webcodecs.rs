@@ -24,7 +24,7 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use rtenc::color::{rgb_to_nv12, ChromaSiting, PixelLayout};
-use rtenc::{Config, Encoder, Nv12Frame};
+use rtenc::{Config, Encoder, Nv12Frame, Speed};
 use rtenc_browser::{Browser, EncodedStream, Page, Server, Value};
 use rtenc_synth::DemoScene;
 
@@ -71,6 +71,9 @@ struct Case {
     batch: usize,
     /// Damage this frame's access unit after encoding (to test that the checks can fail).
     corrupt: Option<usize>,
+    /// Encoder threads: one slice each.
+    threads: u32,
+    speed: Speed,
 }
 
 impl Case {
@@ -91,6 +94,8 @@ impl Case {
             canvas: false,
             batch: 1,
             corrupt: None,
+            threads: 1,
+            speed: Speed::Realtime,
         }
     }
     fn fps(mut self, fps: f64) -> Self {
@@ -121,6 +126,15 @@ impl Case {
     }
     fn expect_codec(mut self, codec: &'static str) -> Self {
         self.expect_codec = Some(codec);
+        self
+    }
+    /// `n` threads, so `n` slices per picture.
+    fn threads(mut self, n: u32) -> Self {
+        self.threads = n;
+        self
+    }
+    fn speed(mut self, speed: Speed) -> Self {
+        self.speed = speed;
         self
     }
     fn batch(mut self, n: usize) -> Self {
@@ -225,6 +239,8 @@ fn encode(case: &Case) -> Encoded {
     cfg.gop = case.gop;
     cfg.qp = case.qp;
     cfg.bitrate = case.bitrate;
+    cfg.threads = case.threads;
+    cfg.speed = case.speed;
     let mut enc = Encoder::new(cfg).unwrap_or_else(|e| panic!("{}: encoder: {e}", case.name));
     let (wu, hu) = (w as usize, h as usize);
     let mut rgb = None;
@@ -772,6 +788,11 @@ fn hd_at_30_and_60_fps() {
             .fps(60.0)
             .qp(30)
             .expect_codec("avc1.42C02A"),
+        // Four slices per picture (threads) and the partition search (16x8, 8x16, 8x8).
+        Case::new("1280x720_4_slices_quality", 1280, 720, 10, Content::Demo)
+            .threads(4)
+            .speed(Speed::Quality)
+            .bitrate(2_000_000),
     ]);
 }
 
@@ -781,6 +802,7 @@ fn uhd_level_5_1() {
     h.run_all(&[
         Case::new("3840x2160_level_5_1", 3840, 2160, 4, Content::Demo)
             .qp(32)
+            .threads(2)
             .expect_codec("avc1.42C033"),
     ]);
 }
