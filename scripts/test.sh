@@ -5,6 +5,9 @@
 # RTENC_FFMPEG). Without it they print a notice and pass, except under CI=true, where they fail.
 # .ci/run installs ffmpeg first and then runs this script. The Python package's tests
 # (scripts/python-tests.sh) need python3 with venv and pip, and pyenv's 3.12 for pdum.rfb.
+
+# The browser tests (crates/rtenc-browser) need Chromium at /usr/bin/chromium (or
+# RTENC_CHROMIUM), with the same rule. .ci/run installs both first and then runs this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +20,11 @@ if command -v "${RTENC_FFMPEG:-ffmpeg}" >/dev/null 2>&1; then
     "${RTENC_FFMPEG:-ffmpeg}" -hide_banner -version | head -n 1
 else
     echo "NOTICE: ffmpeg not found: the bit-exactness tests will be skipped (bash .ci/run installs it)"
+fi
+if [ -x "${RTENC_CHROMIUM:-/usr/bin/chromium}" ]; then
+    "${RTENC_CHROMIUM:-/usr/bin/chromium}" --version 2>/dev/null || true
+else
+    echo "NOTICE: chromium not found: the browser tests will be skipped (bash .ci/run installs it)"
 fi
 
 section "cargo fmt --check"
