@@ -115,8 +115,9 @@ fn solve4(mut m: [[f64; 5]; 4]) -> Option<[f64; 4]> {
         for row in 0..4 {
             if row != col {
                 let f = m[row][col] / m[col][col];
-                for k in col..5 {
-                    m[row][k] -= f * m[col][k];
+                let pivot_row = m[col];
+                for (x, p) in m[row].iter_mut().zip(pivot_row).skip(col) {
+                    *x -= f * p;
                 }
             }
         }
