@@ -212,7 +212,6 @@ fn peers(args: &Args) -> Vec<Peer> {
 fn run_all(args: &Args) -> Result<(), String> {
     let started = Instant::now();
     let load_start = loadavg();
-    let ffmpeg_line = run::ffmpeg_version()?; // fails early, and clearly, without ffmpeg
     let q = args.quick;
     let clip_kinds = args
         .clips
@@ -234,6 +233,7 @@ fn run_all(args: &Args) -> Result<(), String> {
     if peers.is_empty() {
         return Err("no encoder to run".into());
     }
+    let ffmpeg_line = run::ffmpeg_version()?; // fails early, and clearly, without ffmpeg
     let streams = args.out.join("streams");
     std::fs::create_dir_all(&streams).map_err(|e| format!("{}: {e}", streams.display()))?;
     // The summary shows the rows at scale 1, or the middle scale when 1 was not run.

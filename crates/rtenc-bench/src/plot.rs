@@ -108,6 +108,8 @@ fn rd_plot(r: &ClipResult, peers: &[Peer], path: &Path) -> Result<(), String> {
     chart
         .configure_mesh()
         .x_desc("achieved kbit/s (log scale)")
+        .x_labels(8)
+        .x_label_formatter(&|v| format!("{v:.0}"))
         .y_desc("PSNR-Y (dB)")
         .label_style((FONT, 15))
         .axis_desc_style((FONT, 17))
@@ -192,6 +194,14 @@ fn draw_cdf(
     chart
         .configure_mesh()
         .x_desc("ms per frame (log scale)")
+        .x_labels(8)
+        .x_label_formatter(&|v| {
+            if *v < 1.0 {
+                format!("{v:.2}")
+            } else {
+                format!("{v:.0}")
+            }
+        })
         .y_desc("fraction of frames encoded within")
         .label_style((FONT, 15))
         .axis_desc_style((FONT, 17))
