@@ -82,8 +82,8 @@ struct Args {
     /// Keep the encoded streams (in <out>/streams).
     #[arg(long)]
     keep_streams: bool,
-    /// Skip the static-screen measurement.
-    #[arg(long)]
+    /// Skip the static-screen and cursor measurements.
+    #[arg(long, alias = "no-screen")]
     no_static: bool,
 }
 
@@ -128,8 +128,10 @@ impl Row {
 }
 
 /// An unchanged 1080p screen: the cost of a frame identical to the previous one (after an IDR
-/// and one changed frame), over 300 frames. Returns (p50 ms, p99 ms, largest bytes).
-fn static_frames() -> Result<(f64, f64, usize), String> {
+/// and one changed frame), over 300 frames; then the same desktop with a 16x24 cursor moving 7
+/// samples right and 3 down per frame, without and with damage hints (the cursor's old and new
+/// place). Returns one report line per measurement.
+fn static_frames() -> Result<Vec<String>, String> {
     let (w, h) = (1920, 1080);
     let desktop = rtenc_synth::text_like(w, h, 5);
     let mut changed = desktop.clone();
@@ -137,7 +139,7 @@ fn static_frames() -> Result<(f64, f64, usize), String> {
     let mut cfg = rtenc::Config::new(w, h);
     cfg.bitrate = 6_000_000;
     cfg.gop = 0;
-    let mut enc = rtenc::Encoder::new(cfg).map_err(|e| e.to_string())?;
+    let mut enc = rtenc::Encoder::new(cfg.clone()).map_err(|e| e.to_string())?;
     let mut times = Vec::new();
     let mut largest = 0;
     for i in 0..302 {
@@ -158,7 +160,57 @@ fn static_frames() -> Result<(f64, f64, usize), String> {
         frames: 0,
         dropped: 0,
     };
-    Ok((m.percentile_ms(50.0), m.percentile_ms(99.0), largest))
+    let mut lines = vec![format!(
+        "Static 1920x1080 screen (a frame identical to the previous one), rtenc t1, 300 frames: \
+         {:.3} ms p50, {:.3} ms p99, largest {largest} bytes.",
+        m.percentile_ms(50.0),
+        m.percentile_ms(99.0)
+    )];
+    for hinted in [false, true] {
+        // A fresh encoder whose IDR (not timed) is the desktop without the cursor; the hint of
+        // the first cursor frame then covers everything that changed.
+        let mut enc = rtenc::Encoder::new(cfg.clone()).map_err(|e| e.to_string())?;
+        let first = rtenc::Nv12Frame::from_contiguous(&desktop, w, h).map_err(|e| e.to_string())?;
+        enc.encode(&first, false).map_err(|e| e.to_string())?;
+        let mut times = Vec::new();
+        let mut bytes = 0;
+        let mut frame_buf = desktop.clone();
+        for i in 0..150usize {
+            frame_buf.copy_from_slice(&desktop);
+            let (cx, cy) = (100 + 7 * i, 100 + 3 * i);
+            for y in cy..cy + 24 {
+                frame_buf[y * w as usize + cx..][..16].fill(255);
+            }
+            let frame =
+                rtenc::Nv12Frame::from_contiguous(&frame_buf, w, h).map_err(|e| e.to_string())?;
+            let t = Instant::now();
+            let au = if hinted {
+                let damage = [rtenc::Rect::new(cx as u32 - 7, cy as u32 - 3, 23, 27)];
+                enc.encode_with_damage(&frame, false, &damage)
+            } else {
+                enc.encode(&frame, false)
+            }
+            .map_err(|e| e.to_string())?;
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            bytes += au.data.len();
+        }
+        let m = Measurement {
+            frame_ms: times,
+            bytes,
+            psnr_y: 0.0,
+            frames: 150,
+            dropped: 0,
+        };
+        lines.push(format!(
+            "1920x1080 screen with a moving 16x24 cursor{}, rtenc t1, 150 frames: {:.3} ms p50, \
+             {:.3} ms p99, {:.0} bytes per frame.",
+            if hinted { " (damage hints)" } else { "" },
+            m.percentile_ms(50.0),
+            m.percentile_ms(99.0),
+            bytes as f64 / 150.0
+        ));
+    }
+    Ok(lines)
 }
 
 fn main() {
@@ -313,14 +365,10 @@ fn run_all(args: &Args) -> Result<(), String> {
     if !args.keep_streams {
         std::fs::remove_dir_all(&streams).ok();
     }
-    let static_line = if args.no_static {
-        None
+    let static_lines = if args.no_static {
+        Vec::new()
     } else {
-        let (p50, p99, largest) = static_frames()?;
-        Some(format!(
-            "Static 1920x1080 screen (a frame identical to the previous one), rtenc t1, 300 \
-             frames: {p50:.3} ms p50, {p99:.3} ms p99, largest {largest} bytes."
-        ))
+        static_frames()?
     };
 
     let meta = vec![
@@ -343,7 +391,7 @@ fn run_all(args: &Args) -> Result<(), String> {
          bitrate mode, gop = fps"
             .to_string(),
     ];
-    let md = report::markdown(&results, &peers, static_line.as_deref(), &meta);
+    let md = report::markdown(&results, &peers, &static_lines, &meta);
     println!("\n{md}");
     let md_path = args.out.join("results.md");
     std::fs::write(&md_path, &md).map_err(|e| format!("{}: {e}", md_path.display()))?;

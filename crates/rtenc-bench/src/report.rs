@@ -43,7 +43,7 @@ fn reference_row<'a>(result: &'a ClipResult, peer: &Peer) -> Option<&'a Row> {
 pub fn markdown(
     results: &[ClipResult],
     peers: &[Peer],
-    static_line: Option<&str>,
+    static_lines: &[String],
     meta: &[String],
 ) -> String {
     let mut s = String::new();
@@ -159,8 +159,11 @@ pub fn markdown(
             }
         }
     }
-    if let Some(line) = static_line {
-        let _ = writeln!(s, "\n{line}");
+    if !static_lines.is_empty() {
+        let _ = writeln!(s, "\n### Screen fast paths (rtenc only)\n");
+        for line in static_lines {
+            let _ = writeln!(s, "- {line}");
+        }
     }
     s
 }

@@ -87,16 +87,16 @@ pub fn cmd(args: DemoArgs) -> CliResult<()> {
     if !to_stderr {
         let f = fmt_fps(fps);
         let o = &args.output;
-        println!(
+        summary::say(&format!(
             "wrote {o} ({w}x{h}, {} frames at {f} fps, H.264 Annex B)",
             stats.frames()
-        );
+        ));
         let mp4 = std::path::Path::new(o).with_extension("mp4");
-        println!("play it:    ffplay -framerate {f} {o}");
-        println!(
+        summary::say(&format!("play it:    ffplay -framerate {f} {o}"));
+        summary::say(&format!(
             "or make an MP4 without re-encoding:  ffmpeg -framerate {f} -i {o} -c copy {}",
             mp4.display()
-        );
+        ));
     }
     Ok(())
 }

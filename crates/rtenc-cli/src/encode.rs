@@ -30,6 +30,22 @@ pub struct RateArgs {
     /// Keyframe interval in frames; 0 = only the first frame [default: 30]
     #[arg(long)]
     pub gop: Option<u32>,
+    /// Worker threads, one slice each; 0 = one per core
+    #[arg(long, default_value_t = 1)]
+    pub threads: u32,
+    /// Analysis effort: realtime (16x16 motion, fast intra modes) or quality (partitions, all
+    /// intra modes)
+    #[arg(long, value_enum, default_value_t = SpeedArg::Realtime)]
+    pub speed: SpeedArg,
+}
+
+/// `--speed` values.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpeedArg {
+    /// rtenc::Speed::Realtime.
+    Realtime,
+    /// rtenc::Speed::Quality.
+    Quality,
 }
 
 impl RateArgs {
@@ -43,6 +59,11 @@ impl RateArgs {
         if let Some(g) = self.gop {
             cfg.gop = g;
         }
+        cfg.threads = self.threads;
+        cfg.speed = match self.speed {
+            SpeedArg::Realtime => rtenc::Speed::Realtime,
+            SpeedArg::Quality => rtenc::Speed::Quality,
+        };
         cfg
     }
 }
@@ -431,17 +452,22 @@ mod tests {
             qp: None,
             bitrate: Some(1_000_000),
             gop: Some(60),
+            threads: 2,
+            speed: SpeedArg::Quality,
         };
         let cfg = args.config(64, 48, Some(25.0));
         assert_eq!(
             (cfg.fps, cfg.bitrate, cfg.gop, cfg.qp),
             (25.0, 1_000_000, 60, None)
         );
+        assert_eq!((cfg.threads, cfg.speed), (2, rtenc::Speed::Quality));
         let args = RateArgs {
             fps: Some(60.0),
             qp: Some(30),
             bitrate: None,
             gop: None,
+            threads: 1,
+            speed: SpeedArg::Realtime,
         };
         let cfg = args.config(64, 48, Some(25.0));
         assert_eq!(

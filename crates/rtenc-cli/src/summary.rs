@@ -32,8 +32,14 @@ pub fn report(line: &str, stdout_is_busy: bool) {
     if stdout_is_busy {
         eprintln!("{line}");
     } else {
-        println!("{line}");
+        say(line);
     }
+}
+
+/// Prints a line on standard output, ignoring a closed pipe (`rtenc ... | head -1`).
+pub fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{line}");
 }
 
 /// PSNR counted for a frame whose reconstruction equals the input (keeps averages finite).

@@ -14,7 +14,7 @@ use crate::common::hpel::{HpelPlanes, RefLuma};
 use crate::common::{chroma_qp, MbInfo, MbType};
 use crate::config::{Config, Speed};
 use crate::error::{Error, Result};
-use crate::frame::Nv12Frame;
+use crate::frame::{Nv12Frame, Rect};
 use crate::picture::Picture;
 use crate::ratecontrol::RateControl;
 use crate::slice::{slice_rows, PictureCtx, SliceCoder};
@@ -84,9 +84,10 @@ pub struct Encoder {
     cur_recon: Picture,
     /// The last reconstructed picture: deblocked, edges extended; the reference for P frames.
     reference: Picture,
-    /// Half-sample planes of `reference`'s luma, and whether they are up to date.
+    /// Half-sample planes of `reference`'s luma.
     ref_hpel: HpelPlanes,
-    ref_hpel_fresh: bool,
+    /// Per macroblock row: the half-sample planes there are out of date.
+    ref_hpel_dirty: Vec<bool>,
     /// Set by `encode_slice`: every macroblock was P_Skip with a zero vector, so the
     /// reconstruction equals the reference.
     all_static_skip: bool,
@@ -126,7 +127,7 @@ impl Encoder {
             cur_recon: Picture::new(mb_width, mb_height, REF_PAD),
             reference: Picture::new(mb_width, mb_height, REF_PAD),
             ref_hpel: HpelPlanes::new(&Picture::new(mb_width, mb_height, REF_PAD).y),
-            ref_hpel_fresh: false,
+            ref_hpel_dirty: vec![true; mb_height],
             all_static_skip: false,
             mbs: vec![MbInfo::default(); mb_width * mb_height],
             prev_mbs: Vec::new(),
@@ -186,6 +187,41 @@ impl Encoder {
     /// picture. A frame whose size differs from the configuration is refused with an error and
     /// leaves the encoder as it was.
     pub fn encode(&mut self, frame: &Nv12Frame<'_>, force_idr: bool) -> Result<EncodedFrame> {
+        self.encode_frame(frame, force_idr, None)
+    }
+
+    /// Like [`Encoder::encode`], with a damage hint: the caller promises that every sample
+    /// outside the union of `damage` (rectangles in luma samples; chroma follows) equals the
+    /// previous frame's. Macroblocks outside it are skipped without being looked at; those
+    /// inside are still compared, so a generous hint costs little. A wrong hint leaves stale
+    /// pictures on screen until the next IDR. IDR pictures ignore the hint. An empty list means
+    /// nothing changed.
+    ///
+    /// ```
+    /// use rtenc::{Config, Encoder, Nv12Frame, Rect};
+    /// let mut enc = Encoder::new(Config::new(64, 64)).unwrap();
+    /// let mut buf = vec![128u8; 64 * 64 * 3 / 2];
+    /// enc.encode(&Nv12Frame::from_contiguous(&buf, 64, 64).unwrap(), false).unwrap();
+    /// buf[20 * 64 + 20] = 0; // one sample changes, inside the hint
+    /// let frame = Nv12Frame::from_contiguous(&buf, 64, 64).unwrap();
+    /// let au = enc.encode_with_damage(&frame, false, &[Rect::new(16, 16, 8, 8)]).unwrap();
+    /// assert!(!au.keyframe);
+    /// ```
+    pub fn encode_with_damage(
+        &mut self,
+        frame: &Nv12Frame<'_>,
+        force_idr: bool,
+        damage: &[Rect],
+    ) -> Result<EncodedFrame> {
+        self.encode_frame(frame, force_idr, Some(damage))
+    }
+
+    fn encode_frame(
+        &mut self,
+        frame: &Nv12Frame<'_>,
+        force_idr: bool,
+        damage: Option<&[Rect]>,
+    ) -> Result<EncodedFrame> {
         if frame.width() != self.cfg.width || frame.height() != self.cfg.height {
             return Err(Error::InvalidFrame(format!(
                 "frame is {}x{}, the encoder was configured for {}x{}",
@@ -202,15 +238,17 @@ impl Encoder {
         if !idr {
             // Unchanged macroblocks are found on the incoming NV12 itself: a frame identical to
             // the last one costs little more than the comparison.
-            if self.find_unchanged(frame) {
+            if self.find_unchanged(frame, damage) {
                 return Ok(self.encode_static_frame());
             }
-            if !self.ref_hpel_fresh {
-                self.ref_hpel.update(&self.reference.y);
-                self.ref_hpel_fresh = true;
-            }
+            self.update_hpel();
+            debug_assert!(
+                self.ref_hpel.is_up_to_date(&self.reference.y),
+                "frame {}: half-sample planes out of date",
+                self.frame_index
+            );
         }
-        self.load_source(frame);
+        self.load_source(frame, !idr);
         if frame_type == FrameType::Idr {
             self.frame_num = 0;
             self.frames_since_idr = 0;
@@ -281,8 +319,12 @@ impl Encoder {
         );
         self.cur_recon.extend_edges();
         std::mem::swap(&mut self.cur_recon, &mut self.reference);
-        // The half-sample planes stay valid only when the new reference equals the old one.
-        self.ref_hpel_fresh &= frame_type == FrameType::P && unchanged_reference;
+        // The half-sample planes stay valid where the new reference equals the old one.
+        if frame_type == FrameType::Idr {
+            self.ref_hpel_dirty.fill(true);
+        } else if !unchanged_reference {
+            self.mark_changed_rows();
+        }
         std::mem::swap(&mut self.mbs, &mut self.prev_mbs);
         if self.mbs.len() != self.prev_mbs.len() {
             self.mbs = vec![MbInfo::default(); self.prev_mbs.len()];
@@ -305,59 +347,127 @@ impl Encoder {
     }
 
     /// Copies the NV12 frame into the planar, macroblock-aligned source picture, repeating the
-    /// last column and row into the area the SPS crops away.
-    fn load_source(&mut self, frame: &Nv12Frame<'_>) {
+    /// last column and row into the area the SPS crops away. With `changed_only`, macroblock
+    /// rows whose macroblocks are all unchanged (see `find_unchanged`) are left as they are:
+    /// they already hold these samples.
+    fn load_source(&mut self, frame: &Nv12Frame<'_>, changed_only: bool) {
         let (w, h) = (self.cfg.width as usize, self.cfg.height as usize);
-        let src = &mut self.src;
-        for y in 0..src.y.height {
-            let row = frame.y_row(y.min(h - 1));
-            let dst = src.y.row_mut(y);
-            dst[..w].copy_from_slice(row);
-            let last = row[w - 1];
-            dst[w..].fill(last);
-        }
         let (cw, ch) = (w / 2, h / 2);
-        for y in 0..ch {
-            self.src_uv[y * w..(y + 1) * w].copy_from_slice(frame.uv_row(y));
-        }
-        for y in 0..src.u.height {
-            let row = frame.uv_row(y.min(ch - 1));
+        let mbw = self.mb_width;
+        for mb_y in 0..self.mb_height {
+            if changed_only
+                && self.unchanged[mb_y * mbw..(mb_y + 1) * mbw]
+                    .iter()
+                    .all(|&u| u)
             {
-                let du = src.u.row_mut(y);
-                for x in 0..cw {
-                    du[x] = row[2 * x];
+                continue;
+            }
+            let src = &mut self.src;
+            for y in 16 * mb_y..16 * mb_y + 16 {
+                let row = frame.y_row(y.min(h - 1));
+                let dst = src.y.row_mut(y);
+                dst[..w].copy_from_slice(row);
+                let last = row[w - 1];
+                dst[w..].fill(last);
+            }
+            for y in 8 * mb_y..8 * mb_y + 8 {
+                let row = frame.uv_row(y.min(ch - 1));
+                if y < ch {
+                    self.src_uv[y * w..(y + 1) * w].copy_from_slice(row);
                 }
-                let last = row[2 * cw - 2];
-                du[cw..].fill(last);
+                {
+                    let du = src.u.row_mut(y);
+                    for x in 0..cw {
+                        du[x] = row[2 * x];
+                    }
+                    let last = row[2 * cw - 2];
+                    du[cw..].fill(last);
+                }
+                let dv = src.v.row_mut(y);
+                for x in 0..cw {
+                    dv[x] = row[2 * x + 1];
+                }
+                let last = row[2 * cw - 1];
+                dv[cw..].fill(last);
             }
-            let dv = src.v.row_mut(y);
-            for x in 0..cw {
-                dv[x] = row[2 * x + 1];
+        }
+    }
+
+    /// Brings the half-sample planes up to date in the macroblock rows marked dirty.
+    fn update_hpel(&mut self) {
+        let pad = self.reference.y.pad;
+        let total = self.reference.y.data.len() / self.reference.y.stride;
+        let mut r = 0;
+        while r < self.mb_height {
+            if !self.ref_hpel_dirty[r] {
+                r += 1;
+                continue;
             }
-            let last = row[2 * cw - 1];
-            dv[cw..].fill(last);
+            let start = r;
+            while r < self.mb_height && self.ref_hpel_dirty[r] {
+                r += 1;
+            }
+            // Padded-plane rows; the borders go with the first and last macroblock rows.
+            let first = if start == 0 { 0 } else { pad + 16 * start };
+            let end = if r == self.mb_height {
+                total
+            } else {
+                pad + 16 * r
+            };
+            self.ref_hpel.update_rows(&self.reference.y, first..end);
+        }
+        self.ref_hpel_dirty.fill(false);
+    }
+
+    /// Marks dirty the macroblock rows where the new reference may differ from the old one
+    /// (called with the picture just coded in `mbs`): rows
+    /// with any macroblock other than a zero-vector P_Skip (whose reconstruction is the
+    /// reference's), and one row above and below them (deblocking reaches 3 samples into the
+    /// neighbours, and the half-sample filters read 3 rows either side).
+    fn mark_changed_rows(&mut self) {
+        let mbw = self.mb_width;
+        for r in 0..self.mb_height {
+            let changed = self.mbs[r * mbw..(r + 1) * mbw]
+                .iter()
+                .any(|m| !m.is_static_skip());
+            if changed {
+                let lo = r.saturating_sub(1);
+                let hi = (r + 2).min(self.mb_height);
+                self.ref_hpel_dirty[lo..hi].fill(true);
+            }
         }
     }
 
     /// Marks the macroblocks whose samples in `frame` equal the current source's (the previous
     /// frame's); returns true when all of them do. Whole rows are compared first (memcmp
     /// speed), macroblock by macroblock only where a row differs.
-    fn find_unchanged(&mut self, frame: &Nv12Frame<'_>) -> bool {
+    fn find_unchanged(&mut self, frame: &Nv12Frame<'_>, damage: Option<&[Rect]>) -> bool {
         let (w, h) = (self.cfg.width as usize, self.cfg.height as usize);
         self.unchanged.fill(true);
+        let whole = [Rect::new(0, 0, self.cfg.width, self.cfg.height)];
         let mut all = true;
-        for y in 0..h {
-            let (new, old) = (frame.y_row(y), &self.src.y.row(y)[..w]);
-            if new != old {
-                all = false;
-                mark_changed(&mut self.unchanged, self.mb_width, y / 16, new, old);
+        for r in damage.unwrap_or(&whole) {
+            // The damaged area widened to whole macroblocks, clipped to the picture.
+            let Some((x0, y0, x1, y1)) = r.macroblock_span(w, h) else {
+                continue;
+            };
+            for y in y0..y1 {
+                let new = &frame.y_row(y)[x0..x1];
+                let old = &self.src.y.row(y)[x0..x1];
+                if new != old {
+                    all = false;
+                    let flags = &mut self.unchanged[(y / 16) * self.mb_width..][x0 / 16..];
+                    mark_changed(flags, new, old);
+                }
             }
-        }
-        for y in 0..h / 2 {
-            let (new, old) = (frame.uv_row(y), &self.src_uv[y * w..(y + 1) * w]);
-            if new != old {
-                all = false;
-                mark_changed(&mut self.unchanged, self.mb_width, y / 8, new, old);
+            for y in y0 / 2..y1 / 2 {
+                let new = &frame.uv_row(y)[x0..x1];
+                let old = &self.src_uv[y * w..(y + 1) * w][x0..x1];
+                if new != old {
+                    all = false;
+                    let flags = &mut self.unchanged[(y / 8) * self.mb_width..][x0 / 16..];
+                    mark_changed(flags, new, old);
+                }
             }
         }
         all
@@ -442,6 +552,7 @@ impl Encoder {
                 max_vmv: self.max_vmv,
                 search_range: 16,
                 partitions: self.cfg.speed == Speed::Quality,
+                fast_intra: self.cfg.speed == Speed::Realtime,
             },
             sps: &self.sps,
             pps: &self.pps,
@@ -503,10 +614,10 @@ impl Encoder {
     }
 }
 
-/// Clears the `unchanged` flags of the macroblocks in macroblock row `mb_y` whose 16-byte
-/// columns of `new` and `old` (one row of luma, or of interleaved chroma) differ.
-fn mark_changed(unchanged: &mut [bool], mb_width: usize, mb_y: usize, new: &[u8], old: &[u8]) {
-    let flags = &mut unchanged[mb_y * mb_width..(mb_y + 1) * mb_width];
+/// Clears the `unchanged` flags (one per macroblock, from the first one `new` covers) of the
+/// macroblocks whose 16-byte columns of `new` and `old` (part of a row of luma, or of
+/// interleaved chroma, starting at a macroblock edge) differ.
+fn mark_changed(flags: &mut [bool], new: &[u8], old: &[u8]) {
     for ((flag, a), b) in flags.iter_mut().zip(new.chunks(16)).zip(old.chunks(16)) {
         if a != b {
             *flag = false;

@@ -111,3 +111,74 @@ impl<'a> Nv12Frame<'a> {
         &self.uv[start..start + self.width as usize]
     }
 }
+
+/// A rectangle of luma samples: a damage hint for [`crate::Encoder::encode_with_damage`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Rect {
+    /// Left edge.
+    pub x: u32,
+    /// Top edge.
+    pub y: u32,
+    /// Width (0 = empty).
+    pub width: u32,
+    /// Height (0 = empty).
+    pub height: u32,
+}
+
+impl Rect {
+    /// A rectangle from its top-left corner and size.
+    pub const fn new(x: u32, y: u32, width: u32, height: u32) -> Self {
+        Rect {
+            x,
+            y,
+            width,
+            height,
+        }
+    }
+
+    /// The rectangle widened to whole macroblocks and clipped to a `w` x `h` picture, as luma
+    /// sample bounds (x0, y0, x1, y1) with x0, y0 multiples of 16 and x1 <= w, y1 <= h; `None`
+    /// when nothing of it lies in the picture.
+    pub(crate) fn macroblock_span(
+        &self,
+        w: usize,
+        h: usize,
+    ) -> Option<(usize, usize, usize, usize)> {
+        let (x, y) = (self.x as usize, self.y as usize);
+        let x1 = x.saturating_add(self.width as usize).min(w);
+        let y1 = y.saturating_add(self.height as usize).min(h);
+        if self.width == 0 || self.height == 0 || x >= x1 || y >= y1 {
+            return None;
+        }
+        let round_up = |v: usize, limit: usize| v.div_ceil(16).saturating_mul(16).min(limit);
+        Some((x / 16 * 16, y / 16 * 16, round_up(x1, w), round_up(y1, h)))
+    }
+}
+
+#[cfg(test)]
+mod rect_tests {
+    use super::Rect;
+
+    #[test]
+    fn spans_cover_whole_macroblocks_inside_the_picture() {
+        assert_eq!(
+            Rect::new(20, 5, 8, 8).macroblock_span(64, 48),
+            Some((16, 0, 32, 16))
+        );
+        assert_eq!(
+            Rect::new(0, 0, 64, 48).macroblock_span(64, 48),
+            Some((0, 0, 64, 48))
+        );
+        // Clipped at a cropped edge (width 50 is not a multiple of 16).
+        assert_eq!(
+            Rect::new(40, 40, 100, 100).macroblock_span(50, 46),
+            Some((32, 32, 50, 46))
+        );
+        assert_eq!(Rect::new(70, 0, 4, 4).macroblock_span(64, 48), None);
+        assert_eq!(Rect::new(0, 0, 0, 4).macroblock_span(64, 48), None);
+        assert_eq!(
+            Rect::new(u32::MAX, u32::MAX, u32::MAX, u32::MAX).macroblock_span(64, 48),
+            None
+        );
+    }
+}

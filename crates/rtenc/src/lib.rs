@@ -43,4 +43,4 @@ mod slice;
 pub use config::{Config, Speed, DEFAULT_QP};
 pub use encoder::{EncodedFrame, Encoder, FrameType};
 pub use error::{Error, Result};
-pub use frame::Nv12Frame;
+pub use frame::{Nv12Frame, Rect};

@@ -118,6 +118,7 @@ impl SliceCoder {
                         &pos,
                         qp,
                         lambda,
+                        p.fast_intra,
                         &mut self.mb,
                         &mut info,
                     );

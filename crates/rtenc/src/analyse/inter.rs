@@ -38,6 +38,8 @@ pub struct PFrameCtx<'a> {
     pub search_range: i32,
     /// Whether to search 16x8, 8x16 and 8x8 partitions.
     pub partitions: bool,
+    /// Whether Intra_4x4 blocks try a subset of the prediction modes.
+    pub fast_intra: bool,
 }
 
 /// What was decided for a P macroblock.
@@ -89,7 +91,8 @@ pub fn code_p_mb(
 
     // Unchanged source and a zero skip vector: the reference already holds what we would code.
     if ctx.unchanged[pos.addr] && skip_mv == Mv::ZERO {
-        return make_skip(ctx, recon, pos, skip_mv, info);
+        copy_colocated(ctx.refp, recon, x0, y0);
+        return mark_skip(skip_mv, info);
     }
 
     let mut src16 = [0u8; 256];
@@ -200,6 +203,7 @@ pub fn code_p_mb(
             pos,
             ctx.qp,
             ctx.lambda,
+            ctx.fast_intra,
             mb,
             info,
         );
@@ -502,6 +506,25 @@ fn make_skip(
     store_block(&mut recon.y, x0, y0, 16, &pred16);
     store_block(&mut recon.u, x0 / 2, y0 / 2, 8, &predc[0]);
     store_block(&mut recon.v, x0 / 2, y0 / 2, 8, &predc[1]);
+    mark_skip(mv, info)
+}
+
+/// Copies the macroblock at luma (x0, y0) from the reference into the reconstruction: P_Skip
+/// with a zero vector, without going through motion compensation.
+fn copy_colocated(refp: &Picture, recon: &mut Picture, x0: usize, y0: usize) {
+    for (dst, src, n, x, y) in [
+        (&mut recon.y, &refp.y, 16, x0, y0),
+        (&mut recon.u, &refp.u, 8, x0 / 2, y0 / 2),
+        (&mut recon.v, &refp.v, 8, x0 / 2, y0 / 2),
+    ] {
+        for r in y..y + n {
+            dst.row_mut(r)[x..x + n].copy_from_slice(&src.row(r)[x..x + n]);
+        }
+    }
+}
+
+/// Records a P_Skip macroblock with vector `mv` in `info`.
+fn mark_skip(mv: Mv, info: &mut MbInfo) -> PDecision {
     info.mb_type = MbType::PSkip;
     info.mv = [mv; 16];
     info.ref_idx = [0; 4];

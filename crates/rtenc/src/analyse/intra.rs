@@ -41,7 +41,9 @@ const I4_HEADER_BITS: u32 = 1;
 
 /// Decides and codes the luma of an intra macroblock: fills `mb` (type, modes, luma levels,
 /// cbp_luma), `info` (type, intra modes, total_coeff) and writes the reconstruction into
-/// `recon`. `mbs` holds the already coded macroblocks (for mode prediction).
+/// `recon`. `mbs` holds the already coded macroblocks (for mode prediction). With `fast_modes`
+/// each 4x4 block tries 5 or 6 of the 9 prediction modes (the axis modes, the predicted one and
+/// the diagonals next to the best so far) instead of all.
 #[allow(clippy::too_many_arguments)]
 pub fn code_intra_luma(
     src: &Plane,
@@ -50,6 +52,7 @@ pub fn code_intra_luma(
     pos: &MbPos,
     qp: u8,
     lambda: u32,
+    fast_modes: bool,
     mb: &mut MbCoding,
     info: &mut MbInfo,
 ) -> IntraLumaCost {
@@ -111,9 +114,9 @@ pub fn code_intra_luma(
         }
         let mut best = (u32::MAX, 0u8, [0u8; 16]);
         let mut pred = [0u8; 16];
-        for mode in 0..9u8 {
+        let mut try_mode = |mode: u8, best: &mut (u32, u8, [u8; 16])| {
             if !mode4x4_available(mode, &nb) {
-                continue;
+                return;
             }
             intra_pred::predict4x4(mode, &nb, &mut pred);
             let mut d = [0i32; 16];
@@ -123,7 +126,32 @@ pub fn code_intra_luma(
             let bits = if mode == predicted { 1 } else { 4 };
             let cost = satd4x4_diff(&d) + lambda * bits;
             if cost < best.0 {
-                best = (cost, mode, pred);
+                *best = (cost, mode, pred);
+            }
+        };
+        if fast_modes {
+            // The three axis modes and the predicted one, then only the two diagonal modes
+            // next to the winning direction.
+            use intra_pred::i4;
+            for mode in [i4::V, i4::H, i4::DC] {
+                try_mode(mode, &mut best);
+            }
+            if predicted > i4::DC {
+                try_mode(predicted, &mut best);
+            }
+            let next = match best.1 {
+                i4::V => [i4::VL, i4::VR],
+                i4::H => [i4::HU, i4::HD],
+                _ => [i4::DDL, i4::DDR],
+            };
+            for mode in next {
+                if mode != predicted {
+                    try_mode(mode, &mut best);
+                }
+            }
+        } else {
+            for mode in 0..9u8 {
+                try_mode(mode, &mut best);
             }
         }
         i4_cost += best.0;

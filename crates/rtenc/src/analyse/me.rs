@@ -117,6 +117,11 @@ fn sad_full(blk: &Block<'_>, refp: &Plane, mv: Mv, tmp: &mut [u8; 256]) -> u32 {
     }
 }
 
+fn sad_at(blk: &Block<'_>, refl: &RefLuma<'_>, mv: Mv, tmp: &mut [u8; 256]) -> u32 {
+    let (p, stride) = refl.block(blk.x as i32, blk.y as i32, mv, blk.w, blk.h, &mut tmp[..]);
+    sad(blk.src, blk.w, p, stride, blk.w, blk.h)
+}
+
 fn satd_at(blk: &Block<'_>, refl: &RefLuma<'_>, mv: Mv, tmp: &mut [u8; 256]) -> u32 {
     let (p, stride) = refl.block(blk.x as i32, blk.y as i32, mv, blk.w, blk.h, &mut tmp[..]);
     satd(blk.src, blk.w, p, stride, blk.w, blk.h)
@@ -206,25 +211,36 @@ pub fn search(
         }
     }
 
-    // Sub-sample refinement on SATD: half (all eight neighbours), then quarter (the four
-    // nearest: diagonals rarely win at quarter precision).
+    // Half-sample refinement on SAD (all eight neighbours: each is one half-sample plane read
+    // in place), then quarter-sample refinement on SATD (the four nearest: diagonals rarely win
+    // at quarter precision).
+    let here = best_mv;
+    for &(dx, dy) in &SQUARE {
+        let mv = Mv::new(here.x + dx * 2, here.y + dy * 2);
+        if !limits.contains(mv) {
+            continue;
+        }
+        let cost = sad_at(blk, refl, mv, &mut tmp) + lambda * mvd_bits(mv, mvp);
+        if cost < best {
+            best = cost;
+            best_mv = mv;
+        }
+    }
     const DIAMOND: [(i16, i16); 4] = [(0, -1), (-1, 0), (1, 0), (0, 1)];
     let mut best_satd = satd_at(blk, refl, best_mv, &mut tmp);
     let mut best_cost = best_satd + lambda * mvd_bits(best_mv, mvp);
-    for (step, pattern) in [(2i16, &SQUARE[..]), (1, &DIAMOND[..])] {
-        let here = best_mv;
-        for &(dx, dy) in pattern {
-            let mv = Mv::new(here.x + dx * step, here.y + dy * step);
-            if !limits.contains(mv) {
-                continue;
-            }
-            let s = satd_at(blk, refl, mv, &mut tmp);
-            let cost = s + lambda * mvd_bits(mv, mvp);
-            if cost < best_cost {
-                best_cost = cost;
-                best_satd = s;
-                best_mv = mv;
-            }
+    let here = best_mv;
+    for &(dx, dy) in &DIAMOND {
+        let mv = Mv::new(here.x + dx, here.y + dy);
+        if !limits.contains(mv) {
+            continue;
+        }
+        let s = satd_at(blk, refl, mv, &mut tmp);
+        let cost = s + lambda * mvd_bits(mv, mvp);
+        if cost < best_cost {
+            best_cost = cost;
+            best_satd = s;
+            best_mv = mv;
         }
     }
     MeResult {

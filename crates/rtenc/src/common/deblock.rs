@@ -205,6 +205,14 @@ pub fn deblock_picture(
     for mb_y in 0..mb_height {
         for mb_x in 0..mb_width {
             let cur = &mbs[mb_y * mb_width + mb_x];
+            // Zero-vector P_Skip macroblocks next to each other share motion and have no
+            // coefficients: every bS is 0 (8.7.2.1), nothing to filter.
+            if cur.is_static_skip()
+                && (mb_x == 0 || mbs[mb_y * mb_width + mb_x - 1].is_static_skip())
+                && (mb_y == 0 || mbs[(mb_y - 1) * mb_width + mb_x].is_static_skip())
+            {
+                continue;
+            }
             let left = (mb_x > 0)
                 .then(|| &mbs[mb_y * mb_width + mb_x - 1])
                 .filter(|l| filter_mb_edge(cur, l, params));

@@ -62,6 +62,25 @@ impl HpelPlanes {
     /// # Panics
     /// If `full`'s geometry differs from the one given to [`Self::new`].
     pub fn update(&mut self, full: &Plane) {
+        let rows = full.data.len() / full.stride;
+        self.update_rows(full, 0..rows);
+    }
+
+    /// True when the planes equal a fresh computation from `full` (for debug checks of
+    /// partial updates; allocates).
+    pub fn is_up_to_date(&self, full: &Plane) -> bool {
+        let mut fresh = HpelPlanes::new(full);
+        fresh.update(full);
+        fresh.h == self.h && fresh.v == self.v && fresh.c == self.c
+    }
+
+    /// Recomputes rows `rows_to_do` (of the padded plane, 0 = the top border row) of the three
+    /// planes. The rows of `full` within 3 rows of the range that lie outside it must be the
+    /// same as when they were last computed (the vertical filters read them).
+    ///
+    /// # Panics
+    /// If `full`'s geometry differs from the one given to [`Self::new`].
+    pub fn update_rows(&mut self, full: &Plane, rows_to_do: std::ops::Range<usize>) {
         assert_eq!(
             full.data.len(),
             self.h.data.len(),
@@ -69,8 +88,9 @@ impl HpelPlanes {
         );
         let s = full.stride;
         let rows = full.data.len() / s;
+        let rows_to_do = rows_to_do.start.min(rows)..rows_to_do.end.min(rows);
         // Horizontal: b1 (unrounded) and b, row by row; columns clamped to the padded row.
-        for r in 0..rows {
+        for r in rows_to_do.clone() {
             let src = &full.data[r * s..(r + 1) * s];
             let b1 = &mut self.b1[r * s..(r + 1) * s];
             let at = |x: isize| i16::from(src[x.clamp(0, s as isize - 1) as usize]);
@@ -100,7 +120,7 @@ impl HpelPlanes {
             }
         }
         // Vertical (h from samples) and centre (j from b1), rows clamped to the padded area.
-        for r in 0..rows {
+        for r in rows_to_do {
             let row = |k: isize| (r as isize + k).clamp(0, rows as isize - 1) as usize * s;
             let [r0, r1, r2, r3, r4, r5] = [-2, -1, 0, 1, 2, 3].map(row);
             let d = &full.data;
@@ -289,6 +309,26 @@ mod tests {
                 prop_assert_eq!(&blk[row * stride..row * stride + w], &b[row * w..row * w + w]);
             }
         }
+    }
+
+    #[test]
+    fn a_partial_update_equals_a_full_one() {
+        let mut full = textured(64, 64, 32, 5);
+        let mut hp = HpelPlanes::new(&full);
+        hp.update(&full);
+        // Change macroblock row 1 (luma rows 16..32), then update it with a margin of 16 rows.
+        for y in 16..32 {
+            for v in full.row_mut(y) {
+                *v = v.wrapping_mul(7).wrapping_add(3);
+            }
+        }
+        full.extend_edges();
+        hp.update_rows(&full, 32..32 + 48);
+        let mut fresh = HpelPlanes::new(&full);
+        fresh.update(&full);
+        assert_eq!(hp.h, fresh.h);
+        assert_eq!(hp.v, fresh.v);
+        assert_eq!(hp.c, fresh.c);
     }
 
     #[test]

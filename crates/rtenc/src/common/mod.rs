@@ -47,6 +47,13 @@ impl MbType {
     }
 }
 
+impl MbInfo {
+    /// A P_Skip macroblock with a zero vector: its reconstruction is the reference's samples.
+    pub fn is_static_skip(&self) -> bool {
+        self.mb_type == MbType::PSkip && self.mv[0] == Mv::ZERO
+    }
+}
+
 /// A motion vector in quarter luma samples.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
 pub struct Mv {
