@@ -1,19 +1,35 @@
 //! Bjøntegaard delta rate (BD-rate): the average bitrate difference between two
 //! rate-distortion curves at equal quality (VCEG-M33, "Calculation of average PSNR differences
-//! between RD-curves", 2001).
+//! between RD-curves", 2001), in two variants.
 //!
-//! Method, as in the reference spreadsheet and most tools:
-//! 1. For each curve, fit log10(bitrate) as a cubic polynomial of PSNR by least squares (with
-//!    exactly four points the cubic interpolates them). With fewer than four points there is no
-//!    BD-rate.
-//! 2. Integrate both polynomials over the PSNR interval the two curves share:
-//!    `[max(min PSNR of each), min(max PSNR of each)]`. No overlap, no BD-rate.
-//! 3. The mean difference of log10(rate) over that interval, `d = (∫test - ∫anchor) / (hi - lo)`,
-//!    gives BD-rate = `(10^d - 1) * 100` percent: negative when the test curve needs less rate
-//!    than the anchor for the same PSNR.
+//! Both take each curve as log10(bitrate) as a function of PSNR, integrate the two functions
+//! over the PSNR interval the curves share, `[max(min PSNR of each), min(max PSNR of each)]`,
+//! and turn the mean difference `d = (∫test - ∫anchor) / (hi - lo)` into
+//! BD-rate = `(10^d - 1) * 100` percent: negative when the test curve needs less rate than the
+//! anchor for the same PSNR. Each curve needs at least four points with distinct PSNR values,
+//! and the ranges must overlap; otherwise there is no BD-rate (`None`).
 //!
-//! PSNR is centred and scaled before fitting, which keeps the normal equations well conditioned
-//! and does not change the fitted function.
+//! - [`Method::Polynomial`]: the original: a cubic polynomial fitted by least squares (with
+//!   exactly four points it interpolates them). PSNR is centred and scaled before fitting,
+//!   which keeps the normal equations well conditioned and does not change the fit.
+//! - [`Method::Pchip`]: piecewise cubic Hermite interpolation with monotonicity-preserving
+//!   slopes (Fritsch-Carlson, as MATLAB's `pchip`), the variant later adopted by JVET and AOM
+//!   test conditions. It passes through every point and never overshoots between them, so it
+//!   stays sane on curves that saturate (screen content that is already coded well at the
+//!   lower bitrates), where the polynomial can swing by orders of magnitude. The benchmark's
+//!   tables use it. Points with equal PSNR are merged (mean log-rate).
+//!
+//! Both reproduce exactly any curve whose log-rate is linear in PSNR (the tests use that for
+//! known answers); the polynomial also any cubic.
+
+/// How a curve is interpolated between its points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Least-squares cubic polynomial of log-rate against PSNR (VCEG-M33).
+    Polynomial,
+    /// Piecewise cubic Hermite interpolation (monotone, Fritsch-Carlson).
+    Pchip,
+}
 
 /// One rate-distortion point: bitrate (any unit, the same for both curves) and PSNR in dB.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -25,9 +41,9 @@ pub struct RdPoint {
 }
 
 /// BD-rate of `test` against `anchor` in percent (negative: `test` needs less rate for the same
-/// quality), or `None` when either curve has fewer than four valid points or the PSNR ranges do
-/// not overlap.
-pub fn bd_rate(anchor: &[RdPoint], test: &[RdPoint]) -> Option<f64> {
+/// quality), or `None` when either curve has fewer than four points with distinct PSNR values or
+/// the PSNR ranges do not overlap.
+pub fn bd_rate(anchor: &[RdPoint], test: &[RdPoint], method: Method) -> Option<f64> {
     let valid = |c: &[RdPoint]| -> Vec<RdPoint> {
         c.iter()
             .copied()
@@ -49,10 +65,101 @@ pub fn bd_rate(anchor: &[RdPoint], test: &[RdPoint]) -> Option<f64> {
     if hi - lo <= 1e-9 {
         return None;
     }
-    let fa = Cubic::fit(&a)?;
-    let ft = Cubic::fit(&t)?;
-    let d = (ft.integral(lo, hi) - fa.integral(lo, hi)) / (hi - lo);
+    let d = match method {
+        Method::Polynomial => {
+            let fa = Cubic::fit(&a)?;
+            let ft = Cubic::fit(&t)?;
+            (ft.integral(lo, hi) - fa.integral(lo, hi)) / (hi - lo)
+        }
+        Method::Pchip => {
+            let fa = Pchip::new(&a)?;
+            let ft = Pchip::new(&t)?;
+            (ft.integral(lo, hi) - fa.integral(lo, hi)) / (hi - lo)
+        }
+    };
     Some((10f64.powf(d) - 1.0) * 100.0)
+}
+
+/// A monotone piecewise cubic Hermite interpolant of log10(rate) against PSNR.
+struct Pchip {
+    x: Vec<f64>,
+    y: Vec<f64>,
+    d: Vec<f64>,
+}
+
+impl Pchip {
+    fn new(points: &[RdPoint]) -> Option<Pchip> {
+        let mut p: Vec<(f64, f64)> = points.iter().map(|p| (p.psnr, p.rate.log10())).collect();
+        p.sort_by(|a, b| a.0.total_cmp(&b.0));
+        // Merge equal PSNR values.
+        let (mut x, mut y): (Vec<f64>, Vec<f64>) = (Vec::new(), Vec::new());
+        let mut i = 0;
+        while i < p.len() {
+            let mut j = i;
+            let mut sum = 0.0;
+            while j < p.len() && p[j].0 - p[i].0 < 1e-9 {
+                sum += p[j].1;
+                j += 1;
+            }
+            x.push(p[i].0);
+            y.push(sum / (j - i) as f64);
+            i = j;
+        }
+        let n = x.len();
+        if n < 4 {
+            return None;
+        }
+        let h: Vec<f64> = x.windows(2).map(|w| w[1] - w[0]).collect();
+        let delta: Vec<f64> = (0..n - 1).map(|k| (y[k + 1] - y[k]) / h[k]).collect();
+        let mut d = vec![0.0; n];
+        for k in 1..n - 1 {
+            if delta[k - 1] * delta[k] > 0.0 {
+                let w1 = 2.0 * h[k] + h[k - 1];
+                let w2 = h[k] + 2.0 * h[k - 1];
+                d[k] = (w1 + w2) / (w1 / delta[k - 1] + w2 / delta[k]);
+            }
+        }
+        let end = |h0: f64, h1: f64, d0: f64, d1: f64| {
+            let s = ((2.0 * h0 + h1) * d0 - h0 * d1) / (h0 + h1);
+            if s * d0 <= 0.0 {
+                0.0
+            } else if d0 * d1 <= 0.0 && s.abs() > 3.0 * d0.abs() {
+                3.0 * d0
+            } else {
+                s
+            }
+        };
+        d[0] = end(h[0], h[1], delta[0], delta[1]);
+        d[n - 1] = end(h[n - 2], h[n - 3], delta[n - 2], delta[n - 3]);
+        Some(Pchip { x, y, d })
+    }
+
+    /// The integral over `[lo, hi]` (inside the points' range).
+    fn integral(&self, lo: f64, hi: f64) -> f64 {
+        let mut total = 0.0;
+        for k in 0..self.x.len() - 1 {
+            let (x0, x1) = (self.x[k], self.x[k + 1]);
+            let (a, b) = (lo.max(x0), hi.min(x1));
+            if b <= a {
+                continue;
+            }
+            let h = x1 - x0;
+            // Antiderivatives of the Hermite basis functions in t = (x - x0) / h.
+            let prim = |t: f64| {
+                let (t2, t3, t4) = (t * t, t * t * t, t * t * t * t);
+                let h00 = t - t3 + t4 / 2.0;
+                let h10 = t2 / 2.0 - 2.0 * t3 / 3.0 + t4 / 4.0;
+                let h01 = t3 - t4 / 2.0;
+                let h11 = -t3 / 3.0 + t4 / 4.0;
+                h * (h00 * self.y[k]
+                    + h10 * h * self.d[k]
+                    + h01 * self.y[k + 1]
+                    + h11 * h * self.d[k + 1])
+            };
+            total += prim((b - x0) / h) - prim((a - x0) / h);
+        }
+        total
+    }
 }
 
 /// `log10(rate) = c0 + c1 s + c2 s^2 + c3 s^3` with `s = (psnr - mid) / scale`.
@@ -144,10 +251,88 @@ mod tests {
             .collect()
     }
 
+    use Method::{Pchip, Polynomial};
+
     #[test]
     fn identical_curves_give_zero() {
         let a = curve(&[30.0, 33.0, 36.0, 39.0], |q| 100.0 * 1.2f64.powf(q - 30.0));
-        assert!(bd_rate(&a, &a).unwrap().abs() < 1e-9);
+        for m in [Polynomial, Pchip] {
+            assert!(bd_rate(&a, &a, m).unwrap().abs() < 1e-9);
+        }
+        // Saturating, non-monotonic data too.
+        let sat = vec![
+            RdPoint {
+                rate: 1030.0,
+                psnr: 28.33,
+            },
+            RdPoint {
+                rate: 2088.0,
+                psnr: 40.70,
+            },
+            RdPoint {
+                rate: 2766.0,
+                psnr: 41.46,
+            },
+            RdPoint {
+                rate: 2833.0,
+                psnr: 41.50,
+            },
+        ];
+        assert!(bd_rate(&sat, &sat, Pchip).unwrap().abs() < 1e-9);
+    }
+
+    #[test]
+    fn pchip_stays_between_the_points_where_the_polynomial_swings() {
+        // A curve that saturates (as screen content does): the test curve needs about half the
+        // rate of the anchor at every measured point, so the BD-rate must lie between the
+        // point-wise extremes.
+        let anchor = vec![
+            RdPoint {
+                rate: 977.0,
+                psnr: 31.64,
+            },
+            RdPoint {
+                rate: 1837.0,
+                psnr: 40.62,
+            },
+            RdPoint {
+                rate: 3311.0,
+                psnr: 49.84,
+            },
+            RdPoint {
+                rate: 5893.0,
+                psnr: 56.52,
+            },
+        ];
+        let test = vec![
+            RdPoint {
+                rate: 500.0,
+                psnr: 30.0,
+            },
+            RdPoint {
+                rate: 1000.0,
+                psnr: 41.0,
+            },
+            RdPoint {
+                rate: 1500.0,
+                psnr: 41.4,
+            },
+            RdPoint {
+                rate: 1550.0,
+                psnr: 41.5,
+            },
+        ];
+        let bd = bd_rate(&anchor, &test, Pchip).unwrap();
+        assert!((-60.0..-30.0).contains(&bd), "{bd}");
+    }
+
+    #[test]
+    fn pchip_is_exact_for_exponential_curves_with_uneven_points() {
+        let r = |q: f64| 300.0 * 10f64.powf((q - 30.0) / 12.0);
+        let anchor = curve(&[29.0, 30.5, 34.0, 35.0, 41.0], r);
+        let test = curve(&[30.0, 33.0, 33.5, 40.0], |q| 0.7 * r(q));
+        let bd = bd_rate(&anchor, &test, Pchip).unwrap();
+        assert!((bd + 30.0).abs() < 1e-9, "{bd}");
     }
 
     #[test]
@@ -157,10 +342,10 @@ mod tests {
         let f = |q: f64| 10f64.powf(2.0 + 0.05 * q + 0.001 * (q - 35.0).powi(3));
         let anchor = curve(&[30.0, 33.0, 36.0, 39.0, 42.0], f);
         let test = curve(&[31.0, 34.5, 37.0, 40.0], |q| 0.8 * f(q));
-        let bd = bd_rate(&anchor, &test).unwrap();
+        let bd = bd_rate(&anchor, &test, Polynomial).unwrap();
         assert!((bd + 20.0).abs() < 1e-6, "{bd}");
         // And the other way round: +25 %.
-        let bd = bd_rate(&test, &anchor).unwrap();
+        let bd = bd_rate(&test, &anchor, Polynomial).unwrap();
         assert!((bd - 25.0).abs() < 1e-6, "{bd}");
     }
 
@@ -172,8 +357,10 @@ mod tests {
         let anchor = curve(&[30.0, 32.0, 34.0, 36.0, 38.0], r);
         let test = curve(&[31.0, 33.0, 35.0, 37.0, 39.0], |q| r(q - 1.0));
         let expected = (2f64.powf(-1.0 / 6.0) - 1.0) * 100.0;
-        let bd = bd_rate(&anchor, &test).unwrap();
-        assert!((bd - expected).abs() < 1e-6, "{bd} vs {expected}");
+        for m in [Polynomial, Pchip] {
+            let bd = bd_rate(&anchor, &test, m).unwrap();
+            assert!((bd - expected).abs() < 1e-6, "{m:?}: {bd} vs {expected}");
+        }
     }
 
     #[test]
@@ -188,8 +375,10 @@ mod tests {
                 psnr: p.psnr,
             })
             .collect();
-        let bd = bd_rate(&anchor, &noisy).unwrap();
-        assert!((bd - 50.0).abs() < 2.0, "{bd}");
+        for m in [Polynomial, Pchip] {
+            let bd = bd_rate(&anchor, &noisy, m).unwrap();
+            assert!((bd - 50.0).abs() < 2.0, "{m:?}: {bd}");
+        }
     }
 
     #[test]
@@ -198,10 +387,12 @@ mod tests {
         let four = curve(&[30.0, 32.0, 34.0, 36.0], r);
         let three = curve(&[30.0, 32.0, 34.0], r);
         let far = curve(&[40.0, 42.0, 44.0, 46.0], r);
-        assert_eq!(bd_rate(&four, &three), None);
-        assert_eq!(bd_rate(&four, &far), None);
         let repeated = curve(&[30.0, 30.0, 30.0, 34.0], r);
-        assert_eq!(bd_rate(&four, &repeated), None);
+        for m in [Polynomial, Pchip] {
+            assert_eq!(bd_rate(&four, &three, m), None);
+            assert_eq!(bd_rate(&four, &far, m), None);
+            assert_eq!(bd_rate(&four, &repeated, m), None);
+        }
         let bad = vec![
             RdPoint {
                 rate: 0.0,
@@ -209,6 +400,6 @@ mod tests {
             };
             4
         ];
-        assert_eq!(bd_rate(&four, &bad), None);
+        assert_eq!(bd_rate(&four, &bad, Pchip), None);
     }
 }

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::bdrate::{bd_rate, RdPoint};
+use crate::bdrate::{bd_rate, Method, RdPoint};
 use crate::run::Peer;
 use crate::{ClipResult, Row};
 
@@ -57,9 +57,10 @@ pub fn markdown(
          PSNR-Y: ffmpeg's decode against the source, mean over frames. `rtenc ÷ peer`: rtenc's \
          time over the peer's (p50 / mean; below 1 rtenc is faster), rtenc with the peer's \
          thread count. BD-rate: rtenc's average bitrate difference at equal PSNR-Y against the \
-         peer over all bitrates (Bjøntegaard, cubic fit of log-rate against PSNR over the \
-         shared PSNR range; negative: rtenc needs less rate; n/a with fewer than four bitrates \
-         or no overlap)."
+         peer over all bitrates (Bjøntegaard, log-rate against PSNR interpolated piecewise \
+         cubic (PCHIP) and integrated over the PSNR range both curves share; negative: rtenc \
+         needs less rate; n/a with fewer than four bitrates or no overlap; an overlap of a few \
+         dB makes it a statement about that range only)."
     );
     for r in results {
         let _ = writeln!(s, "\n### {}\n\n{}\n", r.name, r.description);
@@ -93,7 +94,7 @@ pub fn markdown(
                             x.m.mean_ms() / m.mean_ms()
                         )
                     });
-                    let bd = bd_rate(&curve(r, peer), &curve(r, rt))
+                    let bd = bd_rate(&curve(r, peer), &curve(r, rt), Method::Pchip)
                         .map_or("n/a".to_string(), |b| format!("{b:+.1} %"));
                     (ratio, bd)
                 }
