@@ -23,7 +23,7 @@
 //! known answers); the polynomial also any cubic.
 
 /// How a curve is interpolated between its points.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Method {
     /// Least-squares cubic polynomial of log-rate against PSNR (VCEG-M33).
     Polynomial,

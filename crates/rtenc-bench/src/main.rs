@@ -76,6 +76,9 @@ struct Args {
     /// openh264's complexity mode.
     #[arg(long, value_enum, default_value_t = Complexity::Medium)]
     openh264_complexity: Complexity,
+    /// How BD-rate interpolates each RD curve (see src/bdrate.rs).
+    #[arg(long, value_enum, default_value_t = bdrate::Method::Pchip)]
+    bd_method: bdrate::Method,
     /// Directory for the results (results.md, PNGs) and the scratch files.
     #[arg(long, default_value = "target/bench")]
     out: PathBuf,
@@ -391,7 +394,7 @@ fn run_all(args: &Args) -> Result<(), String> {
          bitrate mode, gop = fps"
             .to_string(),
     ];
-    let md = report::markdown(&results, &peers, &static_lines, &meta);
+    let md = report::markdown(&results, &peers, &static_lines, &meta, args.bd_method);
     println!("\n{md}");
     let md_path = args.out.join("results.md");
     std::fs::write(&md_path, &md).map_err(|e| format!("{}: {e}", md_path.display()))?;

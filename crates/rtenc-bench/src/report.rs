@@ -45,6 +45,7 @@ pub fn markdown(
     peers: &[Peer],
     static_lines: &[String],
     meta: &[String],
+    method: Method,
 ) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "## rtenc-bench results\n");
@@ -57,10 +58,13 @@ pub fn markdown(
          PSNR-Y: ffmpeg's decode against the source, mean over frames. `rtenc ÷ peer`: rtenc's \
          time over the peer's (p50 / mean; below 1 rtenc is faster), rtenc with the peer's \
          thread count. BD-rate: rtenc's average bitrate difference at equal PSNR-Y against the \
-         peer over all bitrates (Bjøntegaard, log-rate against PSNR interpolated piecewise \
-         cubic (PCHIP) and integrated over the PSNR range both curves share; negative: rtenc \
+         peer over all bitrates (Bjøntegaard, log-rate against PSNR {} and integrated over the PSNR range both curves share; negative: rtenc \
          needs less rate; n/a with fewer than four bitrates or no overlap; an overlap of a few \
-         dB makes it a statement about that range only)."
+         dB makes it a statement about that range only).",
+        match method {
+            Method::Pchip => "interpolated piecewise cubic (PCHIP)",
+            Method::Polynomial => "fitted by a least-squares cubic polynomial (VCEG-M33)",
+        }
     );
     for r in results {
         let _ = writeln!(s, "\n### {}\n\n{}\n", r.name, r.description);
@@ -94,7 +98,7 @@ pub fn markdown(
                             x.m.mean_ms() / m.mean_ms()
                         )
                     });
-                    let bd = bd_rate(&curve(r, peer), &curve(r, rt), Method::Pchip)
+                    let bd = bd_rate(&curve(r, peer), &curve(r, rt), method)
                         .map_or("n/a".to_string(), |b| format!("{b:+.1} %"));
                     (ratio, bd)
                 }
