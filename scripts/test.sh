@@ -3,11 +3,10 @@
 #
 # The bit-exactness tests decode rtenc's streams with ffmpeg, which must be on PATH (or named by
 # RTENC_FFMPEG). Without it they print a notice and pass, except under CI=true, where they fail.
-# .ci/run installs ffmpeg first and then runs this script. The Python package's tests
-# (scripts/python-tests.sh) need python3 with venv and pip, and pyenv's 3.12 for pdum.rfb.
-
 # The browser tests (crates/rtenc-browser) need Chromium at /usr/bin/chromium (or
-# RTENC_CHROMIUM), with the same rule. .ci/run installs both first and then runs this script.
+# RTENC_CHROMIUM), with the same rule. The Python package's tests (scripts/python-tests.sh) need
+# python3 with venv and pip, and pyenv's 3.12 for pdum.rfb. .ci/run installs what they need first
+# and then runs this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,7 +1,7 @@
 //! The benchmark clips: deterministic synthetic content, rendered once into memory as
 //! contiguous NV12 frames so that every encoder reads exactly the same samples.
 
-use rtenc_synth::{natural, DemoScene};
+use rtenc_synth::{natural, DemoScene, ScreenKind, ScreenScene};
 
 /// One clip: its frames and the rate it is meant to be played at.
 pub struct Clip {
@@ -15,6 +15,8 @@ pub struct Clip {
     pub fps: u32,
     /// The default target bitrate for this clip, in bit/s.
     pub bitrate: u32,
+    /// Screen content (rather than camera-like).
+    pub screen: bool,
     /// Contiguous NV12 frames.
     pub frames: Vec<Vec<u8>>,
 }
@@ -29,15 +31,73 @@ pub enum ClipKind {
     /// The same at 1280x720.
     #[value(name = "camera-720p")]
     Camera720p,
+    /// A terminal scrolling a busy log, 1920x1080.
+    #[value(name = "terminal-1080p")]
+    Terminal1080p,
+    /// A static desktop where a mouse cursor moves and the clock ticks every second, 1920x1080.
+    #[value(name = "desktop-1080p")]
+    Desktop1080p,
+    /// A text window dragged across a busy desktop, 1920x1080.
+    #[value(name = "window-drag-1080p")]
+    WindowDrag1080p,
+    /// A live line chart scrolling left, with grid and labels, 1920x1080.
+    #[value(name = "chart-1080p")]
+    Chart1080p,
     /// rtenc's built-in demo scene at 1920x1080 (landscape, moving shapes, text, a ticker).
     #[value(name = "demo-1080p")]
     Demo1080p,
+    /// A tiny 320x180 terminal, for smoke tests.
+    #[value(name = "tiny")]
+    Tiny,
 }
 
 impl ClipKind {
+    /// The clips of a default run: camera-like 1080p and 720p, and the four 1080p screen scenes.
+    pub const DEFAULT: [ClipKind; 6] = [
+        ClipKind::Camera1080p,
+        ClipKind::Camera720p,
+        ClipKind::Terminal1080p,
+        ClipKind::Desktop1080p,
+        ClipKind::WindowDrag1080p,
+        ClipKind::Chart1080p,
+    ];
+
     /// Renders `frames` frames of this clip.
     pub fn render(self, frames: usize) -> Clip {
         match self {
+            ClipKind::Terminal1080p => screen(
+                "terminal-1080p",
+                ScreenKind::Terminal,
+                1920,
+                1080,
+                3_000_000,
+                frames,
+            ),
+            ClipKind::Desktop1080p => screen(
+                "desktop-1080p",
+                ScreenKind::DesktopClock,
+                1920,
+                1080,
+                1_000_000,
+                frames,
+            ),
+            ClipKind::WindowDrag1080p => screen(
+                "window-drag-1080p",
+                ScreenKind::WindowDrag,
+                1920,
+                1080,
+                4_000_000,
+                frames,
+            ),
+            ClipKind::Chart1080p => screen(
+                "chart-1080p",
+                ScreenKind::LineChart,
+                1920,
+                1080,
+                2_000_000,
+                frames,
+            ),
+            ClipKind::Tiny => screen("tiny", ScreenKind::Terminal, 320, 180, 300_000, frames),
             ClipKind::Camera1080p => camera("camera-1080p", 1920, 1080, 6_000_000, frames),
             ClipKind::Camera720p => camera("camera-720p", 1280, 720, 3_000_000, frames),
             ClipKind::Demo1080p => {
@@ -48,10 +108,25 @@ impl ClipKind {
                     height: 1080,
                     fps: 30,
                     bitrate: 4_000_000,
+                    screen: false,
                     frames: (0..frames as u64).map(|i| scene.frame(i)).collect(),
                 }
             }
         }
+    }
+}
+
+/// A screen scene at 30 frames per second.
+fn screen(name: &str, kind: ScreenKind, w: u32, h: u32, bitrate: u32, frames: usize) -> Clip {
+    let scene = ScreenScene::new(kind, w, h);
+    Clip {
+        name: name.into(),
+        width: w,
+        height: h,
+        fps: 30,
+        bitrate,
+        screen: true,
+        frames: (0..frames as u64).map(|i| scene.frame(i)).collect(),
     }
 }
 
@@ -91,6 +166,7 @@ fn camera(name: &str, w: u32, h: u32, bitrate: u32, frames: usize) -> Clip {
         height: h,
         fps: 30,
         bitrate,
+        screen: false,
         frames: out,
     }
 }

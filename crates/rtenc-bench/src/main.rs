@@ -1,17 +1,26 @@
-//! `rtenc-bench`: rtenc against x264 (Debian's ffmpeg, libx264) on the same synthetic clips at
-//! the same target bitrates, in one run. Prints one table row per encoder, clip and bitrate:
-//! encode ms/frame (p50, p99, mean), frames per second, achieved kbit/s and PSNR-Y of the
-//! decoded stream against the source, then rtenc's ratios against each peer.
+//! `rtenc-bench`: rtenc against x264 (Debian's ffmpeg, libx264) and openh264 (the `openh264`
+//! crate, Cisco's source built in) on the same synthetic clips at the same target bitrates, in
+//! one run.
 //!
 //! ```sh
-//! cargo run --release -p rtenc-bench -- --frames 90
+//! cargo run --release -p rtenc-bench              # the full run (all clips, 4 bitrates)
+//! cargo run --release -p rtenc-bench -- --quick   # a smoke run: few frames, one bitrate
 //! ```
 //!
-//! Timing is wall-clock per `encode` call for rtenc and per libx264 encode call for x264
-//! (ffmpeg's `-benchmark_all`), on whatever else the machine is doing: run it on an idle
+//! For every clip, bitrate and encoder it measures encode ms/frame (p50, p99, mean), frames per
+//! second, achieved kbit/s, PSNR-Y of ffmpeg's decode against the source and dropped frames;
+//! then rtenc's time ratio and BD-rate against each peer. It prints the tables, writes them as
+//! Markdown (`<out>/results.md`) and draws, per clip, the rate-distortion curves and the
+//! per-frame encode-time distribution as PNGs in `<out>`.
+//!
+//! Timing is wall-clock per `encode` call for rtenc and openh264 and per libx264 encode call for
+//! x264 (ffmpeg's `-benchmark_all`), on whatever else the machine is doing: run it on an idle
 //! machine.
 
+mod bdrate;
 mod clips;
+mod plot;
+mod report;
 mod run;
 
 use std::path::PathBuf;
@@ -20,40 +29,65 @@ use std::time::Instant;
 use clap::Parser;
 
 use clips::ClipKind;
-use run::{Measurement, Peer};
+use run::{Complexity, Measurement, Peer, Usage};
 
 #[derive(Parser)]
-#[command(about = "Benchmark rtenc against x264 on the same clips at the same bitrates")]
+#[command(
+    about = "Benchmark rtenc against x264 and openh264 on the same clips at the same bitrates",
+    long_about = "Benchmark rtenc against x264 (ffmpeg's libx264) and openh264 on the same \
+                  synthetic clips at the same target bitrates: ms/frame p50/p99, fps, kbit/s, \
+                  PSNR-Y, dropped frames, rtenc's time ratio and BD-rate against each peer; \
+                  tables on stdout and in <out>/results.md, RD curves and frame-time CDFs as \
+                  PNGs in <out>."
+)]
 struct Args {
-    /// Clips to encode.
-    #[arg(long, value_enum, value_delimiter = ',',
-          default_values_t = [ClipKind::Camera1080p, ClipKind::Camera720p])]
-    clips: Vec<ClipKind>,
-    /// Frames per clip.
-    #[arg(long, default_value_t = 90)]
-    frames: usize,
-    /// Multipliers of each clip's default bitrate (1080p 6 Mbit/s, 720p 3 Mbit/s, demo
-    /// 4 Mbit/s); several give rate-distortion points.
-    #[arg(long, value_delimiter = ',', default_values_t = [1.0])]
-    scales: Vec<f64>,
-    /// x264 presets to compare with (`none` for rtenc alone).
-    #[arg(long, value_delimiter = ',', default_values_t = ["ultrafast".to_string(), "superfast".to_string()])]
-    x264_presets: Vec<String>,
-    /// rtenc thread counts (one slice per thread).
-    #[arg(long, value_delimiter = ',', default_values_t = [1u32])]
-    threads: Vec<u32>,
+    /// Smoke run: 10 frames, one bitrate, rtenc t1 + x264 ultrafast t1 + openh264 (options
+    /// given explicitly still apply).
+    #[arg(long)]
+    quick: bool,
+    /// Clips to encode [default: camera-1080p, camera-720p and the four 1080p screen clips].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    clips: Option<Vec<ClipKind>>,
+    /// Frames per clip [default: 60; --quick: 10].
+    #[arg(long)]
+    frames: Option<usize>,
+    /// Multipliers of each clip's default bitrate, one rate-distortion point each
+    /// [default: 0.25,0.5,1,2; --quick: 1]. BD-rate needs at least four.
+    #[arg(long, value_delimiter = ',')]
+    scales: Option<Vec<f64>>,
+    /// x264 presets (`none` for no x264) [default: ultrafast,superfast; --quick: ultrafast].
+    #[arg(long, value_delimiter = ',')]
+    x264_presets: Option<Vec<String>>,
+    /// x264 thread counts [default: 1,2; --quick: 1].
+    #[arg(long, value_delimiter = ',')]
+    x264_threads: Option<Vec<u32>>,
+    /// rtenc thread counts (one slice per thread) [default: 1,2; --quick: 1].
+    #[arg(long, value_delimiter = ',')]
+    threads: Option<Vec<u32>>,
     /// rtenc's speed setting.
     #[arg(long, value_enum, default_value_t = SpeedArg::Realtime)]
     speed: SpeedArg,
-    /// x264 thread counts.
-    #[arg(long, value_delimiter = ',', default_values_t = [1u32])]
-    x264_threads: Vec<u32>,
-    /// Skip the static-screen and cursor measurements.
+    /// Leave openh264 out.
     #[arg(long)]
-    no_screen: bool,
-    /// Directory for the raw clips and the streams.
+    no_openh264: bool,
+    /// openh264's usage type (auto: screen for the screen clips, camera for the others).
+    #[arg(long, value_enum, default_value_t = Usage::Auto)]
+    openh264_usage: Usage,
+    /// openh264's complexity mode.
+    #[arg(long, value_enum, default_value_t = Complexity::Medium)]
+    openh264_complexity: Complexity,
+    /// How BD-rate interpolates each RD curve (see src/bdrate.rs).
+    #[arg(long, value_enum, default_value_t = bdrate::Method::Pchip)]
+    bd_method: bdrate::Method,
+    /// Directory for the results (results.md, PNGs) and the scratch files.
     #[arg(long, default_value = "target/bench")]
-    work: PathBuf,
+    out: PathBuf,
+    /// Keep the encoded streams (in <out>/streams).
+    #[arg(long)]
+    keep_streams: bool,
+    /// Skip the static-screen and cursor measurements.
+    #[arg(long, alias = "no-screen")]
+    no_static: bool,
 }
 
 /// rtenc's speed settings on the command line.
@@ -63,9 +97,44 @@ enum SpeedArg {
     Quality,
 }
 
+/// Everything measured on one clip.
+pub struct ClipResult {
+    /// The clip's name.
+    pub name: String,
+    /// "1920x1080, 60 frames at 30 fps".
+    pub description: String,
+    /// The scale whose rows the summary shows (1 if measured).
+    pub reference_scale: f64,
+    /// One row per bitrate and encoder.
+    pub rows: Vec<Row>,
+}
+
+/// One encoder at one bitrate on one clip.
+pub struct Row {
+    /// Multiplier of the clip's default bitrate.
+    pub scale: f64,
+    /// Target bitrate, bit/s.
+    pub target: u32,
+    /// The encoder.
+    pub peer: Peer,
+    /// What was measured.
+    pub m: Measurement,
+    /// The clip's frame rate.
+    pub fps: u32,
+}
+
+impl Row {
+    /// Achieved kbit/s.
+    pub fn kbps(&self) -> f64 {
+        self.m.kbps(self.fps)
+    }
+}
+
 /// An unchanged 1080p screen: the cost of a frame identical to the previous one (after an IDR
-/// and one changed frame), over 300 frames.
-fn static_frames() -> Result<(), String> {
+/// and one changed frame), over 300 frames; then the same desktop with a 16x24 cursor moving 7
+/// samples right and 3 down per frame, without and with damage hints (the cursor's old and new
+/// place). Returns one report line per measurement.
+fn static_frames() -> Result<Vec<String>, String> {
     let (w, h) = (1920, 1080);
     let desktop = rtenc_synth::text_like(w, h, 5);
     let mut changed = desktop.clone();
@@ -92,15 +161,14 @@ fn static_frames() -> Result<(), String> {
         bytes: 0,
         psnr_y: 0.0,
         frames: 0,
+        dropped: 0,
     };
-    println!(
-        "\nstatic 1920x1080 screen, rtenc t1: {:.3} ms p50, {:.3} ms p99 per unchanged frame, \
-         largest {largest} bytes",
+    let mut lines = vec![format!(
+        "Static 1920x1080 screen (a frame identical to the previous one), rtenc t1, 300 frames: \
+         {:.3} ms p50, {:.3} ms p99, largest {largest} bytes.",
         m.percentile_ms(50.0),
         m.percentile_ms(99.0)
-    );
-    // The same desktop with a 16x24 cursor moving 7 samples right and 3 down per frame, without
-    // and with damage hints (the cursor's old and new place).
+    )];
     for hinted in [false, true] {
         // A fresh encoder whose IDR (not timed) is the desktop without the cursor; the hint of
         // the first cursor frame then covers everything that changed.
@@ -134,17 +202,18 @@ fn static_frames() -> Result<(), String> {
             bytes,
             psnr_y: 0.0,
             frames: 150,
+            dropped: 0,
         };
-        println!(
-            "1920x1080 screen with a moving cursor{}, rtenc t1: {:.3} ms p50, {:.3} ms p99 per \
-         frame, {:.0} bytes per frame",
+        lines.push(format!(
+            "1920x1080 screen with a moving 16x24 cursor{}, rtenc t1, 150 frames: {:.3} ms p50, \
+             {:.3} ms p99, {:.0} bytes per frame.",
             if hinted { " (damage hints)" } else { "" },
             m.percentile_ms(50.0),
             m.percentile_ms(99.0),
             bytes as f64 / 150.0
-        );
+        ));
     }
-    Ok(())
+    Ok(lines)
 }
 
 fn main() {
@@ -154,77 +223,227 @@ fn main() {
     }
 }
 
-fn run_all(args: &Args) -> Result<(), String> {
-    std::fs::create_dir_all(&args.work).map_err(|e| format!("{}: {e}", args.work.display()))?;
+/// The encoders of this run, rtenc first.
+fn peers(args: &Args) -> Vec<Peer> {
     let speed = match args.speed {
         SpeedArg::Realtime => rtenc::Speed::Realtime,
         SpeedArg::Quality => rtenc::Speed::Quality,
     };
-    let mut peers: Vec<Peer> = args
+    let q = args.quick;
+    let threads = args
         .threads
+        .clone()
+        .unwrap_or(if q { vec![1] } else { vec![1, 2] });
+    let presets = args.x264_presets.clone().unwrap_or(if q {
+        vec!["ultrafast".into()]
+    } else {
+        vec!["ultrafast".into(), "superfast".into()]
+    });
+    let x264_threads = args
+        .x264_threads
+        .clone()
+        .unwrap_or(if q { vec![1] } else { vec![1, 2] });
+    let mut peers: Vec<Peer> = threads
         .iter()
         .map(|&threads| Peer::Rtenc { threads, speed })
         .collect();
-    for preset in args.x264_presets.iter().filter(|p| *p != "none") {
-        for &threads in &args.x264_threads {
+    for preset in presets.iter().filter(|p| *p != "none") {
+        for &threads in &x264_threads {
             peers.push(Peer::X264 {
                 preset: preset.clone(),
                 threads,
             });
         }
     }
+    if !args.no_openh264 {
+        peers.push(Peer::OpenH264 {
+            usage: args.openh264_usage,
+            complexity: args.openh264_complexity,
+        });
+    }
+    peers
+}
+
+fn run_all(args: &Args) -> Result<(), String> {
+    let started = Instant::now();
+    let load_start = loadavg();
+    let q = args.quick;
+    let clip_kinds = args
+        .clips
+        .clone()
+        .unwrap_or_else(|| ClipKind::DEFAULT.to_vec());
+    let frames = args.frames.unwrap_or(if q { 10 } else { 60 });
+    let scales = args.scales.clone().unwrap_or(if q {
+        vec![1.0]
+    } else {
+        vec![0.25, 0.5, 1.0, 2.0]
+    });
+    if frames == 0 {
+        return Err("--frames must be at least 1".into());
+    }
+    if scales.is_empty() || scales.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
+        return Err(format!("--scales must be positive numbers, got {scales:?}"));
+    }
+    let peers = peers(args);
+    if peers.is_empty() {
+        return Err("no encoder to run".into());
+    }
+    let ffmpeg_line = run::ffmpeg_version()?; // fails early, and clearly, without ffmpeg
+    let streams = args.out.join("streams");
+    std::fs::create_dir_all(&streams).map_err(|e| format!("{}: {e}", streams.display()))?;
+    // The summary shows the rows at scale 1, or the middle scale when 1 was not run.
+    let reference_scale = if scales.contains(&1.0) {
+        1.0
+    } else {
+        let mut s = scales.clone();
+        s.sort_by(f64::total_cmp);
+        s[s.len() / 2]
+    };
+
     println!(
-        "{:<13} {:>9} {:<22} {:>8} {:>8} {:>8} {:>7} {:>9} {:>8}",
-        "clip", "target", "encoder", "p50 ms", "p99 ms", "mean ms", "fps", "kbit/s", "PSNR-Y"
+        "{:<18} {:>9} {:<22} {:>8} {:>8} {:>8} {:>7} {:>9} {:>8} {:>5}",
+        "clip",
+        "target",
+        "encoder",
+        "p50 ms",
+        "p99 ms",
+        "mean ms",
+        "fps",
+        "kbit/s",
+        "PSNR-Y",
+        "drop"
     );
-    let mut rows: Vec<(String, u32, String, Measurement)> = Vec::new();
-    for &kind in &args.clips {
-        let clip = kind.render(args.frames);
-        let raw = args.work.join(format!("{}.nv12", clip.name));
+    let mut results = Vec::new();
+    for &kind in &clip_kinds {
+        let t = Instant::now();
+        let clip = kind.render(frames);
+        let render_s = t.elapsed().as_secs_f64();
+        let raw = streams.join(format!("{}.nv12", clip.name));
         run::write_raw(&clip, &raw)?;
-        for &scale in &args.scales {
-            let bitrate = (f64::from(clip.bitrate) * scale).round() as u32;
+        let mut rows = Vec::new();
+        for &scale in &scales {
+            let target = (f64::from(clip.bitrate) * scale).round() as u32;
             for peer in &peers {
-                let m = run::run(peer, &clip, &raw, bitrate, &args.work)?;
+                let m = run::run(peer, &clip, &raw, target, &streams)?;
+                let row = Row {
+                    scale,
+                    target,
+                    peer: peer.clone(),
+                    m,
+                    fps: clip.fps,
+                };
                 println!(
-                    "{:<13} {:>9} {:<22} {:>8.2} {:>8.2} {:>8.2} {:>7.1} {:>9.1} {:>8.2}",
+                    "{:<18} {:>9} {:<22} {:>8.2} {:>8.2} {:>8.2} {:>7.1} {:>9.1} {:>8.2} {:>5}",
                     clip.name,
-                    format!("{}k", bitrate / 1000),
+                    format!("{}k", target / 1000),
                     peer.label(),
-                    m.percentile_ms(50.0),
-                    m.percentile_ms(99.0),
-                    m.mean_ms(),
-                    1000.0 / m.mean_ms(),
-                    m.kbps(clip.fps),
-                    m.psnr_y
+                    row.m.percentile_ms(50.0),
+                    row.m.percentile_ms(99.0),
+                    row.m.mean_ms(),
+                    1000.0 / row.m.mean_ms(),
+                    row.kbps(),
+                    row.m.psnr_y,
+                    row.m.dropped
                 );
-                rows.push((clip.name.clone(), bitrate, peer.label(), m));
+                rows.push(row);
             }
         }
         std::fs::remove_file(&raw).ok();
+        results.push(ClipResult {
+            name: clip.name.clone(),
+            description: format!(
+                "{}x{}, {} frames at {} fps, {} content, default target {} kbit/s \
+                 (rendered in {render_s:.1} s)",
+                clip.width,
+                clip.height,
+                clip.frames.len(),
+                clip.fps,
+                if clip.screen { "screen" } else { "camera-like" },
+                clip.bitrate / 1000
+            ),
+            reference_scale,
+            rows,
+        });
     }
-    if !args.no_screen {
-        static_frames()?;
+    if !args.keep_streams {
+        std::fs::remove_dir_all(&streams).ok();
     }
-    println!("\nrtenc against each peer (time ratio < 1: rtenc faster; dPSNR > 0: rtenc better)");
-    for (clip, bitrate, label, m) in &rows {
-        if label.starts_with("rtenc") {
-            continue;
-        }
-        for (_, _, rlabel, r) in rows
-            .iter()
-            .filter(|(c, b, l, _)| c == clip && b == bitrate && l.starts_with("rtenc"))
-        {
-            println!(
-                "{clip:<13} {:>9} {rlabel:<12} vs {label:<22} time x{:.2} (p50), x{:.2} (mean)  \
-                 dPSNR-Y {:+.2} dB  rate x{:.3}",
-                format!("{}k", bitrate / 1000),
-                r.percentile_ms(50.0) / m.percentile_ms(50.0),
-                r.mean_ms() / m.mean_ms(),
-                r.psnr_y - m.psnr_y,
-                r.bytes as f64 / m.bytes as f64,
-            );
+    let static_lines = if args.no_static {
+        Vec::new()
+    } else {
+        static_frames()?
+    };
+
+    let meta = vec![
+        format!("run: `{}`", args_line()),
+        format!(
+            "finished {} UTC after {:.0} s; {} CPU(s); load average at the start {}, at the end {} \
+             (other work on the machine slows every encoder and adds to p99)",
+            utc_now(),
+            started.elapsed().as_secs_f64(),
+            std::thread::available_parallelism().map_or(0, |n| n.get()),
+            load_start,
+            loadavg()
+        ),
+        format!("ffmpeg: {ffmpeg_line}"),
+        "x264: libx264 in that ffmpeg, `-tune zerolatency -profile:v baseline`, keyint = fps, \
+         `-b:v`/`-maxrate`/`-bufsize` = target; openh264: the `openh264` crate 0.9 (Cisco's \
+         source), bitrate rate control, frame skipping off, 1 thread, Baseline, IDR every fps \
+         frames, usage type screen for screen clips and camera otherwise (unless \
+         --openh264-usage), I420 input converted from NV12 outside the timed call; rtenc: \
+         bitrate mode, gop = fps"
+            .to_string(),
+    ];
+    let md = report::markdown(&results, &peers, &static_lines, &meta, args.bd_method);
+    println!("\n{md}");
+    let md_path = args.out.join("results.md");
+    std::fs::write(&md_path, &md).map_err(|e| format!("{}: {e}", md_path.display()))?;
+    println!("wrote {}", md_path.display());
+    for r in &results {
+        for path in plot::clip_pictures(r, &peers, &args.out)? {
+            println!("wrote {}", path.display());
         }
     }
     Ok(())
+}
+
+/// The 1, 5 and 15 minute load averages, as the kernel reports them.
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The current UTC time as `YYYY-MM-DD HH:MM`.
+fn utc_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
+/// The command line as run, for the report.
+fn args_line() -> String {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.is_empty() {
+        "cargo run --release -p rtenc-bench".into()
+    } else {
+        format!("cargo run --release -p rtenc-bench -- {}", args.join(" "))
+    }
 }

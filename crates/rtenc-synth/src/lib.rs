@@ -24,11 +24,13 @@ mod demo;
 pub mod font;
 mod natural;
 pub mod rng;
+mod screen;
 mod text;
 
 pub use canvas::{Canvas, Yuv};
 pub use demo::DemoScene;
 pub use natural::{fbm, value_noise};
+pub use screen::{ScreenKind, ScreenScene};
 
 /// Size in bytes of one contiguous NV12 frame.
 pub fn frame_len(w: u32, h: u32) -> usize {
