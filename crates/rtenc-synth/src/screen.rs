@@ -531,7 +531,7 @@ fn terminal(c: &mut Canvas<'_>, index: u64, fps: f64) {
     }
     // The prompt line and a cursor blinking at 2 Hz.
     let x = c.text(4, y, "$ ", scale, Yuv::new(170, 90, 90));
-    if ((index as f64 / fps * 2.0) as u64) % 2 == 0 {
+    if ((index as f64 / fps * 2.0) as u64).is_multiple_of(2) {
         c.rect(x, y, x + 5 * s, y + GLYPH_H as i64 * s, TERM_FG);
     }
 }

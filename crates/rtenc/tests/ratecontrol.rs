@@ -180,7 +180,7 @@ fn luma_psnr(enc: &Encoded, frame: &dyn Fn(usize) -> Vec<u8>) -> Vec<f64> {
 
 /// Alternately a white picture and the moving content: every frame a full-screen change.
 fn flash(w: u32, h: u32, i: usize) -> Vec<u8> {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         rtenc_synth::flat(w, h, 235, 128, 128)
     } else {
         moving(w, h, i)

@@ -301,9 +301,9 @@ fn soak_100000_frames_memory_flat_counters_wrap_bitrate_stable_decodes_exactly()
     let (idr_until, idr_again) = (n / 5, n * 9 / 10);
     let force_idr = |i: usize| {
         if i < idr_until {
-            i % 600 == 0
+            i.is_multiple_of(600)
         } else {
-            i >= idr_again && i % 300 == 0
+            i >= idr_again && i.is_multiple_of(300)
         }
     };
     let last_idr_before_gap = (idr_until.max(1) - 1) / 600 * 600;
