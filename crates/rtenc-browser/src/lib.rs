@@ -60,7 +60,7 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use headless_chrome::protocol::cdp::Runtime;
+use headless_chrome::protocol::cdp::{Emulation, Runtime};
 use headless_chrome::{LaunchOptions, Tab};
 
 pub use serde_json::{self, Value};
@@ -383,6 +383,44 @@ impl Page {
                     .unwrap_or_else(|| format!("{:?}", result.Type))
             ))),
         }
+    }
+
+    /// Sets the page's viewport to `width` x `height` CSS pixels at device scale 1 (CDP
+    /// `Emulation.setDeviceMetricsOverride`); the page re-lays itself out as if the window had
+    /// that size. A headless window is 800x600 otherwise.
+    pub fn set_viewport(&self, width: u32, height: u32) -> Result<()> {
+        self.tab
+            .call_method(Emulation::SetDeviceMetricsOverride {
+                width,
+                height,
+                device_scale_factor: 1.0,
+                mobile: false,
+                scale: None,
+                screen_width: None,
+                screen_height: None,
+                position_x: None,
+                position_y: None,
+                dont_set_visible_size: None,
+                screen_orientation: None,
+                viewport: None,
+                display_feature: None,
+                device_posture: None,
+            })
+            .map(|_| ())
+            .map_err(|e| err("Emulation.setDeviceMetricsOverride", e))
+    }
+
+    /// A PNG screenshot of the visible part of the page (CDP `Page.captureScreenshot`), the
+    /// size of the viewport (see [`Page::set_viewport`]).
+    pub fn screenshot_png(&self) -> Result<Vec<u8>> {
+        self.tab
+            .capture_screenshot(
+                headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption::Png,
+                None,
+                None,
+                true,
+            )
+            .map_err(|e| err("Page.captureScreenshot", e))
     }
 
     /// The page's URL.

@@ -354,6 +354,7 @@ impl Encoder {
         let (w, h) = (self.cfg.width as usize, self.cfg.height as usize);
         let (cw, ch) = (w / 2, h / 2);
         let mbw = self.mb_width;
+        let deinterleave = crate::dsp::kernels().deinterleave_uv;
         for mb_y in 0..self.mb_height {
             if changed_only
                 && self.unchanged[mb_y * mbw..(mb_y + 1) * mbw]
@@ -375,20 +376,10 @@ impl Encoder {
                 if y < ch {
                     self.src_uv[y * w..(y + 1) * w].copy_from_slice(row);
                 }
-                {
-                    let du = src.u.row_mut(y);
-                    for x in 0..cw {
-                        du[x] = row[2 * x];
-                    }
-                    let last = row[2 * cw - 2];
-                    du[cw..].fill(last);
-                }
-                let dv = src.v.row_mut(y);
-                for x in 0..cw {
-                    dv[x] = row[2 * x + 1];
-                }
-                let last = row[2 * cw - 1];
-                dv[cw..].fill(last);
+                let (du, dv) = (src.u.row_mut(y), src.v.row_mut(y));
+                (deinterleave)(row, &mut du[..cw], &mut dv[..cw]);
+                du[cw..].fill(row[2 * cw - 2]);
+                dv[cw..].fill(row[2 * cw - 1]);
             }
         }
     }
