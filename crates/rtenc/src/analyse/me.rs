@@ -179,10 +179,17 @@ pub fn search(
         (0, 1),
         (1, 1),
     ];
+    // After a move along HEX[k], three of the new hexagon's points (and its centre) were
+    // already evaluated against a higher best, so only HEX[k - 1], HEX[k], HEX[k + 1] can win:
+    // the others are skipped (in index order, so ties resolve as in a full evaluation).
+    let mut tried = 0b11_1111u8;
     for _ in 0..16 {
-        let mut moved = false;
+        let mut moved = None;
         let here = best_mv;
-        for &(dx, dy) in &HEX {
+        for (k, &(dx, dy)) in HEX.iter().enumerate() {
+            if tried & (1 << k) == 0 {
+                continue;
+            }
             let mv = Mv::new(here.x + dx * 4, here.y + dy * 4);
             if !within(mv) {
                 continue;
@@ -191,12 +198,11 @@ pub fn search(
             if cost < best {
                 best = cost;
                 best_mv = mv;
-                moved = true;
+                moved = Some(k);
             }
         }
-        if !moved {
-            break;
-        }
+        let Some(k) = moved else { break };
+        tried = (1 << ((k + 5) % 6)) | (1 << k) | (1 << ((k + 1) % 6));
     }
     let here = best_mv;
     for &(dx, dy) in &SQUARE {

@@ -20,8 +20,16 @@ pub fn code4x4(
     recon: &mut [u8; 16],
 ) -> u8 {
     let mut c = [0i32; 16];
+    let mut abs_sum = 0u32;
     for i in 0..16 {
         c[i] = i32::from(src[i]) - i32::from(pred[i]);
+        abs_sum += c[i].unsigned_abs();
+    }
+    // A residual too small to leave any level: skip the transform (exact, see the bound).
+    if quant::quant4x4_all_zero(abs_sum, qp, dz) {
+        *levels = [0; 16];
+        *recon = *pred;
+        return 0;
     }
     fdct4x4(&mut c);
     let nz = quant::quant4x4(&mut c, qp, dz, false);
@@ -159,15 +167,26 @@ pub fn code_chroma8x8(
 ) -> ([u8; 4], u8) {
     let mut coefs = [[0i32; 16]; 4];
     let mut dc = [0i32; 4];
+    let mut ac_zero = [false; 4];
     for (blk, c) in coefs.iter_mut().enumerate() {
         let mut s = [0u8; 16];
         let mut p = [0u8; 16];
         take4x4(src, 8, blk, &mut s);
         take4x4(pred, 8, blk, &mut p);
+        let mut abs_sum = 0u32;
         for i in 0..16 {
             c[i] = i32::from(s[i]) - i32::from(p[i]);
+            abs_sum += c[i].unsigned_abs();
         }
-        fdct4x4(c);
+        if quant::quant4x4_all_zero(abs_sum, qp_c, dz) {
+            // No AC level can survive: only the DC (the plain sum of the residual) is needed.
+            let sum = c.iter().sum();
+            *c = [0; 16];
+            c[0] = sum;
+            ac_zero[blk] = true;
+        } else {
+            fdct4x4(c);
+        }
         dc[blk] = c[0];
     }
     hadamard2x2(&mut dc);
@@ -175,6 +194,10 @@ pub fn code_chroma8x8(
     *dc_levels = dc;
     let mut counts = [0u8; 4];
     for (blk, c) in coefs.iter_mut().enumerate() {
+        if ac_zero[blk] {
+            ac_levels[blk] = [0; 16];
+            continue;
+        }
         counts[blk] = quant::quant4x4(c, qp_c, dz, true) as u8;
         for (k, &r) in ZIGZAG4X4.iter().enumerate().skip(1) {
             ac_levels[blk][k] = c[r];

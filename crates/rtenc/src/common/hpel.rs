@@ -33,13 +33,6 @@ fn tap6(e: i16, f: i16, g: i16, h: i16, i: i16, j: i16) -> i16 {
     (e + j) - 5 * (f + i) + 20 * (g + h)
 }
 
-/// The same on intermediates, in i32.
-#[inline(always)]
-fn tap6_wide(e: i16, f: i16, g: i16, h: i16, i: i16, j: i16) -> i32 {
-    (i32::from(e) + i32::from(j)) - 5 * (i32::from(f) + i32::from(i))
-        + 20 * (i32::from(g) + i32::from(h))
-}
-
 #[inline(always)]
 fn clip_half(v: i16) -> u8 {
     ((v + 16) >> 5).clamp(0, 255) as u8
@@ -89,62 +82,42 @@ impl HpelPlanes {
         let s = full.stride;
         let rows = full.data.len() / s;
         let rows_to_do = rows_to_do.start.min(rows)..rows_to_do.end.min(rows);
-        // Horizontal: b1 (unrounded) and b, row by row; columns clamped to the padded row.
+        let k = crate::dsp::kernels();
+        // Horizontal: b1 (unrounded) and b, row by row; columns clamped to the padded row (only
+        // the two first and three last columns reach beyond it).
         for r in rows_to_do.clone() {
             let src = &full.data[r * s..(r + 1) * s];
             let b1 = &mut self.b1[r * s..(r + 1) * s];
+            let h = &mut self.h.data[r * s..(r + 1) * s];
             let at = |x: isize| i16::from(src[x.clamp(0, s as isize - 1) as usize]);
             for x in (0..2).chain(s.saturating_sub(3)..s) {
-                let x = x as isize;
-                b1[x as usize] = tap6(at(x - 2), at(x - 1), at(x), at(x + 1), at(x + 2), at(x + 3));
+                let xi = x as isize;
+                let v = tap6(
+                    at(xi - 2),
+                    at(xi - 1),
+                    at(xi),
+                    at(xi + 1),
+                    at(xi + 2),
+                    at(xi + 3),
+                );
+                b1[x] = v;
+                h[x] = clip_half(v);
             }
             if s > 5 {
                 let n = s - 5;
-                let (t0, t1, t2) = (&src[0..n], &src[1..n + 1], &src[2..n + 2]);
-                let (t3, t4, t5) = (&src[3..n + 3], &src[4..n + 4], &src[5..n + 5]);
-                let out = &mut b1[2..2 + n];
-                for i in 0..n {
-                    out[i] = tap6(
-                        i16::from(t0[i]),
-                        i16::from(t1[i]),
-                        i16::from(t2[i]),
-                        i16::from(t3[i]),
-                        i16::from(t4[i]),
-                        i16::from(t5[i]),
-                    );
-                }
-            }
-            let h = &mut self.h.data[r * s..(r + 1) * s];
-            for (d, &v) in h.iter_mut().zip(b1.iter()) {
-                *d = clip_half(v);
+                (k.hpel_row_h)(src, &mut b1[2..2 + n], &mut h[2..2 + n]);
             }
         }
         // Vertical (h from samples) and centre (j from b1), rows clamped to the padded area.
         for r in rows_to_do {
             let row = |k: isize| (r as isize + k).clamp(0, rows as isize - 1) as usize * s;
-            let [r0, r1, r2, r3, r4, r5] = [-2, -1, 0, 1, 2, 3].map(row);
+            let offs = [-2, -1, 0, 1, 2, 3].map(row);
             let d = &full.data;
-            let (t0, t1, t2) = (&d[r0..r0 + s], &d[r1..r1 + s], &d[r2..r2 + s]);
-            let (t3, t4, t5) = (&d[r3..r3 + s], &d[r4..r4 + s], &d[r5..r5 + s]);
             let out = &mut self.v.data[r * s..(r + 1) * s];
-            for i in 0..s {
-                out[i] = clip_half(tap6(
-                    i16::from(t0[i]),
-                    i16::from(t1[i]),
-                    i16::from(t2[i]),
-                    i16::from(t3[i]),
-                    i16::from(t4[i]),
-                    i16::from(t5[i]),
-                ));
-            }
+            (k.hpel_row_v)(offs.map(|o| &d[o..o + s]), out);
             let b = &self.b1;
-            let (t0, t1, t2) = (&b[r0..r0 + s], &b[r1..r1 + s], &b[r2..r2 + s]);
-            let (t3, t4, t5) = (&b[r3..r3 + s], &b[r4..r4 + s], &b[r5..r5 + s]);
             let out = &mut self.c.data[r * s..(r + 1) * s];
-            for i in 0..s {
-                let j1 = tap6_wide(t0[i], t1[i], t2[i], t3[i], t4[i], t5[i]);
-                out[i] = ((j1 + 512) >> 10).clamp(0, 255) as u8;
-            }
+            (k.hpel_row_c)(offs.map(|o| &b[o..o + s]), out);
         }
     }
 }
@@ -219,15 +192,15 @@ impl<'a> RefLuma<'a> {
                     dst.copy_from_slice(&p.data[o + r * p.stride..][..w]);
                 }
             }
-            Some(Source::Two(p, o, q, oq)) => {
-                for (r, dst) in out[..w * h].chunks_exact_mut(w).enumerate() {
-                    let a = &p.data[o + r * p.stride..][..w];
-                    let b = &q.data[oq + r * q.stride..][..w];
-                    for ((d, &a), &b) in dst.iter_mut().zip(a).zip(b) {
-                        *d = ((u16::from(a) + u16::from(b) + 1) >> 1) as u8;
-                    }
-                }
-            }
+            Some(Source::Two(p, o, q, oq)) => (crate::dsp::kernels().avg_block)(
+                &p.data[o..],
+                p.stride,
+                &q.data[oq..],
+                q.stride,
+                out,
+                w,
+                h,
+            ),
             None => mc_luma(self.full, x, y, mv, w, h, out),
         }
     }

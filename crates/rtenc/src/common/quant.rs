@@ -83,6 +83,25 @@ pub fn quant4x4(block: &mut [i32; 16], qp: u8, dz: Deadzone, skip_dc: bool) -> u
     (crate::dsp::kernels().quant4x4)(block, mf, dz.offset(qbits), qbits, skip_dc)
 }
 
+/// True when [`quant4x4`] (all 16 positions) must turn the forward transform of any 4x4
+/// residual whose absolute sum is `abs_sum` into zeros, so the transform can be skipped.
+///
+/// Coefficient (i, j) of `Cf * X * Cf^T` is a sum of residuals weighted by at most
+/// `max|Cf[i]| * max|Cf[j]|`: 1 at (even, even) positions, 4 at (odd, odd), 2 at the others,
+/// which are exactly [`POS_CLASS`]'s classes 0, 1 and 2. So `|c| <= weight * abs_sum`, and the
+/// level is zero whenever `(weight * abs_sum * mf + offset) >> qbits` is.
+#[inline]
+pub fn quant4x4_all_zero(abs_sum: u32, qp: u8, dz: Deadzone) -> bool {
+    let qp = usize::from(qp.min(51));
+    let qbits = 15 + (qp / 6) as u32;
+    let limit = 1i64 << qbits;
+    let offset = i64::from(dz.offset(qbits));
+    let mf = &QUANT_MF[qp % 6];
+    [(1i64, mf[0]), (4, mf[1]), (2, mf[2])]
+        .iter()
+        .all(|&(w, m)| w * i64::from(abs_sum) * i64::from(m) + offset < limit)
+}
+
 /// Quantises the Hadamard-transformed Intra16x16 luma DC block (already halved, see
 /// [`forward_luma_dc_scale`]) in place.
 pub fn quant_luma_dc(block: &mut [i32; 16], qp: u8, dz: Deadzone) -> u32 {
@@ -251,5 +270,35 @@ mod tests {
                 );
             }
         }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// The zero shortcut is only ever taken where quantisation does give zeros.
+        #[test]
+        fn all_zero_bound_holds(
+            res in proptest::collection::vec(-8i32..=8, 16),
+            big in proptest::collection::vec(-255i32..=255, 16),
+            use_big in proptest::bool::ANY,
+            qp in 0u8..=51,
+            intra in proptest::bool::ANY,
+        ) {
+            let dz = if intra { Deadzone::Intra } else { Deadzone::Inter };
+            let src = if use_big { &big } else { &res };
+            let mut c: [i32; 16] = src[..].try_into().unwrap();
+            let sum: u32 = c.iter().map(|v| v.unsigned_abs()).sum();
+            super::super::transform::fdct4x4(&mut c);
+            let nz = quant4x4(&mut c, qp, dz, false);
+            if quant4x4_all_zero(sum, qp, dz) {
+                proptest::prop_assert_eq!(nz, 0, "sum {} qp {}", sum, qp);
+            }
+        }
+    }
+
+    #[test]
+    fn all_zero_bound_is_useful() {
+        // At QP 26 a residual of absolute sum 8 always quantises to zero and is detected.
+        assert!(quant4x4_all_zero(8, 26, Deadzone::Inter));
+        assert!(!quant4x4_all_zero(200, 26, Deadzone::Inter));
     }
 }

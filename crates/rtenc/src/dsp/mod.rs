@@ -1,4 +1,5 @@
-//! Hot kernels (SAD, SATD, quantisation, 4x4 transforms, luma deblocking, chroma deinterleave)
+//! Hot kernels (SAD, SATD, quantisation, 4x4 transforms, deblocking, chroma deinterleave,
+//! half-sample interpolation and quarter-sample averaging)
 //! with one runtime dispatch point.
 //!
 //! [`kernels`] picks a table of function pointers once per process (a [`OnceLock`]): the best
@@ -157,6 +158,22 @@ pub type EdgeFn = fn(&mut [u8], &Edge);
 /// in `i32::MIN + 255..=i32::MAX - 255`.
 pub type AddPredFn = fn(&[i32; 16], &[u8; 16], &mut [u8; 16]);
 
+/// `avg_block(a, sa, b, sb, out, w, h)`: the rounded average of two `w` x `h` blocks into `out`
+/// (stride `w`; see [`scalar::avg_block`]).
+pub type AvgBlockFn = fn(&[u8], usize, &[u8], usize, &mut [u8], usize, usize);
+
+/// `hpel_row_h(src, b1, b)`: the horizontal half-sample filter along a row (see
+/// [`scalar::hpel_row_h`]).
+pub type HpelRowHFn = fn(&[u8], &mut [i16], &mut [u8]);
+
+/// `hpel_row_v(rows, out)`: the vertical half-sample filter over six rows of samples (see
+/// [`scalar::hpel_row_v`]).
+pub type HpelRowVFn = fn([&[u8]; 6], &mut [u8]);
+
+/// `hpel_row_c(rows, out)`: the centre half sample from six rows of intermediates (see
+/// [`scalar::hpel_row_c`]).
+pub type HpelRowCFn = fn([&[i16]; 6], &mut [u8]);
+
 /// One instruction set's kernels.
 #[derive(Clone, Copy)]
 pub struct Kernels {
@@ -180,6 +197,14 @@ pub struct Kernels {
     pub deblock_luma_edge: EdgeFn,
     /// The chroma deblocking filter along one 8-sample edge (see [`Edge`]).
     pub deblock_chroma_edge: EdgeFn,
+    /// Rounded average of two blocks (quarter-sample luma prediction).
+    pub avg_block: AvgBlockFn,
+    /// Horizontal half-sample filter of one row (with its unrounded intermediates).
+    pub hpel_row_h: HpelRowHFn,
+    /// Vertical half-sample filter of one row.
+    pub hpel_row_v: HpelRowVFn,
+    /// Centre half-sample filter of one row.
+    pub hpel_row_c: HpelRowCFn,
 }
 
 impl std::fmt::Debug for Kernels {
@@ -212,6 +237,10 @@ pub const SCALAR: Kernels = Kernels {
     deinterleave_uv: scalar::deinterleave_uv,
     deblock_luma_edge: scalar::deblock_luma_edge,
     deblock_chroma_edge: scalar::deblock_chroma_edge,
+    avg_block: scalar::avg_block,
+    hpel_row_h: scalar::hpel_row_h,
+    hpel_row_v: scalar::hpel_row_v,
+    hpel_row_c: scalar::hpel_row_c,
 };
 
 impl Kernels {

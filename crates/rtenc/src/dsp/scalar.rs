@@ -305,3 +305,80 @@ pub fn add_pred4x4(res: &[i32; 16], pred: &[u8; 16], out: &mut [u8; 16]) {
         out[i] = (i32::from(pred[i]) + res[i]).clamp(0, 255) as u8;
     }
 }
+
+/// The rounded average of two blocks, `out[y * w + x] = (a[y * sa + x] + b[y * sb + x] + 1) >> 1`
+/// for a `w` x `h` block: how the quarter-sample luma positions come from two full or half
+/// samples (8.4.2.2.1, 8-250 to 8-261).
+pub fn avg_block(a: &[u8], sa: usize, b: &[u8], sb: usize, out: &mut [u8], w: usize, h: usize) {
+    for (y, dst) in out[..w * h].chunks_exact_mut(w).enumerate() {
+        let ra = &a[y * sa..y * sa + w];
+        let rb = &b[y * sb..y * sb + w];
+        for ((d, &p), &q) in dst.iter_mut().zip(ra).zip(rb) {
+            *d = ((u16::from(p) + u16::from(q) + 1) >> 1) as u8;
+        }
+    }
+}
+
+/// E - 5F + 20G + 20H - 5I + J (8-241), unrounded; fits `i16` for 8-bit input.
+#[inline(always)]
+fn tap6(e: i16, f: i16, g: i16, h: i16, i: i16, j: i16) -> i16 {
+    (e + j) - 5 * (f + i) + 20 * (g + h)
+}
+
+/// Clip1((v + 16) >> 5): a half sample from its unrounded 6-tap sum (8-243, 8-244).
+#[inline(always)]
+fn clip_half(v: i16) -> u8 {
+    ((v + 16) >> 5).clamp(0, 255) as u8
+}
+
+/// The horizontal half-sample filter along a row: for every `i < b1.len()`, `b1[i]` is the
+/// unrounded 6-tap sum of `src[i..i + 6]` (b1 of 8-241, centred between `src[i + 2]` and
+/// `src[i + 3]`) and `b[i]` the half sample it rounds to. Needs `src.len() >= b1.len() + 5`
+/// and `b.len() == b1.len()`.
+pub fn hpel_row_h(src: &[u8], b1: &mut [i16], b: &mut [u8]) {
+    let n = b1.len();
+    assert!(src.len() >= n + 5 && b.len() == n, "hpel_row_h: lengths");
+    for i in 0..n {
+        let t = &src[i..i + 6];
+        let v = tap6(
+            i16::from(t[0]),
+            i16::from(t[1]),
+            i16::from(t[2]),
+            i16::from(t[3]),
+            i16::from(t[4]),
+            i16::from(t[5]),
+        );
+        b1[i] = v;
+        b[i] = clip_half(v);
+    }
+}
+
+/// The vertical half-sample filter (h of 8-242) over six rows of samples:
+/// `out[i] = Clip1((tap6(r[0][i], ..., r[5][i]) + 16) >> 5)`. Every row at least `out.len()`.
+pub fn hpel_row_v(r: [&[u8]; 6], out: &mut [u8]) {
+    let n = out.len();
+    assert!(r.iter().all(|row| row.len() >= n), "hpel_row_v: lengths");
+    for i in 0..n {
+        out[i] = clip_half(tap6(
+            i16::from(r[0][i]),
+            i16::from(r[1][i]),
+            i16::from(r[2][i]),
+            i16::from(r[3][i]),
+            i16::from(r[4][i]),
+            i16::from(r[5][i]),
+        ));
+    }
+}
+
+/// The centre half sample (j of 8-247, 8-248) from six rows of horizontal intermediates b1:
+/// `out[i] = Clip1((tap6(r[0][i], ..., r[5][i]) + 512) >> 10)`, the sum taken in `i32`. Every
+/// row at least `out.len()`.
+pub fn hpel_row_c(r: [&[i16]; 6], out: &mut [u8]) {
+    let n = out.len();
+    assert!(r.iter().all(|row| row.len() >= n), "hpel_row_c: lengths");
+    for i in 0..n {
+        let t = |k: usize| i32::from(r[k][i]);
+        let j1 = (t(0) + t(5)) - 5 * (t(1) + t(4)) + 20 * (t(2) + t(3));
+        out[i] = ((j1 + 512) >> 10).clamp(0, 255) as u8;
+    }
+}

@@ -141,6 +141,93 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn avg_block_matches_scalar((a, sa, b, sb) in planes(), size in 0usize..5, odd_w in 1usize..16) {
+        // The five block sizes, and an odd width for the tails.
+        let (w, h) = if size == 4 { (odd_w, 3) } else { BlockSize::ALL[size].dims() };
+        let mut want = vec![0u8; w * h];
+        scalar::avg_block(&a, sa, &b, sb, &mut want, w, h);
+        for k in tables() {
+            let mut got = vec![7u8; w * h];
+            (k.avg_block)(&a, sa, &b, sb, &mut got, w, h);
+            prop_assert_eq!(&got, &want, "{:?} {}x{}", k.isa, w, h);
+        }
+    }
+
+    #[test]
+    fn hpel_rows_match_scalar(
+        rows in proptest::collection::vec(proptest::collection::vec(sample(), 120), 6),
+        n in 0usize..115,
+    ) {
+        let r: [&[u8]; 6] = std::array::from_fn(|k| &rows[k][..]);
+        let (mut b1, mut b) = (vec![0i16; n], vec![0u8; n]);
+        scalar::hpel_row_h(&rows[0][..n + 5], &mut b1, &mut b);
+        let mut v = vec![0u8; n];
+        scalar::hpel_row_v(r, &mut v);
+        // Intermediates from six filtered rows, extremes included, for the centre filter.
+        let mids: Vec<Vec<i16>> = rows
+            .iter()
+            .map(|row| {
+                let (mut m, mut x) = (vec![0i16; 115], vec![0u8; 115]);
+                scalar::hpel_row_h(row, &mut m, &mut x);
+                m
+            })
+            .collect();
+        let m: [&[i16]; 6] = std::array::from_fn(|k| &mids[k][..]);
+        let mut c = vec![0u8; n];
+        scalar::hpel_row_c(m, &mut c);
+        for k in tables() {
+            let (mut b1k, mut bk) = (vec![1i16; n], vec![1u8; n]);
+            (k.hpel_row_h)(&rows[0][..n + 5], &mut b1k, &mut bk);
+            prop_assert_eq!(&b1k, &b1, "{:?} b1", k.isa);
+            prop_assert_eq!(&bk, &b, "{:?} b", k.isa);
+            let mut vk = vec![1u8; n];
+            (k.hpel_row_v)(r, &mut vk);
+            prop_assert_eq!(&vk, &v, "{:?} v", k.isa);
+            let mut ck = vec![1u8; n];
+            (k.hpel_row_c)(m, &mut ck);
+            prop_assert_eq!(&ck, &c, "{:?} c", k.isa);
+        }
+    }
+}
+
+/// The half-sample filters at the extremes of their ranges: rows alternating 0 and 255 in the
+/// patterns that maximise and minimise each sum (the centre filter's i32 path).
+#[test]
+fn hpel_rows_at_the_extremes() {
+    let patterns: [[u8; 6]; 4] = [
+        [255, 0, 255, 255, 0, 255],
+        [0, 255, 0, 0, 255, 0],
+        [255; 6],
+        [0; 6],
+    ];
+    for pat in patterns {
+        // A row repeating the pattern horizontally, and six rows each constant at one tap.
+        let row: Vec<u8> = (0..70).map(|i| pat[i % 6]).collect();
+        let cols: Vec<Vec<u8>> = pat.iter().map(|&v| vec![v; 70]).collect();
+        let (mut m, mut x) = (vec![0i16; 65], vec![0u8; 65]);
+        scalar::hpel_row_h(&row, &mut m, &mut x);
+        let mids: Vec<Vec<i16>> = (0..6).map(|k| vec![m[k % 6]; 64]).collect();
+        let r: [&[u8]; 6] = std::array::from_fn(|k| &cols[k][..]);
+        let mr: [&[i16]; 6] = std::array::from_fn(|k| &mids[k][..]);
+        let (mut v0, mut c0) = (vec![0u8; 64], vec![0u8; 64]);
+        scalar::hpel_row_v(r, &mut v0);
+        scalar::hpel_row_c(mr, &mut c0);
+        for k in tables() {
+            let (mut mk, mut xk) = (vec![0i16; 65], vec![0u8; 65]);
+            (k.hpel_row_h)(&row, &mut mk, &mut xk);
+            assert_eq!((&mk, &xk), (&m, &x), "{:?} {pat:?}", k.isa);
+            let (mut v, mut c) = (vec![0u8; 64], vec![0u8; 64]);
+            (k.hpel_row_v)(r, &mut v);
+            (k.hpel_row_c)(mr, &mut c);
+            assert_eq!((&v, &c), (&v0, &c0), "{:?} {pat:?}", k.isa);
+        }
+    }
+}
+
 #[test]
 fn kernels_panic_on_short_input() {
     for k in tables() {

@@ -107,6 +107,42 @@ fn store16(d: &mut [u8], off: usize, v: __m128i) {
     unsafe { _mm_storeu_si128(d.as_mut_ptr().cast(), v) }
 }
 
+/// Loads 4 bytes at `s[off..off + 4]` into the low lane (panics when out of bounds).
+#[target_feature(enable = "sse2")]
+#[inline]
+fn load4(s: &[u8], off: usize) -> __m128i {
+    let s: &[u8; 4] = s[off..off + 4].try_into().expect("4 bytes");
+    // SAFETY: `s` is a valid reference to 4 readable bytes; the load is unaligned.
+    unsafe { _mm_loadu_si32(s.as_ptr()) }
+}
+
+/// Stores the low 4 bytes of `v` to `d[off..off + 4]` (panics when out of bounds).
+#[target_feature(enable = "sse2")]
+#[inline]
+fn store4(d: &mut [u8], off: usize, v: __m128i) {
+    let d: &mut [u8; 4] = (&mut d[off..off + 4]).try_into().expect("4 bytes");
+    // SAFETY: `d` is a valid exclusive reference to 4 writable bytes; the store is unaligned.
+    unsafe { _mm_storeu_si32(d.as_mut_ptr(), v) }
+}
+
+/// Loads eight `i16` at `s[off..off + 8]` (panics when out of bounds).
+#[target_feature(enable = "sse2")]
+#[inline]
+fn load_i16x8(s: &[i16], off: usize) -> __m128i {
+    let s: &[i16; 8] = s[off..off + 8].try_into().expect("8 values");
+    // SAFETY: `s` is a valid reference to 16 readable bytes; the load is unaligned.
+    unsafe { _mm_loadu_si128(s.as_ptr().cast()) }
+}
+
+/// Stores eight `i16` to `d[off..off + 8]` (panics when out of bounds).
+#[target_feature(enable = "sse2")]
+#[inline]
+fn store_i16x8(d: &mut [i16], off: usize, v: __m128i) {
+    let d: &mut [i16; 8] = (&mut d[off..off + 8]).try_into().expect("8 values");
+    // SAFETY: `d` is a valid exclusive reference to 16 writable bytes; the store is unaligned.
+    unsafe { _mm_storeu_si128(d.as_mut_ptr().cast(), v) }
+}
+
 /// Loads four `i32` (unaligned).
 #[target_feature(enable = "sse2")]
 #[inline]
@@ -164,6 +200,10 @@ pub fn sse2_kernels() -> Kernels {
         deinterleave_uv: sse2_entry::deinterleave_uv,
         deblock_luma_edge: sse2_entry::deblock_luma_edge,
         deblock_chroma_edge: sse2_entry::deblock_chroma_edge,
+        avg_block: sse2_entry::avg_block,
+        hpel_row_h: sse2_entry::hpel_row_h,
+        hpel_row_v: sse2_entry::hpel_row_v,
+        hpel_row_c: sse2_entry::hpel_row_c,
     }
 }
 
@@ -197,6 +237,10 @@ pub fn avx2_kernels() -> Option<Kernels> {
         deinterleave_uv: avx2_entry::deinterleave_uv,
         deblock_luma_edge: sse2_entry::deblock_luma_edge,
         deblock_chroma_edge: sse2_entry::deblock_chroma_edge,
+        avg_block: sse2_entry::avg_block,
+        hpel_row_h: sse2_entry::hpel_row_h,
+        hpel_row_v: sse2_entry::hpel_row_v,
+        hpel_row_c: sse2_entry::hpel_row_c,
     })
 }
 
@@ -232,6 +276,10 @@ mod sse2_entry {
         deblock_luma_edge(d: &mut [u8], e: &crate::dsp::Edge);
         add_pred4x4(res: &[i32; 16], pred: &[u8; 16], out: &mut [u8; 16]);
         deblock_chroma_edge(d: &mut [u8], e: &crate::dsp::Edge);
+        avg_block(a: &[u8], sa: usize, b: &[u8], sb: usize, out: &mut [u8], w: usize, h: usize);
+        hpel_row_h(src: &[u8], b1: &mut [i16], b: &mut [u8]);
+        hpel_row_v(r: [&[u8]; 6], out: &mut [u8]);
+        hpel_row_c(r: [&[i16]; 6], out: &mut [u8]);
     }
 }
 

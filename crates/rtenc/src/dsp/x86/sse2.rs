@@ -2,7 +2,10 @@
 
 use std::arch::x86_64::*;
 
-use super::{load16, load8, load_i32x4, row, row_mut, store16, store8, store_i32x4, Rows};
+use super::{
+    load16, load4, load8, load_i16x8, load_i32x4, row, row_mut, store16, store4, store8,
+    store_i16x8, store_i32x4, Rows,
+};
 use crate::common::quant::MAX_LEVEL;
 
 /// Horizontal sum of the two 64-bit lanes of a `psadbw` accumulator.
@@ -699,4 +702,138 @@ pub fn add_pred4x4(res: &[i32; 16], pred: &[u8; 16], out: &mut [u8; 16]) {
     let lo = _mm_adds_epi16(_mm_unpacklo_epi8(p, z), lo);
     let hi = _mm_adds_epi16(_mm_unpackhi_epi8(p, z), hi);
     store16(out, 0, _mm_packus_epi16(lo, hi));
+}
+
+/// The rounded average of two blocks (`pavgb` computes exactly `(a + b + 1) >> 1`).
+#[target_feature(enable = "sse2")]
+pub fn avg_block(a: &[u8], sa: usize, b: &[u8], sb: usize, out: &mut [u8], w: usize, h: usize) {
+    for y in 0..h {
+        let (oa, ob, oo) = (y * sa, y * sb, y * w);
+        let mut x = 0;
+        while x + 16 <= w {
+            let v = _mm_avg_epu8(load16(a, oa + x), load16(b, ob + x));
+            store16(out, oo + x, v);
+            x += 16;
+        }
+        if x + 8 <= w {
+            let v = _mm_avg_epu8(load8(a, oa + x), load8(b, ob + x));
+            store8(out, oo + x, v);
+            x += 8;
+        }
+        if x + 4 <= w {
+            let v = _mm_avg_epu8(load4(a, oa + x), load4(b, ob + x));
+            store4(out, oo + x, v);
+            x += 4;
+        }
+        if x < w {
+            crate::dsp::scalar::avg_block(
+                &a[oa + x..],
+                sa,
+                &b[ob + x..],
+                sb,
+                &mut out[oo + x..oo + w],
+                w - x,
+                1,
+            );
+        }
+    }
+}
+
+/// (t0 + t5) - 5 (t1 + t4) + 20 (t2 + t3) in `i16` lanes (exact for 8-bit samples).
+#[target_feature(enable = "sse2")]
+#[inline]
+fn tap6_epi16(t: [__m128i; 6]) -> __m128i {
+    let outer = _mm_add_epi16(t[0], t[5]);
+    let mid = _mm_add_epi16(t[1], t[4]);
+    let inner = _mm_add_epi16(t[2], t[3]);
+    let v = _mm_sub_epi16(outer, _mm_mullo_epi16(mid, _mm_set1_epi16(5)));
+    _mm_add_epi16(v, _mm_mullo_epi16(inner, _mm_set1_epi16(20)))
+}
+
+/// Clip1((v + 16) >> 5) of two registers of `i16` lanes, packed to 16 bytes.
+#[target_feature(enable = "sse2")]
+#[inline]
+fn clip_half_epi16(lo: __m128i, hi: __m128i) -> __m128i {
+    let r = _mm_set1_epi16(16);
+    let lo = _mm_srai_epi16(_mm_add_epi16(lo, r), 5);
+    let hi = _mm_srai_epi16(_mm_add_epi16(hi, r), 5);
+    _mm_packus_epi16(lo, hi)
+}
+
+/// The horizontal half-sample filter along a row, 16 samples at a time.
+#[target_feature(enable = "sse2")]
+pub fn hpel_row_h(src: &[u8], b1: &mut [i16], b: &mut [u8]) {
+    let n = b1.len();
+    assert!(src.len() >= n + 5 && b.len() == n, "hpel_row_h: lengths");
+    let zero = _mm_setzero_si128();
+    let mut i = 0;
+    // Loads reach src[i + 5 + 15] = src[i + 20] <= src[n + 4].
+    while i + 16 <= n {
+        let t: [__m128i; 6] = std::array::from_fn(|k| load16(src, i + k));
+        let lo = tap6_epi16(t.map(|v| _mm_unpacklo_epi8(v, zero)));
+        let hi = tap6_epi16(t.map(|v| _mm_unpackhi_epi8(v, zero)));
+        store_i16x8(b1, i, lo);
+        store_i16x8(b1, i + 8, hi);
+        store16(b, i, clip_half_epi16(lo, hi));
+        i += 16;
+    }
+    crate::dsp::scalar::hpel_row_h(&src[i..], &mut b1[i..], &mut b[i..]);
+}
+
+/// The vertical half-sample filter over six rows, 16 samples at a time.
+#[target_feature(enable = "sse2")]
+pub fn hpel_row_v(r: [&[u8]; 6], out: &mut [u8]) {
+    let n = out.len();
+    assert!(r.iter().all(|row| row.len() >= n), "hpel_row_v: lengths");
+    let zero = _mm_setzero_si128();
+    let mut i = 0;
+    while i + 16 <= n {
+        let t: [__m128i; 6] = std::array::from_fn(|k| load16(r[k], i));
+        let lo = tap6_epi16(t.map(|v| _mm_unpacklo_epi8(v, zero)));
+        let hi = tap6_epi16(t.map(|v| _mm_unpackhi_epi8(v, zero)));
+        store16(out, i, clip_half_epi16(lo, hi));
+        i += 16;
+    }
+    let rest = r.map(|row| &row[i..]);
+    crate::dsp::scalar::hpel_row_v(rest, &mut out[i..]);
+}
+
+/// (t0 + t5) - 5 (t1 + t4) + 20 (t2 + t3) of the low (`high` false) or high four `i16` lanes,
+/// widened to `i32`: `pmaddwd` of interleaved pairs adds the two taps of each coefficient
+/// exactly.
+#[target_feature(enable = "sse2")]
+#[inline]
+fn tap6_wide_epi32(t: &[__m128i; 6], high: bool) -> __m128i {
+    let pair = |a: __m128i, b: __m128i| {
+        if high {
+            _mm_unpackhi_epi16(a, b)
+        } else {
+            _mm_unpacklo_epi16(a, b)
+        }
+    };
+    let outer = _mm_madd_epi16(pair(t[0], t[5]), _mm_set1_epi16(1));
+    let mid = _mm_madd_epi16(pair(t[1], t[4]), _mm_set1_epi16(-5));
+    let inner = _mm_madd_epi16(pair(t[2], t[3]), _mm_set1_epi16(20));
+    _mm_add_epi32(_mm_add_epi32(outer, mid), inner)
+}
+
+/// The centre half sample from six rows of intermediates, 8 samples at a time.
+#[target_feature(enable = "sse2")]
+pub fn hpel_row_c(r: [&[i16]; 6], out: &mut [u8]) {
+    let n = out.len();
+    assert!(r.iter().all(|row| row.len() >= n), "hpel_row_c: lengths");
+    let round = _mm_set1_epi32(512);
+    let mut i = 0;
+    while i + 8 <= n {
+        let t: [__m128i; 6] = std::array::from_fn(|k| load_i16x8(r[k], i));
+        let lo = _mm_srai_epi32(_mm_add_epi32(tap6_wide_epi32(&t, false), round), 10);
+        let hi = _mm_srai_epi32(_mm_add_epi32(tap6_wide_epi32(&t, true), round), 10);
+        // After the shift every value lies in about -470..=470: packing to i16 is exact and
+        // packing to u8 with unsigned saturation is Clip1.
+        let v = _mm_packs_epi32(lo, hi);
+        store8(out, i, _mm_packus_epi16(v, v));
+        i += 8;
+    }
+    let rest = r.map(|row| &row[i..]);
+    crate::dsp::scalar::hpel_row_c(rest, &mut out[i..]);
 }
