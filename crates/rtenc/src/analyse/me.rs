@@ -149,10 +149,18 @@ pub fn search(
     // Candidates.
     let mut best_mv = limits.clamp(full(mvp));
     let mut best = cost_full(best_mv, &mut tmp);
+    // Candidates often coincide (zero, the skip vector and the neighbours): each distinct
+    // full-sample vector is evaluated once (a repeat could never cost strictly less).
+    let mut seen = [best_mv; 8];
+    let mut n_seen = 1;
     for &c in candidates {
         let c = limits.clamp(full(c));
-        if c == best_mv {
+        if seen[..n_seen].contains(&c) {
             continue;
+        }
+        if n_seen < seen.len() {
+            seen[n_seen] = c;
+            n_seen += 1;
         }
         let cost = cost_full(c, &mut tmp);
         if cost < best {

@@ -39,9 +39,9 @@ pub const MAX_LEVEL: i32 = 2047;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Deadzone {
     /// Rounding offset 1/3 of a step (intra blocks).
-    Intra,
+    Intra = 0,
     /// Rounding offset 1/6 of a step (inter blocks).
-    Inter,
+    Inter = 1,
 }
 
 impl Deadzone {
@@ -89,18 +89,46 @@ pub fn quant4x4(block: &mut [i32; 16], qp: u8, dz: Deadzone, skip_dc: bool) -> u
 /// Coefficient (i, j) of `Cf * X * Cf^T` is a sum of residuals weighted by at most
 /// `max|Cf[i]| * max|Cf[j]|`: 1 at (even, even) positions, 4 at (odd, odd), 2 at the others,
 /// which are exactly [`POS_CLASS`]'s classes 0, 1 and 2. So `|c| <= weight * abs_sum`, and the
-/// level is zero whenever `(weight * abs_sum * mf + offset) >> qbits` is.
+/// level is zero whenever `(weight * abs_sum * mf + offset) >> qbits` is: for every class,
+/// `abs_sum <= (2^qbits - offset - 1) / (weight * mf)`, the smallest of which
+/// [`ZERO_SUM_LIMIT`] holds per dead zone and qP.
 #[inline]
 pub fn quant4x4_all_zero(abs_sum: u32, qp: u8, dz: Deadzone) -> bool {
-    let qp = usize::from(qp.min(51));
-    let qbits = 15 + (qp / 6) as u32;
-    let limit = 1i64 << qbits;
-    let offset = i64::from(dz.offset(qbits));
-    let mf = &QUANT_MF[qp % 6];
-    [(1i64, mf[0]), (4, mf[1]), (2, mf[2])]
-        .iter()
-        .all(|&(w, m)| w * i64::from(abs_sum) * i64::from(m) + offset < limit)
+    abs_sum <= ZERO_SUM_LIMIT[dz as usize][usize::from(qp.min(51))]
 }
+
+/// The largest residual absolute sum [`quant4x4_all_zero`] accepts, per dead zone (intra,
+/// inter) and qP.
+const ZERO_SUM_LIMIT: [[u32; 52]; 2] = {
+    let mut t = [[0u32; 52]; 2];
+    let mut d = 0;
+    while d < 2 {
+        let mut qp = 0;
+        while qp < 52 {
+            let qbits = 15 + (qp / 6) as u32;
+            let offset = if d == 0 {
+                (1i64 << qbits) / 3
+            } else {
+                (1i64 << qbits) / 6
+            };
+            let room = (1i64 << qbits) - offset - 1;
+            let weights = [1i64, 4, 2];
+            let mut lim = i64::MAX;
+            let mut c = 0;
+            while c < 3 {
+                let l = room / (weights[c] * QUANT_MF[qp % 6][c] as i64);
+                if l < lim {
+                    lim = l;
+                }
+                c += 1;
+            }
+            t[d][qp] = lim as u32;
+            qp += 1;
+        }
+        d += 1;
+    }
+    t
+};
 
 /// Quantises the Hadamard-transformed Intra16x16 luma DC block (already halved, see
 /// [`forward_luma_dc_scale`]) in place.
@@ -300,5 +328,26 @@ mod tests {
         // At QP 26 a residual of absolute sum 8 always quantises to zero and is detected.
         assert!(quant4x4_all_zero(8, 26, Deadzone::Inter));
         assert!(!quant4x4_all_zero(200, 26, Deadzone::Inter));
+        // The table is the bound itself: at every qP the limit passes and one more fails it.
+        for dz in [Deadzone::Intra, Deadzone::Inter] {
+            for qp in 0u8..=51 {
+                let qbits = 15 + u32::from(qp / 6);
+                let direct = |sum: u32| {
+                    let mf = &QUANT_MF[usize::from(qp % 6)];
+                    [(1i64, mf[0]), (4, mf[1]), (2, mf[2])]
+                        .iter()
+                        .all(|&(w, m)| {
+                            w * i64::from(sum) * i64::from(m) + i64::from(dz.offset(qbits))
+                                < 1i64 << qbits
+                        })
+                };
+                let lim = ZERO_SUM_LIMIT[dz as usize][usize::from(qp)];
+                assert!(
+                    direct(lim) && quant4x4_all_zero(lim, qp, dz),
+                    "{dz:?} qp {qp}"
+                );
+                assert!(!direct(lim + 1) && !quant4x4_all_zero(lim + 1, qp, dz));
+            }
+        }
     }
 }

@@ -704,9 +704,30 @@ pub fn add_pred4x4(res: &[i32; 16], pred: &[u8; 16], out: &mut [u8; 16]) {
     store16(out, 0, _mm_packus_epi16(lo, hi));
 }
 
-/// The rounded average of two blocks (`pavgb` computes exactly `(a + b + 1) >> 1`).
+/// The rounded average of two blocks (`pavgb` computes exactly `(a + b + 1) >> 1`); 16- and
+/// 8-wide blocks (every luma partition but 4x4) read their rows bounds-checked once.
 #[target_feature(enable = "sse2")]
 pub fn avg_block(a: &[u8], sa: usize, b: &[u8], sb: usize, out: &mut [u8], w: usize, h: usize) {
+    match w {
+        16 => {
+            let (ra, rb) = (Rows::<16>::new(a, sa, h), Rows::<16>::new(b, sb, h));
+            for (y, dst) in out[..16 * h].chunks_exact_mut(16).enumerate() {
+                store16(dst, 0, _mm_avg_epu8(ra.load16(y, 0), rb.load16(y, 0)));
+            }
+        }
+        8 => {
+            let (ra, rb) = (Rows::<8>::new(a, sa, h), Rows::<8>::new(b, sb, h));
+            for (y, dst) in out[..8 * h].chunks_exact_mut(8).enumerate() {
+                store8(dst, 0, _mm_avg_epu8(ra.load8(y, 0), rb.load8(y, 0)));
+            }
+        }
+        _ => avg_rows(a, sa, b, sb, out, w, h),
+    }
+}
+
+/// [`avg_block`] for any width: 16, 8 and 4 samples at a time, then the scalar tail.
+#[target_feature(enable = "sse2")]
+fn avg_rows(a: &[u8], sa: usize, b: &[u8], sb: usize, out: &mut [u8], w: usize, h: usize) {
     for y in 0..h {
         let (oa, ob, oo) = (y * sa, y * sb, y * w);
         let mut x = 0;
