@@ -105,8 +105,12 @@ pub fn rgb_to_nv12<'py>(
     let src_view = BufferView::get(rgb, Access::Read, "rgb")?;
     let img = rgb_image(&src_view, order)?;
     let convert = |dst: &mut [u8]| -> PyResult<()> {
-        py.detach(|| convert_in_bands(&img, siting, dst))
-            .map_err(|e| PyValueError::new_err(e.to_string()))
+        py.detach(|| {
+            crate::panic_guard(|| {
+                convert_in_bands(&img, siting, dst)
+                    .map_err(|e| PyValueError::new_err(e.to_string()))
+            })
+        })
     };
     match out {
         Some(out) => {

@@ -189,9 +189,20 @@ impl PyEncoder {
                 .as_mut()
                 .ok_or_else(|| PyRuntimeError::new_err(CLOSED))?;
             let start = Instant::now();
-            let au = match &damage {
-                Some(rects) => encoder.encode_with_damage(&nv12, force_idr, rects),
-                None => encoder.encode(&nv12, force_idr),
+            // A panic leaves the encoder in an unknown state: it is dropped (closed).
+            let au = crate::panic_guard(|| {
+                Ok(match &damage {
+                    Some(rects) => encoder.encode_with_damage(&nv12, force_idr, rects),
+                    None => encoder.encode(&nv12, force_idr),
+                })
+            });
+            let au = match au {
+                Ok(au) => au,
+                Err(e) => {
+                    *state = None;
+                    self.closed.store(true, Ordering::Release);
+                    return Err(e);
+                }
             };
             let ms = start.elapsed().as_secs_f64() * 1e3;
             self.last_encode_ms.store(ms.to_bits(), Ordering::Release);
@@ -333,7 +344,8 @@ impl PyEncoder {
             let Some(encoder) = state.as_mut() else {
                 return Ok(Vec::new());
             };
-            let frames = encoder.flush().map_err(|e| value_error(e.to_string()))?;
+            let frames = crate::panic_guard(|| Ok(encoder.flush()))?
+                .map_err(|e| value_error(e.to_string()))?;
             Ok(frames.into_iter().flat_map(|f| f.data).collect())
         })?;
         Ok(PyBytes::new(py, &data))

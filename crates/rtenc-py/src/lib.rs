@@ -11,7 +11,36 @@ mod encoder;
 mod layout;
 mod pybuffer;
 
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
+
+/// Runs `f`, turning a Rust panic into `RuntimeError("internal error in rtenc: ...")` so that
+/// none crosses into Python as pyo3's `PanicException` (a `BaseException` that `except
+/// Exception` does not catch). Every entry point that runs encoder or conversion code goes
+/// through it.
+pub(crate) fn panic_guard<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".to_string());
+            Err(PyRuntimeError::new_err(format!(
+                "internal error in rtenc: {what} (please report it)"
+            )))
+        }
+    }
+}
+
+/// _panic_for_test() -> None
+///
+/// Raises the error a panic inside rtenc becomes (tests check the conversion with it).
+#[pyfunction]
+fn _panic_for_test() -> PyResult<()> {
+    panic_guard(|| panic!("deliberate panic for the test suite"))
+}
 
 /// supported() -> bool
 ///
@@ -27,6 +56,7 @@ fn _rtenc(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<encoder::PyEncoder>()?;
     m.add("VtEncoder", m.getattr("Encoder")?)?;
     m.add_function(wrap_pyfunction!(supported, m)?)?;
+    m.add_function(wrap_pyfunction!(_panic_for_test, m)?)?;
     m.add_function(wrap_pyfunction!(color::rgb_to_nv12, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("LOW_LATENCY_VBV_FRAMES", encoder::LOW_LATENCY_VBV_FRAMES)?;

@@ -153,3 +153,15 @@ def test_out_overlapping_the_input_is_refused():
     with pytest.raises(ValueError, match="overlap"):
         rtenc.rgb_to_nv12(rgb, buf[H * W * 3 - 8 : H * W * 3 - 8 + N])
     rtenc.rgb_to_nv12(rgb, buf[H * W * 3 :])  # adjacent is fine
+
+
+def test_a_rust_panic_becomes_runtime_error():
+    # Every entry point runs its Rust code under panic_guard; this one panics on purpose. The
+    # error must be a RuntimeError (an Exception), not pyo3's PanicException (a BaseException).
+    from rtenc import _rtenc
+
+    with pytest.raises(RuntimeError, match="internal error in rtenc: deliberate panic"):
+        _rtenc._panic_for_test()
+    # The module is still usable afterwards.
+    enc = rtenc.Encoder(64, 48, bitrate=0)
+    assert enc.encode(bytes(64 * 48 * 3 // 2))[:4] == b"\x00\x00\x00\x01"
