@@ -28,6 +28,11 @@ use rtenc::{Config, Encoder, Nv12Frame, Speed};
 use rtenc_browser::{Browser, EncodedStream, Page, Server, Value};
 use rtenc_synth::DemoScene;
 
+// rtenc's own decoder harness (ffmpeg, strict, and openh264 in-process), shared with its
+// integration tests, so every stream here is checked by all three decoders.
+#[path = "../../rtenc/tests/common/mod.rs"]
+mod common;
+
 /// How long the page waits for each frame before counting it as held back by the decoder.
 const FRAME_TIMEOUT_MS: u64 = 10_000;
 /// Bound on one case in the page.
@@ -307,6 +312,33 @@ fn encode(case: &Case) -> Encoded {
     }
 }
 
+/// The same stream decoded by the two other decoders: openh264 (in-process) and ffmpeg
+/// (`-err_detect explode`; missing: a notice, or a failure under `CI=true`). Every picture must
+/// equal the reconstruction, as in Chromium.
+fn other_decoders_agree(case: &Case, enc: &Encoded) -> Result<&'static str, String> {
+    let (w, h) = (case.width, case.height);
+    common::oh264::compare_openh264(enc.stream.data(), &enc.recon, w, h)?;
+    if common::ffmpeg().is_none() {
+        return Ok("openh264 agrees (no ffmpeg)");
+    }
+    let decoded = common::ffmpeg_decode(enc.stream.data(), w, h);
+    if decoded.len() != enc.recon.len() {
+        return Err(format!(
+            "ffmpeg decoded {} frames of {}",
+            decoded.len(),
+            enc.recon.len()
+        ));
+    }
+    for (i, (d, r)) in decoded.iter().zip(&enc.recon).enumerate() {
+        if let Some(diff) = common::oh264::first_difference(d, r, w, h) {
+            return Err(format!(
+                "frame {i}: ffmpeg's picture differs from the reconstruction:{diff}"
+            ));
+        }
+    }
+    Ok("ffmpeg and openh264 agree")
+}
+
 /// The chunks the page submits, in order, with "reset" where the decoder is reset.
 fn steps(case: &Case, enc: &Encoded) -> Vec<Value> {
     let n = case.frames;
@@ -403,6 +435,11 @@ impl Harness {
                 return Err(format!("codec string {} (expected {expect})", enc.codec));
             }
         }
+        let others = if case.corrupt.is_none() {
+            other_decoders_agree(case, &enc)?
+        } else {
+            "not decoded elsewhere (damaged on purpose)"
+        };
         let prefix = format!("/case/{}/", case.name);
         let upload = format!("/upload/{}/", case.name);
         enc.stream.publish(&self.server, &prefix);
@@ -425,7 +462,7 @@ impl Harness {
         let result = report.and_then(|r| self.check(case, &enc, &r));
         self.server.remove_prefix(&prefix);
         self.server.remove_prefix(&upload);
-        result.map(|s| format!("{s}; encoded in {encode_time:.1?}"))
+        result.map(|s| format!("{s}; {others}; encoded in {encode_time:.1?}"))
     }
 
     /// Checks the page's report and the uploaded frames against the encoder's output.

@@ -258,7 +258,9 @@ impl PyEncoder {
         )?;
         let fps = cfg.fps;
         let slices = cfg.slice_count();
-        let encoder = rtenc::Encoder::new(cfg).map_err(|e| value_error(e.to_string()))?;
+        let encoder = crate::panic_guard(|| {
+            rtenc::Encoder::new(cfg).map_err(|e| value_error(e.to_string()))
+        })?;
         Ok(PyEncoder {
             width: width as u32,
             height: height as u32,
@@ -356,13 +358,17 @@ impl PyEncoder {
     /// Frees the encoder. Later ``encode``/``submit`` calls raise
     /// ``RuntimeError("encoder is closed")``; ``flush`` returns ``b""``. Closing twice is fine.
     /// Waits for an ``encode`` running in another thread to finish.
-    fn close(&self, py: Python<'_>) {
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
         self.closed.store(true, Ordering::Release);
         let encoder = py.detach(|| match self.state.lock() {
             Ok(mut state) => state.take(),
             Err(poisoned) => poisoned.into_inner().take(),
         });
-        drop(encoder);
+        // Dropping runs rtenc's code too (worker threads are joined): guarded like the rest.
+        crate::panic_guard(|| {
+            drop(encoder);
+            Ok(())
+        })
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
@@ -370,9 +376,9 @@ impl PyEncoder {
     }
 
     #[pyo3(signature = (*_args))]
-    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>) -> bool {
-        self.close(py);
-        false
+    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>) -> PyResult<bool> {
+        self.close(py)?;
+        Ok(false)
     }
 
     /// Picture width in pixels.
