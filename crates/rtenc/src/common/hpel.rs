@@ -11,6 +11,7 @@
 
 use super::mc::mc_luma;
 use super::Mv;
+use crate::dsp::scalar::{clip_half, tap6};
 use crate::picture::Plane;
 
 /// The full-sample reference plane and its horizontal, vertical and centre half-sample planes,
@@ -25,17 +26,6 @@ pub struct HpelPlanes {
     pub c: Plane,
     /// Unrounded horizontal intermediates (b1 of 8-241) of every row, for the centre plane.
     b1: Vec<i16>,
-}
-
-/// (E - 5F + 20G + 20H - 5I + J), unrounded; fits i16 for 8-bit input.
-#[inline(always)]
-fn tap6(e: i16, f: i16, g: i16, h: i16, i: i16, j: i16) -> i16 {
-    (e + j) - 5 * (f + i) + 20 * (g + h)
-}
-
-#[inline(always)]
-fn clip_half(v: i16) -> u8 {
-    ((v + 16) >> 5).clamp(0, 255) as u8
 }
 
 impl HpelPlanes {

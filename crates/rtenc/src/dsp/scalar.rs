@@ -321,13 +321,13 @@ pub fn avg_block(a: &[u8], sa: usize, b: &[u8], sb: usize, out: &mut [u8], w: us
 
 /// E - 5F + 20G + 20H - 5I + J (8-241), unrounded; fits `i16` for 8-bit input.
 #[inline(always)]
-fn tap6(e: i16, f: i16, g: i16, h: i16, i: i16, j: i16) -> i16 {
+pub(crate) fn tap6(e: i16, f: i16, g: i16, h: i16, i: i16, j: i16) -> i16 {
     (e + j) - 5 * (f + i) + 20 * (g + h)
 }
 
 /// Clip1((v + 16) >> 5): a half sample from its unrounded 6-tap sum (8-243, 8-244).
 #[inline(always)]
-fn clip_half(v: i16) -> u8 {
+pub(crate) fn clip_half(v: i16) -> u8 {
     ((v + 16) >> 5).clamp(0, 255) as u8
 }
 
