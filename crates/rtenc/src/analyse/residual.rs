@@ -19,31 +19,7 @@ pub fn code4x4(
     levels: &mut [i32; 16],
     recon: &mut [u8; 16],
 ) -> u8 {
-    let mut c = [0i32; 16];
-    let mut abs_sum = 0u32;
-    for i in 0..16 {
-        c[i] = i32::from(src[i]) - i32::from(pred[i]);
-        abs_sum += c[i].unsigned_abs();
-    }
-    // A residual too small to leave any level: skip the transform (exact, see the bound).
-    if quant::quant4x4_all_zero(abs_sum, qp, dz) {
-        *levels = [0; 16];
-        *recon = *pred;
-        return 0;
-    }
-    fdct4x4(&mut c);
-    let nz = quant::quant4x4(&mut c, qp, dz, false);
-    for (k, &r) in ZIGZAG4X4.iter().enumerate() {
-        levels[k] = c[r];
-    }
-    if nz == 0 {
-        *recon = *pred;
-        return 0;
-    }
-    quant::dequant4x4(&mut c, qp, false);
-    idct4x4(&mut c);
-    (crate::dsp::kernels().add_pred4x4)(&c, pred, recon);
-    nz as u8
+    (crate::dsp::kernels().code4x4)(src, pred, quant::params4x4(qp, dz), levels, recon) as u8
 }
 
 /// Adds the inverse transform of dequantised coefficients `c` (raster, DC already in place) to a

@@ -56,6 +56,7 @@ impl Deadzone {
 }
 
 use crate::dsp::scalar::quant_one;
+use crate::dsp::QuantParams;
 
 /// [`QUANT_MF`] spread over the 16 raster positions, per qP % 6.
 const QUANT_MF4X4: [[i32; 16]; 6] = {
@@ -123,6 +124,49 @@ const ZERO_SUM_LIMIT: [[u32; 52]; 2] = {
                 c += 1;
             }
             t[d][qp] = lim as u32;
+            qp += 1;
+        }
+        d += 1;
+    }
+    t
+};
+
+/// The constants of [`crate::dsp::Kernels::code4x4`] for qP `qp` and dead zone `dz`: the same
+/// multipliers, offset and zero bound as [`quant4x4`] / [`quant4x4_all_zero`], and the scales
+/// of [`dequant4x4`] with the shift folded in.
+#[inline]
+pub fn params4x4(qp: u8, dz: Deadzone) -> &'static QuantParams {
+    &PARAMS4X4[dz as usize][usize::from(qp.min(51))]
+}
+
+const PARAMS4X4: [[QuantParams; 52]; 2] = {
+    let empty = QuantParams {
+        mf: [0; 16],
+        dq: [0; 16],
+        offset: 0,
+        qbits: 0,
+        zero_limit: 0,
+    };
+    let mut t = [[empty; 52]; 2];
+    let mut d = 0;
+    while d < 2 {
+        let mut qp = 0;
+        while qp < 52 {
+            let qbits = 15 + (qp / 6) as u32;
+            let p = &mut t[d][qp];
+            p.qbits = qbits;
+            p.offset = if d == 0 {
+                (1i32 << qbits) / 3
+            } else {
+                (1i32 << qbits) / 6
+            };
+            p.zero_limit = ZERO_SUM_LIMIT[d][qp];
+            let mut i = 0;
+            while i < 16 {
+                p.mf[i] = QUANT_MF[qp % 6][POS_CLASS[i]] as i16;
+                p.dq[i] = (NORM_ADJUST[qp % 6][POS_CLASS[i]] << (qp / 6)) as i16;
+                i += 1;
+            }
             qp += 1;
         }
         d += 1;
@@ -206,6 +250,34 @@ pub fn dequant_chroma_dc(block: &mut [i32; 4], qp_c: u8) {
 mod tests {
     use super::super::transform::{fdct4x4, idct4x4};
     use super::*;
+
+    #[test]
+    fn params4x4_agree_with_quant_and_dequant() {
+        for dz in [Deadzone::Intra, Deadzone::Inter] {
+            for qp in 0..=51u8 {
+                let p = params4x4(qp, dz);
+                let qbits = 15 + u32::from(qp / 6);
+                assert_eq!((p.qbits, p.offset), (qbits, dz.offset(qbits)));
+                assert_eq!(p.zero_limit, ZERO_SUM_LIMIT[dz as usize][usize::from(qp)]);
+                for pos in 0..16 {
+                    // A lone level 1 at `pos` scales to dq[pos]; a coefficient quantises with mf.
+                    let mut b = [0i32; 16];
+                    b[pos] = 1;
+                    dequant4x4(&mut b, qp, false);
+                    assert_eq!(b[pos], i32::from(p.dq[pos]));
+                    let mut c = [0i32; 16];
+                    c[pos] = 9000;
+                    let mut expect = c;
+                    quant4x4(&mut c, qp, dz, false);
+                    expect[pos] = quant_one(9000, i32::from(p.mf[pos]), p.offset, qbits);
+                    assert_eq!(c, expect);
+                    // Transposition symmetry, which the SIMD kernels rely on.
+                    let t = (pos % 4) * 4 + pos / 4;
+                    assert_eq!((p.mf[pos], p.dq[pos]), (p.mf[t], p.dq[t]));
+                }
+            }
+        }
+    }
 
     fn lcg(seed: &mut u32) -> i32 {
         *seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);

@@ -151,6 +151,32 @@ pub struct Edge {
     pub tc0: [i32; 4],
 }
 
+/// The constants [`Kernels::code4x4`] needs for one qP and dead zone (built by
+/// `common::quant::params4x4`). Every array is in raster order and symmetric under
+/// transposition (the scale class of (i, j) is that of (j, i)), which kernels may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuantParams {
+    /// Forward multipliers MF per position, each below 2^14.
+    pub mf: [i16; 16],
+    /// Scaling of a level back to a coefficient, `LevelScale4x4 << (qP / 6)`, each below 2^13.
+    pub dq: [i16; 16],
+    /// Dead-zone rounding offset, below 2^23.
+    pub offset: i32,
+    /// `15 + qP / 6`.
+    pub qbits: u32,
+    /// A residual whose absolute sum is at most this quantises to all zeros (a proven bound,
+    /// `common::quant::quant4x4_all_zero`), so kernels may skip the transform.
+    pub zero_limit: u32,
+}
+
+/// `code4x4(src, pred, q, levels, recon) -> non-zero count`: one whole 4x4 block (stride 4)
+/// from samples to levels and back: residual `src - pred`, forward core transform, quantisation
+/// (as [`Quant4x4Fn`] with `q`'s multipliers, all 16 positions), the levels in zig-zag scan
+/// order into `levels`, then (when any level is non-zero) scaling, the inverse transform and
+/// `Clip1(pred + residual)` into `recon`; with no level left `recon` is `pred`. See
+/// [`scalar::code4x4`].
+pub type Code4x4Fn = fn(&[u8; 16], &[u8; 16], &QuantParams, &mut [i32; 16], &mut [u8; 16]) -> u32;
+
 /// `deblock_*_edge(samples, edge)`: filters one edge in place.
 pub type EdgeFn = fn(&mut [u8], &Edge);
 
@@ -191,6 +217,8 @@ pub struct Kernels {
     pub idct4x4: Transform4x4Fn,
     /// Prediction plus residual, clipped to 8 bits (see [`scalar::add_pred4x4`]).
     pub add_pred4x4: AddPredFn,
+    /// A whole 4x4 block: transform, quantisation, scan and reconstruction (see [`Code4x4Fn`]).
+    pub code4x4: Code4x4Fn,
     /// NV12 chroma row to planar Cb and Cr rows (see [`scalar::deinterleave_uv`]).
     pub deinterleave_uv: DeinterleaveFn,
     /// The luma deblocking filter along one macroblock or 4x4 edge (see [`Edge`]).
@@ -234,6 +262,7 @@ pub const SCALAR: Kernels = Kernels {
     fdct4x4: scalar::fdct4x4,
     idct4x4: scalar::idct4x4,
     add_pred4x4: scalar::add_pred4x4,
+    code4x4: scalar::code4x4,
     deinterleave_uv: scalar::deinterleave_uv,
     deblock_luma_edge: scalar::deblock_luma_edge,
     deblock_chroma_edge: scalar::deblock_chroma_edge,

@@ -306,6 +306,45 @@ pub fn add_pred4x4(res: &[i32; 16], pred: &[u8; 16], out: &mut [u8; 16]) {
     }
 }
 
+/// One 4x4 block from samples to zig-zag levels and reconstruction (see
+/// [`super::Code4x4Fn`]): the composition of [`fdct4x4`], [`quant4x4`], the scan, scaling,
+/// [`idct4x4`] and [`add_pred4x4`].
+pub fn code4x4(
+    src: &[u8; 16],
+    pred: &[u8; 16],
+    q: &super::QuantParams,
+    levels: &mut [i32; 16],
+    recon: &mut [u8; 16],
+) -> u32 {
+    let mut c = [0i32; 16];
+    let mut abs_sum = 0u32;
+    for i in 0..16 {
+        c[i] = i32::from(src[i]) - i32::from(pred[i]);
+        abs_sum += c[i].unsigned_abs();
+    }
+    if abs_sum <= q.zero_limit {
+        *levels = [0; 16];
+        *recon = *pred;
+        return 0;
+    }
+    fdct4x4(&mut c);
+    let mf = q.mf.map(i32::from);
+    let nz = quant4x4(&mut c, &mf, q.offset, q.qbits, false);
+    for (k, &r) in crate::common::ZIGZAG4X4.iter().enumerate() {
+        levels[k] = c[r];
+    }
+    if nz == 0 {
+        *recon = *pred;
+        return 0;
+    }
+    for (v, &d) in c.iter_mut().zip(&q.dq) {
+        *v *= i32::from(d);
+    }
+    idct4x4(&mut c);
+    add_pred4x4(&c, pred, recon);
+    nz
+}
+
 /// The rounded average of two blocks, `out[y * w + x] = (a[y * sa + x] + b[y * sb + x] + 1) >> 1`
 /// for a `w` x `h` block: how the quarter-sample luma positions come from two full or half
 /// samples (8.4.2.2.1, 8-250 to 8-261).

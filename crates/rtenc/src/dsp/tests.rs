@@ -348,3 +348,44 @@ proptest! {
         }
     }
 }
+
+/// A source block: random, extreme, or the prediction plus a little noise (small residuals
+/// reach the zero bound and the small levels).
+fn code4x4_inputs() -> impl Strategy<Value = ([u8; 16], [u8; 16])> {
+    let pred = || proptest::array::uniform16(sample());
+    prop_oneof![
+        (proptest::array::uniform16(sample()), pred()),
+        (pred(), proptest::array::uniform16(-6i32..=6)).prop_map(|(p, n)| {
+            let mut s = p;
+            for i in 0..16 {
+                s[i] = (i32::from(p[i]) + n[i]).clamp(0, 255) as u8;
+            }
+            (s, p)
+        }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    #[test]
+    fn code4x4_matches_scalar(
+        (src, pred) in code4x4_inputs(),
+        qp in 0u8..=51,
+        intra in any::<bool>(),
+    ) {
+        use crate::common::quant::{params4x4, Deadzone};
+        let dz = if intra { Deadzone::Intra } else { Deadzone::Inter };
+        let q = params4x4(qp, dz);
+        let (mut levels, mut recon) = ([0i32; 16], [0u8; 16]);
+        let nz = scalar::code4x4(&src, &pred, q, &mut levels, &mut recon);
+        prop_assert_eq!(levels.iter().filter(|&&l| l != 0).count() as u32, nz);
+        for k in tables() {
+            let (mut l, mut r) = ([7i32; 16], [7u8; 16]);
+            let n = (k.code4x4)(&src, &pred, q, &mut l, &mut r);
+            prop_assert_eq!(n, nz, "{:?}", k.isa);
+            prop_assert_eq!(l, levels, "{:?}", k.isa);
+            prop_assert_eq!(r, recon, "{:?}", k.isa);
+        }
+    }
+}

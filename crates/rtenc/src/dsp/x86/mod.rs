@@ -197,6 +197,7 @@ pub fn sse2_kernels() -> Kernels {
         fdct4x4: sse2_entry::fdct4x4,
         idct4x4: sse2_entry::idct4x4,
         add_pred4x4: sse2_entry::add_pred4x4,
+        code4x4: sse2_entry::code4x4,
         deinterleave_uv: sse2_entry::deinterleave_uv,
         deblock_luma_edge: sse2_entry::deblock_luma_edge,
         deblock_chroma_edge: sse2_entry::deblock_chroma_edge,
@@ -234,6 +235,7 @@ pub fn avx2_kernels() -> Option<Kernels> {
         fdct4x4: sse2_entry::fdct4x4,
         idct4x4: sse2_entry::idct4x4,
         add_pred4x4: sse2_entry::add_pred4x4,
+        code4x4: sse2_entry::code4x4,
         deinterleave_uv: avx2_entry::deinterleave_uv,
         deblock_luma_edge: sse2_entry::deblock_luma_edge,
         deblock_chroma_edge: sse2_entry::deblock_chroma_edge,
@@ -275,6 +277,7 @@ mod sse2_entry {
         deinterleave_uv(uv: &[u8], u: &mut [u8], v: &mut [u8]);
         deblock_luma_edge(d: &mut [u8], e: &crate::dsp::Edge);
         add_pred4x4(res: &[i32; 16], pred: &[u8; 16], out: &mut [u8; 16]);
+        code4x4(src: &[u8; 16], pred: &[u8; 16], q: &crate::dsp::QuantParams, levels: &mut [i32; 16], recon: &mut [u8; 16]) -> u32;
         deblock_chroma_edge(d: &mut [u8], e: &crate::dsp::Edge);
         avg_block(a: &[u8], sa: usize, b: &[u8], sb: usize, out: &mut [u8], w: usize, h: usize);
         hpel_row_h(src: &[u8], b1: &mut [i16], b: &mut [u8]);

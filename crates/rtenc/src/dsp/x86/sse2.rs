@@ -858,3 +858,118 @@ pub fn hpel_row_c(r: [&[i16]; 6], out: &mut [u8]) {
     let rest = r.map(|row| &row[i..]);
     crate::dsp::scalar::hpel_row_c(rest, &mut out[i..]);
 }
+
+/// [`crate::common::ZIGZAG4X4`] for a block held transposed (index `4 * col + row`).
+const ZIGZAG4X4_T: [usize; 16] = {
+    let mut t = [0usize; 16];
+    let mut k = 0;
+    while k < 16 {
+        let r = crate::common::ZIGZAG4X4[k];
+        t[k] = (r % 4) * 4 + r / 4;
+        k += 1;
+    }
+    t
+};
+
+/// Sign-extends the low (`hi == false`) or high four `i16` lanes to `i32`.
+#[target_feature(enable = "sse2")]
+#[inline]
+fn widen_i16(v: __m128i, hi: bool) -> __m128i {
+    let w = if hi {
+        _mm_unpackhi_epi16(v, v)
+    } else {
+        _mm_unpacklo_epi16(v, v)
+    };
+    _mm_srai_epi32(w, 16)
+}
+
+/// One 4x4 block from samples to levels and reconstruction, exactly like `scalar::code4x4`.
+///
+/// The residual fits `i16` (|r| <= 255) and so does its transform (|c| <= 9180); the forward
+/// transform runs on `i32` lanes and leaves register `m` holding column `m` of the
+/// coefficients, i.e. the block transposed. Quantisation and scaling are position-wise with
+/// transposition-symmetric constants ([`crate::dsp::QuantParams`]), the scan reads the
+/// transposed order, and the inverse transform starts with its row pass, which wants columns
+/// in registers: no transpose is spent on the way in or out. `|c| * mf` is an exact 32-bit
+/// product of two 16-bit values (`pmullw` / `pmulhuw`), below 2^28, and the offset keeps the
+/// sum below 2^31.
+#[target_feature(enable = "sse2")]
+pub fn code4x4(
+    src: &[u8; 16],
+    pred: &[u8; 16],
+    q: &crate::dsp::QuantParams,
+    levels: &mut [i32; 16],
+    recon: &mut [u8; 16],
+) -> u32 {
+    let z = _mm_setzero_si128();
+    let s = load16(src, 0);
+    let p = load16(pred, 0);
+    let sad = hsum_sad(_mm_sad_epu8(s, p));
+    if sad <= q.zero_limit {
+        *levels = [0; 16];
+        *recon = *pred;
+        return 0;
+    }
+    let p01 = _mm_unpacklo_epi8(p, z);
+    let p23 = _mm_unpackhi_epi8(p, z);
+    let d01 = _mm_sub_epi16(_mm_unpacklo_epi8(s, z), p01);
+    let d23 = _mm_sub_epi16(_mm_unpackhi_epi8(s, z), p23);
+    let (v0, v1, v2, v3) = fdct4(
+        widen_i16(d01, false),
+        widen_i16(d01, true),
+        widen_i16(d23, false),
+        widen_i16(d23, true),
+    );
+    let (c0, c1, c2, c3) = transpose4x4_epi32(v0, v1, v2, v3);
+    let (o0, o1, o2, o3) = fdct4(c0, c1, c2, c3);
+    // Columns 0-1 and 2-3 of the coefficients as i16 (they fit, see above).
+    let y01 = _mm_packs_epi32(o0, o1);
+    let y23 = _mm_packs_epi32(o2, o3);
+
+    let off = _mm_set1_epi32(q.offset);
+    let shift = _mm_cvtsi32_si128(q.qbits as i32);
+    let max = _mm_set1_epi16(MAX_LEVEL as i16);
+    let quant = |y: __m128i, mf: __m128i| -> __m128i {
+        let sign = _mm_srai_epi16(y, 15);
+        let a = _mm_sub_epi16(_mm_xor_si128(y, sign), sign);
+        let lo = _mm_mullo_epi16(a, mf);
+        let hi = _mm_mulhi_epu16(a, mf);
+        let l0 = _mm_srl_epi32(_mm_add_epi32(_mm_unpacklo_epi16(lo, hi), off), shift);
+        let l1 = _mm_srl_epi32(_mm_add_epi32(_mm_unpackhi_epi16(lo, hi), off), shift);
+        let level = _mm_min_epi16(_mm_packs_epi32(l0, l1), max);
+        _mm_sub_epi16(_mm_xor_si128(level, sign), sign)
+    };
+    let q01 = quant(y01, load_i16x8(&q.mf, 0));
+    let q23 = quant(y23, load_i16x8(&q.mf, 8));
+    let zeros = _mm_movemask_epi8(_mm_cmpeq_epi16(q01, z)).count_ones()
+        + _mm_movemask_epi8(_mm_cmpeq_epi16(q23, z)).count_ones();
+    let nz = 16 - zeros / 2;
+    let mut t = [0i16; 16];
+    store_i16x8(&mut t, 0, q01);
+    store_i16x8(&mut t, 8, q23);
+    for (l, &i) in levels.iter_mut().zip(&ZIGZAG4X4_T) {
+        *l = i32::from(t[i]);
+    }
+    if nz == 0 {
+        *recon = *pred;
+        return 0;
+    }
+
+    // Scaling: exact 32-bit products of the i16 levels (|l| <= 2047) and scales (< 2^13).
+    let scale = |l: __m128i, dq: __m128i| -> (__m128i, __m128i) {
+        let lo = _mm_mullo_epi16(l, dq);
+        let hi = _mm_mulhi_epi16(l, dq);
+        (_mm_unpacklo_epi16(lo, hi), _mm_unpackhi_epi16(lo, hi))
+    };
+    let (e0, e1) = scale(q01, load_i16x8(&q.dq, 0));
+    let (e2, e3) = scale(q23, load_i16x8(&q.dq, 8));
+    let (t0, t1, t2, t3) = idct4(e0, e1, e2, e3); // the row pass (registers are columns)
+    let (u0, u1, u2, u3) = transpose4x4_epi32(t0, t1, t2, t3);
+    let (r0, r1, r2, r3) = idct4(u0, u1, u2, u3);
+    let k = _mm_set1_epi32(32);
+    let fin = |v: __m128i| _mm_srai_epi32(_mm_add_epi32(v, k), 6);
+    let lo = _mm_adds_epi16(p01, _mm_packs_epi32(fin(r0), fin(r1)));
+    let hi = _mm_adds_epi16(p23, _mm_packs_epi32(fin(r2), fin(r3)));
+    store16(recon, 0, _mm_packus_epi16(lo, hi));
+    nz
+}
