@@ -4,6 +4,7 @@
 
 use crate::analyse::cost::lambda;
 use crate::analyse::inter::PFrameCtx;
+use crate::analyse::intra::I4x4Search;
 use crate::bitstream::nal::{write_nal, NalType};
 use crate::bitstream::pps::Pps;
 use crate::bitstream::slice_header::{SliceHeader, SliceType};
@@ -543,7 +544,16 @@ impl Encoder {
                 max_vmv: self.max_vmv,
                 search_range: 16,
                 partitions: self.cfg.speed == Speed::Quality,
-                fast_intra: self.cfg.speed == Speed::Realtime,
+                idr_i4: match self.cfg.speed {
+                    Speed::Realtime => I4x4Search::Fast,
+                    Speed::Quality => I4x4Search::All,
+                },
+                // Intra_16x16 alone in P slices saves 7 % of the time on camera content at
+                // the same rate-distortion, but costs 6 % BD-rate on the demo's sharp edges.
+                p_i4: match self.cfg.speed {
+                    Speed::Realtime => I4x4Search::Fast,
+                    Speed::Quality => I4x4Search::All,
+                },
             },
             sps: &self.sps,
             pps: &self.pps,

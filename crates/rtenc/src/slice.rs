@@ -118,7 +118,7 @@ impl SliceCoder {
                         &pos,
                         qp,
                         lambda,
-                        p.fast_intra,
+                        p.idr_i4,
                         &mut self.mb,
                         &mut info,
                     );

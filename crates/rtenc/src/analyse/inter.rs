@@ -2,7 +2,7 @@
 //! residual with coefficient decimation.
 
 use super::cost::satd;
-use super::intra::{code_chroma, code_intra_chroma, code_intra_luma, load_block, store_block};
+use super::intra::{code_chroma, I4x4Search, code_intra_chroma, code_intra_luma, load_block, store_block};
 use super::me::{self, Block, MvLimits};
 use super::residual::{code4x4, put4x4, take4x4};
 use crate::common::hpel::RefLuma;
@@ -38,8 +38,10 @@ pub struct PFrameCtx<'a> {
     pub search_range: i32,
     /// Whether to search 16x8, 8x16 and 8x8 partitions.
     pub partitions: bool,
-    /// Whether Intra_4x4 blocks try a subset of the prediction modes.
-    pub fast_intra: bool,
+    /// How much of Intra_4x4 the intra macroblocks of an IDR picture try.
+    pub idr_i4: I4x4Search,
+    /// How much of Intra_4x4 an intra macroblock in a P slice tries.
+    pub p_i4: I4x4Search,
 }
 
 /// What was decided for a P macroblock.
@@ -203,7 +205,7 @@ pub fn code_p_mb(
             pos,
             ctx.qp,
             ctx.lambda,
-            ctx.fast_intra,
+            ctx.p_i4,
             mb,
             info,
         );

@@ -35,15 +35,26 @@ pub struct IntraLumaCost {
     pub cost: u32,
 }
 
+/// How much of Intra_4x4 an intra decision tries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum I4x4Search {
+    /// All nine prediction modes of every 4x4 block.
+    All,
+    /// 5 or 6 modes per block: the axis modes, the predicted one and the diagonals next to the
+    /// best so far.
+    Fast,
+    /// Intra_16x16 only (Intra_4x4 with `Fast` modes only when Intra_16x16's DC would clip).
+    Off,
+}
+
 /// Estimated header bits of the two intra luma types, beyond the prediction modes.
 const I16_HEADER_BITS: u32 = 3;
 const I4_HEADER_BITS: u32 = 1;
 
 /// Decides and codes the luma of an intra macroblock: fills `mb` (type, modes, luma levels,
 /// cbp_luma), `info` (type, intra modes, total_coeff) and writes the reconstruction into
-/// `recon`. `mbs` holds the already coded macroblocks (for mode prediction). With `fast_modes`
-/// each 4x4 block tries 5 or 6 of the 9 prediction modes (the axis modes, the predicted one and
-/// the diagonals next to the best so far) instead of all.
+/// `recon`. `mbs` holds the already coded macroblocks (for mode prediction). `search` says how
+/// much of Intra_4x4 to try (see [`I4x4Search`]).
 #[allow(clippy::too_many_arguments)]
 pub fn code_intra_luma(
     src: &Plane,
@@ -52,7 +63,7 @@ pub fn code_intra_luma(
     pos: &MbPos,
     qp: u8,
     lambda: u32,
-    fast_modes: bool,
+    search: I4x4Search,
     mb: &mut MbCoding,
     info: &mut MbInfo,
 ) -> IntraLumaCost {
@@ -83,13 +94,100 @@ pub fn code_intra_luma(
         }
     }
 
-    // Intra_4x4: each block in decoding order, best mode by SATD + mode bits, coded at once so
-    // later blocks predict from its reconstruction.
-    let mut i4_cost = lambda * I4_HEADER_BITS;
-    let mut modes = [intra_pred::i4::DC; 16];
-    let mut i4_levels = [[0i32; 16]; 16];
-    let mut i4_counts = [0u8; 16];
-    let mut i4_recon = [0u8; 256];
+    let fast = search == I4x4Search::Fast;
+    let mut i4 = (search != I4x4Search::Off)
+        .then(|| code_i4x4(&src16, recon, mbs, pos, qp, lambda, fast));
+
+    // Intra_16x16 wins only when it is cheaper and its DC did not clip.
+    let mut coded16 = None;
+    let mut rec16 = [0u8; 256];
+    if best16.0 < i4.as_ref().map_or(u32::MAX, |c| c.cost) {
+        intra_pred::predict16x16(best16.1, &nb16, &mut pred16);
+        let c = code16x16(
+            &src16,
+            &pred16,
+            qp,
+            Deadzone::Intra,
+            &mut mb.luma_dc,
+            &mut mb.luma,
+            &mut rec16,
+        );
+        if !c.dc_clipped {
+            coded16 = Some(c);
+        }
+    }
+
+    if let Some(c) = coded16 {
+        store_block(recon, x0, y0, 16, &rec16);
+        mb.mb_type = MbType::I16x16;
+        mb.i16_mode = best16.1;
+        mb.cbp_luma = if c.ac_counts.iter().any(|&n| n > 0) {
+            15
+        } else {
+            0
+        };
+        info.mb_type = MbType::I16x16;
+        info.intra4x4_modes = [intra_pred::i4::DC; 16];
+        info.total_coeff = if mb.cbp_luma != 0 {
+            c.ac_counts
+        } else {
+            [0; 16]
+        };
+        IntraLumaCost { cost: best16.0 }
+    } else {
+        // Intra_4x4, also when it was not to be searched but Intra_16x16's DC clipped.
+        let i4 = i4
+            .take()
+            .unwrap_or_else(|| code_i4x4(&src16, recon, mbs, pos, qp, lambda, true));
+        store_block(recon, x0, y0, 16, &i4.recon);
+        mb.mb_type = MbType::I4x4;
+        mb.i4_modes = i4.modes;
+        mb.luma = i4.levels;
+        mb.luma_dc = [0; 16];
+        let mut cbp = 0;
+        for (raster, &n) in i4.counts.iter().enumerate() {
+            if n > 0 {
+                cbp |= 1 << ((raster % 4) / 2 + 2 * (raster / 8));
+            }
+        }
+        mb.cbp_luma = cbp;
+        info.mb_type = MbType::I4x4;
+        info.intra4x4_modes = i4.modes;
+        info.total_coeff = i4.counts;
+        IntraLumaCost { cost: i4.cost }
+    }
+}
+
+/// What Intra_4x4 coding of a macroblock's luma produced.
+struct I4x4Coded {
+    cost: u32,
+    modes: [u8; 16],
+    levels: [[i32; 16]; 16],
+    counts: [u8; 16],
+    recon: [u8; 256],
+}
+
+/// Intra_4x4: each block in decoding order, best mode by SATD + mode bits, coded at once so
+/// later blocks predict from its reconstruction (written into `recon`).
+#[allow(clippy::too_many_arguments)]
+fn code_i4x4(
+    src16: &[u8; 256],
+    recon: &mut Plane,
+    mbs: &[MbInfo],
+    pos: &MbPos,
+    qp: u8,
+    lambda: u32,
+    fast_modes: bool,
+) -> I4x4Coded {
+    let (x0, y0) = (pos.mb_x * 16, pos.mb_y * 16);
+    let mut i4 = I4x4Coded {
+        cost: lambda * I4_HEADER_BITS,
+        modes: [intra_pred::i4::DC; 16],
+        levels: [[0i32; 16]; 16],
+        counts: [0u8; 16],
+        recon: [0u8; 256],
+    };
+    let modes = &mut i4.modes;
     for &raster in &crate::common::BLK_TO_RASTER {
         let (bx, by) = (raster % 4, raster / 4);
         let (x, y) = (x0 + bx * 4, y0 + by * 4);
@@ -107,7 +205,7 @@ pub fn code_intra_luma(
             },
             top_right_available_4x4(pos, bx, by),
         );
-        let predicted = predicted_i4_mode(mbs, pos, &modes, raster);
+        let predicted = predicted_i4_mode(mbs, pos, modes, raster);
         let mut s = [0u8; 16];
         for r in 0..4 {
             s[r * 4..r * 4 + 4].copy_from_slice(&src16[(by * 4 + r) * 16 + bx * 4..][..4]);
@@ -150,83 +248,24 @@ pub fn code_intra_luma(
                 try_mode(mode, &mut best);
             }
         }
-        i4_cost += best.0;
+        i4.cost += best.0;
         modes[raster] = best.1;
         let mut rec = [0u8; 16];
-        i4_counts[raster] = code4x4(
+        i4.counts[raster] = code4x4(
             &s,
             &best.2,
             qp,
             Deadzone::Intra,
-            &mut i4_levels[raster],
+            &mut i4.levels[raster],
             &mut rec,
         );
         store_block(recon, x, y, 4, &rec);
         for r in 0..4 {
-            i4_recon[(by * 4 + r) * 16 + bx * 4..][..4].copy_from_slice(&rec[r * 4..r * 4 + 4]);
+            i4.recon[(by * 4 + r) * 16 + bx * 4..][..4].copy_from_slice(&rec[r * 4..r * 4 + 4]);
         }
     }
 
-    // Intra_16x16 wins only when it is cheaper and its DC did not clip.
-    let mut use16 = best16.0 < i4_cost;
-    let mut coded16 = None;
-    let mut rec16 = [0u8; 256];
-    if use16 {
-        intra_pred::predict16x16(best16.1, &nb16, &mut pred16);
-        let c = code16x16(
-            &src16,
-            &pred16,
-            qp,
-            Deadzone::Intra,
-            &mut mb.luma_dc,
-            &mut mb.luma,
-            &mut rec16,
-        );
-        if c.dc_clipped {
-            use16 = false;
-        } else {
-            coded16 = Some(c);
-        }
-    }
-
-    if let (true, Some(c)) = (use16, coded16) {
-        store_block(recon, x0, y0, 16, &rec16);
-        mb.mb_type = MbType::I16x16;
-        mb.i16_mode = best16.1;
-        mb.cbp_luma = if c.ac_counts.iter().any(|&n| n > 0) {
-            15
-        } else {
-            0
-        };
-        info.mb_type = MbType::I16x16;
-        info.intra4x4_modes = [intra_pred::i4::DC; 16];
-        info.total_coeff = if mb.cbp_luma != 0 {
-            c.ac_counts
-        } else {
-            [0; 16]
-        };
-        IntraLumaCost { cost: best16.0 }
-    } else {
-        if coded16.is_some() || best16.0 < i4_cost {
-            // The 16x16 attempt overwrote nothing in `recon`, but restore defensively.
-            store_block(recon, x0, y0, 16, &i4_recon);
-        }
-        mb.mb_type = MbType::I4x4;
-        mb.i4_modes = modes;
-        mb.luma = i4_levels;
-        mb.luma_dc = [0; 16];
-        let mut cbp = 0;
-        for (raster, &n) in i4_counts.iter().enumerate() {
-            if n > 0 {
-                cbp |= 1 << ((raster % 4) / 2 + 2 * (raster / 8));
-            }
-        }
-        mb.cbp_luma = cbp;
-        info.mb_type = MbType::I4x4;
-        info.intra4x4_modes = modes;
-        info.total_coeff = i4_counts;
-        IntraLumaCost { cost: i4_cost }
-    }
+    i4
 }
 
 /// Decides the chroma prediction mode of an intra macroblock (SATD over both planes) and codes
