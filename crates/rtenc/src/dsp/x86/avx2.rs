@@ -193,3 +193,134 @@ pub fn deinterleave_uv(uv: &[u8], u: &mut [u8], v: &mut [u8]) {
     }
     super::sse2::deinterleave_uv(&uv[2 * x..], &mut u[x..], &mut v[x..]);
 }
+
+/// Loads sixteen `i16` at `s[off..off + 16]` (panics when out of bounds).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn load_i16x16(s: &[i16], off: usize) -> __m256i {
+    let s: &[i16; 16] = s[off..off + 16].try_into().expect("16 values");
+    // SAFETY: `s` is a valid reference to 32 readable bytes; the load is unaligned.
+    unsafe { _mm256_loadu_si256(s.as_ptr().cast()) }
+}
+
+/// Stores sixteen `i16` to `d[off..off + 16]` (panics when out of bounds).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn store_i16x16(d: &mut [i16], off: usize, v: __m256i) {
+    let d: &mut [i16; 16] = (&mut d[off..off + 16]).try_into().expect("16 values");
+    // SAFETY: `d` is a valid exclusive reference to 32 writable bytes; the store is unaligned.
+    unsafe { _mm256_storeu_si256(d.as_mut_ptr().cast(), v) }
+}
+
+/// Sixteen samples at `s[off..]` widened to `i16`.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn load_u8_as_i16(s: &[u8], off: usize) -> __m256i {
+    _mm256_cvtepu8_epi16(load16(s, off))
+}
+
+/// (t0 + t5) - 5 (t1 + t4) + 20 (t2 + t3) on `i16` lanes (exact for 8-bit input).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn tap6_epi16(t: [__m256i; 6]) -> __m256i {
+    let outer = _mm256_add_epi16(t[0], t[5]);
+    let mid = _mm256_add_epi16(t[1], t[4]);
+    let inner = _mm256_add_epi16(t[2], t[3]);
+    let v = _mm256_sub_epi16(outer, _mm256_mullo_epi16(mid, _mm256_set1_epi16(5)));
+    _mm256_add_epi16(v, _mm256_mullo_epi16(inner, _mm256_set1_epi16(20)))
+}
+
+/// Clip1((v + 16) >> 5) of sixteen `i16` lanes, as 16 bytes in lane order.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn clip_half_epi16(v: __m256i) -> __m128i {
+    let v = _mm256_srai_epi16(_mm256_add_epi16(v, _mm256_set1_epi16(16)), 5);
+    _mm_packus_epi16(
+        _mm256_castsi256_si128(v),
+        _mm256_extracti128_si256::<1>(v),
+    )
+}
+
+/// The horizontal half-sample filter along a row (as `scalar::hpel_row_h`), 16 samples per
+/// step in one register.
+#[target_feature(enable = "avx2")]
+pub fn hpel_row_h(src: &[u8], b1: &mut [i16], b: &mut [u8]) {
+    let n = b1.len();
+    assert!(src.len() >= n + 5 && b.len() == n, "hpel_row_h: lengths");
+    let mut i = 0;
+    // Loads reach src[i + 5 + 15] = src[i + 20] <= src[n + 4].
+    while i + 16 <= n {
+        let v = tap6_epi16(std::array::from_fn(|k| load_u8_as_i16(src, i + k)));
+        store_i16x16(b1, i, v);
+        store16(b, i, clip_half_epi16(v));
+        i += 16;
+    }
+    crate::dsp::scalar::hpel_row_h(&src[i..], &mut b1[i..], &mut b[i..]);
+}
+
+/// The vertical half-sample filter over six rows (as `scalar::hpel_row_v`), 16 samples per
+/// step.
+#[target_feature(enable = "avx2")]
+pub fn hpel_row_v(r: [&[u8]; 6], out: &mut [u8]) {
+    let n = out.len();
+    assert!(r.iter().all(|row| row.len() >= n), "hpel_row_v: lengths");
+    let mut i = 0;
+    while i + 16 <= n {
+        let v = tap6_epi16(std::array::from_fn(|k| load_u8_as_i16(r[k], i)));
+        store16(out, i, clip_half_epi16(v));
+        i += 16;
+    }
+    let rest = r.map(|row| &row[i..]);
+    crate::dsp::scalar::hpel_row_v(rest, &mut out[i..]);
+}
+
+/// The centre half sample from six rows of intermediates (as `scalar::hpel_row_c`), 16
+/// samples per step: `vpmaddwd` of interleaved pairs forms each tap pair's `i32` sum exactly.
+/// The in-lane unpacks split each 128-bit lane into its low and high four samples, and the
+/// in-lane pack puts them back in order.
+#[target_feature(enable = "avx2")]
+pub fn hpel_row_c(r: [&[i16]; 6], out: &mut [u8]) {
+    let n = out.len();
+    assert!(r.iter().all(|row| row.len() >= n), "hpel_row_c: lengths");
+    let round = _mm256_set1_epi32(512);
+    let (one, m5, p20) = (
+        _mm256_set1_epi16(1),
+        _mm256_set1_epi16(-5),
+        _mm256_set1_epi16(20),
+    );
+    let mut i = 0;
+    while i + 16 <= n {
+        let t: [__m256i; 6] = std::array::from_fn(|k| load_i16x16(r[k], i));
+        let half = |lo: bool| {
+            let pair = |a: __m256i, b: __m256i| {
+                if lo {
+                    _mm256_unpacklo_epi16(a, b)
+                } else {
+                    _mm256_unpackhi_epi16(a, b)
+                }
+            };
+            let s = _mm256_add_epi32(
+                _mm256_add_epi32(
+                    _mm256_madd_epi16(pair(t[0], t[5]), one),
+                    _mm256_madd_epi16(pair(t[1], t[4]), m5),
+                ),
+                _mm256_madd_epi16(pair(t[2], t[3]), p20),
+            );
+            _mm256_srai_epi32(_mm256_add_epi32(s, round), 10)
+        };
+        // After the shift every value lies in about -470..=470: packing to i16 is exact and
+        // packing to u8 with unsigned saturation is Clip1.
+        let v = _mm256_packs_epi32(half(true), half(false));
+        store16(
+            out,
+            i,
+            _mm_packus_epi16(
+                _mm256_castsi256_si128(v),
+                _mm256_extracti128_si256::<1>(v),
+            ),
+        );
+        i += 16;
+    }
+    let rest = r.map(|row| &row[i..]);
+    crate::dsp::scalar::hpel_row_c(rest, &mut out[i..]);
+}

@@ -240,9 +240,9 @@ pub fn avx2_kernels() -> Option<Kernels> {
         deblock_luma_edge: sse2_entry::deblock_luma_edge,
         deblock_chroma_edge: sse2_entry::deblock_chroma_edge,
         avg_block: sse2_entry::avg_block,
-        hpel_row_h: sse2_entry::hpel_row_h,
-        hpel_row_v: sse2_entry::hpel_row_v,
-        hpel_row_c: sse2_entry::hpel_row_c,
+        hpel_row_h: avx2_entry::hpel_row_h,
+        hpel_row_v: avx2_entry::hpel_row_v,
+        hpel_row_c: avx2_entry::hpel_row_c,
     })
 }
 
@@ -298,5 +298,8 @@ mod avx2_entry {
         satd8x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
         satd8x8(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
         deinterleave_uv(uv: &[u8], u: &mut [u8], v: &mut [u8]);
+        hpel_row_h(src: &[u8], b1: &mut [i16], b: &mut [u8]);
+        hpel_row_v(r: [&[u8]; 6], out: &mut [u8]);
+        hpel_row_c(r: [&[i16]; 6], out: &mut [u8]);
     }
 }
