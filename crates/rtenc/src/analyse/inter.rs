@@ -2,7 +2,9 @@
 //! residual with coefficient decimation.
 
 use super::cost::satd;
-use super::intra::{code_chroma, I4x4Search, code_intra_chroma, code_intra_luma, load_block, store_block};
+use super::intra::{
+    code_chroma, code_intra_chroma, code_intra_luma, load_block, store_block, I4x4Search,
+};
 use super::me::{self, Block, MvLimits};
 use super::residual::{code4x4, put4x4, take4x4};
 use crate::common::hpel::RefLuma;

@@ -95,8 +95,8 @@ pub fn code_intra_luma(
     }
 
     let fast = search == I4x4Search::Fast;
-    let mut i4 = (search != I4x4Search::Off)
-        .then(|| code_i4x4(&src16, recon, mbs, pos, qp, lambda, fast));
+    let mut i4 =
+        (search != I4x4Search::Off).then(|| code_i4x4(&src16, recon, mbs, pos, qp, lambda, fast));
 
     // Intra_16x16 wins only when it is cheaper and its DC did not clip.
     let mut coded16 = None;

@@ -3,7 +3,7 @@
 
 use std::arch::x86_64::*;
 
-use super::{load16, store16, Rows};
+use super::{load16, load8, store16, store8, Rows};
 
 /// Two 16-byte rows, `s[o0..]` in the low lane and `s[o1..]` in the high lane.
 #[target_feature(enable = "avx2")]
@@ -235,10 +235,7 @@ fn tap6_epi16(t: [__m256i; 6]) -> __m256i {
 #[inline]
 fn clip_half_epi16(v: __m256i) -> __m128i {
     let v = _mm256_srai_epi16(_mm256_add_epi16(v, _mm256_set1_epi16(16)), 5);
-    _mm_packus_epi16(
-        _mm256_castsi256_si128(v),
-        _mm256_extracti128_si256::<1>(v),
-    )
+    _mm_packus_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v))
 }
 
 /// The horizontal half-sample filter along a row (as `scalar::hpel_row_h`), 16 samples per
@@ -314,13 +311,234 @@ pub fn hpel_row_c(r: [&[i16]; 6], out: &mut [u8]) {
         store16(
             out,
             i,
-            _mm_packus_epi16(
-                _mm256_castsi256_si128(v),
-                _mm256_extracti128_si256::<1>(v),
-            ),
+            _mm_packus_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v)),
         );
         i += 16;
     }
     let rest = r.map(|row| &row[i..]);
     crate::dsp::scalar::hpel_row_c(rest, &mut out[i..]);
+}
+/// |a - b| of `i16` lanes.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn absd16(a: __m256i, b: __m256i) -> __m256i {
+    _mm256_abs_epi16(_mm256_sub_epi16(a, b))
+}
+
+/// `m ? a : b` per lane (`m` all ones or zero).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn select(m: __m256i, a: __m256i, b: __m256i) -> __m256i {
+    _mm256_or_si256(_mm256_and_si256(m, a), _mm256_andnot_si256(m, b))
+}
+
+/// Clip3(-t, t, v) of `i16` lanes.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn clamp_tc(v: __m256i, t: __m256i) -> __m256i {
+    _mm256_min_epi16(
+        _mm256_max_epi16(v, _mm256_sub_epi16(_mm256_setzero_si256(), t)),
+        t,
+    )
+}
+
+/// The luma filter (8.7.2.3 / 8.7.2.4, as `scalar::filter_samples_luma`) on sixteen lines at
+/// once: `p[i]`, `q[i]` are the `i16` samples p_i, q_i of each line; returns the new
+/// p2, p1, p0, q0, q1, q2 (unfiltered lanes unchanged, values may need the final clip to 0..255
+/// that packing with unsigned saturation performs).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn filter_luma16(
+    p: [__m256i; 4],
+    q: [__m256i; 4],
+    bs: __m256i,
+    tc0: __m256i,
+    alpha: __m256i,
+    beta: __m256i,
+) -> [__m256i; 6] {
+    let [p0, p1, p2, p3] = p;
+    let [q0, q1, q2, q3] = q;
+    let lt = |a: __m256i, b: __m256i| _mm256_cmpgt_epi16(b, a);
+    let add = |a: __m256i, b: __m256i| _mm256_add_epi16(a, b);
+    let sub = |a: __m256i, b: __m256i| _mm256_sub_epi16(a, b);
+    let k = |v: i16| _mm256_set1_epi16(v);
+    // filterSamplesFlag.
+    let flag = _mm256_and_si256(
+        _mm256_cmpgt_epi16(bs, _mm256_setzero_si256()),
+        _mm256_and_si256(
+            lt(absd16(p0, q0), alpha),
+            _mm256_and_si256(lt(absd16(p1, p0), beta), lt(absd16(q1, q0), beta)),
+        ),
+    );
+    let ap = lt(absd16(p2, p0), beta);
+    let aq = lt(absd16(q2, q0), beta);
+
+    // bS < 4.
+    let tc = sub(sub(tc0, ap), aq); // the masks are -1 where true
+    let delta = _mm256_srai_epi16(
+        add(add(_mm256_slli_epi16(sub(q0, p0), 2), sub(p1, q1)), k(4)),
+        3,
+    );
+    let delta = clamp_tc(delta, tc);
+    let avg = _mm256_srai_epi16(add(add(p0, q0), k(1)), 1);
+    let dp = clamp_tc(_mm256_srai_epi16(sub(add(p2, avg), add(p1, p1)), 1), tc0);
+    let dq = clamp_tc(_mm256_srai_epi16(sub(add(q2, avg), add(q1, q1)), 1), tc0);
+    let n_p1 = select(ap, add(p1, dp), p1);
+    let n_p0 = add(p0, delta);
+    let n_q0 = sub(q0, delta);
+    let n_q1 = select(aq, add(q1, dq), q1);
+
+    // bS == 4.
+    let gate = lt(absd16(p0, q0), add(_mm256_srai_epi16(alpha, 2), k(2)));
+    let sp = _mm256_and_si256(ap, gate);
+    let sq = _mm256_and_si256(aq, gate);
+    let pq0 = add(p0, q0);
+    let s_p0 = _mm256_srai_epi16(
+        add(add(add(p2, add(p1, p1)), add(pq0, pq0)), add(q1, k(4))),
+        3,
+    );
+    let s_p1 = _mm256_srai_epi16(add(add(p2, p1), add(pq0, k(2))), 2);
+    let s_p2 = _mm256_srai_epi16(
+        add(
+            add(add(p3, p3), add(add(p2, p2), p2)),
+            add(add(p1, pq0), k(4)),
+        ),
+        3,
+    );
+    let w_p0 = _mm256_srai_epi16(add(add(add(p1, p1), p0), add(q1, k(2))), 2);
+    let s_q0 = _mm256_srai_epi16(
+        add(add(add(q2, add(q1, q1)), add(pq0, pq0)), add(p1, k(4))),
+        3,
+    );
+    let s_q1 = _mm256_srai_epi16(add(add(q2, q1), add(pq0, k(2))), 2);
+    let s_q2 = _mm256_srai_epi16(
+        add(
+            add(add(q3, q3), add(add(q2, q2), q2)),
+            add(add(q1, pq0), k(4)),
+        ),
+        3,
+    );
+    let w_q0 = _mm256_srai_epi16(add(add(add(q1, q1), q0), add(p1, k(2))), 2);
+    let st = [
+        select(sp, s_p2, p2),
+        select(sp, s_p1, p1),
+        select(sp, s_p0, w_p0),
+        select(sq, s_q0, w_q0),
+        select(sq, s_q1, q1),
+        select(sq, s_q2, q2),
+    ];
+    let normal = [p2, n_p1, n_p0, n_q0, n_q1, q2];
+    let orig = [p2, p1, p0, q0, q1, q2];
+    let is4 = _mm256_cmpeq_epi16(bs, k(4));
+    let mut out = orig;
+    for i in 0..6 {
+        out[i] = select(flag, select(is4, st[i], normal[i]), orig[i]);
+    }
+    out
+}
+
+/// Transposes the two 8x8 blocks of `i16` held in the 128-bit lanes of eight registers (its
+/// own inverse).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn transpose2x8x8_epi16(r: [__m256i; 8]) -> [__m256i; 8] {
+    let a0 = _mm256_unpacklo_epi16(r[0], r[1]);
+    let a1 = _mm256_unpackhi_epi16(r[0], r[1]);
+    let a2 = _mm256_unpacklo_epi16(r[2], r[3]);
+    let a3 = _mm256_unpackhi_epi16(r[2], r[3]);
+    let a4 = _mm256_unpacklo_epi16(r[4], r[5]);
+    let a5 = _mm256_unpackhi_epi16(r[4], r[5]);
+    let a6 = _mm256_unpacklo_epi16(r[6], r[7]);
+    let a7 = _mm256_unpackhi_epi16(r[6], r[7]);
+    let b0 = _mm256_unpacklo_epi32(a0, a2);
+    let b1 = _mm256_unpackhi_epi32(a0, a2);
+    let b2 = _mm256_unpacklo_epi32(a1, a3);
+    let b3 = _mm256_unpackhi_epi32(a1, a3);
+    let b4 = _mm256_unpacklo_epi32(a4, a6);
+    let b5 = _mm256_unpackhi_epi32(a4, a6);
+    let b6 = _mm256_unpacklo_epi32(a5, a7);
+    let b7 = _mm256_unpackhi_epi32(a5, a7);
+    [
+        _mm256_unpacklo_epi64(b0, b4),
+        _mm256_unpackhi_epi64(b0, b4),
+        _mm256_unpacklo_epi64(b1, b5),
+        _mm256_unpackhi_epi64(b1, b5),
+        _mm256_unpacklo_epi64(b2, b6),
+        _mm256_unpackhi_epi64(b2, b6),
+        _mm256_unpacklo_epi64(b3, b7),
+        _mm256_unpackhi_epi64(b3, b7),
+    ]
+}
+
+/// bS and tC0 of the four segments spread over sixteen `i16` lanes (lane `l` is line `l`,
+/// segment `l / 4`).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn segment_lanes(e: &crate::dsp::Edge) -> (__m256i, __m256i) {
+    let lanes = |v: [i16; 4]| {
+        let [a, b, c, d] = v;
+        _mm256_set_epi16(d, d, d, d, c, c, c, c, b, b, b, b, a, a, a, a)
+    };
+    (lanes(e.bs.map(i16::from)), lanes(e.tc0.map(|t| t as i16)))
+}
+
+/// 16 `i16` lanes clipped to bytes, in lane order.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn pack_u8(v: __m256i) -> __m128i {
+    _mm_packus_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v))
+}
+
+/// The luma deblocking filter of one 16-line edge (as `scalar::deblock_luma_edge`), all 16
+/// lines in one register. A horizontal edge (`along == 1`) reads the rows p3..q3 directly; a
+/// vertical edge (`across == 1`) puts lines 0-7 in the low and 8-15 in the high 128-bit lane
+/// and transposes both 8x8 blocks in and out. Any other layout goes to the scalar twin.
+#[target_feature(enable = "avx2")]
+pub fn deblock_luma_edge(d: &mut [u8], e: &crate::dsp::Edge) {
+    if e.bs == [0; 4] {
+        return;
+    }
+    let alpha = _mm256_set1_epi16(e.alpha as i16);
+    let beta = _mm256_set1_epi16(e.beta as i16);
+    let (bs, tc0) = segment_lanes(e);
+    if e.along == 1 {
+        let s = e.across;
+        let top = e.q0.checked_sub(4 * s).expect("p3 row inside the plane");
+        let rows: [__m256i; 8] = std::array::from_fn(|i| load_u8_as_i16(d, top + i * s));
+        let out = filter_luma16(
+            [rows[3], rows[2], rows[1], rows[0]],
+            [rows[4], rows[5], rows[6], rows[7]],
+            bs,
+            tc0,
+            alpha,
+            beta,
+        );
+        for (i, &v) in out.iter().enumerate() {
+            store16(d, top + (i + 1) * s, pack_u8(v));
+        }
+    } else if e.across == 1 {
+        let left = e.q0.checked_sub(4).expect("p3 column inside the plane");
+        let line = |k: usize| left + k * e.along;
+        let rows: [__m256i; 8] = std::array::from_fn(|i| {
+            _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(load8(d, line(i)), load8(d, line(i + 8))))
+        });
+        let c = transpose2x8x8_epi16(rows); // c[i]: sample i (p3 .. q3) of each line
+        let out = filter_luma16(
+            [c[3], c[2], c[1], c[0]],
+            [c[4], c[5], c[6], c[7]],
+            bs,
+            tc0,
+            alpha,
+            beta,
+        );
+        let cols = [c[0], out[0], out[1], out[2], out[3], out[4], out[5], c[7]];
+        let r = transpose2x8x8_epi16(cols);
+        for (i, &v) in r.iter().enumerate() {
+            let b = pack_u8(v);
+            store8(d, line(i), b);
+            store8(d, line(i + 8), _mm_unpackhi_epi64(b, b));
+        }
+    } else {
+        crate::dsp::scalar::deblock_luma_edge(d, e);
+    }
 }

@@ -237,7 +237,7 @@ pub fn avx2_kernels() -> Option<Kernels> {
         add_pred4x4: sse2_entry::add_pred4x4,
         code4x4: sse2_entry::code4x4,
         deinterleave_uv: avx2_entry::deinterleave_uv,
-        deblock_luma_edge: sse2_entry::deblock_luma_edge,
+        deblock_luma_edge: avx2_entry::deblock_luma_edge,
         deblock_chroma_edge: sse2_entry::deblock_chroma_edge,
         avg_block: sse2_entry::avg_block,
         hpel_row_h: avx2_entry::hpel_row_h,
@@ -301,5 +301,6 @@ mod avx2_entry {
         hpel_row_h(src: &[u8], b1: &mut [i16], b: &mut [u8]);
         hpel_row_v(r: [&[u8]; 6], out: &mut [u8]);
         hpel_row_c(r: [&[i16]; 6], out: &mut [u8]);
+        deblock_luma_edge(d: &mut [u8], e: &crate::dsp::Edge);
     }
 }
