@@ -119,6 +119,7 @@ impl SliceCoder {
                         qp,
                         lambda,
                         p.idr_i4,
+                        u32::MAX,
                         &mut self.mb,
                         &mut info,
                     );

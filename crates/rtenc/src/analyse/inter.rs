@@ -208,6 +208,7 @@ pub fn code_p_mb(
             ctx.qp,
             ctx.lambda,
             ctx.p_i4,
+            inter_cost,
             mb,
             info,
         );

@@ -43,8 +43,6 @@ pub enum I4x4Search {
     /// 5 or 6 modes per block: the axis modes, the predicted one and the diagonals next to the
     /// best so far.
     Fast,
-    /// Intra_16x16 only (Intra_4x4 with `Fast` modes only when Intra_16x16's DC would clip).
-    Off,
 }
 
 /// Estimated header bits of the two intra luma types, beyond the prediction modes.
@@ -54,7 +52,10 @@ const I4_HEADER_BITS: u32 = 1;
 /// Decides and codes the luma of an intra macroblock: fills `mb` (type, modes, luma levels,
 /// cbp_luma), `info` (type, intra modes, total_coeff) and writes the reconstruction into
 /// `recon`. `mbs` holds the already coded macroblocks (for mode prediction). `search` says how
-/// much of Intra_4x4 to try (see [`I4x4Search`]).
+/// much of Intra_4x4 to try (see [`I4x4Search`]); `inter_cost` is the cost the intra choice
+/// must beat in a P slice (`u32::MAX` in an IDR picture). The returned cost is that of the
+/// chosen intra coding, except when it cannot beat `inter_cost`: then it is some cost at least
+/// `inter_cost` and the caller must not choose intra.
 #[allow(clippy::too_many_arguments)]
 pub fn code_intra_luma(
     src: &Plane,
@@ -64,6 +65,7 @@ pub fn code_intra_luma(
     qp: u8,
     lambda: u32,
     search: I4x4Search,
+    inter_cost: u32,
     mb: &mut MbCoding,
     info: &mut MbInfo,
 ) -> IntraLumaCost {
@@ -94,14 +96,20 @@ pub fn code_intra_luma(
         }
     }
 
+    // Intra_4x4 stops as soon as it cannot win, which changes no decision: when it stopped,
+    // Intra_16x16 or the inter choice beats it, unless Intra_16x16's DC clips, in which case
+    // it runs again to the end.
     let fast = search == I4x4Search::Fast;
-    let mut i4 =
-        (search != I4x4Search::Off).then(|| code_i4x4(&src16, recon, mbs, pos, qp, lambda, fast));
+    let bound = Bound {
+        i16: best16.0,
+        inter: inter_cost,
+    };
+    let mut i4 = code_i4x4(&src16, recon, mbs, pos, qp, lambda, fast, bound);
 
     // Intra_16x16 wins only when it is cheaper and its DC did not clip.
     let mut coded16 = None;
     let mut rec16 = [0u8; 256];
-    if best16.0 < i4.as_ref().map_or(u32::MAX, |c| c.cost) {
+    if i4.as_ref().is_none_or(|c| best16.0 < c.cost) {
         intra_pred::predict16x16(best16.1, &nb16, &mut pred16);
         let c = code16x16(
             &src16,
@@ -135,10 +143,11 @@ pub fn code_intra_luma(
         };
         IntraLumaCost { cost: best16.0 }
     } else {
-        // Intra_4x4, also when it was not to be searched but Intra_16x16's DC clipped.
+        // Intra_4x4, run again to the end when it stopped but Intra_16x16's DC clipped.
         let i4 = i4
             .take()
-            .unwrap_or_else(|| code_i4x4(&src16, recon, mbs, pos, qp, lambda, true));
+            .or_else(|| code_i4x4(&src16, recon, mbs, pos, qp, lambda, fast, Bound::NONE))
+            .expect("an unbounded Intra_4x4 search always finishes");
         store_block(recon, x0, y0, 16, &i4.recon);
         mb.mb_type = MbType::I4x4;
         mb.i4_modes = i4.modes;
@@ -178,7 +187,8 @@ fn code_i4x4(
     qp: u8,
     lambda: u32,
     fast_modes: bool,
-) -> I4x4Coded {
+    bound: Bound,
+) -> Option<I4x4Coded> {
     let (x0, y0) = (pos.mb_x * 16, pos.mb_y * 16);
     let mut i4 = I4x4Coded {
         cost: lambda * I4_HEADER_BITS,
@@ -249,6 +259,9 @@ fn code_i4x4(
             }
         }
         i4.cost += best.0;
+        if bound.excludes(i4.cost) {
+            return None;
+        }
         modes[raster] = best.1;
         let mut rec = [0u8; 16];
         i4.counts[raster] = code4x4(
@@ -265,7 +278,27 @@ fn code_i4x4(
         }
     }
 
-    i4
+    Some(i4)
+}
+
+/// When a partial Intra_4x4 cost (costs only grow block by block) has already lost.
+#[derive(Debug, Clone, Copy)]
+struct Bound {
+    /// The Intra_16x16 cost: Intra_4x4 loses once strictly above it (ties go to Intra_4x4).
+    i16: u32,
+    /// The best non-intra cost: an intra choice must be strictly below it.
+    inter: u32,
+}
+
+impl Bound {
+    const NONE: Bound = Bound {
+        i16: u32::MAX,
+        inter: u32::MAX,
+    };
+
+    fn excludes(self, cost: u32) -> bool {
+        cost > self.i16 || cost >= self.inter
+    }
 }
 
 /// Decides the chroma prediction mode of an intra macroblock (SATD over both planes) and codes
