@@ -941,9 +941,12 @@ pub fn code4x4(
     };
     let q01 = quant(y01, load_i16x8(&q.mf, 0));
     let q23 = quant(y23, load_i16x8(&q.mf, 8));
-    let zeros = _mm_movemask_epi8(_mm_cmpeq_epi16(q01, z)).count_ones()
-        + _mm_movemask_epi8(_mm_cmpeq_epi16(q23, z)).count_ones();
-    let nz = 16 - zeros / 2;
+    // Non-zero count without popcnt (not in SSE2): each zero lane adds -1, `pmaddwd` pairs them.
+    let minus_zeros = _mm_madd_epi16(
+        _mm_add_epi16(_mm_cmpeq_epi16(q01, z), _mm_cmpeq_epi16(q23, z)),
+        _mm_set1_epi16(1),
+    );
+    let nz = (16 + hsum_epi32(minus_zeros) as i32) as u32;
     let mut t = [0i16; 16];
     store_i16x8(&mut t, 0, q01);
     store_i16x8(&mut t, 8, q23);
