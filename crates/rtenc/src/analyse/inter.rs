@@ -165,11 +165,9 @@ pub fn code_p_mb(
     let mut pred16 = [0u8; 256];
     let mut predc = [[0u8; 64]; 2];
     if found.mv != skip_mv {
-        let mut tmp = [0u8; 256];
-        let (p, stride) = ctx
+        let skip_satd = ctx
             .ref_luma
-            .block(x0 as i32, y0 as i32, skip_mv, 16, 16, &mut tmp);
-        let skip_satd = satd(&src16, 16, p, stride, 16, 16);
+            .satd16x16(x0 as i32, y0 as i32, skip_mv, &src16);
         if skip_satd <= found.cost + ctx.lambda * 2 {
             predict_inter(ctx, x0, y0, skip_mv, &mut pred16, &mut predc);
             if residual_vanishes(&src16, &pred16, &srcc, &predc, ctx) {

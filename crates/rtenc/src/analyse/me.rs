@@ -123,6 +123,9 @@ fn sad_at(blk: &Block<'_>, refl: &RefLuma<'_>, mv: Mv, tmp: &mut [u8; 256]) -> u
 }
 
 fn satd_at(blk: &Block<'_>, refl: &RefLuma<'_>, mv: Mv, tmp: &mut [u8; 256]) -> u32 {
+    if (blk.w, blk.h) == (16, 16) {
+        return refl.satd16x16(blk.x as i32, blk.y as i32, mv, blk.src);
+    }
     let (p, stride) = refl.block(blk.x as i32, blk.y as i32, mv, blk.w, blk.h, &mut tmp[..]);
     satd(blk.src, blk.w, p, stride, blk.w, blk.h)
 }

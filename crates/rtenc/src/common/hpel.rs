@@ -195,6 +195,24 @@ impl<'a> RefLuma<'a> {
         }
     }
 
+    /// SATD of the 16x16 source block `src` (stride 16) against the prediction of the block at
+    /// (x, y) moved by `mv`; a quarter-sample prediction is averaged inside the SATD kernel.
+    #[inline]
+    pub fn satd16x16(&self, x: i32, y: i32, mv: Mv, src: &[u8]) -> u32 {
+        let k = crate::dsp::kernels();
+        match self.source(x, y, mv, 16, 16) {
+            Some(Source::One(p, o)) => (k.satd[0])(src, 16, &p.data[o..], p.stride),
+            Some(Source::Two(p, o, q, oq)) => {
+                (k.satd_avg16x16)(src, 16, &p.data[o..], p.stride, &q.data[oq..], q.stride)
+            }
+            None => {
+                let mut tmp = [0u8; 256];
+                mc_luma(self.full, x, y, mv, 16, 16, &mut tmp);
+                (k.satd[0])(src, 16, &tmp, 16)
+            }
+        }
+    }
+
     /// The prediction as a (slice, stride) pair: read in place when it is one plane, otherwise
     /// computed into `tmp` (stride `w`).
     #[inline]

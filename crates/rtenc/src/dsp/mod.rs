@@ -117,6 +117,11 @@ impl BlockSize {
 /// when a slice is too short for the block.
 pub type PixelCmpFn = fn(&[u8], usize, &[u8], usize) -> u32;
 
+/// `satd_avg(src, src_stride, a, a_stride, b, b_stride) -> SATD` of a 16x16 block against the
+/// rounded average of two blocks (a quarter-sample luma prediction, see [`scalar::avg_block`]),
+/// without storing that average.
+pub type PixelCmpAvgFn = fn(&[u8], usize, &[u8], usize, &[u8], usize) -> u32;
+
 /// `quant4x4(block, mf, offset, qbits, skip_dc) -> non-zero count`: each coefficient `c` at
 /// position `i` (from 1 with `skip_dc`) becomes
 /// `sign(c) * min((|c| * mf[i] + offset) >> qbits, MAX_LEVEL)`. `mf[i]` in `0..=2^15`, `offset` in
@@ -209,6 +214,8 @@ pub struct Kernels {
     pub sad: [PixelCmpFn; 5],
     /// SATD (sum over 4x4 blocks of half the absolute Hadamard sum), indexed by [`BlockSize`].
     pub satd: [PixelCmpFn; 5],
+    /// SATD of a 16x16 block against the average of two (see [`PixelCmpAvgFn`]).
+    pub satd_avg16x16: PixelCmpAvgFn,
     /// Forward quantisation of a 4x4 block (see [`Quant4x4Fn`]).
     pub quant4x4: Quant4x4Fn,
     /// Forward 4x4 core transform (see [`scalar::fdct4x4`]).
@@ -258,6 +265,7 @@ pub const SCALAR: Kernels = Kernels {
         scalar::satd8x8,
         scalar::satd4x4,
     ],
+    satd_avg16x16: scalar::satd_avg16x16,
     quant4x4: scalar::quant4x4,
     fdct4x4: scalar::fdct4x4,
     idct4x4: scalar::idct4x4,

@@ -358,6 +358,13 @@ pub fn avg_block(a: &[u8], sa: usize, b: &[u8], sb: usize, out: &mut [u8], w: us
     }
 }
 
+/// SATD of a 16x16 block against the rounded average of two blocks ([`avg_block`]).
+pub fn satd_avg16x16(s: &[u8], ss: usize, a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
+    let mut avg = [0u8; 256];
+    avg_block(a, sa, b, sb, &mut avg, 16, 16);
+    satd(s, ss, &avg, 16, 16, 16)
+}
+
 /// E - 5F + 20G + 20H - 5I + J (8-241), unrounded; fits `i16` for 8-bit input.
 #[inline(always)]
 pub(crate) fn tap6(e: i16, f: i16, g: i16, h: i16, i: i16, j: i16) -> i16 {

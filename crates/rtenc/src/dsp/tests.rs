@@ -158,6 +158,17 @@ proptest! {
     }
 
     #[test]
+    fn satd_avg16x16_matches_scalar((a, sa, b, sb) in planes(), (c, sc, _, _) in planes()) {
+        let want = scalar::satd_avg16x16(&c, sc, &a, sa, &b, sb);
+        let mut avg = [0u8; 256];
+        scalar::avg_block(&a, sa, &b, sb, &mut avg, 16, 16);
+        prop_assert_eq!(want, scalar::satd16x16(&c, sc, &avg, 16));
+        for k in tables() {
+            prop_assert_eq!((k.satd_avg16x16)(&c, sc, &a, sa, &b, sb), want, "{:?}", k.isa);
+        }
+    }
+
+    #[test]
     fn hpel_rows_match_scalar(
         rows in proptest::collection::vec(proptest::collection::vec(sample(), 120), 6),
         n in 0usize..115,

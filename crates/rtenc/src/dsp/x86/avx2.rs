@@ -126,6 +126,27 @@ fn satd_16xh(a: &[u8], sa: usize, b: &[u8], sb: usize, h: usize) -> u32 {
     hsum_epi32(acc)
 }
 
+/// SATD of a 16x16 block `s` against the rounded average of `a` and `b` (`pavgb`), as
+/// `scalar::satd_avg16x16`.
+#[target_feature(enable = "avx2")]
+pub fn satd_avg16x16(s: &[u8], ss: usize, a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
+    let (s, a, b) = (
+        Rows::<16>::new(s, ss, 16),
+        Rows::<16>::new(a, sa, 16),
+        Rows::<16>::new(b, sb, 16),
+    );
+    let mut acc = _mm256_setzero_si256();
+    for y in (0..16).step_by(4) {
+        let d = |r: usize| {
+            let rs = _mm256_cvtepu8_epi16(s.load16(y + r, 0));
+            let avg = _mm_avg_epu8(a.load16(y + r, 0), b.load16(y + r, 0));
+            _mm256_sub_epi16(rs, _mm256_cvtepu8_epi16(avg))
+        };
+        acc = _mm256_add_epi32(acc, satd_core(d(0), d(1), d(2), d(3)));
+    }
+    hsum_epi32(acc)
+}
+
 /// SATD of an 8-wide block, 8x8 per step (rows y and y + 4 share a register).
 #[target_feature(enable = "avx2")]
 #[inline]

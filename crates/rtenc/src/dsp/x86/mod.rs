@@ -193,6 +193,7 @@ pub fn sse2_kernels() -> Kernels {
             sse2_entry::satd8x8,
             sse2_entry::satd4x4,
         ],
+        satd_avg16x16: sse2_satd_avg16x16,
         quant4x4: sse2_entry::quant4x4,
         fdct4x4: sse2_entry::fdct4x4,
         idct4x4: sse2_entry::idct4x4,
@@ -206,6 +207,13 @@ pub fn sse2_kernels() -> Kernels {
         hpel_row_v: sse2_entry::hpel_row_v,
         hpel_row_c: sse2_entry::hpel_row_c,
     }
+}
+
+/// SATD against an average with SSE2: the average into a buffer, then the SATD kernel.
+fn sse2_satd_avg16x16(s: &[u8], ss: usize, a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
+    let mut avg = [0u8; 256];
+    sse2_entry::avg_block(a, sa, b, sb, &mut avg, 16, 16);
+    sse2_entry::satd16x16(s, ss, &avg, 16)
 }
 
 /// The AVX2 kernels (SSE2 ones where AVX2 gains nothing), or `None` without AVX2.
@@ -229,6 +237,7 @@ pub fn avx2_kernels() -> Option<Kernels> {
             avx2_entry::satd8x8,
             sse2_entry::satd4x4,
         ],
+        satd_avg16x16: avx2_entry::satd_avg16x16,
         // An AVX2 quant4x4 (two 8-lane halves) measured slower: its 256-bit loads of a block
         // just written with 128-bit stores (fdct4x4) miss store forwarding.
         quant4x4: sse2_entry::quant4x4,
@@ -302,5 +311,6 @@ mod avx2_entry {
         hpel_row_v(r: [&[u8]; 6], out: &mut [u8]);
         hpel_row_c(r: [&[i16]; 6], out: &mut [u8]);
         deblock_luma_edge(d: &mut [u8], e: &crate::dsp::Edge);
+        satd_avg16x16(s: &[u8], ss: usize, a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
     }
 }
