@@ -222,11 +222,48 @@ fn deblock(c: &mut Criterion) {
     }
 }
 
+/// A whole 1080p RGB(A) picture to NV12, one kernel call per row pair as
+/// `rtenc::color::rgb_to_nv12` makes them (the target: <= 0.7 ms, 1 thread).
+fn rgb_to_nv12(c: &mut Criterion) {
+    use rtenc::color::{ChromaSiting, PixelLayout};
+    let (w, h) = (1920usize, 1080usize);
+    for (layout, name) in [(PixelLayout::Rgb, "rgb"), (PixelLayout::Bgra, "bgra")] {
+        let bpp = layout.bytes_per_pixel();
+        let src = samples(w * h * bpp, 9);
+        let mut y = vec![0u8; w * h];
+        let mut uv = vec![0u8; w * h / 2];
+        for (siting, sname) in [
+            (ChromaSiting::Average, "average"),
+            (ChromaSiting::TopLeft, "topleft"),
+        ] {
+            let mut g = c.benchmark_group(format!("rgb_to_nv12_1080p_{name}_{sname}"));
+            for k in Kernels::available() {
+                let f = k.rgb_to_nv12_rows;
+                g.bench_function(k.isa.name(), |b| {
+                    b.iter(|| {
+                        for ((pair, ys), uvr) in src
+                            .chunks_exact(2 * w * bpp)
+                            .zip(y.chunks_exact_mut(2 * w))
+                            .zip(uv.chunks_exact_mut(w))
+                        {
+                            let (r0, r1) = pair.split_at(w * bpp);
+                            let (y0, y1) = ys.split_at_mut(w);
+                            f(r0, r1, y0, y1, uvr, layout, siting);
+                        }
+                        black_box(&y);
+                    })
+                });
+            }
+            g.finish();
+        }
+    }
+}
+
 criterion_group! {
     name = kernels;
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_millis(900));
-    targets = sad_satd, quant_transform, deinterleave, deblock
+    targets = sad_satd, quant_transform, deinterleave, deblock, rgb_to_nv12
 }
 criterion_main!(kernels);

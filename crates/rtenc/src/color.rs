@@ -1,4 +1,6 @@
-//! RGB to NV12 conversion, BT.601 limited range — what rtenc's VUI declares.
+//! RGB to NV12 conversion, BT.601 limited range — what rtenc's VUI declares. The arithmetic
+//! is a `dsp` kernel (`scalar::rgb_to_nv12_rows` and its SIMD twins); this module checks the
+//! arguments and walks the rows.
 //!
 //! The coefficients are pdum.rfb's, in 8-bit fixed point (x256), rounded to nearest:
 //! `Y = 0.257R + 0.504G + 0.098B + 16`, `Cb = -0.148R - 0.291G + 0.439B + 128`,
@@ -48,112 +50,30 @@ pub enum ChromaSiting {
     TopLeft,
 }
 
-// Fixed-point coefficients (x256) of the BT.601 limited-range matrix.
-const YR: i32 = 66;
-const YG: i32 = 129;
-const YB: i32 = 25;
-const UR: i32 = -38;
-const UG: i32 = -74;
-const UB: i32 = 112;
-const VR: i32 = 112;
-const VG: i32 = -94;
-const VB: i32 = -18;
-
-/// Luma of one pixel; in 16 bits (the sum is at most 56 228), which vectorises well.
-#[inline(always)]
-fn luma(r: u16, g: u16, b: u16) -> u8 {
-    (((YR as u16 * r + YG as u16 * g + YB as u16 * b + 128) >> 8) + 16) as u8
-}
-
-/// Chroma from RGB sums over `n = 1 << shift` pixels.
-#[inline(always)]
-fn chroma(r: i32, g: i32, b: i32, shift: u32) -> (u8, u8) {
-    let s = 8 + shift;
-    let round = 1 << (s - 1);
-    let u = ((UR * r + UG * g + UB * b + round) >> s) + 128;
-    let v = ((VR * r + VG * g + VB * b + round) >> s) + 128;
-    (u.clamp(0, 255) as u8, v.clamp(0, 255) as u8)
-}
-
-/// R, G and B of the pixel starting at `p[0]`: `BGR` swaps R and B; a 4th byte (alpha) is
-/// never read.
-#[inline(always)]
-fn rgb_of<const BGR: bool>(p: &[u8]) -> (u8, u8, u8) {
-    if BGR {
-        (p[2], p[1], p[0])
-    } else {
-        (p[0], p[1], p[2])
-    }
-}
-
-/// One row of luma. Monomorphised per pixel size and order so the loop has constant offsets
-/// and strides, which the compiler vectorises.
-#[inline(always)]
-fn luma_row<const BPP: usize, const BGR: bool>(row: &[u8], out: &mut [u8]) {
-    for (p, y) in row.chunks_exact(BPP).zip(out.iter_mut()) {
-        let (r, g, b) = rgb_of::<BGR>(p);
-        *y = luma(u16::from(r), u16::from(g), u16::from(b));
-    }
-}
-
-/// One row of interleaved chroma from two rows of pixels.
-#[inline(always)]
-fn chroma_row<const BPP: usize, const BGR: bool>(
-    row0: &[u8],
-    row1: &[u8],
-    uv: &mut [u8],
-    siting: ChromaSiting,
-) {
-    let pairs = row0
-        .chunks_exact(2 * BPP)
-        .zip(row1.chunks_exact(2 * BPP))
-        .zip(uv.chunks_exact_mut(2));
-    match siting {
-        ChromaSiting::Average => {
-            for ((p0, p1), out) in pairs {
-                let px = [
-                    rgb_of::<BGR>(p0),
-                    rgb_of::<BGR>(&p0[BPP..]),
-                    rgb_of::<BGR>(p1),
-                    rgb_of::<BGR>(&p1[BPP..]),
-                ];
-                let sum = |c: fn(&(u8, u8, u8)) -> u8| px.iter().map(|p| i32::from(c(p))).sum();
-                let (u, v) = chroma(sum(|p| p.0), sum(|p| p.1), sum(|p| p.2), 2);
-                out[0] = u;
-                out[1] = v;
-            }
-        }
-        ChromaSiting::TopLeft => {
-            for ((p0, _), out) in pairs {
-                let (r, g, b) = rgb_of::<BGR>(p0);
-                let (u, v) = chroma(i32::from(r), i32::from(g), i32::from(b), 0);
-                out[0] = u;
-                out[1] = v;
-            }
-        }
-    }
-}
-
-/// The conversion proper, on checked arguments.
+/// The conversion proper, on checked arguments: one dispatched kernel call per pair of rows
+/// ([`crate::dsp::Kernels::rgb_to_nv12_rows`]).
 #[allow(clippy::too_many_arguments)]
-fn convert<const BPP: usize, const BGR: bool>(
+fn convert(
     src: &[u8],
     width: usize,
     height: usize,
     src_stride: usize,
+    layout: PixelLayout,
     siting: ChromaSiting,
     y_plane: &mut [u8],
     y_stride: usize,
     uv_plane: &mut [u8],
     uv_stride: usize,
 ) {
-    let row_bytes = width * BPP;
+    let kernel = crate::dsp::kernels().rgb_to_nv12_rows;
+    let row_bytes = width * layout.bytes_per_pixel();
     for cy in 0..height / 2 {
         let row0 = &src[2 * cy * src_stride..][..row_bytes];
         let row1 = &src[(2 * cy + 1) * src_stride..][..row_bytes];
-        luma_row::<BPP, BGR>(row0, &mut y_plane[2 * cy * y_stride..][..width]);
-        luma_row::<BPP, BGR>(row1, &mut y_plane[(2 * cy + 1) * y_stride..][..width]);
-        chroma_row::<BPP, BGR>(row0, row1, &mut uv_plane[cy * uv_stride..][..width], siting);
+        let (y0, y1) = y_plane[2 * cy * y_stride..].split_at_mut(y_stride);
+        let y1 = &mut y1[..width];
+        let uv = &mut uv_plane[cy * uv_stride..][..width];
+        kernel(row0, row1, &mut y0[..width], y1, uv, layout, siting);
     }
 }
 
@@ -242,15 +162,18 @@ pub fn rgb_to_nv12_planes(
             )));
         }
     }
-    let args = (src, width, height, src_stride, chroma_siting);
-    let (src, w, h, ss, siting) = args;
-    let (y, ys, uv, uvs) = (y_plane, y_stride, uv_plane, uv_stride);
-    match layout {
-        PixelLayout::Rgb => convert::<3, false>(src, w, h, ss, siting, y, ys, uv, uvs),
-        PixelLayout::Bgr => convert::<3, true>(src, w, h, ss, siting, y, ys, uv, uvs),
-        PixelLayout::Rgba => convert::<4, false>(src, w, h, ss, siting, y, ys, uv, uvs),
-        PixelLayout::Bgra => convert::<4, true>(src, w, h, ss, siting, y, ys, uv, uvs),
-    }
+    convert(
+        src,
+        width,
+        height,
+        src_stride,
+        layout,
+        chroma_siting,
+        y_plane,
+        y_stride,
+        uv_plane,
+        uv_stride,
+    );
     Ok(())
 }
 

@@ -182,6 +182,20 @@ pub struct QuantParams {
 /// [`scalar::code4x4`].
 pub type Code4x4Fn = fn(&[u8; 16], &[u8; 16], &QuantParams, &mut [i32; 16], &mut [u8; 16]) -> u32;
 
+/// `rgb_to_nv12_rows(row0, row1, y0, y1, uv, layout, siting)`: two rows of `n = y0.len()`
+/// packed pixels (each row at least `n` pixels) to their luma rows `y0`, `y1` and the `n` bytes
+/// of interleaved chroma `uv` (see [`scalar::rgb_to_nv12_rows`]); `n` even, `y1` and `uv` also
+/// `n` long.
+pub type RgbToNv12RowsFn = fn(
+    &[u8],
+    &[u8],
+    &mut [u8],
+    &mut [u8],
+    &mut [u8],
+    crate::color::PixelLayout,
+    crate::color::ChromaSiting,
+);
+
 /// `deblock_*_edge(samples, edge)`: filters one edge in place.
 pub type EdgeFn = fn(&mut [u8], &Edge);
 
@@ -226,6 +240,8 @@ pub struct Kernels {
     pub add_pred4x4: AddPredFn,
     /// A whole 4x4 block: transform, quantisation, scan and reconstruction (see [`Code4x4Fn`]).
     pub code4x4: Code4x4Fn,
+    /// Two rows of RGB(A)/BGR(A) pixels to NV12 (see [`RgbToNv12RowsFn`]).
+    pub rgb_to_nv12_rows: RgbToNv12RowsFn,
     /// NV12 chroma row to planar Cb and Cr rows (see [`scalar::deinterleave_uv`]).
     pub deinterleave_uv: DeinterleaveFn,
     /// The luma deblocking filter along one macroblock or 4x4 edge (see [`Edge`]).
@@ -271,6 +287,7 @@ pub const SCALAR: Kernels = Kernels {
     idct4x4: scalar::idct4x4,
     add_pred4x4: scalar::add_pred4x4,
     code4x4: scalar::code4x4,
+    rgb_to_nv12_rows: scalar::rgb_to_nv12_rows,
     deinterleave_uv: scalar::deinterleave_uv,
     deblock_luma_edge: scalar::deblock_luma_edge,
     deblock_chroma_edge: scalar::deblock_chroma_edge,

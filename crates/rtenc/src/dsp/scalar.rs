@@ -428,3 +428,130 @@ pub fn hpel_row_c(r: [&[i16]; 6], out: &mut [u8]) {
         out[i] = ((j1 + 512) >> 10).clamp(0, 255) as u8;
     }
 }
+
+// RGB to NV12 (BT.601 limited range, see `crate::color`).
+
+use crate::color::{ChromaSiting, PixelLayout};
+
+// Fixed-point coefficients (x256) of the BT.601 limited-range matrix.
+const YR: i32 = 66;
+const YG: i32 = 129;
+const YB: i32 = 25;
+const UR: i32 = -38;
+const UG: i32 = -74;
+const UB: i32 = 112;
+const VR: i32 = 112;
+const VG: i32 = -94;
+const VB: i32 = -18;
+
+/// Luma of one pixel; in 16 bits (the sum is at most 56 228), which vectorises well.
+#[inline(always)]
+fn luma(r: u16, g: u16, b: u16) -> u8 {
+    (((YR as u16 * r + YG as u16 * g + YB as u16 * b + 128) >> 8) + 16) as u8
+}
+
+/// Chroma from RGB sums over `n = 1 << shift` pixels.
+#[inline(always)]
+fn chroma(r: i32, g: i32, b: i32, shift: u32) -> (u8, u8) {
+    let s = 8 + shift;
+    let round = 1 << (s - 1);
+    let u = ((UR * r + UG * g + UB * b + round) >> s) + 128;
+    let v = ((VR * r + VG * g + VB * b + round) >> s) + 128;
+    (u.clamp(0, 255) as u8, v.clamp(0, 255) as u8)
+}
+
+/// R, G and B of the pixel starting at `p[0]`: `BGR` swaps R and B; a 4th byte (alpha) is
+/// never read.
+#[inline(always)]
+fn rgb_of<const BGR: bool>(p: &[u8]) -> (u8, u8, u8) {
+    if BGR {
+        (p[2], p[1], p[0])
+    } else {
+        (p[0], p[1], p[2])
+    }
+}
+
+/// One row of luma. Monomorphised per pixel size and order so the loop has constant offsets
+/// and strides, which the compiler vectorises.
+#[inline(always)]
+fn luma_row<const BPP: usize, const BGR: bool>(row: &[u8], out: &mut [u8]) {
+    for (p, y) in row.chunks_exact(BPP).zip(out.iter_mut()) {
+        let (r, g, b) = rgb_of::<BGR>(p);
+        *y = luma(u16::from(r), u16::from(g), u16::from(b));
+    }
+}
+
+/// One row of interleaved chroma from two rows of pixels.
+#[inline(always)]
+fn chroma_row<const BPP: usize, const BGR: bool>(
+    row0: &[u8],
+    row1: &[u8],
+    uv: &mut [u8],
+    siting: ChromaSiting,
+) {
+    let pairs = row0
+        .chunks_exact(2 * BPP)
+        .zip(row1.chunks_exact(2 * BPP))
+        .zip(uv.chunks_exact_mut(2));
+    match siting {
+        ChromaSiting::Average => {
+            for ((p0, p1), out) in pairs {
+                let px = [
+                    rgb_of::<BGR>(p0),
+                    rgb_of::<BGR>(&p0[BPP..]),
+                    rgb_of::<BGR>(p1),
+                    rgb_of::<BGR>(&p1[BPP..]),
+                ];
+                let sum = |c: fn(&(u8, u8, u8)) -> u8| px.iter().map(|p| i32::from(c(p))).sum();
+                let (u, v) = chroma(sum(|p| p.0), sum(|p| p.1), sum(|p| p.2), 2);
+                out[0] = u;
+                out[1] = v;
+            }
+        }
+        ChromaSiting::TopLeft => {
+            for ((p0, _), out) in pairs {
+                let (r, g, b) = rgb_of::<BGR>(p0);
+                let (u, v) = chroma(i32::from(r), i32::from(g), i32::from(b), 0);
+                out[0] = u;
+                out[1] = v;
+            }
+        }
+    }
+}
+
+/// Two rows of packed pixels to two rows of luma and one row of interleaved chroma (see
+/// [`super::RgbToNv12RowsFn`]).
+pub fn rgb_to_nv12_rows(
+    row0: &[u8],
+    row1: &[u8],
+    y0: &mut [u8],
+    y1: &mut [u8],
+    uv: &mut [u8],
+    layout: PixelLayout,
+    siting: ChromaSiting,
+) {
+    fn run<const BPP: usize, const BGR: bool>(
+        row0: &[u8],
+        row1: &[u8],
+        y0: &mut [u8],
+        y1: &mut [u8],
+        uv: &mut [u8],
+        siting: ChromaSiting,
+    ) {
+        let n = y0.len();
+        assert!(
+            y1.len() == n && uv.len() == n && n.is_multiple_of(2),
+            "rgb_to_nv12_rows: lengths"
+        );
+        let (row0, row1) = (&row0[..n * BPP], &row1[..n * BPP]);
+        luma_row::<BPP, BGR>(row0, y0);
+        luma_row::<BPP, BGR>(row1, y1);
+        chroma_row::<BPP, BGR>(row0, row1, uv, siting);
+    }
+    match layout {
+        PixelLayout::Rgb => run::<3, false>(row0, row1, y0, y1, uv, siting),
+        PixelLayout::Bgr => run::<3, true>(row0, row1, y0, y1, uv, siting),
+        PixelLayout::Rgba => run::<4, false>(row0, row1, y0, y1, uv, siting),
+        PixelLayout::Bgra => run::<4, true>(row0, row1, y0, y1, uv, siting),
+    }
+}

@@ -400,3 +400,30 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn rgb_to_nv12_rows_match_scalar(
+        half_n in 0usize..60,
+        layout in 0usize..4,
+        average in any::<bool>(),
+        extra in 0usize..8,
+        rows in proptest::collection::vec(sample(), 2 * (120 * 4 + 8)),
+    ) {
+        use crate::color::{ChromaSiting, PixelLayout};
+        let layout = [PixelLayout::Rgb, PixelLayout::Bgr, PixelLayout::Rgba, PixelLayout::Bgra][layout];
+        let siting = if average { ChromaSiting::Average } else { ChromaSiting::TopLeft };
+        let n = 2 * half_n;
+        let len = n * layout.bytes_per_pixel() + extra;
+        let (row0, row1) = (&rows[..len], &rows[len..2 * len]);
+        let mut want = (vec![0u8; n], vec![0u8; n], vec![0u8; n]);
+        scalar::rgb_to_nv12_rows(row0, row1, &mut want.0, &mut want.1, &mut want.2, layout, siting);
+        for k in tables() {
+            let mut got = (vec![1u8; n], vec![2u8; n], vec![3u8; n]);
+            (k.rgb_to_nv12_rows)(row0, row1, &mut got.0, &mut got.1, &mut got.2, layout, siting);
+            prop_assert_eq!(&got, &want, "{:?} {:?} {:?} n {}", k.isa, layout, siting, n);
+        }
+    }
+}

@@ -563,3 +563,177 @@ pub fn deblock_luma_edge(d: &mut [u8], e: &crate::dsp::Edge) {
         crate::dsp::scalar::deblock_luma_edge(d, e);
     }
 }
+
+/// `pshufb` masks gathering channel byte `ch` of 16 packed pixels of `bpp` bytes from the
+/// `bpp` consecutive 16-byte loads holding them: mask `k` picks the bytes that lie in load `k`
+/// (0x80 elsewhere, which `pshufb` turns into zeros), so OR-ing the shuffled loads gives the
+/// channel in pixel order.
+const fn channel_masks(bpp: usize, ch: usize) -> [[i8; 16]; 4] {
+    let mut m = [[-128i8; 16]; 4];
+    let mut p = 0;
+    while p < 16 {
+        let byte = bpp * p + ch;
+        m[byte / 16][p] = (byte % 16) as i8;
+        p += 1;
+    }
+    m
+}
+
+/// [`channel_masks`] for 3- and 4-byte pixels and each of the three channels.
+const MASKS3: [[[i8; 16]; 4]; 3] = [
+    channel_masks(3, 0),
+    channel_masks(3, 1),
+    channel_masks(3, 2),
+];
+const MASKS4: [[[i8; 16]; 4]; 3] = [
+    channel_masks(4, 0),
+    channel_masks(4, 1),
+    channel_masks(4, 2),
+];
+
+/// Channels 0, 1 and 2 of the 16 pixels at `row[off..off + 16 * BPP]`, each widened to 16
+/// `u16` lanes in pixel order.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn load_channels<const BPP: usize>(row: &[u8], off: usize) -> [__m256i; 3] {
+    let loads: [__m128i; 4] = std::array::from_fn(|k| {
+        if k < BPP {
+            load16(row, off + 16 * k)
+        } else {
+            _mm_setzero_si128()
+        }
+    });
+    let masks = if BPP == 3 { &MASKS3 } else { &MASKS4 };
+    std::array::from_fn(|ch| {
+        let mut v = _mm_setzero_si128();
+        for (k, &l) in loads.iter().enumerate().take(BPP) {
+            // SAFETY: the mask is 16 readable bytes; the load is unaligned.
+            let m = unsafe { _mm_loadu_si128(masks[ch][k].as_ptr().cast()) };
+            v = _mm_or_si128(v, _mm_shuffle_epi8(l, m));
+        }
+        _mm256_cvtepu8_epi16(v)
+    })
+}
+
+/// Luma of 16 pixels: ((66 R + 129 G + 25 B + 128) >> 8) + 16 in `u16` lanes (the sum stays
+/// below 2^16), as 16 bytes.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn luma16(r: __m256i, g: __m256i, b: __m256i) -> __m128i {
+    let k = |v: i16| _mm256_set1_epi16(v);
+    let s = _mm256_add_epi16(
+        _mm256_add_epi16(_mm256_mullo_epi16(r, k(66)), _mm256_mullo_epi16(g, k(129))),
+        _mm256_add_epi16(_mm256_mullo_epi16(b, k(25)), k(128)),
+    );
+    pack_u8(_mm256_add_epi16(_mm256_srli_epi16(s, 8), k(16)))
+}
+
+/// One chroma component from 8 `i32` sums of `1 << (shift - 8)` pixels:
+/// `clamp(((cr R + cg G + cb B + round) >> shift) + 128, 0, 255)`.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn chroma8(rgb: [__m256i; 3], c: [i32; 3], shift: i32) -> __m256i {
+    let s = _mm256_add_epi32(
+        _mm256_add_epi32(
+            _mm256_mullo_epi32(rgb[0], _mm256_set1_epi32(c[0])),
+            _mm256_mullo_epi32(rgb[1], _mm256_set1_epi32(c[1])),
+        ),
+        _mm256_add_epi32(
+            _mm256_mullo_epi32(rgb[2], _mm256_set1_epi32(c[2])),
+            _mm256_set1_epi32(1 << (shift - 1)),
+        ),
+    );
+    let v = _mm256_add_epi32(
+        _mm256_sra_epi32(s, _mm_cvtsi32_si128(shift)),
+        _mm256_set1_epi32(128),
+    );
+    _mm256_min_epi32(
+        _mm256_max_epi32(v, _mm256_setzero_si256()),
+        _mm256_set1_epi32(255),
+    )
+}
+
+/// Two rows of packed pixels to NV12, as `scalar::rgb_to_nv12_rows`: 16 pixels of both rows
+/// per step (channels gathered with `pshufb`), the tail by the scalar twin.
+#[target_feature(enable = "avx2")]
+pub fn rgb_to_nv12_rows(
+    row0: &[u8],
+    row1: &[u8],
+    y0: &mut [u8],
+    y1: &mut [u8],
+    uv: &mut [u8],
+    layout: crate::color::PixelLayout,
+    siting: crate::color::ChromaSiting,
+) {
+    use crate::color::PixelLayout;
+    match layout {
+        PixelLayout::Rgb => rows::<3, false>(row0, row1, y0, y1, uv, siting),
+        PixelLayout::Bgr => rows::<3, true>(row0, row1, y0, y1, uv, siting),
+        PixelLayout::Rgba => rows::<4, false>(row0, row1, y0, y1, uv, siting),
+        PixelLayout::Bgra => rows::<4, true>(row0, row1, y0, y1, uv, siting),
+    }
+}
+
+#[target_feature(enable = "avx2")]
+#[inline]
+fn rows<const BPP: usize, const BGR: bool>(
+    row0: &[u8],
+    row1: &[u8],
+    y0: &mut [u8],
+    y1: &mut [u8],
+    uv: &mut [u8],
+    siting: crate::color::ChromaSiting,
+) {
+    use crate::color::{ChromaSiting, PixelLayout};
+    let n = y0.len();
+    assert!(
+        y1.len() == n && uv.len() == n && n.is_multiple_of(2),
+        "rgb_to_nv12_rows: lengths"
+    );
+    let (row0, row1) = (&row0[..n * BPP], &row1[..n * BPP]);
+    let rgb = |c: [__m256i; 3]| if BGR { [c[2], c[1], c[0]] } else { c };
+    let ones = _mm256_set1_epi16(1);
+    let low16 = _mm256_set1_epi32(0xffff);
+    let mut x = 0;
+    while x + 16 <= n {
+        let p0 = rgb(load_channels::<BPP>(row0, x * BPP));
+        let p1 = rgb(load_channels::<BPP>(row1, x * BPP));
+        store16(y0, x, luma16(p0[0], p0[1], p0[2]));
+        store16(y1, x, luma16(p1[0], p1[1], p1[2]));
+        // Per chroma sample (8 of them): the sum of its 2x2 pixels, or its top-left pixel.
+        let (sums, shift): ([__m256i; 3], i32) = match siting {
+            ChromaSiting::Average => (
+                std::array::from_fn(|c| _mm256_madd_epi16(_mm256_add_epi16(p0[c], p1[c]), ones)),
+                10,
+            ),
+            ChromaSiting::TopLeft => (std::array::from_fn(|c| _mm256_and_si256(p0[c], low16)), 8),
+        };
+        let u = chroma8(sums, [-38, -74, 112], shift);
+        let v = chroma8(sums, [112, -94, -18], shift);
+        // u | v << 16 per sample, packed to the byte pairs u, v (pairs 0-3 in the low lane,
+        // 4-7 in the high one).
+        let w = _mm256_or_si256(u, _mm256_slli_epi32(v, 16));
+        let w = _mm256_packus_epi16(w, w);
+        store16(
+            uv,
+            x,
+            _mm_unpacklo_epi64(_mm256_castsi256_si128(w), _mm256_extracti128_si256::<1>(w)),
+        );
+        x += 16;
+    }
+    let layout = match (BPP, BGR) {
+        (3, false) => PixelLayout::Rgb,
+        (3, true) => PixelLayout::Bgr,
+        (_, false) => PixelLayout::Rgba,
+        (_, true) => PixelLayout::Bgra,
+    };
+    crate::dsp::scalar::rgb_to_nv12_rows(
+        &row0[x * BPP..],
+        &row1[x * BPP..],
+        &mut y0[x..],
+        &mut y1[x..],
+        &mut uv[x..],
+        layout,
+        siting,
+    );
+}

@@ -199,6 +199,7 @@ pub fn sse2_kernels() -> Kernels {
         idct4x4: sse2_entry::idct4x4,
         add_pred4x4: sse2_entry::add_pred4x4,
         code4x4: sse2_entry::code4x4,
+        rgb_to_nv12_rows: crate::dsp::scalar::rgb_to_nv12_rows,
         deinterleave_uv: sse2_entry::deinterleave_uv,
         deblock_luma_edge: sse2_entry::deblock_luma_edge,
         deblock_chroma_edge: sse2_entry::deblock_chroma_edge,
@@ -245,6 +246,7 @@ pub fn avx2_kernels() -> Option<Kernels> {
         idct4x4: sse2_entry::idct4x4,
         add_pred4x4: sse2_entry::add_pred4x4,
         code4x4: sse2_entry::code4x4,
+        rgb_to_nv12_rows: avx2_entry::rgb_to_nv12_rows,
         deinterleave_uv: avx2_entry::deinterleave_uv,
         deblock_luma_edge: avx2_entry::deblock_luma_edge,
         deblock_chroma_edge: sse2_entry::deblock_chroma_edge,
@@ -312,5 +314,6 @@ mod avx2_entry {
         hpel_row_c(r: [&[i16]; 6], out: &mut [u8]);
         deblock_luma_edge(d: &mut [u8], e: &crate::dsp::Edge);
         satd_avg16x16(s: &[u8], ss: usize, a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
+        rgb_to_nv12_rows(row0: &[u8], row1: &[u8], y0: &mut [u8], y1: &mut [u8], uv: &mut [u8], layout: crate::color::PixelLayout, siting: crate::color::ChromaSiting);
     }
 }
