@@ -3,7 +3,7 @@
 //! decoder's).
 
 use crate::common::quant::{self, Deadzone, MAX_LEVEL};
-use crate::common::transform::{fdct4x4, hadamard2x2, hadamard4x4, idct4x4};
+use crate::common::transform::{hadamard2x2, hadamard4x4};
 use crate::common::ZIGZAG4X4;
 
 /// Codes one 4x4 block given source and prediction samples (raster, stride 4): writes the levels
@@ -20,14 +20,6 @@ pub fn code4x4(
     recon: &mut [u8; 16],
 ) -> u8 {
     (crate::dsp::kernels().code4x4)(src, pred, quant::params4x4(qp, dz), levels, recon) as u8
-}
-
-/// Adds the inverse transform of dequantised coefficients `c` (raster, DC already in place) to a
-/// prediction.
-#[inline]
-fn add_residual(c: &mut [i32; 16], pred: &[u8; 16], recon: &mut [u8; 16]) {
-    idct4x4(c);
-    (crate::dsp::kernels().add_pred4x4)(c, pred, recon);
 }
 
 /// Extracts 4x4 block `blk` (raster index in a `w`-wide block of samples) into a stride-4 array.
@@ -74,18 +66,19 @@ pub fn code16x16(
     ac_levels: &mut [[i32; 16]; 16],
     recon: &mut [u8; 256],
 ) -> Luma16Coded {
-    let mut coefs = [[0i32; 16]; 16];
+    let k = crate::dsp::kernels();
+    let q = quant::params4x4(qp, dz);
+    let mut kept = [[0i16; 16]; 16];
+    let mut preds = [[0u8; 16]; 16];
     let mut dc = [0i32; 16];
-    for (blk, c) in coefs.iter_mut().enumerate() {
+    let mut ac_counts = [0u8; 16];
+    for blk in 0..16 {
         let mut s = [0u8; 16];
-        let mut p = [0u8; 16];
         take4x4(src, 16, blk, &mut s);
-        take4x4(pred, 16, blk, &mut p);
-        for i in 0..16 {
-            c[i] = i32::from(s[i]) - i32::from(p[i]);
-        }
-        fdct4x4(c);
-        dc[blk] = c[0];
+        take4x4(pred, 16, blk, &mut preds[blk]);
+        let (nz, d) = (k.fwd4x4_ac)(&s, &preds[blk], q, &mut ac_levels[blk], &mut kept[blk]);
+        ac_counts[blk] = nz as u8;
+        dc[blk] = d;
     }
     // DC: Hadamard, halve, quantise. The 4x4 DC matrix is spatial: entry (bx, by) belongs to the
     // block at that position (Figure 8-6).
@@ -98,27 +91,13 @@ pub fn code16x16(
     for (k, &r) in ZIGZAG4X4.iter().enumerate() {
         dc_levels[k] = dc[r];
     }
-    let mut ac_counts = [0u8; 16];
-    for (blk, c) in coefs.iter_mut().enumerate() {
-        ac_counts[blk] = quant::quant4x4(c, qp, dz, true) as u8;
-        for (k, &r) in ZIGZAG4X4.iter().enumerate().skip(1) {
-            ac_levels[blk][k] = c[r];
-        }
-        ac_levels[blk][0] = 0;
-    }
     // Reconstruction.
     let mut dcr = dc;
     quant::dequant_luma_dc(&mut dcr, qp);
-    for (blk, c) in coefs.iter_mut().enumerate() {
-        let mut p = [0u8; 16];
-        take4x4(pred, 16, blk, &mut p);
-        let mut out = [0u8; 16];
-        if ac_counts[blk] == 0 && dcr[blk] == 0 {
-            out = p;
-        } else {
-            quant::dequant4x4(c, qp, true);
-            c[0] = dcr[blk];
-            add_residual(c, &p, &mut out);
+    for blk in 0..16 {
+        let mut out = preds[blk];
+        if ac_counts[blk] != 0 || dcr[blk] != 0 {
+            (k.recon4x4_ac)(&kept[blk], dcr[blk], &preds[blk], q, &mut out);
         }
         put4x4(recon, 16, blk, &out);
     }
@@ -141,57 +120,29 @@ pub fn code_chroma8x8(
     ac_levels: &mut [[i32; 16]; 4],
     recon: &mut [u8; 64],
 ) -> ([u8; 4], u8) {
-    let mut coefs = [[0i32; 16]; 4];
+    let k = crate::dsp::kernels();
+    let q = quant::params4x4(qp_c, dz);
+    let mut kept = [[0i16; 16]; 4];
+    let mut preds = [[0u8; 16]; 4];
     let mut dc = [0i32; 4];
-    let mut ac_zero = [false; 4];
-    for (blk, c) in coefs.iter_mut().enumerate() {
+    let mut counts = [0u8; 4];
+    for blk in 0..4 {
         let mut s = [0u8; 16];
-        let mut p = [0u8; 16];
         take4x4(src, 8, blk, &mut s);
-        take4x4(pred, 8, blk, &mut p);
-        let mut abs_sum = 0u32;
-        for i in 0..16 {
-            c[i] = i32::from(s[i]) - i32::from(p[i]);
-            abs_sum += c[i].unsigned_abs();
-        }
-        if quant::quant4x4_all_zero(abs_sum, qp_c, dz) {
-            // No AC level can survive: only the DC (the plain sum of the residual) is needed.
-            let sum = c.iter().sum();
-            *c = [0; 16];
-            c[0] = sum;
-            ac_zero[blk] = true;
-        } else {
-            fdct4x4(c);
-        }
-        dc[blk] = c[0];
+        take4x4(pred, 8, blk, &mut preds[blk]);
+        let (nz, d) = (k.fwd4x4_ac)(&s, &preds[blk], q, &mut ac_levels[blk], &mut kept[blk]);
+        counts[blk] = nz as u8;
+        dc[blk] = d;
     }
     hadamard2x2(&mut dc);
     let dc_count = quant::quant_chroma_dc(&mut dc, qp_c, dz) as u8;
     *dc_levels = dc;
-    let mut counts = [0u8; 4];
-    for (blk, c) in coefs.iter_mut().enumerate() {
-        if ac_zero[blk] {
-            ac_levels[blk] = [0; 16];
-            continue;
-        }
-        counts[blk] = quant::quant4x4(c, qp_c, dz, true) as u8;
-        for (k, &r) in ZIGZAG4X4.iter().enumerate().skip(1) {
-            ac_levels[blk][k] = c[r];
-        }
-        ac_levels[blk][0] = 0;
-    }
     let mut dcr = dc;
     quant::dequant_chroma_dc(&mut dcr, qp_c);
-    for (blk, c) in coefs.iter_mut().enumerate() {
-        let mut p = [0u8; 16];
-        take4x4(pred, 8, blk, &mut p);
-        let mut out = [0u8; 16];
-        if counts[blk] == 0 && dcr[blk] == 0 {
-            out = p;
-        } else {
-            quant::dequant4x4(c, qp_c, true);
-            c[0] = dcr[blk];
-            add_residual(c, &p, &mut out);
+    for blk in 0..4 {
+        let mut out = preds[blk];
+        if counts[blk] != 0 || dcr[blk] != 0 {
+            (k.recon4x4_ac)(&kept[blk], dcr[blk], &preds[blk], q, &mut out);
         }
         put4x4(recon, 8, blk, &out);
     }

@@ -182,6 +182,20 @@ pub struct QuantParams {
 /// [`scalar::code4x4`].
 pub type Code4x4Fn = fn(&[u8; 16], &[u8; 16], &QuantParams, &mut [i32; 16], &mut [u8; 16]) -> u32;
 
+/// `fwd4x4_ac(src, pred, q, levels, kept) -> (non-zero AC count, DC)`: for a block whose DC is
+/// coded apart (Intra_16x16, chroma): residual `src - pred`, forward core transform, then
+/// quantisation of positions 1..16 only. The AC levels go in scan order into `levels[1..]`
+/// (`levels[0]` = 0) and, for [`Recon4x4AcFn`], column-major (`kept[4 * col + row]`, DC 0)
+/// into `kept`; returns their non-zero count and the unquantised DC coefficient. See
+/// [`scalar::fwd4x4_ac`].
+pub type Fwd4x4AcFn =
+    fn(&[u8; 16], &[u8; 16], &QuantParams, &mut [i32; 16], &mut [i16; 16]) -> (u32, i32);
+
+/// `recon4x4_ac(kept, dc, pred, q, recon)`: the reconstruction of such a block: `kept`'s levels
+/// scaled with `q`, the reconstructed DC `dc` at position 0, the inverse transform, and
+/// `Clip1(pred + residual)` into `recon`. See [`scalar::recon4x4_ac`].
+pub type Recon4x4AcFn = fn(&[i16; 16], i32, &[u8; 16], &QuantParams, &mut [u8; 16]);
+
 /// `rgb_to_nv12_rows(row0, row1, y0, y1, uv, layout, siting)`: two rows of `n = y0.len()`
 /// packed pixels (each row at least `n` pixels) to their luma rows `y0`, `y1` and the `n` bytes
 /// of interleaved chroma `uv` (see [`scalar::rgb_to_nv12_rows`]); `n` even, `y1` and `uv` also
@@ -240,6 +254,10 @@ pub struct Kernels {
     pub add_pred4x4: AddPredFn,
     /// A whole 4x4 block: transform, quantisation, scan and reconstruction (see [`Code4x4Fn`]).
     pub code4x4: Code4x4Fn,
+    /// Forward path of a 4x4 block whose DC is coded apart (see [`Fwd4x4AcFn`]).
+    pub fwd4x4_ac: Fwd4x4AcFn,
+    /// Reconstruction of such a block (see [`Recon4x4AcFn`]).
+    pub recon4x4_ac: Recon4x4AcFn,
     /// Two rows of RGB(A)/BGR(A) pixels to NV12 (see [`RgbToNv12RowsFn`]).
     pub rgb_to_nv12_rows: RgbToNv12RowsFn,
     /// NV12 chroma row to planar Cb and Cr rows (see [`scalar::deinterleave_uv`]).
@@ -288,6 +306,8 @@ pub const SCALAR: Kernels = Kernels {
     add_pred4x4: scalar::add_pred4x4,
     code4x4: scalar::code4x4,
     rgb_to_nv12_rows: scalar::rgb_to_nv12_rows,
+    fwd4x4_ac: scalar::fwd4x4_ac,
+    recon4x4_ac: scalar::recon4x4_ac,
     deinterleave_uv: scalar::deinterleave_uv,
     deblock_luma_edge: scalar::deblock_luma_edge,
     deblock_chroma_edge: scalar::deblock_chroma_edge,

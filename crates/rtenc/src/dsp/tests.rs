@@ -427,3 +427,35 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    #[test]
+    fn fwd4x4_ac_and_recon4x4_ac_match_scalar(
+        (src, pred) in code4x4_inputs(),
+        qp in 0u8..=51,
+        intra in any::<bool>(),
+        dc in prop_oneof![-(1i32 << 16)..=(1 << 16), Just(0)],
+    ) {
+        use crate::common::quant::{params4x4, Deadzone};
+        let dz = if intra { Deadzone::Intra } else { Deadzone::Inter };
+        let q = params4x4(qp, dz);
+        let (mut levels, mut kept) = ([0i32; 16], [0i16; 16]);
+        let (nz, dc0) = scalar::fwd4x4_ac(&src, &pred, q, &mut levels, &mut kept);
+        prop_assert_eq!(levels[0], 0);
+        prop_assert_eq!(levels.iter().filter(|&&l| l != 0).count() as u32, nz);
+        let mut recon = [0u8; 16];
+        scalar::recon4x4_ac(&kept, dc, &pred, q, &mut recon);
+        for k in tables() {
+            let (mut l, mut kp) = ([7i32; 16], [7i16; 16]);
+            let got = (k.fwd4x4_ac)(&src, &pred, q, &mut l, &mut kp);
+            prop_assert_eq!(got, (nz, dc0), "{:?}", k.isa);
+            prop_assert_eq!(l, levels, "{:?}", k.isa);
+            prop_assert_eq!(kp, kept, "{:?}", k.isa);
+            let mut r = [7u8; 16];
+            (k.recon4x4_ac)(&kept, dc, &pred, q, &mut r);
+            prop_assert_eq!(r, recon, "{:?}", k.isa);
+        }
+    }
+}

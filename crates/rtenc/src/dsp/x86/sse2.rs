@@ -976,3 +976,92 @@ pub fn code4x4(
     store16(recon, 0, _mm_packus_epi16(lo, hi));
     nz
 }
+
+/// The forward path of a 4x4 block whose DC is coded apart, exactly like `scalar::fwd4x4_ac`
+/// (the arithmetic of [`code4x4`]; the column-major `kept` is the registers' own layout).
+#[target_feature(enable = "sse2")]
+pub fn fwd4x4_ac(
+    src: &[u8; 16],
+    pred: &[u8; 16],
+    q: &crate::dsp::QuantParams,
+    levels: &mut [i32; 16],
+    kept: &mut [i16; 16],
+) -> (u32, i32) {
+    let z = _mm_setzero_si128();
+    let s = load16(src, 0);
+    let p = load16(pred, 0);
+    let d01 = _mm_sub_epi16(_mm_unpacklo_epi8(s, z), _mm_unpacklo_epi8(p, z));
+    let d23 = _mm_sub_epi16(_mm_unpackhi_epi8(s, z), _mm_unpackhi_epi8(p, z));
+    let (v0, v1, v2, v3) = fdct4(
+        widen_i16(d01, false),
+        widen_i16(d01, true),
+        widen_i16(d23, false),
+        widen_i16(d23, true),
+    );
+    let (c0, c1, c2, c3) = transpose4x4_epi32(v0, v1, v2, v3);
+    let (o0, o1, o2, o3) = fdct4(c0, c1, c2, c3);
+    let dc = _mm_cvtsi128_si32(o0);
+    let y01 = _mm_packs_epi32(o0, o1);
+    let y23 = _mm_packs_epi32(o2, o3);
+    let off = _mm_set1_epi32(q.offset);
+    let shift = _mm_cvtsi32_si128(q.qbits as i32);
+    let max = _mm_set1_epi16(MAX_LEVEL as i16);
+    let quant = |y: __m128i, mf: __m128i| -> __m128i {
+        let sign = _mm_srai_epi16(y, 15);
+        let a = _mm_sub_epi16(_mm_xor_si128(y, sign), sign);
+        let lo = _mm_mullo_epi16(a, mf);
+        let hi = _mm_mulhi_epu16(a, mf);
+        let l0 = _mm_srl_epi32(_mm_add_epi32(_mm_unpacklo_epi16(lo, hi), off), shift);
+        let l1 = _mm_srl_epi32(_mm_add_epi32(_mm_unpackhi_epi16(lo, hi), off), shift);
+        let level = _mm_min_epi16(_mm_packs_epi32(l0, l1), max);
+        _mm_sub_epi16(_mm_xor_si128(level, sign), sign)
+    };
+    // The DC lane (lane 0 of the first register) is cleared, not quantised.
+    let keep_ac = _mm_set_epi16(-1, -1, -1, -1, -1, -1, -1, 0);
+    let q01 = _mm_and_si128(quant(y01, load_i16x8(&q.mf, 0)), keep_ac);
+    let q23 = quant(y23, load_i16x8(&q.mf, 8));
+    let minus_zeros = _mm_madd_epi16(
+        _mm_add_epi16(_mm_cmpeq_epi16(q01, z), _mm_cmpeq_epi16(q23, z)),
+        _mm_set1_epi16(1),
+    );
+    // 16 lanes minus the zeros (the cleared DC lane is one of them).
+    let nz = (16 + hsum_epi32(minus_zeros) as i32) as u32;
+    store_i16x8(kept, 0, q01);
+    store_i16x8(kept, 8, q23);
+    for (l, &i) in levels.iter_mut().zip(&ZIGZAG4X4_T) {
+        *l = i32::from(kept[i]);
+    }
+    (nz, dc)
+}
+
+/// The reconstruction of a 4x4 block whose DC is coded apart, exactly like
+/// `scalar::recon4x4_ac` (the second half of [`code4x4`]).
+#[target_feature(enable = "sse2")]
+pub fn recon4x4_ac(
+    kept: &[i16; 16],
+    dc: i32,
+    pred: &[u8; 16],
+    q: &crate::dsp::QuantParams,
+    recon: &mut [u8; 16],
+) {
+    let z = _mm_setzero_si128();
+    let p = load16(pred, 0);
+    let scale = |l: __m128i, dq: __m128i| -> (__m128i, __m128i) {
+        let lo = _mm_mullo_epi16(l, dq);
+        let hi = _mm_mulhi_epi16(l, dq);
+        (_mm_unpacklo_epi16(lo, hi), _mm_unpackhi_epi16(lo, hi))
+    };
+    let (e0, e1) = scale(load_i16x8(kept, 0), load_i16x8(&q.dq, 0));
+    let (e2, e3) = scale(load_i16x8(kept, 8), load_i16x8(&q.dq, 8));
+    // Lane 0 of the first column is the DC position.
+    let dc_lane = _mm_cvtsi32_si128(-1);
+    let e0 = _mm_or_si128(_mm_andnot_si128(dc_lane, e0), _mm_cvtsi32_si128(dc));
+    let (t0, t1, t2, t3) = idct4(e0, e1, e2, e3);
+    let (u0, u1, u2, u3) = transpose4x4_epi32(t0, t1, t2, t3);
+    let (r0, r1, r2, r3) = idct4(u0, u1, u2, u3);
+    let k = _mm_set1_epi32(32);
+    let fin = |v: __m128i| _mm_srai_epi32(_mm_add_epi32(v, k), 6);
+    let lo = _mm_adds_epi16(_mm_unpacklo_epi8(p, z), _mm_packs_epi32(fin(r0), fin(r1)));
+    let hi = _mm_adds_epi16(_mm_unpackhi_epi8(p, z), _mm_packs_epi32(fin(r2), fin(r3)));
+    store16(recon, 0, _mm_packus_epi16(lo, hi));
+}
