@@ -190,6 +190,7 @@ fn code_i4x4(
     bound: Bound,
 ) -> Option<I4x4Coded> {
     let (x0, y0) = (pos.mb_x * 16, pos.mb_y * 16);
+    let satd4 = crate::dsp::kernels().satd4x4_packed;
     let mut i4 = I4x4Coded {
         cost: lambda * I4_HEADER_BITS,
         modes: [intra_pred::i4::DC; 16],
@@ -228,7 +229,7 @@ fn code_i4x4(
             }
             intra_pred::predict4x4(mode, &nb, &mut pred);
             let bits = if mode == predicted { 1 } else { 4 };
-            let cost = satd(&s, 4, &pred, 4, 4, 4) + lambda * bits;
+            let cost = (satd4)(&s, &pred) + lambda * bits;
             if cost < best.0 {
                 *best = (cost, mode, pred);
             }

@@ -117,6 +117,10 @@ impl BlockSize {
 /// when a slice is too short for the block.
 pub type PixelCmpFn = fn(&[u8], usize, &[u8], usize) -> u32;
 
+/// `satd4x4_packed(a, b) -> SATD` of two 4x4 blocks stored contiguously (stride 4), as
+/// `satd[BlockSize::B4x4]` with stride 4.
+pub type Satd4x4PackedFn = fn(&[u8; 16], &[u8; 16]) -> u32;
+
 /// `satd_avg(src, src_stride, a, a_stride, b, b_stride) -> SATD` of a 16x16 block against the
 /// rounded average of two blocks (a quarter-sample luma prediction, see [`scalar::avg_block`]),
 /// without storing that average.
@@ -242,6 +246,8 @@ pub struct Kernels {
     pub sad: [PixelCmpFn; 5],
     /// SATD (sum over 4x4 blocks of half the absolute Hadamard sum), indexed by [`BlockSize`].
     pub satd: [PixelCmpFn; 5],
+    /// SATD of two contiguous 4x4 blocks (see [`Satd4x4PackedFn`]).
+    pub satd4x4_packed: Satd4x4PackedFn,
     /// SATD of a 16x16 block against the average of two (see [`PixelCmpAvgFn`]).
     pub satd_avg16x16: PixelCmpAvgFn,
     /// Forward quantisation of a 4x4 block (see [`Quant4x4Fn`]).
@@ -300,6 +306,7 @@ pub const SCALAR: Kernels = Kernels {
         scalar::satd4x4,
     ],
     satd_avg16x16: scalar::satd_avg16x16,
+    satd4x4_packed: scalar::satd4x4_packed,
     quant4x4: scalar::quant4x4,
     fdct4x4: scalar::fdct4x4,
     idct4x4: scalar::idct4x4,

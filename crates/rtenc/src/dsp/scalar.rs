@@ -403,6 +403,11 @@ pub fn avg_block(a: &[u8], sa: usize, b: &[u8], sb: usize, out: &mut [u8], w: us
     }
 }
 
+/// SATD of two contiguous 4x4 blocks.
+pub fn satd4x4_packed(a: &[u8; 16], b: &[u8; 16]) -> u32 {
+    satd(a, 4, b, 4, 4, 4)
+}
+
 /// SATD of a 16x16 block against the rounded average of two blocks ([`avg_block`]).
 pub fn satd_avg16x16(s: &[u8], ss: usize, a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
     let mut avg = [0u8; 256];

@@ -158,6 +158,18 @@ proptest! {
     }
 
     #[test]
+    fn satd4x4_packed_matches_scalar(
+        a in proptest::array::uniform16(sample()),
+        b in proptest::array::uniform16(sample()),
+    ) {
+        let want = scalar::satd4x4(&a, 4, &b, 4);
+        prop_assert_eq!(scalar::satd4x4_packed(&a, &b), want);
+        for k in tables() {
+            prop_assert_eq!((k.satd4x4_packed)(&a, &b), want, "{:?}", k.isa);
+        }
+    }
+
+    #[test]
     fn satd_avg16x16_matches_scalar((a, sa, b, sb) in planes(), (c, sc, _, _) in planes()) {
         let want = scalar::satd_avg16x16(&c, sc, &a, sa, &b, sb);
         let mut avg = [0u8; 256];

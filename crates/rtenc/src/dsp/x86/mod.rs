@@ -194,6 +194,7 @@ pub fn sse2_kernels() -> Kernels {
             sse2_entry::satd4x4,
         ],
         satd_avg16x16: sse2_satd_avg16x16,
+        satd4x4_packed: sse2_entry::satd4x4_packed,
         quant4x4: sse2_entry::quant4x4,
         fdct4x4: sse2_entry::fdct4x4,
         idct4x4: sse2_entry::idct4x4,
@@ -241,6 +242,7 @@ pub fn avx2_kernels() -> Option<Kernels> {
             sse2_entry::satd4x4,
         ],
         satd_avg16x16: avx2_entry::satd_avg16x16,
+        satd4x4_packed: sse2_entry::satd4x4_packed,
         // An AVX2 quant4x4 (two 8-lane halves) measured slower: its 256-bit loads of a block
         // just written with 128-bit stores (fdct4x4) miss store forwarding.
         quant4x4: sse2_entry::quant4x4,
@@ -286,6 +288,7 @@ mod sse2_entry {
         satd8x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
         satd8x8(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
         satd4x4(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
+        satd4x4_packed(a: &[u8; 16], b: &[u8; 16]) -> u32;
         quant4x4(block: &mut [i32; 16], mf: &[i32; 16], offset: i32, qbits: u32, skip_dc: bool) -> u32;
         fdct4x4(block: &mut [i32; 16]);
         idct4x4(block: &mut [i32; 16]);

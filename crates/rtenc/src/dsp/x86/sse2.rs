@@ -216,6 +216,22 @@ pub fn satd4x4(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
     hsum_epi32(satd_core(d(0), d(1), d(2), d(3)))
 }
 
+/// SATD of two contiguous 4x4 blocks: one load each, each row in the low half of its own
+/// register (the high halves zero, as in [`satd4x4`]).
+#[target_feature(enable = "sse2")]
+pub fn satd4x4_packed(a: &[u8; 16], b: &[u8; 16]) -> u32 {
+    let z = _mm_setzero_si128();
+    let (a, b) = (load16(a, 0), load16(b, 0));
+    let d01 = _mm_sub_epi16(_mm_unpacklo_epi8(a, z), _mm_unpacklo_epi8(b, z));
+    let d23 = _mm_sub_epi16(_mm_unpackhi_epi8(a, z), _mm_unpackhi_epi8(b, z));
+    hsum_epi32(satd_core(
+        _mm_move_epi64(d01),
+        _mm_srli_si128::<8>(d01),
+        _mm_move_epi64(d23),
+        _mm_srli_si128::<8>(d23),
+    ))
+}
+
 /// Quantisation of a 4x4 block, exact like `scalar::quant4x4`: `|c| * mf + offset` is formed
 /// in 64-bit lanes (`pmuludq`), so no input range needs proving beyond the kernel's contract
 /// (`mf <= 2^14`, `offset < 2^30`, `qbits >= 15`, which keep each level below 2^31).
