@@ -6,6 +6,7 @@ use crate::bitstream::writer::se_len;
 use crate::common::hpel::RefLuma;
 use crate::common::mc::mc_luma;
 use crate::common::Mv;
+use crate::dsp;
 use crate::picture::Plane;
 
 /// Bounds for motion vectors, in quarter samples (inclusive).
@@ -90,20 +91,41 @@ pub struct MeResult {
     pub satd: u32,
 }
 
-/// SAD of the block against the reference at a full-sample vector (quarter units, multiple of
-/// 4), reading the padded plane directly when possible.
-fn sad_full(blk: &Block<'_>, refp: &Plane, mv: Mv, tmp: &mut [u8; 256]) -> u32 {
-    let rx = blk.x as isize + (mv.x >> 2) as isize;
-    let ry = blk.y as isize + (mv.y >> 2) as isize;
-    let pad = refp.pad as isize;
-    if rx >= -pad
-        && ry >= -pad
-        && rx + blk.w as isize <= refp.width as isize + pad
-        && ry + blk.h as isize <= refp.height as isize + pad
-    {
-        let off = refp.offset(rx, ry);
-        sad(blk.src, blk.w, &refp.data[off..], refp.stride, blk.w, blk.h)
-    } else {
+/// Full-sample SAD of one block against one reference plane, with the kernel and the block's
+/// position looked up once per search rather than per vector.
+struct FullSad<'a> {
+    blk: &'a Block<'a>,
+    refp: &'a Plane,
+    kernel: Option<dsp::PixelCmpFn>,
+}
+
+impl<'a> FullSad<'a> {
+    fn new(blk: &'a Block<'a>, refp: &'a Plane) -> Self {
+        let kernel =
+            dsp::BlockSize::from_dims(blk.w, blk.h).map(|s| dsp::kernels().sad[s as usize]);
+        FullSad { blk, refp, kernel }
+    }
+
+    /// SAD at a full-sample vector (quarter units, multiple of 4), reading the padded plane in
+    /// place when the block lies within it (always, for vectors within [`MvLimits`] and the
+    /// encoder's padding), else through motion compensation.
+    #[inline]
+    fn at(&self, mv: Mv, tmp: &mut [u8; 256]) -> u32 {
+        let (blk, refp) = (self.blk, self.refp);
+        let rx = blk.x as isize + (mv.x >> 2) as isize;
+        let ry = blk.y as isize + (mv.y >> 2) as isize;
+        let pad = refp.pad as isize;
+        if rx >= -pad
+            && ry >= -pad
+            && rx + blk.w as isize <= refp.width as isize + pad
+            && ry + blk.h as isize <= refp.height as isize + pad
+        {
+            let r = &refp.data[refp.offset(rx, ry)..];
+            return match self.kernel {
+                Some(k) => k(blk.src, blk.w, r, refp.stride),
+                None => sad(blk.src, blk.w, r, refp.stride, blk.w, blk.h),
+            };
+        }
         mc_luma(
             refp,
             blk.x as i32,
@@ -144,10 +166,10 @@ pub fn search(
     range: i32,
 ) -> MeResult {
     let mut tmp = [0u8; 256];
+    let full_sad = FullSad::new(blk, refl.full);
     let full = |mv: Mv| Mv::new((mv.x + 2) & !3, (mv.y + 2) & !3);
-    let cost_full = |mv: Mv, tmp: &mut [u8; 256]| -> u32 {
-        sad_full(blk, refl.full, mv, tmp) + lambda * mvd_bits(mv, mvp)
-    };
+    let cost_full =
+        |mv: Mv, tmp: &mut [u8; 256]| -> u32 { full_sad.at(mv, tmp) + lambda * mvd_bits(mv, mvp) };
 
     // Candidates.
     let mut best_mv = limits.clamp(full(mvp));
