@@ -6,7 +6,7 @@ use super::intra::{
     code_chroma, code_intra_chroma, code_intra_luma, load_block, store_block, I4x4Search,
 };
 use super::me::{self, Block, MvLimits};
-use super::residual::{code4x4, put4x4, take4x4};
+use super::residual::{code4x4, offset4x4};
 use crate::common::hpel::RefLuma;
 use crate::common::intra_pred::{self, gather, mode16x16_available};
 use crate::common::mc::mc_chroma;
@@ -455,20 +455,19 @@ fn code_inter_luma(
     rec16: &mut [u8; 256],
 ) -> [u8; 16] {
     let mut counts = [0u8; 16];
-    let mut recs = [[0u8; 16]; 16];
-    let mut preds = [[0u8; 16]; 16];
     let mut scores = [0u32; 4];
     for blk in 0..16 {
-        let mut s = [0u8; 16];
-        take4x4(src16, 16, blk, &mut s);
-        take4x4(pred16, 16, blk, &mut preds[blk]);
+        let o = offset4x4(16, blk);
         counts[blk] = code4x4(
-            &s,
-            &preds[blk],
+            &src16[o..],
+            16,
+            &pred16[o..],
+            16,
             qp,
             Deadzone::Inter,
             &mut mb.luma[blk],
-            &mut recs[blk],
+            &mut rec16[o..],
+            16,
         );
         let q = (blk % 4) / 2 + 2 * (blk / 8);
         if counts[blk] > 0 {
@@ -481,14 +480,17 @@ fn code_inter_luma(
         let q = (blk % 4) / 2 + 2 * (blk / 8);
         if total < 6 || scores[q] < 4 {
             if counts[blk] > 0 {
+                // Decimated: the levels go, and the reconstruction is the prediction.
                 counts[blk] = 0;
                 mb.luma[blk] = [0; 16];
-                recs[blk] = preds[blk];
+                let o = offset4x4(16, blk);
+                for r in 0..4 {
+                    rec16[o + 16 * r..][..4].copy_from_slice(&pred16[o + 16 * r..][..4]);
+                }
             }
         } else if counts[blk] > 0 {
             cbp |= 1 << q;
         }
-        put4x4(rec16, 16, blk, &recs[blk]);
     }
     mb.cbp_luma = cbp;
     counts

@@ -190,7 +190,7 @@ fn code_i4x4(
     bound: Bound,
 ) -> Option<I4x4Coded> {
     let (x0, y0) = (pos.mb_x * 16, pos.mb_y * 16);
-    let satd4 = crate::dsp::kernels().satd4x4_packed;
+    let satd4 = crate::dsp::kernels().satd[crate::dsp::BlockSize::B4x4 as usize];
     let mut i4 = I4x4Coded {
         cost: lambda * I4_HEADER_BITS,
         modes: [intra_pred::i4::DC; 16],
@@ -217,21 +217,20 @@ fn code_i4x4(
             top_right_available_4x4(pos, bx, by),
         );
         let predicted = predicted_i4_mode(mbs, pos, modes, raster);
-        let mut s = [0u8; 16];
-        for r in 0..4 {
-            s[r * 4..r * 4 + 4].copy_from_slice(&src16[(by * 4 + r) * 16 + bx * 4..][..4]);
-        }
-        let mut best = (u32::MAX, 0u8, [0u8; 16]);
-        let mut pred = [0u8; 16];
-        let mut try_mode = |mode: u8, best: &mut (u32, u8, [u8; 16])| {
+        let o = (by * 4) * 16 + bx * 4; // the block in src16 and i4.recon
+                                        // One prediction buffer per mode: the winner is coded from its own buffer, not a copy.
+        let mut preds = [[0u8; 16]; 9];
+        let mut best = (u32::MAX, 0u8);
+        let mut try_mode = |mode: u8, best: &mut (u32, u8)| {
             if !mode4x4_available(mode, &nb) {
                 return;
             }
-            intra_pred::predict4x4(mode, &nb, &mut pred);
+            let pred = &mut preds[usize::from(mode)];
+            intra_pred::predict4x4(mode, &nb, pred);
             let bits = if mode == predicted { 1 } else { 4 };
-            let cost = (satd4)(&s, &pred) + lambda * bits;
+            let cost = (satd4)(&src16[o..], 16, &pred[..], 4) + lambda * bits;
             if cost < best.0 {
-                *best = (cost, mode, pred);
+                *best = (cost, mode);
             }
         };
         if fast_modes {
@@ -264,18 +263,19 @@ fn code_i4x4(
             return None;
         }
         modes[raster] = best.1;
-        let mut rec = [0u8; 16];
         i4.counts[raster] = code4x4(
-            &s,
-            &best.2,
+            &src16[o..],
+            16,
+            &preds[usize::from(best.1)],
+            4,
             qp,
             Deadzone::Intra,
             &mut i4.levels[raster],
-            &mut rec,
+            &mut i4.recon[o..],
+            16,
         );
-        store_block(recon, x, y, 4, &rec);
         for r in 0..4 {
-            i4.recon[(by * 4 + r) * 16 + bx * 4..][..4].copy_from_slice(&rec[r * 4..r * 4 + 4]);
+            recon.row_mut(y + r)[x..x + 4].copy_from_slice(&i4.recon[o + 16 * r..][..4]);
         }
     }
 

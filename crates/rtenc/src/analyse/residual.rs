@@ -6,42 +6,31 @@ use crate::common::quant::{self, Deadzone, MAX_LEVEL};
 use crate::common::transform::{hadamard2x2, hadamard4x4};
 use crate::common::ZIGZAG4X4;
 
-/// Codes one 4x4 block given source and prediction samples (raster, stride 4): writes the levels
-/// in scan order into `levels` and the reconstructed samples into `recon`; returns the number of
-/// non-zero levels. With `ac_only` the DC is excluded (the caller codes it separately and passes
-/// the reconstructed DC in `dc`).
+/// Codes one 4x4 block given source and prediction samples (each 4x4 block at the start of its
+/// slice, rows at its stride): writes the levels in scan order into `levels` and the
+/// reconstructed samples into `recon` (rows at `rs`); returns the number of non-zero levels.
+#[allow(clippy::too_many_arguments)]
 #[inline]
 pub fn code4x4(
-    src: &[u8; 16],
-    pred: &[u8; 16],
+    src: &[u8],
+    ss: usize,
+    pred: &[u8],
+    ps: usize,
     qp: u8,
     dz: Deadzone,
     levels: &mut [i32; 16],
-    recon: &mut [u8; 16],
+    recon: &mut [u8],
+    rs: usize,
 ) -> u8 {
-    (crate::dsp::kernels().code4x4)(src, pred, quant::params4x4(qp, dz), levels, recon) as u8
+    let q = quant::params4x4(qp, dz);
+    (crate::dsp::kernels().code4x4)(src, ss, pred, ps, q, levels, recon, rs) as u8
 }
 
-/// Extracts 4x4 block `blk` (raster index in a `w`-wide block of samples) into a stride-4 array.
+/// Offset of 4x4 block `blk` (raster index) in a `w`-wide block of samples.
 #[inline]
-pub fn take4x4(samples: &[u8], w: usize, blk: usize, out: &mut [u8; 16]) {
+pub fn offset4x4(w: usize, blk: usize) -> usize {
     let bw = w / 4;
-    let (bx, by) = (blk % bw, blk / bw);
-    for y in 0..4 {
-        let s = (by * 4 + y) * w + bx * 4;
-        out[y * 4..y * 4 + 4].copy_from_slice(&samples[s..s + 4]);
-    }
-}
-
-/// Writes a stride-4 4x4 block back into block `blk` of a `w`-wide block of samples.
-#[inline]
-pub fn put4x4(samples: &mut [u8], w: usize, blk: usize, b: &[u8; 16]) {
-    let bw = w / 4;
-    let (bx, by) = (blk % bw, blk / bw);
-    for y in 0..4 {
-        let s = (by * 4 + y) * w + bx * 4;
-        samples[s..s + 4].copy_from_slice(&b[y * 4..y * 4 + 4]);
-    }
+    (blk / bw) * 4 * w + (blk % bw) * 4
 }
 
 /// Result of coding a 16x16 luma block as Intra_16x16.
@@ -69,14 +58,19 @@ pub fn code16x16(
     let k = crate::dsp::kernels();
     let q = quant::params4x4(qp, dz);
     let mut kept = [[0i16; 16]; 16];
-    let mut preds = [[0u8; 16]; 16];
     let mut dc = [0i32; 16];
     let mut ac_counts = [0u8; 16];
     for blk in 0..16 {
-        let mut s = [0u8; 16];
-        take4x4(src, 16, blk, &mut s);
-        take4x4(pred, 16, blk, &mut preds[blk]);
-        let (nz, d) = (k.fwd4x4_ac)(&s, &preds[blk], q, &mut ac_levels[blk], &mut kept[blk]);
+        let o = offset4x4(16, blk);
+        let (nz, d) = (k.fwd4x4_ac)(
+            &src[o..],
+            16,
+            &pred[o..],
+            16,
+            q,
+            &mut ac_levels[blk],
+            &mut kept[blk],
+        );
         ac_counts[blk] = nz as u8;
         dc[blk] = d;
     }
@@ -95,11 +89,14 @@ pub fn code16x16(
     let mut dcr = dc;
     quant::dequant_luma_dc(&mut dcr, qp);
     for blk in 0..16 {
-        let mut out = preds[blk];
+        let o = offset4x4(16, blk);
         if ac_counts[blk] != 0 || dcr[blk] != 0 {
-            (k.recon4x4_ac)(&kept[blk], dcr[blk], &preds[blk], q, &mut out);
+            (k.recon4x4_ac)(&kept[blk], dcr[blk], &pred[o..], 16, q, &mut recon[o..], 16);
+        } else {
+            for r in 0..4 {
+                recon[o + 16 * r..][..4].copy_from_slice(&pred[o + 16 * r..][..4]);
+            }
         }
-        put4x4(recon, 16, blk, &out);
     }
     Luma16Coded {
         ac_counts,
@@ -123,14 +120,19 @@ pub fn code_chroma8x8(
     let k = crate::dsp::kernels();
     let q = quant::params4x4(qp_c, dz);
     let mut kept = [[0i16; 16]; 4];
-    let mut preds = [[0u8; 16]; 4];
     let mut dc = [0i32; 4];
     let mut counts = [0u8; 4];
     for blk in 0..4 {
-        let mut s = [0u8; 16];
-        take4x4(src, 8, blk, &mut s);
-        take4x4(pred, 8, blk, &mut preds[blk]);
-        let (nz, d) = (k.fwd4x4_ac)(&s, &preds[blk], q, &mut ac_levels[blk], &mut kept[blk]);
+        let o = offset4x4(8, blk);
+        let (nz, d) = (k.fwd4x4_ac)(
+            &src[o..],
+            8,
+            &pred[o..],
+            8,
+            q,
+            &mut ac_levels[blk],
+            &mut kept[blk],
+        );
         counts[blk] = nz as u8;
         dc[blk] = d;
     }
@@ -140,11 +142,14 @@ pub fn code_chroma8x8(
     let mut dcr = dc;
     quant::dequant_chroma_dc(&mut dcr, qp_c);
     for blk in 0..4 {
-        let mut out = preds[blk];
+        let o = offset4x4(8, blk);
         if counts[blk] != 0 || dcr[blk] != 0 {
-            (k.recon4x4_ac)(&kept[blk], dcr[blk], &preds[blk], q, &mut out);
+            (k.recon4x4_ac)(&kept[blk], dcr[blk], &pred[o..], 8, q, &mut recon[o..], 8);
+        } else {
+            for r in 0..4 {
+                recon[o + 8 * r..][..4].copy_from_slice(&pred[o + 8 * r..][..4]);
+            }
         }
-        put4x4(recon, 8, blk, &out);
     }
     (counts, dc_count)
 }

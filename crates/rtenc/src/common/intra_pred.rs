@@ -140,100 +140,97 @@ pub fn predict4x4(mode: u8, nb: &Neighbours<4>, out: &mut [u8; 16]) {
             i32::from(nb.left[y as usize])
         }
     };
-    for y in 0..4i32 {
-        for x in 0..4i32 {
-            let v = match mode {
-                i4::V => p(x, -1),
-                i4::H => p(-1, y),
-                i4::DC => {
-                    let st: i32 = (0..4).map(|i| p(i, -1)).sum();
-                    let sl: i32 = (0..4).map(|i| p(-1, i)).sum();
-                    match (nb.has_top, nb.has_left) {
-                        (true, true) => (st + sl + 4) >> 3,
-                        (false, true) => (sl + 2) >> 2,
-                        (true, false) => (st + 2) >> 2,
-                        (false, false) => 128,
-                    }
-                }
-                i4::DDL => {
-                    if x == 3 && y == 3 {
-                        (p(6, -1) + 3 * p(7, -1) + 2) >> 2
-                    } else {
-                        (p(x + y, -1) + 2 * p(x + y + 1, -1) + p(x + y + 2, -1) + 2) >> 2
-                    }
-                }
-                i4::DDR => {
-                    if x > y {
-                        (p(x - y - 2, -1) + 2 * p(x - y - 1, -1) + p(x - y, -1) + 2) >> 2
-                    } else if x < y {
-                        (p(-1, y - x - 2) + 2 * p(-1, y - x - 1) + p(-1, y - x) + 2) >> 2
-                    } else {
-                        (p(0, -1) + 2 * p(-1, -1) + p(-1, 0) + 2) >> 2
-                    }
-                }
-                i4::VR => {
-                    let z = 2 * x - y;
-                    if z >= 0 && z % 2 == 0 {
-                        (p(x - (y >> 1) - 1, -1) + p(x - (y >> 1), -1) + 1) >> 1
-                    } else if z > 0 {
-                        (p(x - (y >> 1) - 2, -1)
-                            + 2 * p(x - (y >> 1) - 1, -1)
-                            + p(x - (y >> 1), -1)
-                            + 2)
-                            >> 2
-                    } else if z == -1 {
-                        (p(-1, 0) + 2 * p(-1, -1) + p(0, -1) + 2) >> 2
-                    } else {
-                        (p(-1, y - 1) + 2 * p(-1, y - 2) + p(-1, y - 3) + 2) >> 2
-                    }
-                }
-                i4::HD => {
-                    let z = 2 * y - x;
-                    if z >= 0 && z % 2 == 0 {
-                        (p(-1, y - (x >> 1) - 1) + p(-1, y - (x >> 1)) + 1) >> 1
-                    } else if z > 0 {
-                        (p(-1, y - (x >> 1) - 2)
-                            + 2 * p(-1, y - (x >> 1) - 1)
-                            + p(-1, y - (x >> 1))
-                            + 2)
-                            >> 2
-                    } else if z == -1 {
-                        (p(-1, 0) + 2 * p(-1, -1) + p(0, -1) + 2) >> 2
-                    } else {
-                        (p(x - 1, -1) + 2 * p(x - 2, -1) + p(x - 3, -1) + 2) >> 2
-                    }
-                }
-                i4::VL => {
-                    if y % 2 == 0 {
-                        (p(x + (y >> 1), -1) + p(x + (y >> 1) + 1, -1) + 1) >> 1
-                    } else {
-                        (p(x + (y >> 1), -1)
-                            + 2 * p(x + (y >> 1) + 1, -1)
-                            + p(x + (y >> 1) + 2, -1)
-                            + 2)
-                            >> 2
-                    }
-                }
-                _ => {
-                    // i4::HU
-                    let z = x + 2 * y;
-                    if z < 5 && z % 2 == 0 {
-                        (p(-1, y + (x >> 1)) + p(-1, y + (x >> 1) + 1) + 1) >> 1
-                    } else if z < 5 {
-                        (p(-1, y + (x >> 1))
-                            + 2 * p(-1, y + (x >> 1) + 1)
-                            + p(-1, y + (x >> 1) + 2)
-                            + 2)
-                            >> 2
-                    } else if z == 5 {
-                        (p(-1, 2) + 3 * p(-1, 3) + 2) >> 2
-                    } else {
-                        p(-1, 3)
-                    }
-                }
-            };
-            out[(y * 4 + x) as usize] = v as u8;
+    // One loop per mode (the mode is not re-examined per sample). Each row is assembled in a
+    // register and written with one 4-byte store, so the SIMD kernels' 4-byte row loads right
+    // after can be forwarded from the store buffer.
+    #[inline(always)]
+    fn fill(out: &mut [u8; 16], f: impl Fn(i32, i32) -> i32) {
+        for y in 0..4i32 {
+            let mut row = 0u32;
+            for x in 0..4i32 {
+                row |= u32::from(f(x, y) as u8) << (8 * x);
+            }
+            out[(y * 4) as usize..][..4].copy_from_slice(&row.to_le_bytes());
         }
+    }
+    match mode {
+        i4::V => fill(out, |x, _| p(x, -1)),
+        i4::H => fill(out, |_, y| p(-1, y)),
+        i4::DC => {
+            let st: i32 = (0..4).map(|i| p(i, -1)).sum();
+            let sl: i32 = (0..4).map(|i| p(-1, i)).sum();
+            let v = match (nb.has_top, nb.has_left) {
+                (true, true) => (st + sl + 4) >> 3,
+                (false, true) => (sl + 2) >> 2,
+                (true, false) => (st + 2) >> 2,
+                (false, false) => 128,
+            };
+            fill(out, |_, _| v)
+        }
+        i4::DDL => fill(out, |x, y| {
+            if x == 3 && y == 3 {
+                (p(6, -1) + 3 * p(7, -1) + 2) >> 2
+            } else {
+                (p(x + y, -1) + 2 * p(x + y + 1, -1) + p(x + y + 2, -1) + 2) >> 2
+            }
+        }),
+        i4::DDR => fill(out, |x, y| {
+            if x > y {
+                (p(x - y - 2, -1) + 2 * p(x - y - 1, -1) + p(x - y, -1) + 2) >> 2
+            } else if x < y {
+                (p(-1, y - x - 2) + 2 * p(-1, y - x - 1) + p(-1, y - x) + 2) >> 2
+            } else {
+                (p(0, -1) + 2 * p(-1, -1) + p(-1, 0) + 2) >> 2
+            }
+        }),
+        i4::VR => fill(out, |x, y| {
+            let z = 2 * x - y;
+            if z >= 0 && z % 2 == 0 {
+                (p(x - (y >> 1) - 1, -1) + p(x - (y >> 1), -1) + 1) >> 1
+            } else if z > 0 {
+                (p(x - (y >> 1) - 2, -1) + 2 * p(x - (y >> 1) - 1, -1) + p(x - (y >> 1), -1) + 2)
+                    >> 2
+            } else if z == -1 {
+                (p(-1, 0) + 2 * p(-1, -1) + p(0, -1) + 2) >> 2
+            } else {
+                (p(-1, y - 1) + 2 * p(-1, y - 2) + p(-1, y - 3) + 2) >> 2
+            }
+        }),
+        i4::HD => fill(out, |x, y| {
+            let z = 2 * y - x;
+            if z >= 0 && z % 2 == 0 {
+                (p(-1, y - (x >> 1) - 1) + p(-1, y - (x >> 1)) + 1) >> 1
+            } else if z > 0 {
+                (p(-1, y - (x >> 1) - 2) + 2 * p(-1, y - (x >> 1) - 1) + p(-1, y - (x >> 1)) + 2)
+                    >> 2
+            } else if z == -1 {
+                (p(-1, 0) + 2 * p(-1, -1) + p(0, -1) + 2) >> 2
+            } else {
+                (p(x - 1, -1) + 2 * p(x - 2, -1) + p(x - 3, -1) + 2) >> 2
+            }
+        }),
+        i4::VL => fill(out, |x, y| {
+            if y % 2 == 0 {
+                (p(x + (y >> 1), -1) + p(x + (y >> 1) + 1, -1) + 1) >> 1
+            } else {
+                (p(x + (y >> 1), -1) + 2 * p(x + (y >> 1) + 1, -1) + p(x + (y >> 1) + 2, -1) + 2)
+                    >> 2
+            }
+        }),
+        _ => fill(out, |x, y| {
+            // i4::HU
+            let z = x + 2 * y;
+            if z < 5 && z % 2 == 0 {
+                (p(-1, y + (x >> 1)) + p(-1, y + (x >> 1) + 1) + 1) >> 1
+            } else if z < 5 {
+                (p(-1, y + (x >> 1)) + 2 * p(-1, y + (x >> 1) + 1) + p(-1, y + (x >> 1) + 2) + 2)
+                    >> 2
+            } else if z == 5 {
+                (p(-1, 2) + 3 * p(-1, 3) + 2) >> 2
+            } else {
+                p(-1, 3)
+            }
+        }),
     }
 }
 

@@ -117,10 +117,6 @@ impl BlockSize {
 /// when a slice is too short for the block.
 pub type PixelCmpFn = fn(&[u8], usize, &[u8], usize) -> u32;
 
-/// `satd4x4_packed(a, b) -> SATD` of two 4x4 blocks stored contiguously (stride 4), as
-/// `satd[BlockSize::B4x4]` with stride 4.
-pub type Satd4x4PackedFn = fn(&[u8; 16], &[u8; 16]) -> u32;
-
 /// `satd_avg(src, src_stride, a, a_stride, b, b_stride) -> SATD` of a 16x16 block against the
 /// rounded average of two blocks (a quarter-sample luma prediction, see [`scalar::avg_block`]),
 /// without storing that average.
@@ -178,27 +174,34 @@ pub struct QuantParams {
     pub zero_limit: u32,
 }
 
-/// `code4x4(src, pred, q, levels, recon) -> non-zero count`: one whole 4x4 block (stride 4)
-/// from samples to levels and back: residual `src - pred`, forward core transform, quantisation
-/// (as [`Quant4x4Fn`] with `q`'s multipliers, all 16 positions), the levels in zig-zag scan
-/// order into `levels`, then (when any level is non-zero) scaling, the inverse transform and
-/// `Clip1(pred + residual)` into `recon`; with no level left `recon` is `pred`. See
-/// [`scalar::code4x4`].
-pub type Code4x4Fn = fn(&[u8; 16], &[u8; 16], &QuantParams, &mut [i32; 16], &mut [u8; 16]) -> u32;
+/// `code4x4(src, ss, pred, ps, q, levels, recon, rs) -> non-zero count`: one whole 4x4 block
+/// from samples to levels and back. `src`, `pred` and `recon` hold the block's rows at their
+/// strides (row `k` at `k * stride`). Residual `src - pred`, forward core transform,
+/// quantisation (as [`Quant4x4Fn`] with `q`'s multipliers, all 16 positions), the levels in
+/// zig-zag scan order into `levels`, then (when any level is non-zero) scaling, the inverse
+/// transform and `Clip1(pred + residual)` into `recon`; with no level left `recon` is `pred`.
+/// See [`scalar::code4x4`].
+///
+/// Blocks are read and written row by row on purpose: callers often assemble a block from
+/// 4-byte rows just before, and a 16-byte load of such rows stalls until those stores complete
+/// (no store-to-load forwarding across several stores).
+pub type Code4x4Fn =
+    fn(&[u8], usize, &[u8], usize, &QuantParams, &mut [i32; 16], &mut [u8], usize) -> u32;
 
-/// `fwd4x4_ac(src, pred, q, levels, kept) -> (non-zero AC count, DC)`: for a block whose DC is
-/// coded apart (Intra_16x16, chroma): residual `src - pred`, forward core transform, then
-/// quantisation of positions 1..16 only. The AC levels go in scan order into `levels[1..]`
-/// (`levels[0]` = 0) and, for [`Recon4x4AcFn`], column-major (`kept[4 * col + row]`, DC 0)
-/// into `kept`; returns their non-zero count and the unquantised DC coefficient. See
-/// [`scalar::fwd4x4_ac`].
+/// `fwd4x4_ac(src, ss, pred, ps, q, levels, kept) -> (non-zero AC count, DC)`: for a block
+/// whose DC is coded apart (Intra_16x16, chroma): residual `src - pred` (rows at their
+/// strides), forward core transform, then quantisation of positions 1..16 only. The AC levels
+/// go in scan order into `levels[1..]` (`levels[0]` = 0) and, for [`Recon4x4AcFn`],
+/// column-major (`kept[4 * col + row]`, DC 0) into `kept`; returns their non-zero count and
+/// the unquantised DC coefficient. See [`scalar::fwd4x4_ac`].
 pub type Fwd4x4AcFn =
-    fn(&[u8; 16], &[u8; 16], &QuantParams, &mut [i32; 16], &mut [i16; 16]) -> (u32, i32);
+    fn(&[u8], usize, &[u8], usize, &QuantParams, &mut [i32; 16], &mut [i16; 16]) -> (u32, i32);
 
-/// `recon4x4_ac(kept, dc, pred, q, recon)`: the reconstruction of such a block: `kept`'s levels
-/// scaled with `q`, the reconstructed DC `dc` at position 0, the inverse transform, and
-/// `Clip1(pred + residual)` into `recon`. See [`scalar::recon4x4_ac`].
-pub type Recon4x4AcFn = fn(&[i16; 16], i32, &[u8; 16], &QuantParams, &mut [u8; 16]);
+/// `recon4x4_ac(kept, dc, pred, ps, q, recon, rs)`: the reconstruction of such a block:
+/// `kept`'s levels scaled with `q`, the reconstructed DC `dc` at position 0, the inverse
+/// transform, and `Clip1(pred + residual)` into `recon` (rows at their strides). See
+/// [`scalar::recon4x4_ac`].
+pub type Recon4x4AcFn = fn(&[i16; 16], i32, &[u8], usize, &QuantParams, &mut [u8], usize);
 
 /// `rgb_to_nv12_rows(row0, row1, y0, y1, uv, layout, siting)`: two rows of `n = y0.len()`
 /// packed pixels (each row at least `n` pixels) to their luma rows `y0`, `y1` and the `n` bytes
@@ -246,8 +249,6 @@ pub struct Kernels {
     pub sad: [PixelCmpFn; 5],
     /// SATD (sum over 4x4 blocks of half the absolute Hadamard sum), indexed by [`BlockSize`].
     pub satd: [PixelCmpFn; 5],
-    /// SATD of two contiguous 4x4 blocks (see [`Satd4x4PackedFn`]).
-    pub satd4x4_packed: Satd4x4PackedFn,
     /// SATD of a 16x16 block against the average of two (see [`PixelCmpAvgFn`]).
     pub satd_avg16x16: PixelCmpAvgFn,
     /// Forward quantisation of a 4x4 block (see [`Quant4x4Fn`]).
@@ -306,7 +307,6 @@ pub const SCALAR: Kernels = Kernels {
         scalar::satd4x4,
     ],
     satd_avg16x16: scalar::satd_avg16x16,
-    satd4x4_packed: scalar::satd4x4_packed,
     quant4x4: scalar::quant4x4,
     fdct4x4: scalar::fdct4x4,
     idct4x4: scalar::idct4x4,

@@ -306,16 +306,39 @@ pub fn add_pred4x4(res: &[i32; 16], pred: &[u8; 16], out: &mut [u8; 16]) {
     }
 }
 
+/// The 4x4 block whose rows start at `s[k * stride]`, as a stride-4 array.
+#[inline]
+fn gather4x4(s: &[u8], stride: usize) -> [u8; 16] {
+    let mut b = [0u8; 16];
+    for (k, row) in b.chunks_exact_mut(4).enumerate() {
+        row.copy_from_slice(&s[k * stride..k * stride + 4]);
+    }
+    b
+}
+
+/// Writes a stride-4 array as the 4x4 block whose rows start at `d[k * stride]`.
+#[inline]
+fn scatter4x4(b: &[u8; 16], d: &mut [u8], stride: usize) {
+    for (k, row) in b.chunks_exact(4).enumerate() {
+        d[k * stride..k * stride + 4].copy_from_slice(row);
+    }
+}
+
 /// One 4x4 block from samples to zig-zag levels and reconstruction (see
 /// [`super::Code4x4Fn`]): the composition of [`fdct4x4`], [`quant4x4`], the scan, scaling,
 /// [`idct4x4`] and [`add_pred4x4`].
+#[allow(clippy::too_many_arguments)]
 pub fn code4x4(
-    src: &[u8; 16],
-    pred: &[u8; 16],
+    src: &[u8],
+    ss: usize,
+    pred: &[u8],
+    ps: usize,
     q: &super::QuantParams,
     levels: &mut [i32; 16],
-    recon: &mut [u8; 16],
+    recon: &mut [u8],
+    rs: usize,
 ) -> u32 {
+    let (src, pred) = (gather4x4(src, ss), gather4x4(pred, ps));
     let mut c = [0i32; 16];
     let mut abs_sum = 0u32;
     for i in 0..16 {
@@ -324,7 +347,7 @@ pub fn code4x4(
     }
     if abs_sum <= q.zero_limit {
         *levels = [0; 16];
-        *recon = *pred;
+        scatter4x4(&pred, recon, rs);
         return 0;
     }
     fdct4x4(&mut c);
@@ -334,25 +357,30 @@ pub fn code4x4(
         levels[k] = c[r];
     }
     if nz == 0 {
-        *recon = *pred;
+        scatter4x4(&pred, recon, rs);
         return 0;
     }
     for (v, &d) in c.iter_mut().zip(&q.dq) {
         *v *= i32::from(d);
     }
     idct4x4(&mut c);
-    add_pred4x4(&c, pred, recon);
+    let mut out = [0u8; 16];
+    add_pred4x4(&c, &pred, &mut out);
+    scatter4x4(&out, recon, rs);
     nz
 }
 
 /// The forward path of a 4x4 block whose DC is coded apart (see [`super::Fwd4x4AcFn`]).
 pub fn fwd4x4_ac(
-    src: &[u8; 16],
-    pred: &[u8; 16],
+    src: &[u8],
+    ss: usize,
+    pred: &[u8],
+    ps: usize,
     q: &super::QuantParams,
     levels: &mut [i32; 16],
     kept: &mut [i16; 16],
 ) -> (u32, i32) {
+    let (src, pred) = (gather4x4(src, ss), gather4x4(pred, ps));
     let mut c = [0i32; 16];
     for i in 0..16 {
         c[i] = i32::from(src[i]) - i32::from(pred[i]);
@@ -376,10 +404,13 @@ pub fn fwd4x4_ac(
 pub fn recon4x4_ac(
     kept: &[i16; 16],
     dc: i32,
-    pred: &[u8; 16],
+    pred: &[u8],
+    ps: usize,
     q: &super::QuantParams,
-    recon: &mut [u8; 16],
+    recon: &mut [u8],
+    rs: usize,
 ) {
+    let pred = gather4x4(pred, ps);
     let mut c = [0i32; 16];
     for (i, &v) in kept.iter().enumerate() {
         let r = (i % 4) * 4 + i / 4;
@@ -387,7 +418,9 @@ pub fn recon4x4_ac(
     }
     c[0] = dc;
     idct4x4(&mut c);
-    add_pred4x4(&c, pred, recon);
+    let mut out = [0u8; 16];
+    add_pred4x4(&c, &pred, &mut out);
+    scatter4x4(&out, recon, rs);
 }
 
 /// The rounded average of two blocks, `out[y * w + x] = (a[y * sa + x] + b[y * sb + x] + 1) >> 1`
@@ -401,11 +434,6 @@ pub fn avg_block(a: &[u8], sa: usize, b: &[u8], sb: usize, out: &mut [u8], w: us
             *d = ((u16::from(p) + u16::from(q) + 1) >> 1) as u8;
         }
     }
-}
-
-/// SATD of two contiguous 4x4 blocks.
-pub fn satd4x4_packed(a: &[u8; 16], b: &[u8; 16]) -> u32 {
-    satd(a, 4, b, 4, 4, 4)
 }
 
 /// SATD of a 16x16 block against the rounded average of two blocks ([`avg_block`]).

@@ -158,18 +158,6 @@ proptest! {
     }
 
     #[test]
-    fn satd4x4_packed_matches_scalar(
-        a in proptest::array::uniform16(sample()),
-        b in proptest::array::uniform16(sample()),
-    ) {
-        let want = scalar::satd4x4(&a, 4, &b, 4);
-        prop_assert_eq!(scalar::satd4x4_packed(&a, &b), want);
-        for k in tables() {
-            prop_assert_eq!((k.satd4x4_packed)(&a, &b), want, "{:?}", k.isa);
-        }
-    }
-
-    #[test]
     fn satd_avg16x16_matches_scalar((a, sa, b, sb) in planes(), (c, sc, _, _) in planes()) {
         let want = scalar::satd_avg16x16(&c, sc, &a, sa, &b, sb);
         let mut avg = [0u8; 256];
@@ -400,15 +388,25 @@ proptest! {
         use crate::common::quant::{params4x4, Deadzone};
         let dz = if intra { Deadzone::Intra } else { Deadzone::Inter };
         let q = params4x4(qp, dz);
-        let (mut levels, mut recon) = ([0i32; 16], [0u8; 16]);
-        let nz = scalar::code4x4(&src, &pred, q, &mut levels, &mut recon);
+        // The source at stride 4, the prediction spread at stride 7, the output at stride 5.
+        let spread = |b: &[u8; 16], stride: usize| {
+            let mut v = vec![99u8; 3 * stride + 4];
+            for r in 0..4 {
+                v[r * stride..r * stride + 4].copy_from_slice(&b[4 * r..4 * r + 4]);
+            }
+            v
+        };
+        let pred7 = spread(&pred, 7);
+        let (mut levels, mut recon) = ([0i32; 16], vec![0u8; 19]);
+        let nz = scalar::code4x4(&src, 4, &pred7, 7, q, &mut levels, &mut recon, 5);
         prop_assert_eq!(levels.iter().filter(|&&l| l != 0).count() as u32, nz);
+        prop_assert!(recon.iter().enumerate().all(|(i, &v)| i % 5 < 4 || v == 0), "gaps untouched");
         for k in tables() {
-            let (mut l, mut r) = ([7i32; 16], [7u8; 16]);
-            let n = (k.code4x4)(&src, &pred, q, &mut l, &mut r);
+            let (mut l, mut r) = ([7i32; 16], vec![0u8; 19]);
+            let n = (k.code4x4)(&src, 4, &pred7, 7, q, &mut l, &mut r, 5);
             prop_assert_eq!(n, nz, "{:?}", k.isa);
             prop_assert_eq!(l, levels, "{:?}", k.isa);
-            prop_assert_eq!(r, recon, "{:?}", k.isa);
+            prop_assert_eq!(&r, &recon, "{:?}", k.isa);
         }
     }
 }
@@ -454,19 +452,19 @@ proptest! {
         let dz = if intra { Deadzone::Intra } else { Deadzone::Inter };
         let q = params4x4(qp, dz);
         let (mut levels, mut kept) = ([0i32; 16], [0i16; 16]);
-        let (nz, dc0) = scalar::fwd4x4_ac(&src, &pred, q, &mut levels, &mut kept);
+        let (nz, dc0) = scalar::fwd4x4_ac(&src, 4, &pred, 4, q, &mut levels, &mut kept);
         prop_assert_eq!(levels[0], 0);
         prop_assert_eq!(levels.iter().filter(|&&l| l != 0).count() as u32, nz);
         let mut recon = [0u8; 16];
-        scalar::recon4x4_ac(&kept, dc, &pred, q, &mut recon);
+        scalar::recon4x4_ac(&kept, dc, &pred, 4, q, &mut recon, 4);
         for k in tables() {
             let (mut l, mut kp) = ([7i32; 16], [7i16; 16]);
-            let got = (k.fwd4x4_ac)(&src, &pred, q, &mut l, &mut kp);
+            let got = (k.fwd4x4_ac)(&src, 4, &pred, 4, q, &mut l, &mut kp);
             prop_assert_eq!(got, (nz, dc0), "{:?}", k.isa);
             prop_assert_eq!(l, levels, "{:?}", k.isa);
             prop_assert_eq!(kp, kept, "{:?}", k.isa);
             let mut r = [7u8; 16];
-            (k.recon4x4_ac)(&kept, dc, &pred, q, &mut r);
+            (k.recon4x4_ac)(&kept, dc, &pred, 4, q, &mut r, 4);
             prop_assert_eq!(r, recon, "{:?}", k.isa);
         }
     }

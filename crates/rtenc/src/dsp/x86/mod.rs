@@ -194,7 +194,6 @@ pub fn sse2_kernels() -> Kernels {
             sse2_entry::satd4x4,
         ],
         satd_avg16x16: sse2_satd_avg16x16,
-        satd4x4_packed: sse2_entry::satd4x4_packed,
         quant4x4: sse2_entry::quant4x4,
         fdct4x4: sse2_entry::fdct4x4,
         idct4x4: sse2_entry::idct4x4,
@@ -242,7 +241,6 @@ pub fn avx2_kernels() -> Option<Kernels> {
             sse2_entry::satd4x4,
         ],
         satd_avg16x16: avx2_entry::satd_avg16x16,
-        satd4x4_packed: sse2_entry::satd4x4_packed,
         // An AVX2 quant4x4 (two 8-lane halves) measured slower: its 256-bit loads of a block
         // just written with 128-bit stores (fdct4x4) miss store forwarding.
         quant4x4: sse2_entry::quant4x4,
@@ -288,16 +286,15 @@ mod sse2_entry {
         satd8x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
         satd8x8(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
         satd4x4(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
-        satd4x4_packed(a: &[u8; 16], b: &[u8; 16]) -> u32;
         quant4x4(block: &mut [i32; 16], mf: &[i32; 16], offset: i32, qbits: u32, skip_dc: bool) -> u32;
         fdct4x4(block: &mut [i32; 16]);
         idct4x4(block: &mut [i32; 16]);
         deinterleave_uv(uv: &[u8], u: &mut [u8], v: &mut [u8]);
         deblock_luma_edge(d: &mut [u8], e: &crate::dsp::Edge);
         add_pred4x4(res: &[i32; 16], pred: &[u8; 16], out: &mut [u8; 16]);
-        code4x4(src: &[u8; 16], pred: &[u8; 16], q: &crate::dsp::QuantParams, levels: &mut [i32; 16], recon: &mut [u8; 16]) -> u32;
-        fwd4x4_ac(src: &[u8; 16], pred: &[u8; 16], q: &crate::dsp::QuantParams, levels: &mut [i32; 16], kept: &mut [i16; 16]) -> (u32, i32);
-        recon4x4_ac(kept: &[i16; 16], dc: i32, pred: &[u8; 16], q: &crate::dsp::QuantParams, recon: &mut [u8; 16]);
+        code4x4(src: &[u8], ss: usize, pred: &[u8], ps: usize, q: &crate::dsp::QuantParams, levels: &mut [i32; 16], recon: &mut [u8], rs: usize) -> u32;
+        fwd4x4_ac(src: &[u8], ss: usize, pred: &[u8], ps: usize, q: &crate::dsp::QuantParams, levels: &mut [i32; 16], kept: &mut [i16; 16]) -> (u32, i32);
+        recon4x4_ac(kept: &[i16; 16], dc: i32, pred: &[u8], ps: usize, q: &crate::dsp::QuantParams, recon: &mut [u8], rs: usize);
         deblock_chroma_edge(d: &mut [u8], e: &crate::dsp::Edge);
         avg_block(a: &[u8], sa: usize, b: &[u8], sb: usize, out: &mut [u8], w: usize, h: usize);
         hpel_row_h(src: &[u8], b1: &mut [i16], b: &mut [u8]);

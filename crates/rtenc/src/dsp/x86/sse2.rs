@@ -60,6 +60,16 @@ fn rows4x4(s: &[u8], stride: usize) -> __m128i {
     _mm_unpacklo_epi64(r01, r23)
 }
 
+/// Writes the four 4-byte rows packed in `v` at `stride`.
+#[target_feature(enable = "sse2")]
+#[inline]
+fn store_rows4x4(d: &mut [u8], stride: usize, v: __m128i) {
+    store4(d, 0, v);
+    store4(d, stride, _mm_srli_si128::<4>(v));
+    store4(d, 2 * stride, _mm_srli_si128::<8>(v));
+    store4(d, 3 * stride, _mm_srli_si128::<12>(v));
+}
+
 /// SAD of a 16x16 block.
 #[target_feature(enable = "sse2")]
 pub fn sad16x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
@@ -214,22 +224,6 @@ pub fn satd4x4(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
     let (a, b) = (Rows::<4>::new(a, sa, 4), Rows::<4>::new(b, sb, 4));
     let d = |y: usize| diff8(a.load4(y, 0), b.load4(y, 0));
     hsum_epi32(satd_core(d(0), d(1), d(2), d(3)))
-}
-
-/// SATD of two contiguous 4x4 blocks: one load each, each row in the low half of its own
-/// register (the high halves zero, as in [`satd4x4`]).
-#[target_feature(enable = "sse2")]
-pub fn satd4x4_packed(a: &[u8; 16], b: &[u8; 16]) -> u32 {
-    let z = _mm_setzero_si128();
-    let (a, b) = (load16(a, 0), load16(b, 0));
-    let d01 = _mm_sub_epi16(_mm_unpacklo_epi8(a, z), _mm_unpacklo_epi8(b, z));
-    let d23 = _mm_sub_epi16(_mm_unpackhi_epi8(a, z), _mm_unpackhi_epi8(b, z));
-    hsum_epi32(satd_core(
-        _mm_move_epi64(d01),
-        _mm_srli_si128::<8>(d01),
-        _mm_move_epi64(d23),
-        _mm_srli_si128::<8>(d23),
-    ))
 }
 
 /// Quantisation of a 4x4 block, exact like `scalar::quant4x4`: `|c| * mf + offset` is formed
@@ -910,20 +904,24 @@ fn widen_i16(v: __m128i, hi: bool) -> __m128i {
 /// product of two 16-bit values (`pmullw` / `pmulhuw`), below 2^28, and the offset keeps the
 /// sum below 2^31.
 #[target_feature(enable = "sse2")]
+#[allow(clippy::too_many_arguments)]
 pub fn code4x4(
-    src: &[u8; 16],
-    pred: &[u8; 16],
+    src: &[u8],
+    ss: usize,
+    pred: &[u8],
+    ps: usize,
     q: &crate::dsp::QuantParams,
     levels: &mut [i32; 16],
-    recon: &mut [u8; 16],
+    recon: &mut [u8],
+    rs: usize,
 ) -> u32 {
     let z = _mm_setzero_si128();
-    let s = load16(src, 0);
-    let p = load16(pred, 0);
+    let s = rows4x4(src, ss);
+    let p = rows4x4(pred, ps);
     let sad = hsum_sad(_mm_sad_epu8(s, p));
     if sad <= q.zero_limit {
         *levels = [0; 16];
-        *recon = *pred;
+        store_rows4x4(recon, rs, p);
         return 0;
     }
     let p01 = _mm_unpacklo_epi8(p, z);
@@ -970,7 +968,7 @@ pub fn code4x4(
         *l = i32::from(t[i]);
     }
     if nz == 0 {
-        *recon = *pred;
+        store_rows4x4(recon, rs, p);
         return 0;
     }
 
@@ -989,7 +987,7 @@ pub fn code4x4(
     let fin = |v: __m128i| _mm_srai_epi32(_mm_add_epi32(v, k), 6);
     let lo = _mm_adds_epi16(p01, _mm_packs_epi32(fin(r0), fin(r1)));
     let hi = _mm_adds_epi16(p23, _mm_packs_epi32(fin(r2), fin(r3)));
-    store16(recon, 0, _mm_packus_epi16(lo, hi));
+    store_rows4x4(recon, rs, _mm_packus_epi16(lo, hi));
     nz
 }
 
@@ -997,15 +995,17 @@ pub fn code4x4(
 /// (the arithmetic of [`code4x4`]; the column-major `kept` is the registers' own layout).
 #[target_feature(enable = "sse2")]
 pub fn fwd4x4_ac(
-    src: &[u8; 16],
-    pred: &[u8; 16],
+    src: &[u8],
+    ss: usize,
+    pred: &[u8],
+    ps: usize,
     q: &crate::dsp::QuantParams,
     levels: &mut [i32; 16],
     kept: &mut [i16; 16],
 ) -> (u32, i32) {
     let z = _mm_setzero_si128();
-    let s = load16(src, 0);
-    let p = load16(pred, 0);
+    let s = rows4x4(src, ss);
+    let p = rows4x4(pred, ps);
     let d01 = _mm_sub_epi16(_mm_unpacklo_epi8(s, z), _mm_unpacklo_epi8(p, z));
     let d23 = _mm_sub_epi16(_mm_unpackhi_epi8(s, z), _mm_unpackhi_epi8(p, z));
     let (v0, v1, v2, v3) = fdct4(
@@ -1056,12 +1056,14 @@ pub fn fwd4x4_ac(
 pub fn recon4x4_ac(
     kept: &[i16; 16],
     dc: i32,
-    pred: &[u8; 16],
+    pred: &[u8],
+    ps: usize,
     q: &crate::dsp::QuantParams,
-    recon: &mut [u8; 16],
+    recon: &mut [u8],
+    rs: usize,
 ) {
     let z = _mm_setzero_si128();
-    let p = load16(pred, 0);
+    let p = rows4x4(pred, ps);
     let scale = |l: __m128i, dq: __m128i| -> (__m128i, __m128i) {
         let lo = _mm_mullo_epi16(l, dq);
         let hi = _mm_mulhi_epi16(l, dq);
@@ -1079,5 +1081,5 @@ pub fn recon4x4_ac(
     let fin = |v: __m128i| _mm_srai_epi32(_mm_add_epi32(v, k), 6);
     let lo = _mm_adds_epi16(_mm_unpacklo_epi8(p, z), _mm_packs_epi32(fin(r0), fin(r1)));
     let hi = _mm_adds_epi16(_mm_unpackhi_epi8(p, z), _mm_packs_epi32(fin(r2), fin(r3)));
-    store16(recon, 0, _mm_packus_epi16(lo, hi));
+    store_rows4x4(recon, rs, _mm_packus_epi16(lo, hi));
 }
