@@ -456,9 +456,9 @@ fn code_inter_luma(
 ) -> [u8; 16] {
     let mut counts = [0u8; 16];
     let mut scores = [0u32; 4];
-    for blk in 0..16 {
+    for (blk, count) in counts.iter_mut().enumerate() {
         let o = offset4x4(16, blk);
-        counts[blk] = code4x4(
+        *count = code4x4(
             &src16[o..],
             16,
             &pred16[o..],
@@ -470,25 +470,25 @@ fn code_inter_luma(
             16,
         );
         let q = (blk % 4) / 2 + 2 * (blk / 8);
-        if counts[blk] > 0 {
+        if *count > 0 {
             scores[q] += decimate_score(&mb.luma[blk]);
         }
     }
     let total: u32 = scores.iter().sum();
     let mut cbp = 0u8;
-    for blk in 0..16 {
+    for (blk, count) in counts.iter_mut().enumerate() {
         let q = (blk % 4) / 2 + 2 * (blk / 8);
         if total < 6 || scores[q] < 4 {
-            if counts[blk] > 0 {
+            if *count > 0 {
                 // Decimated: the levels go, and the reconstruction is the prediction.
-                counts[blk] = 0;
+                *count = 0;
                 mb.luma[blk] = [0; 16];
                 let o = offset4x4(16, blk);
                 for r in 0..4 {
                     rec16[o + 16 * r..][..4].copy_from_slice(&pred16[o + 16 * r..][..4]);
                 }
             }
-        } else if counts[blk] > 0 {
+        } else if *count > 0 {
             cbp |= 1 << q;
         }
     }

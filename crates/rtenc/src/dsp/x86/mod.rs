@@ -264,6 +264,7 @@ pub fn avx2_kernels() -> Option<Kernels> {
 /// Expands to safe wrappers `$name` calling `$module::$name`, a `#[target_feature]` function.
 macro_rules! entries {
     ($module:ident, $($name:ident($($arg:ident: $ty:ty),*) $(-> $ret:ty)?;)*) => {$(
+        #[allow(clippy::too_many_arguments)]
         pub(super) fn $name($($arg: $ty),*) $(-> $ret)? {
             // SAFETY: see the enclosing module: the CPU has the target feature.
             unsafe { super::$module::$name($($arg),*) }
