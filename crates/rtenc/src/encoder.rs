@@ -239,7 +239,7 @@ impl Encoder {
         if !idr {
             // Unchanged macroblocks are found on the incoming NV12 itself: a frame identical to
             // the last one costs little more than the comparison.
-            if self.find_unchanged(frame, damage) {
+            if self.find_unchanged(frame, damage) && !self.needs_refinement() {
                 return Ok(self.encode_static_frame());
             }
             self.update_hpel();
@@ -291,7 +291,18 @@ impl Encoder {
                 break;
             }
             match rc.retry_qp(qp, bits) {
-                Some(q) if q > qp => qp = q,
+                Some(q) if q > qp => {
+                    if let Some(rc) = &mut self.rc {
+                        if frame_type == FrameType::Idr {
+                            rc.replan(qp, bits, q);
+                        }
+                    }
+                    qp = q;
+                }
+                // An IDR at QP 51 that the buffer can take is sent as it is (the soft limit
+                // only guards against a wrong prediction; the flat picture would be far worse).
+                // A P frame falls back to skip instead, keeping the buffer for what follows.
+                _ if frame_type == FrameType::Idr && bits <= rc.hard_frame_bits() => break,
                 _ if frame_type == FrameType::P => {
                     data.clear();
                     self.encode_skip_slice(qp);
@@ -465,6 +476,18 @@ impl Encoder {
         all
     }
 
+    /// Whether some macroblock of the reference was coded at a QP well above the one the next P
+    /// frame gets, so an unchanged frame should still be coded (and refine it) rather than sent
+    /// as all P_Skip.
+    fn needs_refinement(&mut self) -> bool {
+        let qp = match (&mut self.rc, self.cfg.constant_qp()) {
+            (Some(rc), _) => rc.frame_qp(FrameType::P, None),
+            (None, qp) => qp.unwrap_or(crate::config::DEFAULT_QP),
+        };
+        let limit = qp.saturating_add(crate::analyse::inter::REFINE_MARGIN);
+        self.prev_mbs.iter().any(|m| m.content_qp > limit)
+    }
+
     /// A P picture of nothing but P_Skip for a frame identical to the previous one: the
     /// reconstruction and the reference stay as they are, so nothing is computed but the slice.
     fn encode_static_frame(&mut self) -> EncodedFrame {
@@ -478,7 +501,7 @@ impl Encoder {
         let mut data = Vec::with_capacity(self.writer.bytes().len() + 8);
         write_nal(&mut data, 3, NalType::Slice, self.writer.bytes());
         if let Some(rc) = &mut self.rc {
-            rc.update(FrameType::P, qp, data.len() as u64 * 8, None);
+            rc.update_static(data.len() as u64 * 8);
         }
         let out = EncodedFrame {
             data,
@@ -516,12 +539,15 @@ impl Encoder {
         self.write_slice_header(false, qp);
         self.writer.put_ue((self.mb_width * self.mb_height) as u32);
         self.writer.put_trailing_bits();
-        self.mbs.fill(MbInfo {
-            mb_type: MbType::PSkip,
-            qp,
-            ref_idx: [0; 4],
-            ..MbInfo::default()
-        });
+        for (m, prev) in self.mbs.iter_mut().zip(&self.prev_mbs) {
+            *m = MbInfo {
+                mb_type: MbType::PSkip,
+                qp,
+                ref_idx: [0; 4],
+                content_qp: prev.content_qp,
+                ..MbInfo::default()
+            };
+        }
         self.cur_recon.clone_from(&self.reference);
     }
 

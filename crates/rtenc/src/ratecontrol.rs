@@ -21,6 +21,8 @@
 use crate::FrameType;
 
 /// Weight of the newest observation in the model's moving averages.
+/// VBV fullness (fraction) above which static frames let the P QP drift down.
+const STATIC_DRIFT_FILL: f64 = 0.9;
 const EMA_WEIGHT: f64 = 0.5;
 /// IDR/P ratio of bits at equal QP assumed before one has been observed.
 const INITIAL_IDR_RATIO: f64 = 5.0;
@@ -139,6 +141,8 @@ pub struct RateControl {
     current: FrameType,
     /// Bits predicted for the frame being encoded at the QP `frame_qp` chose.
     planned: f64,
+    /// QP of the last IDR.
+    last_idr_qp: Option<u8>,
 }
 
 impl RateControl {
@@ -166,6 +170,7 @@ impl RateControl {
             last_p_complexity: None,
             current: FrameType::Idr,
             planned: f64::INFINITY,
+            last_idr_qp: None,
         }
     }
 
@@ -205,8 +210,13 @@ impl RateControl {
         let idr = self.models[index(FrameType::Idr)].plain;
         match frame_type {
             FrameType::P => p.or(idr.map(|i| i / self.idr_ratio)),
-            // The IDR average is only refreshed once per GOP: derive it from the recent P frames.
-            FrameType::Idr => p.map(|p| p * self.idr_ratio).or(idr),
+            // The IDR average is only refreshed once per GOP: derive it from the recent P frames,
+            // but never below the last IDR's own cost, which P frames of mostly unchanged
+            // content (a few bytes each) say nothing about.
+            FrameType::Idr => match (p.map(|p| p * self.idr_ratio), idr) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            },
         }
     }
 
@@ -255,7 +265,12 @@ impl RateControl {
         }
         let target = match frame_type {
             FrameType::P => base,
-            FrameType::Idr => base * self.idr_ratio.clamp(IDR_TARGET_RATIO.0, IDR_TARGET_RATIO.1),
+            // An IDR may also spend what earlier frames left unspent (content that barely
+            // changed): otherwise a static screen is refreshed at a needlessly coarse QP.
+            FrameType::Idr => {
+                base * self.idr_ratio.clamp(IDR_TARGET_RATIO.0, IDR_TARGET_RATIO.1)
+                    + self.error.max(0.0)
+            }
         };
         let cap = self.vbv_cap(frame_type);
         let target = target.min(cap);
@@ -278,6 +293,14 @@ impl RateControl {
                     centre.saturating_add(MAX_QP_STEP),
                 )
                 .clamp(self.min_qp, self.max_qp);
+        }
+        // A periodic IDR need not be coarser than the last one when the buffer is nearly full
+        // (little has been spent since) and can take it at that QP: a still screen otherwise
+        // loses quality at every refresh.
+        if let (FrameType::Idr, Some(last)) = (frame_type, self.last_idr_qp) {
+            if qp > last && fill >= STATIC_DRIFT_FILL && coef / qscale(f64::from(last)) <= cap {
+                qp = last.max(self.min_qp);
+            }
         }
         // The VBV wins over the step limit and max_qp.
         let vbv_qp = solve(cap).ceil().clamp(0.0, f64::from(QP_LIMIT)) as u8;
@@ -322,6 +345,42 @@ impl RateControl {
         Some(qp.saturating_add(step).min(QP_LIMIT))
     }
 
+    /// The frame came out `bits` at `qp` and is re-encoded at `new_qp`: from now on the plan for
+    /// it is what that measurement predicts at `new_qp`, so [`max_frame_bits`](Self::max_frame_bits)
+    /// judges the retry against its own expected size, not the first, wrong, prediction. The
+    /// encoder does this for IDRs (a P frame keeps the strict first plan and falls back to skip:
+    /// measured, replanning P frames slows the recovery after hopeless content).
+    pub fn replan(&mut self, qp: u8, bits: u64, new_qp: u8) {
+        let qs = |q: u8| qscale(f64::from(q.min(QP_LIMIT)));
+        self.planned = bits.max(1) as f64 * qs(qp) / qs(new_qp);
+    }
+
+    /// The most the VBV itself can take for the frame last passed to
+    /// [`frame_qp`](Self::frame_qp) (no soft limits): a frame at QP 51 within it is sent.
+    pub fn hard_frame_bits(&self) -> u64 {
+        match self.current {
+            FrameType::Idr => self.available(),
+            FrameType::P => self.p_limit(),
+        }
+        .floor() as u64
+    }
+
+    /// After a P frame that was identical to its reference (all P_Skip, no macroblock coded):
+    /// the VBV and the rate error move, the models do not, since such a frame says nothing
+    /// about what coding content costs. While the buffer is nearly full the P QP drifts down by
+    /// one per such frame, so the unused bits go into refining the still picture (the encoder
+    /// re-codes macroblocks whose content QP is well above the frame's).
+    pub fn update_static(&mut self, bits: u64) {
+        let b = bits as f64;
+        self.fullness = (self.available() - b).max(0.0);
+        self.error = (self.error + self.inflow - b).clamp(-self.size, 0.25 * self.size);
+        if self.fullness >= STATIC_DRIFT_FILL * self.size {
+            if let Some(c) = &mut self.p_centre {
+                *c = (*c - 1.0).max(f64::from(self.min_qp));
+            }
+        }
+    }
+
     /// After the final encode of a frame: update model and VBV.
     pub fn update(&mut self, frame_type: FrameType, qp: u8, bits: u64, complexity: Option<f64>) {
         let b = bits as f64;
@@ -333,7 +392,13 @@ impl RateControl {
         let bq = b.max(1.0) * qscale(f64::from(qp.min(QP_LIMIT)));
         if frame_type == FrameType::Idr {
             if let Some(p) = self.models[index(FrameType::P)].plain {
-                let surprise = bq / (p * self.idr_ratio);
+                // Measured against what was predicted for it: the P frames' estimate, or the
+                // last IDR's cost when that was larger (see `predict`).
+                let expected = match self.models[index(FrameType::Idr)].plain {
+                    Some(idr) => (p * self.idr_ratio).max(idr),
+                    None => p * self.idr_ratio,
+                };
+                let surprise = bq / expected;
                 if (0.5..=2.0).contains(&surprise) {
                     let observed = (bq / p).clamp(1.5, 10.0);
                     self.idr_ratio += IDR_RATIO_WEIGHT * (observed - self.idr_ratio);
@@ -358,6 +423,8 @@ impl RateControl {
         if frame_type == FrameType::P {
             self.p_centre = Some(f64::from(qp));
             self.last_p_complexity = valid_complexity(complexity);
+        } else {
+            self.last_idr_qp = Some(qp);
         }
     }
 

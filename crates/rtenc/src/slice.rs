@@ -105,6 +105,7 @@ impl SliceCoder {
                     qp,
                     slice: index as u16,
                     ref_idx: [-1; 4],
+                    content_qp: if pic.idr && pic.emergency { 51 } else { qp },
                     ..MbInfo::default()
                 };
                 let decision = if pic.idr && pic.emergency {

@@ -249,3 +249,48 @@ fn each_abuse_keeps_the_vbv_and_level_limits_and_quality_recovers_within_a_secon
         }
     }
 }
+
+/// A busy still screen at a low bitrate (the benchmark's desktop clip at 1080p once showed
+/// this): a periodic IDR after a run of all-skip frames must be coded normally, not as the flat
+/// emergency picture, and the still picture must not get worse from one GOP to the next; while
+/// it stays still, spare bits refine it rather than being left unused.
+#[test]
+fn a_still_screen_keeps_its_quality_across_idrs_and_refines() {
+    let (w, h) = (640u32, 368u32);
+    let mut cfg = Config::new(w, h);
+    cfg.bitrate = 400_000;
+    cfg.fps = 30.0;
+    cfg.gop = 30;
+    let still = rtenc_synth::text_like(w, h, 5);
+    let frame = |_: usize| still.clone();
+    let enc = encode(&cfg, 95, frame, |_| false);
+    assert_vbv(&cfg, &enc);
+    let psnr = luma_psnr(&enc, &frame);
+    eprintln!(
+        "PSNR-Y {:?}",
+        psnr.iter()
+            .step_by(5)
+            .map(|p| format!("{p:.1}"))
+            .collect::<Vec<_>>()
+    );
+    for (i, f) in enc.frames.iter().enumerate() {
+        if f.keyframe {
+            assert!(f.qp < 51, "IDR {i} coded at QP 51 (the emergency picture?)");
+            assert!(
+                psnr[i] >= psnr[0] - 1.0,
+                "IDR {i}: {:.2} dB against the first IDR's {:.2} dB",
+                psnr[i],
+                psnr[0]
+            );
+        }
+    }
+    let best = psnr.iter().copied().fold(f64::MIN, f64::max);
+    assert!(
+        psnr[94] >= best - 1.0 && psnr[29] >= psnr[0],
+        "the still picture degraded: first {:.2}, frame 29 {:.2}, last {:.2}, best {best:.2} dB",
+        psnr[0],
+        psnr[29],
+        psnr[94]
+    );
+    check_with_ffmpeg(&enc);
+}

@@ -57,6 +57,10 @@ pub enum PDecision {
     Intra,
 }
 
+/// How far above the frame QP an unchanged macroblock's content QP may be before it is coded
+/// again rather than copied (6 is a factor of 2 in quantiser step).
+pub const REFINE_MARGIN: u8 = 3;
+
 /// x264's decimation weights: the cost of a lone +-1 after `run` zeros in scan order.
 const DECIMATE_SCORE: [u32; 16] = [3, 2, 2, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
@@ -93,9 +97,16 @@ pub fn code_p_mb(
     let (cx0, cy0) = (pos.mb_x * 8, pos.mb_y * 8);
     let skip_mv = p_skip_mv(mbs, pos);
 
-    // Unchanged source and a zero skip vector: the reference already holds what we would code.
-    if ctx.unchanged[pos.addr] && skip_mv == Mv::ZERO {
+    // Unchanged source and a zero skip vector: the reference already holds what we would code,
+    // unless it was coded at a QP well above this frame's (then the macroblock is coded again,
+    // which refines it).
+    let copied_qp = ctx.prev_mbs.get(pos.addr).map_or(0, |m| m.content_qp);
+    if ctx.unchanged[pos.addr]
+        && skip_mv == Mv::ZERO
+        && copied_qp <= ctx.qp.saturating_add(REFINE_MARGIN)
+    {
         copy_colocated(ctx.refp, recon, x0, y0);
+        info.content_qp = copied_qp;
         return mark_skip(skip_mv, info);
     }
 
@@ -220,6 +231,7 @@ pub fn code_p_mb(
         *info = MbInfo {
             qp: info.qp,
             slice: info.slice,
+            content_qp: info.content_qp,
             ..MbInfo::default()
         };
     }

@@ -98,6 +98,12 @@ pub struct MbInfo {
     pub mv: [Mv; 16],
     /// Reference index of each 8x8 quadrant (raster `qx + 2 * qy`); -1 for intra.
     pub ref_idx: [i8; 4],
+    /// The QP the macroblock's reconstruction was last coded at: its own QP, except for a
+    /// macroblock copied unchanged from the reference, which keeps the one it was copied from
+    /// (51 for the flat emergency IDR). Static content is re-coded when the frame QP drops well
+    /// below it, so a screen that stops changing sharpens instead of freezing at the quality
+    /// of its first picture.
+    pub content_qp: u8,
 }
 
 /// Where a macroblock sits and which of its neighbours are available for prediction and
