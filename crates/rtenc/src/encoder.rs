@@ -485,7 +485,17 @@ impl Encoder {
             (None, qp) => qp.unwrap_or(crate::config::DEFAULT_QP),
         };
         let limit = qp.saturating_add(crate::analyse::inter::REFINE_MARGIN);
-        self.prev_mbs.iter().any(|m| m.content_qp > limit)
+        let phase = self.refine_phase();
+        self.prev_mbs
+            .chunks(self.mb_width)
+            .enumerate()
+            .filter(|&(mb_y, _)| crate::analyse::inter::refine_row(mb_y, phase))
+            .any(|(_, row)| row.iter().any(|m| m.content_qp > limit))
+    }
+
+    /// The refinement phase of the frame being coded (see `analyse::inter::refine_row`).
+    fn refine_phase(&self) -> usize {
+        (self.frame_index % crate::analyse::inter::REFINE_PERIOD as u64) as usize
     }
 
     /// A P picture of nothing but P_Skip for a frame identical to the previous one: the
@@ -564,6 +574,7 @@ impl Encoder {
                 },
                 prev_mbs: &self.prev_mbs,
                 unchanged: &self.unchanged,
+                refine_phase: self.refine_phase(),
                 qp,
                 qp_c: chroma_qp(qp),
                 lambda: lambda(qp),

@@ -28,6 +28,8 @@ pub struct PFrameCtx<'a> {
     pub prev_mbs: &'a [MbInfo],
     /// Whether each macroblock's source is unchanged since the previous frame.
     pub unchanged: &'a [bool],
+    /// Which macroblock rows may refine unchanged content this frame (see [`refine_row`]).
+    pub refine_phase: usize,
     /// Slice QP and its chroma QP.
     pub qp: u8,
     /// Chroma QP.
@@ -60,6 +62,16 @@ pub enum PDecision {
 /// How far above the frame QP an unchanged macroblock's content QP may be before it is coded
 /// again rather than copied (6 is a factor of 2 in quantiser step).
 pub const REFINE_MARGIN: u8 = 3;
+
+/// Unchanged macroblocks are refined one row in `REFINE_PERIOD` per frame, so refining a still
+/// picture costs a bounded share of each frame's time and bits.
+pub const REFINE_PERIOD: usize = 8;
+
+/// Whether macroblock row `mb_y` may be refined in a frame of phase `phase`.
+#[inline]
+pub fn refine_row(mb_y: usize, phase: usize) -> bool {
+    (mb_y + phase).is_multiple_of(REFINE_PERIOD)
+}
 
 /// x264's decimation weights: the cost of a lone +-1 after `run` zeros in scan order.
 const DECIMATE_SCORE: [u32; 16] = [3, 2, 2, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
@@ -103,7 +115,8 @@ pub fn code_p_mb(
     let copied_qp = ctx.prev_mbs.get(pos.addr).map_or(0, |m| m.content_qp);
     if ctx.unchanged[pos.addr]
         && skip_mv == Mv::ZERO
-        && copied_qp <= ctx.qp.saturating_add(REFINE_MARGIN)
+        && !(refine_row(pos.mb_y, ctx.refine_phase)
+            && copied_qp > ctx.qp.saturating_add(REFINE_MARGIN))
     {
         copy_colocated(ctx.refp, recon, x0, y0);
         info.content_qp = copied_qp;
