@@ -117,7 +117,10 @@ def test_close_while_another_thread_encodes():
     outcomes = []
 
     def encode_until_closed():
-        for _ in range(200):
+        # Until the close lands (a repeated frame takes well under a millisecond, so no fixed
+        # count is safe), with a time limit so a broken close fails instead of hanging.
+        deadline = time.monotonic() + 30.0
+        while time.monotonic() < deadline:
             try:
                 enc.encode(frame)
                 outcomes.append("ok")
