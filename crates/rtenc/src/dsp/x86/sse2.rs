@@ -893,6 +893,106 @@ fn widen_i16(v: __m128i, hi: bool) -> __m128i {
     _mm_srai_epi32(w, 16)
 }
 
+/// The residual `s - p` of a 4x4 block (rows packed in one register each), its forward core
+/// transform and quantisation of all 16 positions: the levels as two registers of `i16`
+/// holding coefficient columns 0-1 and 2-3 (the block transposed, see [`code4x4`]), and the
+/// unquantised DC coefficient.
+#[target_feature(enable = "sse2")]
+#[inline]
+fn forward_quant(s: __m128i, p: __m128i, q: &crate::dsp::QuantParams) -> (__m128i, __m128i, i32) {
+    let z = _mm_setzero_si128();
+    let d01 = _mm_sub_epi16(_mm_unpacklo_epi8(s, z), _mm_unpacklo_epi8(p, z));
+    let d23 = _mm_sub_epi16(_mm_unpackhi_epi8(s, z), _mm_unpackhi_epi8(p, z));
+    let (v0, v1, v2, v3) = fdct4(
+        widen_i16(d01, false),
+        widen_i16(d01, true),
+        widen_i16(d23, false),
+        widen_i16(d23, true),
+    );
+    let (c0, c1, c2, c3) = transpose4x4_epi32(v0, v1, v2, v3);
+    let (o0, o1, o2, o3) = fdct4(c0, c1, c2, c3);
+    let dc = _mm_cvtsi128_si32(o0);
+    // Columns 0-1 and 2-3 of the coefficients as i16 (they fit, see `code4x4`).
+    let y01 = _mm_packs_epi32(o0, o1);
+    let y23 = _mm_packs_epi32(o2, o3);
+    let off = _mm_set1_epi32(q.offset);
+    let shift = _mm_cvtsi32_si128(q.qbits as i32);
+    let max = _mm_set1_epi16(MAX_LEVEL as i16);
+    let quant = |y: __m128i, mf: __m128i| -> __m128i {
+        let sign = _mm_srai_epi16(y, 15);
+        let a = _mm_sub_epi16(_mm_xor_si128(y, sign), sign);
+        let lo = _mm_mullo_epi16(a, mf);
+        let hi = _mm_mulhi_epu16(a, mf);
+        let l0 = _mm_srl_epi32(_mm_add_epi32(_mm_unpacklo_epi16(lo, hi), off), shift);
+        let l1 = _mm_srl_epi32(_mm_add_epi32(_mm_unpackhi_epi16(lo, hi), off), shift);
+        let level = _mm_min_epi16(_mm_packs_epi32(l0, l1), max);
+        _mm_sub_epi16(_mm_xor_si128(level, sign), sign)
+    };
+    (
+        quant(y01, load_i16x8(&q.mf, 0)),
+        quant(y23, load_i16x8(&q.mf, 8)),
+        dc,
+    )
+}
+
+/// Stores levels held as [`forward_quant`] returns them into `kept` (column-major) and, in
+/// zig-zag scan order, into `levels`; returns how many are non-zero (counted without popcnt,
+/// which SSE2 lacks: each zero lane adds -1, `pmaddwd` pairs them).
+#[target_feature(enable = "sse2")]
+#[inline]
+fn store_levels(q01: __m128i, q23: __m128i, kept: &mut [i16; 16], levels: &mut [i32; 16]) -> u32 {
+    let z = _mm_setzero_si128();
+    let minus_zeros = _mm_madd_epi16(
+        _mm_add_epi16(_mm_cmpeq_epi16(q01, z), _mm_cmpeq_epi16(q23, z)),
+        _mm_set1_epi16(1),
+    );
+    store_i16x8(kept, 0, q01);
+    store_i16x8(kept, 8, q23);
+    for (l, &i) in levels.iter_mut().zip(&ZIGZAG4X4_T) {
+        *l = i32::from(kept[i]);
+    }
+    (16 + hsum_epi32(minus_zeros) as i32) as u32
+}
+
+/// The reconstruction from levels held as [`forward_quant`] returns them: scaling (exact
+/// 32-bit products of the `i16` levels, |l| <= 2047, and the scales, < 2^13), the DC replaced
+/// by `dc` when given (already scaled), the inverse transform (its row pass first: the
+/// registers are columns), and `Clip1(p + residual)` as 16 packed bytes.
+#[target_feature(enable = "sse2")]
+#[inline]
+fn inverse_add(
+    q01: __m128i,
+    q23: __m128i,
+    dc: Option<i32>,
+    p: __m128i,
+    q: &crate::dsp::QuantParams,
+) -> __m128i {
+    let z = _mm_setzero_si128();
+    let scale = |l: __m128i, dq: __m128i| -> (__m128i, __m128i) {
+        let lo = _mm_mullo_epi16(l, dq);
+        let hi = _mm_mulhi_epi16(l, dq);
+        (_mm_unpacklo_epi16(lo, hi), _mm_unpackhi_epi16(lo, hi))
+    };
+    let (e0, e1) = scale(q01, load_i16x8(&q.dq, 0));
+    let (e2, e3) = scale(q23, load_i16x8(&q.dq, 8));
+    let e0 = match dc {
+        // Lane 0 of the first column is the DC position.
+        Some(dc) => _mm_or_si128(
+            _mm_andnot_si128(_mm_cvtsi32_si128(-1), e0),
+            _mm_cvtsi32_si128(dc),
+        ),
+        None => e0,
+    };
+    let (t0, t1, t2, t3) = idct4(e0, e1, e2, e3);
+    let (u0, u1, u2, u3) = transpose4x4_epi32(t0, t1, t2, t3);
+    let (r0, r1, r2, r3) = idct4(u0, u1, u2, u3);
+    let k = _mm_set1_epi32(32);
+    let fin = |v: __m128i| _mm_srai_epi32(_mm_add_epi32(v, k), 6);
+    let lo = _mm_adds_epi16(_mm_unpacklo_epi8(p, z), _mm_packs_epi32(fin(r0), fin(r1)));
+    let hi = _mm_adds_epi16(_mm_unpackhi_epi8(p, z), _mm_packs_epi32(fin(r2), fin(r3)));
+    _mm_packus_epi16(lo, hi)
+}
+
 /// One 4x4 block from samples to levels and reconstruction, exactly like `scalar::code4x4`.
 ///
 /// The residual fits `i16` (|r| <= 255) and so does its transform (|c| <= 9180); the forward
@@ -915,7 +1015,6 @@ pub fn code4x4(
     recon: &mut [u8],
     rs: usize,
 ) -> u32 {
-    let z = _mm_setzero_si128();
     let s = rows4x4(src, ss);
     let p = rows4x4(pred, ps);
     let sad = hsum_sad(_mm_sad_epu8(s, p));
@@ -924,70 +1023,14 @@ pub fn code4x4(
         store_rows4x4(recon, rs, p);
         return 0;
     }
-    let p01 = _mm_unpacklo_epi8(p, z);
-    let p23 = _mm_unpackhi_epi8(p, z);
-    let d01 = _mm_sub_epi16(_mm_unpacklo_epi8(s, z), p01);
-    let d23 = _mm_sub_epi16(_mm_unpackhi_epi8(s, z), p23);
-    let (v0, v1, v2, v3) = fdct4(
-        widen_i16(d01, false),
-        widen_i16(d01, true),
-        widen_i16(d23, false),
-        widen_i16(d23, true),
-    );
-    let (c0, c1, c2, c3) = transpose4x4_epi32(v0, v1, v2, v3);
-    let (o0, o1, o2, o3) = fdct4(c0, c1, c2, c3);
-    // Columns 0-1 and 2-3 of the coefficients as i16 (they fit, see above).
-    let y01 = _mm_packs_epi32(o0, o1);
-    let y23 = _mm_packs_epi32(o2, o3);
-
-    let off = _mm_set1_epi32(q.offset);
-    let shift = _mm_cvtsi32_si128(q.qbits as i32);
-    let max = _mm_set1_epi16(MAX_LEVEL as i16);
-    let quant = |y: __m128i, mf: __m128i| -> __m128i {
-        let sign = _mm_srai_epi16(y, 15);
-        let a = _mm_sub_epi16(_mm_xor_si128(y, sign), sign);
-        let lo = _mm_mullo_epi16(a, mf);
-        let hi = _mm_mulhi_epu16(a, mf);
-        let l0 = _mm_srl_epi32(_mm_add_epi32(_mm_unpacklo_epi16(lo, hi), off), shift);
-        let l1 = _mm_srl_epi32(_mm_add_epi32(_mm_unpackhi_epi16(lo, hi), off), shift);
-        let level = _mm_min_epi16(_mm_packs_epi32(l0, l1), max);
-        _mm_sub_epi16(_mm_xor_si128(level, sign), sign)
-    };
-    let q01 = quant(y01, load_i16x8(&q.mf, 0));
-    let q23 = quant(y23, load_i16x8(&q.mf, 8));
-    // Non-zero count without popcnt (not in SSE2): each zero lane adds -1, `pmaddwd` pairs them.
-    let minus_zeros = _mm_madd_epi16(
-        _mm_add_epi16(_mm_cmpeq_epi16(q01, z), _mm_cmpeq_epi16(q23, z)),
-        _mm_set1_epi16(1),
-    );
-    let nz = (16 + hsum_epi32(minus_zeros) as i32) as u32;
-    let mut t = [0i16; 16];
-    store_i16x8(&mut t, 0, q01);
-    store_i16x8(&mut t, 8, q23);
-    for (l, &i) in levels.iter_mut().zip(&ZIGZAG4X4_T) {
-        *l = i32::from(t[i]);
-    }
+    let (q01, q23, _) = forward_quant(s, p, q);
+    let nz = store_levels(q01, q23, &mut [0i16; 16], levels);
     if nz == 0 {
         store_rows4x4(recon, rs, p);
         return 0;
     }
 
-    // Scaling: exact 32-bit products of the i16 levels (|l| <= 2047) and scales (< 2^13).
-    let scale = |l: __m128i, dq: __m128i| -> (__m128i, __m128i) {
-        let lo = _mm_mullo_epi16(l, dq);
-        let hi = _mm_mulhi_epi16(l, dq);
-        (_mm_unpacklo_epi16(lo, hi), _mm_unpackhi_epi16(lo, hi))
-    };
-    let (e0, e1) = scale(q01, load_i16x8(&q.dq, 0));
-    let (e2, e3) = scale(q23, load_i16x8(&q.dq, 8));
-    let (t0, t1, t2, t3) = idct4(e0, e1, e2, e3); // the row pass (registers are columns)
-    let (u0, u1, u2, u3) = transpose4x4_epi32(t0, t1, t2, t3);
-    let (r0, r1, r2, r3) = idct4(u0, u1, u2, u3);
-    let k = _mm_set1_epi32(32);
-    let fin = |v: __m128i| _mm_srai_epi32(_mm_add_epi32(v, k), 6);
-    let lo = _mm_adds_epi16(p01, _mm_packs_epi32(fin(r0), fin(r1)));
-    let hi = _mm_adds_epi16(p23, _mm_packs_epi32(fin(r2), fin(r3)));
-    store_rows4x4(recon, rs, _mm_packus_epi16(lo, hi));
+    store_rows4x4(recon, rs, inverse_add(q01, q23, None, p, q));
     nz
 }
 
@@ -1003,51 +1046,13 @@ pub fn fwd4x4_ac(
     levels: &mut [i32; 16],
     kept: &mut [i16; 16],
 ) -> (u32, i32) {
-    let z = _mm_setzero_si128();
     let s = rows4x4(src, ss);
     let p = rows4x4(pred, ps);
-    let d01 = _mm_sub_epi16(_mm_unpacklo_epi8(s, z), _mm_unpacklo_epi8(p, z));
-    let d23 = _mm_sub_epi16(_mm_unpackhi_epi8(s, z), _mm_unpackhi_epi8(p, z));
-    let (v0, v1, v2, v3) = fdct4(
-        widen_i16(d01, false),
-        widen_i16(d01, true),
-        widen_i16(d23, false),
-        widen_i16(d23, true),
-    );
-    let (c0, c1, c2, c3) = transpose4x4_epi32(v0, v1, v2, v3);
-    let (o0, o1, o2, o3) = fdct4(c0, c1, c2, c3);
-    let dc = _mm_cvtsi128_si32(o0);
-    let y01 = _mm_packs_epi32(o0, o1);
-    let y23 = _mm_packs_epi32(o2, o3);
-    let off = _mm_set1_epi32(q.offset);
-    let shift = _mm_cvtsi32_si128(q.qbits as i32);
-    let max = _mm_set1_epi16(MAX_LEVEL as i16);
-    let quant = |y: __m128i, mf: __m128i| -> __m128i {
-        let sign = _mm_srai_epi16(y, 15);
-        let a = _mm_sub_epi16(_mm_xor_si128(y, sign), sign);
-        let lo = _mm_mullo_epi16(a, mf);
-        let hi = _mm_mulhi_epu16(a, mf);
-        let l0 = _mm_srl_epi32(_mm_add_epi32(_mm_unpacklo_epi16(lo, hi), off), shift);
-        let l1 = _mm_srl_epi32(_mm_add_epi32(_mm_unpackhi_epi16(lo, hi), off), shift);
-        let level = _mm_min_epi16(_mm_packs_epi32(l0, l1), max);
-        _mm_sub_epi16(_mm_xor_si128(level, sign), sign)
-    };
+    let (q01, q23, dc) = forward_quant(s, p, q);
     // The DC lane (lane 0 of the first register) is cleared, not quantised.
     let keep_ac = _mm_set_epi16(-1, -1, -1, -1, -1, -1, -1, 0);
-    let q01 = _mm_and_si128(quant(y01, load_i16x8(&q.mf, 0)), keep_ac);
-    let q23 = quant(y23, load_i16x8(&q.mf, 8));
-    let minus_zeros = _mm_madd_epi16(
-        _mm_add_epi16(_mm_cmpeq_epi16(q01, z), _mm_cmpeq_epi16(q23, z)),
-        _mm_set1_epi16(1),
-    );
-    // 16 lanes minus the zeros (the cleared DC lane is one of them).
-    let nz = (16 + hsum_epi32(minus_zeros) as i32) as u32;
-    store_i16x8(kept, 0, q01);
-    store_i16x8(kept, 8, q23);
-    for (l, &i) in levels.iter_mut().zip(&ZIGZAG4X4_T) {
-        *l = i32::from(kept[i]);
-    }
-    (nz, dc)
+    let q01 = _mm_and_si128(q01, keep_ac);
+    (store_levels(q01, q23, kept, levels), dc)
 }
 
 /// The reconstruction of a 4x4 block whose DC is coded apart, exactly like
@@ -1062,24 +1067,7 @@ pub fn recon4x4_ac(
     recon: &mut [u8],
     rs: usize,
 ) {
-    let z = _mm_setzero_si128();
     let p = rows4x4(pred, ps);
-    let scale = |l: __m128i, dq: __m128i| -> (__m128i, __m128i) {
-        let lo = _mm_mullo_epi16(l, dq);
-        let hi = _mm_mulhi_epi16(l, dq);
-        (_mm_unpacklo_epi16(lo, hi), _mm_unpackhi_epi16(lo, hi))
-    };
-    let (e0, e1) = scale(load_i16x8(kept, 0), load_i16x8(&q.dq, 0));
-    let (e2, e3) = scale(load_i16x8(kept, 8), load_i16x8(&q.dq, 8));
-    // Lane 0 of the first column is the DC position.
-    let dc_lane = _mm_cvtsi32_si128(-1);
-    let e0 = _mm_or_si128(_mm_andnot_si128(dc_lane, e0), _mm_cvtsi32_si128(dc));
-    let (t0, t1, t2, t3) = idct4(e0, e1, e2, e3);
-    let (u0, u1, u2, u3) = transpose4x4_epi32(t0, t1, t2, t3);
-    let (r0, r1, r2, r3) = idct4(u0, u1, u2, u3);
-    let k = _mm_set1_epi32(32);
-    let fin = |v: __m128i| _mm_srai_epi32(_mm_add_epi32(v, k), 6);
-    let lo = _mm_adds_epi16(_mm_unpacklo_epi8(p, z), _mm_packs_epi32(fin(r0), fin(r1)));
-    let hi = _mm_adds_epi16(_mm_unpackhi_epi8(p, z), _mm_packs_epi32(fin(r2), fin(r3)));
-    store_rows4x4(recon, rs, _mm_packus_epi16(lo, hi));
+    let levels = (load_i16x8(kept, 0), load_i16x8(kept, 8));
+    store_rows4x4(recon, rs, inverse_add(levels.0, levels.1, Some(dc), p, q));
 }
