@@ -239,8 +239,11 @@ impl Encoder {
         if !idr {
             // Unchanged macroblocks are found on the incoming NV12 itself: a frame identical to
             // the last one costs little more than the comparison.
-            if self.find_unchanged(frame, damage) && !self.needs_refinement() {
-                return Ok(self.encode_static_frame());
+            if self.find_unchanged(frame, damage) {
+                let qp = self.frame_qp(FrameType::P);
+                if !self.needs_refinement(qp) {
+                    return Ok(self.encode_static_frame(qp));
+                }
             }
             self.update_hpel();
             debug_assert!(
@@ -254,10 +257,7 @@ impl Encoder {
             self.frame_num = 0;
             self.frames_since_idr = 0;
         }
-        let mut qp = match (&mut self.rc, self.cfg.constant_qp()) {
-            (Some(rc), _) => rc.frame_qp(frame_type, None),
-            (None, qp) => qp.unwrap_or(crate::config::DEFAULT_QP),
-        };
+        let mut qp = self.frame_qp(frame_type);
         let mut data = Vec::with_capacity(self.writer.bytes().len() + 64);
         let mut emergency = false;
         let mut unchanged_reference;
@@ -476,14 +476,18 @@ impl Encoder {
         all
     }
 
-    /// Whether some macroblock of the reference was coded at a QP well above the one the next P
-    /// frame gets, so an unchanged frame should still be coded (and refine it) rather than sent
-    /// as all P_Skip.
-    fn needs_refinement(&mut self) -> bool {
-        let qp = match (&mut self.rc, self.cfg.constant_qp()) {
-            (Some(rc), _) => rc.frame_qp(FrameType::P, None),
+    /// The QP of the next frame of `frame_type`: rate control's choice, or the fixed QP.
+    fn frame_qp(&mut self, frame_type: FrameType) -> u8 {
+        match (&mut self.rc, self.cfg.constant_qp()) {
+            (Some(rc), _) => rc.frame_qp(frame_type, None),
             (None, qp) => qp.unwrap_or(crate::config::DEFAULT_QP),
-        };
+        }
+    }
+
+    /// Whether some macroblock row the next P frame (at `qp`) may refine holds content coded at
+    /// a QP well above `qp`, so an unchanged frame should still be coded (and refine it) rather
+    /// than sent as all P_Skip.
+    fn needs_refinement(&self, qp: u8) -> bool {
         let limit = qp.saturating_add(crate::analyse::inter::REFINE_MARGIN);
         let phase = self.refine_phase();
         self.prev_mbs
@@ -500,11 +504,7 @@ impl Encoder {
 
     /// A P picture of nothing but P_Skip for a frame identical to the previous one: the
     /// reconstruction and the reference stay as they are, so nothing is computed but the slice.
-    fn encode_static_frame(&mut self) -> EncodedFrame {
-        let qp = match (&mut self.rc, self.cfg.constant_qp()) {
-            (Some(rc), _) => rc.frame_qp(FrameType::P, None),
-            (None, qp) => qp.unwrap_or(crate::config::DEFAULT_QP),
-        };
+    fn encode_static_frame(&mut self, qp: u8) -> EncodedFrame {
         self.write_slice_header(false, qp);
         self.writer.put_ue((self.mb_width * self.mb_height) as u32);
         self.writer.put_trailing_bits();
@@ -581,13 +581,7 @@ impl Encoder {
                 max_vmv: self.max_vmv,
                 search_range: 16,
                 partitions: self.cfg.speed == Speed::Quality,
-                idr_i4: match self.cfg.speed {
-                    Speed::Realtime => I4x4Search::Fast,
-                    Speed::Quality => I4x4Search::All,
-                },
-                // Intra_16x16 alone in P slices saves 7 % of the time on camera content at
-                // the same rate-distortion, but costs 6 % BD-rate on the demo's sharp edges.
-                p_i4: match self.cfg.speed {
+                i4_search: match self.cfg.speed {
                     Speed::Realtime => I4x4Search::Fast,
                     Speed::Quality => I4x4Search::All,
                 },

@@ -119,7 +119,7 @@ impl SliceCoder {
                         &pos,
                         qp,
                         lambda,
-                        p.idr_i4,
+                        p.i4_search,
                         u32::MAX,
                         &mut self.mb,
                         &mut info,
