@@ -490,10 +490,7 @@ fn residual_vanishes(
     predc: &[[u8; 64]; 2],
     ctx: &PFrameCtx<'_>,
 ) -> bool {
-    let mut mb = MbCoding::default();
-    let mut rec = [0u8; 256];
-    code_inter_luma(src16, pred16, ctx.qp, &mut mb, &mut rec);
-    if mb.cbp_luma != 0 {
+    if !luma_vanishes(src16, pred16, ctx.qp) {
         return false;
     }
     // Chroma: any non-zero level rules skip out.
@@ -512,6 +509,41 @@ fn residual_vanishes(
         );
         if dcn > 0 || counts.iter().any(|&n| n > 0) {
             return false;
+        }
+    }
+    true
+}
+
+/// Whether [`code_inter_luma`] would leave no luma coefficient (coded_block_pattern 0), found
+/// without reconstructing anything and stopping at the first block that decides it.
+fn luma_vanishes(src16: &[u8; 256], pred16: &[u8; 256], qp: u8) -> bool {
+    let mut levels = [0i32; 16];
+    let mut rec = [0u8; 16];
+    let mut scores = [0u32; 4];
+    let mut total = 0;
+    for blk in 0..16 {
+        let o = offset4x4(16, blk);
+        let count = code4x4(
+            &src16[o..],
+            16,
+            &pred16[o..],
+            16,
+            qp,
+            Deadzone::Inter,
+            &mut levels,
+            &mut rec,
+            4,
+        );
+        if count > 0 {
+            let q = (blk % 4) / 2 + 2 * (blk / 8);
+            let score = decimate_score(&levels);
+            scores[q] += score;
+            total += score;
+            // `code_inter_luma` keeps a quadrant when total >= 6 and its score >= 4; both
+            // only grow.
+            if total >= 6 && scores.iter().any(|&s| s >= 4) {
+                return false;
+            }
         }
     }
     true
