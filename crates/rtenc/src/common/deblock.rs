@@ -199,10 +199,25 @@ pub fn deblock_picture(
     assert_eq!(mbs.len(), mb_width * mb_height, "one MbInfo per macroblock");
     debug_assert!(pic.y.width >= mb_width * 16 && pic.y.height >= mb_height * 16);
     debug_assert!(pic.u.width >= mb_width * 8 && pic.u.height >= mb_height * 8);
+    deblock_rows(pic, mbs, mb_width, 0..mb_height, params);
+}
+
+/// Deblocks macroblock rows `rows` of `pic` only. With `disable_idc` 2 (no filtering across
+/// slice edges) `rows` must be one whole slice (the row above it is taken as another slice's);
+/// then this touches no sample outside those rows, so the slices of a picture can be
+/// deblocked independently (on separate threads).
+pub fn deblock_rows(
+    pic: &mut Picture,
+    mbs: &[MbInfo],
+    mb_width: usize,
+    rows: std::ops::Range<usize>,
+    params: &DeblockParams,
+) {
     if params.disable_idc == 1 {
         return;
     }
-    for mb_y in 0..mb_height {
+    let first_row = rows.start;
+    for mb_y in rows {
         for mb_x in 0..mb_width {
             let cur = &mbs[mb_y * mb_width + mb_x];
             // Zero-vector P_Skip macroblocks next to each other share motion and have no
@@ -216,7 +231,10 @@ pub fn deblock_picture(
             let left = (mb_x > 0)
                 .then(|| &mbs[mb_y * mb_width + mb_x - 1])
                 .filter(|l| filter_mb_edge(cur, l, params));
-            let top = (mb_y > 0)
+            // With disable_idc 2 the row above `rows` is another slice's, whatever `mbs`
+            // holds there (a slice coder's state outside its own rows is stale).
+            let top_slice_edge = params.disable_idc == 2 && mb_y == first_row;
+            let top = (mb_y > 0 && !top_slice_edge)
                 .then(|| &mbs[(mb_y - 1) * mb_width + mb_x])
                 .filter(|t| filter_mb_edge(cur, t, params));
             let bs = macroblock_bs(cur, left, top);

@@ -64,6 +64,18 @@ impl HpelPlanes {
     /// # Panics
     /// If `full`'s geometry differs from the one given to [`Self::new`].
     pub fn update_rows(&mut self, full: &Plane, rows_to_do: std::ops::Range<usize>) {
+        self.update_rows_split(full, rows_to_do, 1);
+    }
+
+    /// [`Self::update_rows`] on up to `threads` threads, each taking a band of rows (the
+    /// horizontal pass everywhere first, since the vertical one reads its neighbours' rows).
+    /// The result does not depend on `threads`.
+    pub fn update_rows_split(
+        &mut self,
+        full: &Plane,
+        rows_to_do: std::ops::Range<usize>,
+        threads: usize,
+    ) {
         assert_eq!(
             full.data.len(),
             self.h.data.len(),
@@ -71,44 +83,96 @@ impl HpelPlanes {
         );
         let s = full.stride;
         let rows = full.data.len() / s;
-        let rows_to_do = rows_to_do.start.min(rows)..rows_to_do.end.min(rows);
-        let k = crate::dsp::kernels();
-        // Horizontal: b1 (unrounded) and b, row by row; columns clamped to the padded row (only
-        // the two first and three last columns reach beyond it).
-        for r in rows_to_do.clone() {
-            let src = &full.data[r * s..(r + 1) * s];
-            let b1 = &mut self.b1[r * s..(r + 1) * s];
-            let h = &mut self.h.data[r * s..(r + 1) * s];
-            let at = |x: isize| i16::from(src[x.clamp(0, s as isize - 1) as usize]);
-            for x in (0..2).chain(s.saturating_sub(3)..s) {
-                let xi = x as isize;
-                let v = tap6(
-                    at(xi - 2),
-                    at(xi - 1),
-                    at(xi),
-                    at(xi + 1),
-                    at(xi + 2),
-                    at(xi + 3),
-                );
-                b1[x] = v;
-                h[x] = clip_half(v);
-            }
-            if s > 5 {
-                let n = s - 5;
-                (k.hpel_row_h)(src, &mut b1[2..2 + n], &mut h[2..2 + n]);
-            }
+        let (start, end) = (rows_to_do.start.min(rows), rows_to_do.end.min(rows));
+        if start >= end {
+            return;
         }
-        // Vertical (h from samples) and centre (j from b1), rows clamped to the padded area.
-        for r in rows_to_do {
-            let row = |k: isize| (r as isize + k).clamp(0, rows as isize - 1) as usize * s;
-            let offs = [-2, -1, 0, 1, 2, 3].map(row);
-            let d = &full.data;
-            let out = &mut self.v.data[r * s..(r + 1) * s];
-            (k.hpel_row_v)(offs.map(|o| &d[o..o + s]), out);
-            let b = &self.b1;
-            let out = &mut self.c.data[r * s..(r + 1) * s];
-            (k.hpel_row_c)(offs.map(|o| &b[o..o + s]), out);
+        // Bands of at least 32 rows: below that a thread costs more than it saves.
+        let n = threads.clamp(1, ((end - start) / 32).max(1));
+        let band = (end - start).div_ceil(n);
+        let bytes = start * s..end * s;
+        if n == 1 {
+            horizontal_rows(
+                full,
+                start,
+                &mut self.b1[bytes.clone()],
+                &mut self.h.data[bytes.clone()],
+            );
+            vertical_rows(
+                full,
+                &self.b1,
+                start,
+                &mut self.v.data[bytes.clone()],
+                &mut self.c.data[bytes],
+            );
+            return;
         }
+        std::thread::scope(|scope| {
+            let b1 = self.b1[bytes.clone()].chunks_mut(band * s);
+            let h = self.h.data[bytes.clone()].chunks_mut(band * s);
+            for (i, (b1, h)) in b1.zip(h).enumerate() {
+                scope.spawn(move || horizontal_rows(full, start + i * band, b1, h));
+            }
+        });
+        let b1 = &self.b1;
+        std::thread::scope(|scope| {
+            let v = self.v.data[bytes.clone()].chunks_mut(band * s);
+            let c = self.c.data[bytes.clone()].chunks_mut(band * s);
+            for (i, (v, c)) in v.zip(c).enumerate() {
+                scope.spawn(move || vertical_rows(full, b1, start + i * band, v, c));
+            }
+        });
+    }
+}
+
+/// The horizontal pass over whole padded rows from `first` on: b1 (unrounded) and b into
+/// `b1` and `h`, which hold exactly those rows. Columns are clamped to the padded row (only
+/// the two first and three last columns reach beyond it).
+fn horizontal_rows(full: &Plane, first: usize, b1: &mut [i16], h: &mut [u8]) {
+    let s = full.stride;
+    let k = crate::dsp::kernels();
+    for (i, (b1, h)) in b1
+        .chunks_exact_mut(s)
+        .zip(h.chunks_exact_mut(s))
+        .enumerate()
+    {
+        let r = first + i;
+        let src = &full.data[r * s..(r + 1) * s];
+        let at = |x: isize| i16::from(src[x.clamp(0, s as isize - 1) as usize]);
+        for x in (0..2).chain(s.saturating_sub(3)..s) {
+            let xi = x as isize;
+            let v = tap6(
+                at(xi - 2),
+                at(xi - 1),
+                at(xi),
+                at(xi + 1),
+                at(xi + 2),
+                at(xi + 3),
+            );
+            b1[x] = v;
+            h[x] = clip_half(v);
+        }
+        if s > 5 {
+            let n = s - 5;
+            (k.hpel_row_h)(src, &mut b1[2..2 + n], &mut h[2..2 + n]);
+        }
+    }
+}
+
+/// The vertical pass over whole padded rows from `first` on: h from the samples and j from
+/// `b1` (all rows of the plane) into `v` and `c`, which hold exactly those rows. Rows are
+/// clamped to the padded area.
+fn vertical_rows(full: &Plane, b1: &[i16], first: usize, v: &mut [u8], c: &mut [u8]) {
+    let s = full.stride;
+    let rows = full.data.len() / s;
+    let k = crate::dsp::kernels();
+    for (i, (v, c)) in v.chunks_exact_mut(s).zip(c.chunks_exact_mut(s)).enumerate() {
+        let r = first + i;
+        let row = |k: isize| (r as isize + k).clamp(0, rows as isize - 1) as usize * s;
+        let offs = [-2, -1, 0, 1, 2, 3].map(row);
+        let d = &full.data;
+        (k.hpel_row_v)(offs.map(|o| &d[o..o + s]), v);
+        (k.hpel_row_c)(offs.map(|o| &b1[o..o + s]), c);
     }
 }
 
@@ -259,6 +323,33 @@ mod tests {
         }
         p.extend_edges();
         p
+    }
+
+    /// Split updates (any thread count, any row range) give the same planes as one pass.
+    #[test]
+    fn split_updates_equal_a_single_pass() {
+        let full = textured(200, 144, 32, 7);
+        let mut one = HpelPlanes::new(&full);
+        one.update(&full);
+        let rows = full.data.len() / full.stride;
+        for threads in [2, 3, 4, 8] {
+            let mut split = HpelPlanes::new(&full);
+            split.update_rows_split(&full, 0..rows, threads);
+            assert!(
+                split.h == one.h && split.v == one.v && split.c == one.c,
+                "{threads}"
+            );
+            // A band in the middle, over planes of other content, comes out the same too.
+            let mut part = HpelPlanes::new(&full);
+            part.update(&textured(200, 144, 32, 8));
+            part.update_rows_split(&full, 40..rows, threads);
+            let tail = 40 * full.stride..;
+            assert!(
+                part.h.data[tail.clone()] == one.h.data[tail.clone()],
+                "{threads}: band"
+            );
+            assert!(part.c.data[43 * full.stride..] == one.c.data[43 * full.stride..]);
+        }
     }
 
     proptest! {
