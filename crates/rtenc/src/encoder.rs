@@ -692,7 +692,8 @@ impl Encoder {
 /// interleaved chroma, starting at a macroblock edge) differ.
 fn mark_changed(flags: &mut [bool], new: &[u8], old: &[u8]) {
     for ((flag, a), b) in flags.iter_mut().zip(new.chunks(16)).zip(old.chunks(16)) {
-        if a != b {
+        // Once a macroblock is known to have changed its other rows need no comparing.
+        if *flag && a != b {
             *flag = false;
         }
     }
