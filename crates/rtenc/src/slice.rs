@@ -128,6 +128,7 @@ impl SliceCoder {
                         lambda,
                         p.i4_search,
                         u32::MAX,
+                        None,
                         &mut self.mb,
                         &mut info,
                     );

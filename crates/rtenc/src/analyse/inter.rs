@@ -1,14 +1,14 @@
 //! P macroblock decisions: P_Skip, inter 16x16 with motion search, or intra; and the inter
 //! residual with coefficient decimation.
 
-use super::cost::satd;
 use super::intra::{
-    code_chroma, code_intra_chroma, code_intra_luma, load_block, store_block, I4x4Search,
+    best_i16x16, code_chroma, code_intra_chroma, code_intra_luma, load_block, store_block,
+    I4x4Search, I16_HEADER_BITS,
 };
 use super::me::{self, Block, MvLimits};
 use super::residual::{code4x4, offset4x4};
 use crate::common::hpel::RefLuma;
-use crate::common::intra_pred::{self, gather, mode16x16_available};
+use crate::common::intra_pred::gather;
 use crate::common::mc::mc_chroma;
 use crate::common::mvpred::{p_skip_mv, predict_mv, PartShape};
 use crate::common::quant::Deadzone;
@@ -231,22 +231,22 @@ pub fn code_p_mb(
     // real error: about 3 per sample).
     let inter_cost = found.cost + ctx.lambda * 2;
     let try_intra = found.satd > 3 * 256;
-    let nb16 = gather::<16>(
-        &recon.y,
-        x0,
-        y0,
-        pos.top.is_some(),
-        pos.left.is_some(),
-        pos.top_left.is_some(),
-        false,
-    );
+    let mut i16_estimate = None;
     let mut best_intra = u32::MAX;
-    let mut p = [0u8; 256];
-    for mode in 0..4u8 {
-        if try_intra && mode16x16_available(mode, &nb16) {
-            intra_pred::predict16x16(mode, &nb16, &mut p);
-            best_intra = best_intra.min(satd(&src16, 16, &p, 16, 16, 16) + ctx.lambda * 6);
-        }
+    if try_intra {
+        let nb16 = gather::<16>(
+            &recon.y,
+            x0,
+            y0,
+            pos.top.is_some(),
+            pos.left.is_some(),
+            pos.top_left.is_some(),
+            false,
+        );
+        let (cost, mode) = best_i16x16(&src16, &nb16, ctx.lambda);
+        i16_estimate = Some((cost, mode));
+        // An intra mb_type in a P slice takes about 6 bits (3 more than in an I slice).
+        best_intra = cost.saturating_add(ctx.lambda * (6 - I16_HEADER_BITS));
     }
     if best_intra < inter_cost {
         let c = code_intra_luma(
@@ -258,6 +258,7 @@ pub fn code_p_mb(
             ctx.lambda,
             ctx.i4_search,
             inter_cost,
+            i16_estimate,
             mb,
             info,
         );

@@ -46,7 +46,6 @@ pub enum I4x4Search {
 }
 
 /// Estimated header bits of the two intra luma types, beyond the prediction modes.
-const I16_HEADER_BITS: u32 = 3;
 const I4_HEADER_BITS: u32 = 1;
 
 /// Decides and codes the luma of an intra macroblock: fills `mb` (type, modes, luma levels,
@@ -66,6 +65,7 @@ pub fn code_intra_luma(
     lambda: u32,
     search: I4x4Search,
     inter_cost: u32,
+    i16_estimate: Option<(u32, u8)>,
     mb: &mut MbCoding,
     info: &mut MbInfo,
 ) -> IntraLumaCost {
@@ -83,18 +83,8 @@ pub fn code_intra_luma(
         pos.top_left.is_some(),
         false,
     );
-    let mut best16 = (u32::MAX, 0u8);
+    let best16 = i16_estimate.unwrap_or_else(|| best_i16x16(&src16, &nb16, lambda));
     let mut pred16 = [0u8; 256];
-    for mode in 0..4u8 {
-        if !mode16x16_available(mode, &nb16) {
-            continue;
-        }
-        intra_pred::predict16x16(mode, &nb16, &mut pred16);
-        let cost = satd(&src16, 16, &pred16, 16, 16, 16) + lambda * I16_HEADER_BITS;
-        if cost < best16.0 {
-            best16 = (cost, mode);
-        }
-    }
 
     // Intra_4x4 stops as soon as it cannot win, which changes no decision: when it stopped,
     // Intra_16x16 or the inter choice beats it, unless Intra_16x16's DC clips, in which case
@@ -166,6 +156,27 @@ pub fn code_intra_luma(
         IntraLumaCost { cost: i4.cost }
     }
 }
+
+/// The best Intra_16x16 mode for `src16` from neighbours `nb16` by SATD + lambda x header bits:
+/// (that cost, the mode). The first of equal costs wins.
+pub fn best_i16x16(src16: &[u8; 256], nb16: &intra_pred::Neighbours<16>, lambda: u32) -> (u32, u8) {
+    let mut best = (u32::MAX, 0u8);
+    let mut pred16 = [0u8; 256];
+    for mode in 0..4u8 {
+        if !mode16x16_available(mode, nb16) {
+            continue;
+        }
+        intra_pred::predict16x16(mode, nb16, &mut pred16);
+        let cost = satd(src16, 16, &pred16, 16, 16, 16) + lambda * I16_HEADER_BITS;
+        if cost < best.0 {
+            best = (cost, mode);
+        }
+    }
+    best
+}
+
+/// Intra_16x16 header bits counted by [`best_i16x16`].
+pub const I16_HEADER_BITS: u32 = 3;
 
 /// What Intra_4x4 coding of a macroblock's luma produced.
 struct I4x4Coded {
