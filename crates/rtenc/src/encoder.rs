@@ -665,7 +665,11 @@ impl Encoder {
             std::mem::swap(&mut only.mbs, &mut self.mbs);
             return;
         }
-        for (i, coder) in self.coders.iter().enumerate() {
+        // The first slice's picture and state are taken over whole (its rows are the only
+        // meaningful ones; the others' are copied over them).
+        std::mem::swap(&mut self.coders[0].recon, &mut self.cur_recon);
+        std::mem::swap(&mut self.coders[0].mbs, &mut self.mbs);
+        for (i, coder) in self.coders.iter().enumerate().skip(1) {
             let first = self.slice_rows[i];
             let end = self
                 .slice_rows
