@@ -24,8 +24,9 @@ pub struct HpelPlanes {
     pub v: Plane,
     /// j: the centre half sample.
     pub c: Plane,
-    /// Unrounded horizontal intermediates (b1 of 8-241) of every row, for the centre plane.
-    b1: Vec<i16>,
+    /// Two rows of unrounded intermediates per band of rows (see `filter_rows`): grown when a
+    /// split asks for more bands, never per frame.
+    scratch: Vec<i16>,
 }
 
 impl HpelPlanes {
@@ -36,7 +37,7 @@ impl HpelPlanes {
             h: blank.clone(),
             v: blank.clone(),
             c: blank,
-            b1: vec![0; like.data.len()],
+            scratch: vec![0; 2 * like.stride],
         }
     }
 
@@ -58,8 +59,7 @@ impl HpelPlanes {
     }
 
     /// Recomputes rows `rows_to_do` (of the padded plane, 0 = the top border row) of the three
-    /// planes. The rows of `full` within 3 rows of the range that lie outside it must be the
-    /// same as when they were last computed (the vertical filters read them).
+    /// planes. Each row depends on `full` alone (its own row and the three above and below).
     ///
     /// # Panics
     /// If `full`'s geometry differs from the one given to [`Self::new`].
@@ -67,9 +67,8 @@ impl HpelPlanes {
         self.update_rows_split(full, rows_to_do, 1);
     }
 
-    /// [`Self::update_rows`] on up to `threads` threads, each taking a band of rows (the
-    /// horizontal pass everywhere first, since the vertical one reads its neighbours' rows).
-    /// The result does not depend on `threads`.
+    /// [`Self::update_rows`] on up to `threads` threads, each taking a band of rows. The result
+    /// does not depend on `threads`.
     pub fn update_rows_split(
         &mut self,
         full: &Plane,
@@ -90,89 +89,90 @@ impl HpelPlanes {
         // Bands of at least 32 rows: below that a thread costs more than it saves.
         let n = threads.clamp(1, ((end - start) / 32).max(1));
         let band = (end - start).div_ceil(n);
+        if self.scratch.len() < n * 2 * s {
+            self.scratch.resize(n * 2 * s, 0);
+        }
         let bytes = start * s..end * s;
+        let bands = self.h.data[bytes.clone()]
+            .chunks_mut(band * s)
+            .zip(self.v.data[bytes.clone()].chunks_mut(band * s))
+            .zip(self.c.data[bytes].chunks_mut(band * s))
+            .zip(self.scratch.chunks_mut(2 * s));
         if n == 1 {
-            horizontal_rows(
-                full,
-                start,
-                &mut self.b1[bytes.clone()],
-                &mut self.h.data[bytes.clone()],
-            );
-            vertical_rows(
-                full,
-                &self.b1,
-                start,
-                &mut self.v.data[bytes.clone()],
-                &mut self.c.data[bytes],
-            );
+            for (i, (((h, v), c), scratch)) in bands.enumerate() {
+                filter_rows(full, start + i * band, h, v, c, scratch);
+            }
             return;
         }
         std::thread::scope(|scope| {
-            let b1 = self.b1[bytes.clone()].chunks_mut(band * s);
-            let h = self.h.data[bytes.clone()].chunks_mut(band * s);
-            for (i, (b1, h)) in b1.zip(h).enumerate() {
-                scope.spawn(move || horizontal_rows(full, start + i * band, b1, h));
-            }
-        });
-        let b1 = &self.b1;
-        std::thread::scope(|scope| {
-            let v = self.v.data[bytes.clone()].chunks_mut(band * s);
-            let c = self.c.data[bytes.clone()].chunks_mut(band * s);
-            for (i, (v, c)) in v.zip(c).enumerate() {
-                scope.spawn(move || vertical_rows(full, b1, start + i * band, v, c));
+            for (i, (((h, v), c), scratch)) in bands.enumerate() {
+                scope.spawn(move || filter_rows(full, start + i * band, h, v, c, scratch));
             }
         });
     }
 }
 
-/// The horizontal pass over whole padded rows from `first` on: b1 (unrounded) and b into
-/// `b1` and `h`, which hold exactly those rows. Columns are clamped to the padded row (only
-/// the two first and three last columns reach beyond it).
-fn horizontal_rows(full: &Plane, first: usize, b1: &mut [i16], h: &mut [u8]) {
+/// The three half-sample planes of whole padded rows from `first` on, into `h`, `v` and `c`,
+/// which hold exactly those rows; `scratch` holds two rows of `i16`. Each row depends on
+/// `full` alone: b from the row itself (columns clamped to the padded row: only the two first
+/// and three last columns reach beyond it), h from six rows (rows clamped to the padded area),
+/// and j from the vertical intermediates h1 of the same row (8-247 allows either direction;
+/// with both clampings independent the value is the same), so a row's h1 never leaves the cache.
+fn filter_rows(
+    full: &Plane,
+    first: usize,
+    h: &mut [u8],
+    v: &mut [u8],
+    c: &mut [u8],
+    scratch: &mut [i16],
+) {
     let s = full.stride;
+    let rows = full.data.len() / s;
     let k = crate::dsp::kernels();
-    for (i, (b1, h)) in b1
+    let (b1, h1) = scratch.split_at_mut(s);
+    let rows_here = h
         .chunks_exact_mut(s)
-        .zip(h.chunks_exact_mut(s))
-        .enumerate()
-    {
+        .zip(v.chunks_exact_mut(s))
+        .zip(c.chunks_exact_mut(s));
+    for (i, ((h, v), c)) in rows_here.enumerate() {
         let r = first + i;
-        let src = &full.data[r * s..(r + 1) * s];
+        let d = &full.data;
+        let src = &d[r * s..(r + 1) * s];
+        // b: horizontal.
         let at = |x: isize| i16::from(src[x.clamp(0, s as isize - 1) as usize]);
         for x in (0..2).chain(s.saturating_sub(3)..s) {
             let xi = x as isize;
-            let v = tap6(
+            h[x] = clip_half(tap6(
                 at(xi - 2),
                 at(xi - 1),
                 at(xi),
                 at(xi + 1),
                 at(xi + 2),
                 at(xi + 3),
-            );
-            b1[x] = v;
-            h[x] = clip_half(v);
+            ));
         }
         if s > 5 {
             let n = s - 5;
             (k.hpel_row_h)(src, &mut b1[2..2 + n], &mut h[2..2 + n]);
         }
-    }
-}
-
-/// The vertical pass over whole padded rows from `first` on: h from the samples and j from
-/// `b1` (all rows of the plane) into `v` and `c`, which hold exactly those rows. Rows are
-/// clamped to the padded area.
-fn vertical_rows(full: &Plane, b1: &[i16], first: usize, v: &mut [u8], c: &mut [u8]) {
-    let s = full.stride;
-    let rows = full.data.len() / s;
-    let k = crate::dsp::kernels();
-    for (i, (v, c)) in v.chunks_exact_mut(s).zip(c.chunks_exact_mut(s)).enumerate() {
-        let r = first + i;
+        // h (and its intermediates h1): vertical.
         let row = |k: isize| (r as isize + k).clamp(0, rows as isize - 1) as usize * s;
         let offs = [-2, -1, 0, 1, 2, 3].map(row);
-        let d = &full.data;
-        (k.hpel_row_v)(offs.map(|o| &d[o..o + s]), v);
-        (k.hpel_row_c)(offs.map(|o| &b1[o..o + s]), c);
+        (k.hpel_row_v)(offs.map(|o| &d[o..o + s]), &mut h1[..s], v);
+        // j: horizontal over h1.
+        let h1 = &h1[..s];
+        let at = |x: isize| i32::from(h1[x.clamp(0, s as isize - 1) as usize]);
+        for x in (0..2).chain(s.saturating_sub(3)..s) {
+            let xi = x as isize;
+            let j1 = (at(xi - 2) + at(xi + 3)) - 5 * (at(xi - 1) + at(xi + 2))
+                + 20 * (at(xi) + at(xi + 1));
+            c[x] = ((j1 + 512) >> 10).clamp(0, 255) as u8;
+        }
+        if s > 5 {
+            let n = s - 5;
+            let shifted: [&[i16]; 6] = std::array::from_fn(|t| &h1[t..t + n]);
+            (k.hpel_row_c)(shifted, &mut c[2..2 + n]);
+        }
     }
 }
 

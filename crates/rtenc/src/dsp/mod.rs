@@ -232,9 +232,9 @@ pub type AvgBlockFn = fn(&[u8], usize, &[u8], usize, &mut [u8], usize, usize);
 /// [`scalar::hpel_row_h`]).
 pub type HpelRowHFn = fn(&[u8], &mut [i16], &mut [u8]);
 
-/// `hpel_row_v(rows, out)`: the vertical half-sample filter over six rows of samples (see
+/// `hpel_row_v(rows, h1, out)`: the vertical half-sample filter over six rows of samples (see
 /// [`scalar::hpel_row_v`]).
-pub type HpelRowVFn = fn([&[u8]; 6], &mut [u8]);
+pub type HpelRowVFn = fn([&[u8]; 6], &mut [i16], &mut [u8]);
 
 /// `hpel_row_c(rows, out)`: the centre half sample from six rows of intermediates (see
 /// [`scalar::hpel_row_c`]).

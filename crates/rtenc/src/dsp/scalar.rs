@@ -477,26 +477,33 @@ pub fn hpel_row_h(src: &[u8], b1: &mut [i16], b: &mut [u8]) {
     }
 }
 
-/// The vertical half-sample filter (h of 8-242) over six rows of samples:
-/// `out[i] = Clip1((tap6(r[0][i], ..., r[5][i]) + 16) >> 5)`. Every row at least `out.len()`.
-pub fn hpel_row_v(r: [&[u8]; 6], out: &mut [u8]) {
+/// The vertical half-sample filter (h of 8-242) over six rows of samples: `h1[i]` is the
+/// unrounded sum `tap6(r[0][i], ..., r[5][i])` (h1 of 8-242) and `out[i] = Clip1((h1[i] + 16)
+/// >> 5)`. `h1` and `out` of equal length; every row at least that long.
+pub fn hpel_row_v(r: [&[u8]; 6], h1: &mut [i16], out: &mut [u8]) {
     let n = out.len();
-    assert!(r.iter().all(|row| row.len() >= n), "hpel_row_v: lengths");
+    assert!(
+        h1.len() == n && r.iter().all(|row| row.len() >= n),
+        "hpel_row_v: lengths"
+    );
     for i in 0..n {
-        out[i] = clip_half(tap6(
+        let v = tap6(
             i16::from(r[0][i]),
             i16::from(r[1][i]),
             i16::from(r[2][i]),
             i16::from(r[3][i]),
             i16::from(r[4][i]),
             i16::from(r[5][i]),
-        ));
+        );
+        h1[i] = v;
+        out[i] = clip_half(v);
     }
 }
 
-/// The centre half sample (j of 8-247, 8-248) from six rows of horizontal intermediates b1:
+/// The centre half sample (j of 8-247, 8-248) from six rows of intermediates:
 /// `out[i] = Clip1((tap6(r[0][i], ..., r[5][i]) + 512) >> 10)`, the sum taken in `i32`. Every
-/// row at least `out.len()`.
+/// row at least `out.len()`. The six "rows" may be views of one row of vertical
+/// intermediates h1 shifted by 0..6 (8-247's horizontal form, as `common::hpel` uses it).
 pub fn hpel_row_c(r: [&[i16]; 6], out: &mut [u8]) {
     let n = out.len();
     assert!(r.iter().all(|row| row.len() >= n), "hpel_row_c: lengths");

@@ -176,8 +176,8 @@ proptest! {
         let r: [&[u8]; 6] = std::array::from_fn(|k| &rows[k][..]);
         let (mut b1, mut b) = (vec![0i16; n], vec![0u8; n]);
         scalar::hpel_row_h(&rows[0][..n + 5], &mut b1, &mut b);
-        let mut v = vec![0u8; n];
-        scalar::hpel_row_v(r, &mut v);
+        let (mut h1, mut v) = (vec![0i16; n], vec![0u8; n]);
+        scalar::hpel_row_v(r, &mut h1, &mut v);
         // Intermediates from six filtered rows, extremes included, for the centre filter.
         let mids: Vec<Vec<i16>> = rows
             .iter()
@@ -195,8 +195,9 @@ proptest! {
             (k.hpel_row_h)(&rows[0][..n + 5], &mut b1k, &mut bk);
             prop_assert_eq!(&b1k, &b1, "{:?} b1", k.isa);
             prop_assert_eq!(&bk, &b, "{:?} b", k.isa);
-            let mut vk = vec![1u8; n];
-            (k.hpel_row_v)(r, &mut vk);
+            let (mut h1k, mut vk) = (vec![1i16; n], vec![1u8; n]);
+            (k.hpel_row_v)(r, &mut h1k, &mut vk);
+            prop_assert_eq!(&h1k, &h1, "{:?} h1", k.isa);
             prop_assert_eq!(&vk, &v, "{:?} v", k.isa);
             let mut ck = vec![1u8; n];
             (k.hpel_row_c)(m, &mut ck);
@@ -224,17 +225,17 @@ fn hpel_rows_at_the_extremes() {
         let mids: Vec<Vec<i16>> = (0..6).map(|k| vec![m[k % 6]; 64]).collect();
         let r: [&[u8]; 6] = std::array::from_fn(|k| &cols[k][..]);
         let mr: [&[i16]; 6] = std::array::from_fn(|k| &mids[k][..]);
-        let (mut v0, mut c0) = (vec![0u8; 64], vec![0u8; 64]);
-        scalar::hpel_row_v(r, &mut v0);
+        let (mut v0, mut c0, mut h0) = (vec![0u8; 64], vec![0u8; 64], vec![0i16; 64]);
+        scalar::hpel_row_v(r, &mut h0, &mut v0);
         scalar::hpel_row_c(mr, &mut c0);
         for k in tables() {
             let (mut mk, mut xk) = (vec![0i16; 65], vec![0u8; 65]);
             (k.hpel_row_h)(&row, &mut mk, &mut xk);
             assert_eq!((&mk, &xk), (&m, &x), "{:?} {pat:?}", k.isa);
-            let (mut v, mut c) = (vec![0u8; 64], vec![0u8; 64]);
-            (k.hpel_row_v)(r, &mut v);
+            let (mut v, mut c, mut h) = (vec![0u8; 64], vec![0u8; 64], vec![0i16; 64]);
+            (k.hpel_row_v)(r, &mut h, &mut v);
             (k.hpel_row_c)(mr, &mut c);
-            assert_eq!((&v, &c), (&v0, &c0), "{:?} {pat:?}", k.isa);
+            assert_eq!((&v, &c, &h), (&v0, &c0, &h0), "{:?} {pat:?}", k.isa);
         }
     }
 }

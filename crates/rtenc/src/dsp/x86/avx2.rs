@@ -279,17 +279,21 @@ pub fn hpel_row_h(src: &[u8], b1: &mut [i16], b: &mut [u8]) {
 /// The vertical half-sample filter over six rows (as `scalar::hpel_row_v`), 16 samples per
 /// step.
 #[target_feature(enable = "avx2")]
-pub fn hpel_row_v(r: [&[u8]; 6], out: &mut [u8]) {
+pub fn hpel_row_v(r: [&[u8]; 6], h1: &mut [i16], out: &mut [u8]) {
     let n = out.len();
-    assert!(r.iter().all(|row| row.len() >= n), "hpel_row_v: lengths");
+    assert!(
+        h1.len() == n && r.iter().all(|row| row.len() >= n),
+        "hpel_row_v: lengths"
+    );
     let mut i = 0;
     while i + 16 <= n {
         let v = tap6_epi16(std::array::from_fn(|k| load_u8_as_i16(r[k], i)));
+        store_i16x16(h1, i, v);
         store16(out, i, clip_half_epi16(v));
         i += 16;
     }
     let rest = r.map(|row| &row[i..]);
-    crate::dsp::scalar::hpel_row_v(rest, &mut out[i..]);
+    crate::dsp::scalar::hpel_row_v(rest, &mut h1[i..], &mut out[i..]);
 }
 
 /// The centre half sample from six rows of intermediates (as `scalar::hpel_row_c`), 16

@@ -299,7 +299,7 @@ mod sse2_entry {
         deblock_chroma_edge(d: &mut [u8], e: &crate::dsp::Edge);
         avg_block(a: &[u8], sa: usize, b: &[u8], sb: usize, out: &mut [u8], w: usize, h: usize);
         hpel_row_h(src: &[u8], b1: &mut [i16], b: &mut [u8]);
-        hpel_row_v(r: [&[u8]; 6], out: &mut [u8]);
+        hpel_row_v(r: [&[u8]; 6], h1: &mut [i16], out: &mut [u8]);
         hpel_row_c(r: [&[i16]; 6], out: &mut [u8]);
     }
 }
@@ -317,7 +317,7 @@ mod avx2_entry {
         satd8x8(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
         deinterleave_uv(uv: &[u8], u: &mut [u8], v: &mut [u8]);
         hpel_row_h(src: &[u8], b1: &mut [i16], b: &mut [u8]);
-        hpel_row_v(r: [&[u8]; 6], out: &mut [u8]);
+        hpel_row_v(r: [&[u8]; 6], h1: &mut [i16], out: &mut [u8]);
         hpel_row_c(r: [&[i16]; 6], out: &mut [u8]);
         deblock_luma_edge(d: &mut [u8], e: &crate::dsp::Edge);
         satd_avg16x16(s: &[u8], ss: usize, a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;

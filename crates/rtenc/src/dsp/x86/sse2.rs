@@ -813,20 +813,25 @@ pub fn hpel_row_h(src: &[u8], b1: &mut [i16], b: &mut [u8]) {
 
 /// The vertical half-sample filter over six rows, 16 samples at a time.
 #[target_feature(enable = "sse2")]
-pub fn hpel_row_v(r: [&[u8]; 6], out: &mut [u8]) {
+pub fn hpel_row_v(r: [&[u8]; 6], h1: &mut [i16], out: &mut [u8]) {
     let n = out.len();
-    assert!(r.iter().all(|row| row.len() >= n), "hpel_row_v: lengths");
+    assert!(
+        h1.len() == n && r.iter().all(|row| row.len() >= n),
+        "hpel_row_v: lengths"
+    );
     let zero = _mm_setzero_si128();
     let mut i = 0;
     while i + 16 <= n {
         let t: [__m128i; 6] = std::array::from_fn(|k| load16(r[k], i));
         let lo = tap6_epi16(t.map(|v| _mm_unpacklo_epi8(v, zero)));
         let hi = tap6_epi16(t.map(|v| _mm_unpackhi_epi8(v, zero)));
+        store_i16x8(h1, i, lo);
+        store_i16x8(h1, i + 8, hi);
         store16(out, i, clip_half_epi16(lo, hi));
         i += 16;
     }
     let rest = r.map(|row| &row[i..]);
-    crate::dsp::scalar::hpel_row_v(rest, &mut out[i..]);
+    crate::dsp::scalar::hpel_row_v(rest, &mut h1[i..], &mut out[i..]);
 }
 
 /// (t0 + t5) - 5 (t1 + t4) + 20 (t2 + t3) of the low (`high` false) or high four `i16` lanes,
