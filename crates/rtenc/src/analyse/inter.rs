@@ -2,13 +2,13 @@
 //! residual with coefficient decimation.
 
 use super::intra::{
-    best_i16x16, code_chroma, code_intra_chroma, code_intra_luma, load_block, store_block,
-    I4x4Search, I16_HEADER_BITS,
+    best_i16x16, code_chroma, code_intra_chroma, code_intra_luma, load_block, mb_neighbours16,
+    store_block, I4x4Search, I16_HEADER_BITS,
 };
 use super::me::{self, Block, MvLimits};
 use super::residual::{code4x4, offset4x4};
 use crate::common::hpel::RefLuma;
-use crate::common::intra_pred::gather;
+
 use crate::common::mc::mc_chroma;
 use crate::common::mvpred::{p_skip_mv, predict_mv, PartShape};
 use crate::common::quant::Deadzone;
@@ -234,15 +234,7 @@ pub fn code_p_mb(
     let mut i16_estimate = None;
     let mut best_intra = u32::MAX;
     if try_intra {
-        let nb16 = gather::<16>(
-            &recon.y,
-            x0,
-            y0,
-            pos.top.is_some(),
-            pos.left.is_some(),
-            pos.top_left.is_some(),
-            false,
-        );
+        let nb16 = mb_neighbours16(&recon.y, pos);
         let (cost, mode) = best_i16x16(&src16, &nb16, ctx.lambda);
         i16_estimate = Some((cost, mode));
         // An intra mb_type in a P slice takes about 6 bits (3 more than in an I slice).
@@ -515,6 +507,36 @@ fn residual_vanishes(
     true
 }
 
+/// The 8x8 quadrant (coded_block_pattern bit) of raster 4x4 block `blk`.
+fn quadrant(blk: usize) -> usize {
+    (blk % 4) / 2 + 2 * (blk / 8)
+}
+
+/// Codes raster 4x4 block `blk` of a 16x16 inter residual (see [`code4x4`]); the
+/// reconstruction goes to `recon` at stride `rs`.
+fn code_inter_block(
+    src16: &[u8; 256],
+    pred16: &[u8; 256],
+    qp: u8,
+    blk: usize,
+    levels: &mut [i32; 16],
+    recon: &mut [u8],
+    rs: usize,
+) -> u8 {
+    let o = offset4x4(16, blk);
+    code4x4(
+        &src16[o..],
+        16,
+        &pred16[o..],
+        16,
+        qp,
+        Deadzone::Inter,
+        levels,
+        recon,
+        rs,
+    )
+}
+
 /// Whether [`code_inter_luma`] would leave no luma coefficient (coded_block_pattern 0), found
 /// without reconstructing anything and stopping at the first block that decides it.
 fn luma_vanishes(src16: &[u8; 256], pred16: &[u8; 256], qp: u8) -> bool {
@@ -523,20 +545,9 @@ fn luma_vanishes(src16: &[u8; 256], pred16: &[u8; 256], qp: u8) -> bool {
     let mut scores = [0u32; 4];
     let mut total = 0;
     for blk in 0..16 {
-        let o = offset4x4(16, blk);
-        let count = code4x4(
-            &src16[o..],
-            16,
-            &pred16[o..],
-            16,
-            qp,
-            Deadzone::Inter,
-            &mut levels,
-            &mut rec,
-            4,
-        );
+        let count = code_inter_block(src16, pred16, qp, blk, &mut levels, &mut rec, 4);
         if count > 0 {
-            let q = (blk % 4) / 2 + 2 * (blk / 8);
+            let q = quadrant(blk);
             let score = decimate_score(&levels);
             scores[q] += score;
             total += score;
@@ -564,18 +575,16 @@ fn code_inter_luma(
     let mut scores = [0u32; 4];
     for (blk, count) in counts.iter_mut().enumerate() {
         let o = offset4x4(16, blk);
-        *count = code4x4(
-            &src16[o..],
-            16,
-            &pred16[o..],
-            16,
+        *count = code_inter_block(
+            src16,
+            pred16,
             qp,
-            Deadzone::Inter,
+            blk,
             &mut mb.luma[blk],
             &mut rec16[o..],
             16,
         );
-        let q = (blk % 4) / 2 + 2 * (blk / 8);
+        let q = quadrant(blk);
         if *count > 0 {
             scores[q] += decimate_score(&mb.luma[blk]);
         }

@@ -74,15 +74,7 @@ pub fn code_intra_luma(
     load_block(src, x0, y0, 16, &mut src16);
 
     // Intra_16x16: best mode by SATD.
-    let nb16 = gather::<16>(
-        recon,
-        x0,
-        y0,
-        pos.top.is_some(),
-        pos.left.is_some(),
-        pos.top_left.is_some(),
-        false,
-    );
+    let nb16 = mb_neighbours16(recon, pos);
     let best16 = i16_estimate.unwrap_or_else(|| best_i16x16(&src16, &nb16, lambda));
     let mut pred16 = [0u8; 256];
 
@@ -155,6 +147,19 @@ pub fn code_intra_luma(
         info.total_coeff = i4.counts;
         IntraLumaCost { cost: i4.cost }
     }
+}
+
+/// The neighbours of the macroblock at `pos` for Intra_16x16 prediction from `recon`.
+pub fn mb_neighbours16(recon: &Plane, pos: &MbPos) -> intra_pred::Neighbours<16> {
+    gather::<16>(
+        recon,
+        pos.mb_x * 16,
+        pos.mb_y * 16,
+        pos.top.is_some(),
+        pos.left.is_some(),
+        pos.top_left.is_some(),
+        false,
+    )
 }
 
 /// The best Intra_16x16 mode for `src16` from neighbours `nb16` by SATD + lambda x header bits:
