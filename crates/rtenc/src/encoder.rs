@@ -256,6 +256,16 @@ impl Encoder {
                 self.frame_index
             );
         }
+        if idr && self.frame_index > 0 && self.rc.is_some() {
+            // How much of the picture carries on from the last one (see
+            // `RateControl::observe_unchanged_share`).
+            self.find_unchanged(frame, damage);
+            let share = self.unchanged.iter().filter(|&&u| u).count() as f64
+                / self.unchanged.len().max(1) as f64;
+            if let Some(rc) = &mut self.rc {
+                rc.observe_unchanged_share(share);
+            }
+        }
         self.load_source(frame, !idr);
         if frame_type == FrameType::Idr {
             self.frame_num = 0;
@@ -322,6 +332,12 @@ impl Encoder {
         }
         if let Some(rc) = &mut self.rc {
             rc.update(frame_type, qp, data.len() as u64 * 8, None);
+            // (The all-skip fallback for content too costly to code says nothing of what
+            // persists.)
+            if frame_type == FrameType::P && coded_by_slices {
+                let static_skips: usize = self.coders.iter().map(|c| c.static_skips).sum();
+                rc.observe_static_share(static_skips as f64 / self.mbs.len().max(1) as f64);
+            }
         }
         if coded_by_slices {
             self.collect_slices();

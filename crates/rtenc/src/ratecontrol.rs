@@ -52,6 +52,13 @@ const IDR_MIN_FILL: f64 = 0.3;
 const P_MIN_FILL: f64 = 0.1;
 /// A frame may come out at most this many times the bits predicted for it.
 const MAX_OVERSHOOT: f64 = 2.5;
+/// Static-skip share of recent P frames (and unchanged share of the IDR itself) from which an
+/// IDR is coded near the P frames' QP.
+const IDR_NEAR_P_SHARE: f64 = 0.5;
+/// How far below the P frames' QP such an IDR may go.
+const IDR_BELOW_P: f64 = 2.0;
+/// How far beyond its usual target such an IDR may go (the VBV permitting).
+const IDR_STRETCH: f64 = 2.0;
 /// Bounds of the learned P rate exponent.
 const ALPHA_RANGE: (f64, f64) = (0.7, 4.0);
 /// Weight of a new exponent measurement from consecutive frames (content may differ) and from
@@ -172,6 +179,14 @@ pub struct RateControl {
     /// QP and bits of a discarded attempt at the frame being encoded (see
     /// [`observe_attempt`](Self::observe_attempt)).
     attempt: Option<(u8, f64)>,
+    /// Moving average over coded P frames of the share of macroblocks that were static skips.
+    static_share: f64,
+    /// Share of the next IDR's macroblocks unchanged since the previous picture (see
+    /// [`observe_unchanged_share`](Self::observe_unchanged_share)); used once.
+    idr_unchanged_share: f64,
+    /// The IDR being coded carries a changing picture on (see `frame_qp`): its size is no sign
+    /// of a content change.
+    idr_persists: bool,
 }
 
 impl RateControl {
@@ -204,6 +219,26 @@ impl RateControl {
             p_alpha_coef: None,
             last_p: None,
             attempt: None,
+            static_share: 0.0,
+            idr_unchanged_share: 0.0,
+            idr_persists: false,
+        }
+    }
+
+    /// After a coded P frame: the share (0..=1) of its macroblocks that were P_Skip with a zero
+    /// vector (content that persists from the previous picture).
+    pub fn observe_static_share(&mut self, share: f64) {
+        if share.is_finite() {
+            self.static_share += 0.5 * (share.clamp(0.0, 1.0) - self.static_share);
+        }
+    }
+
+    /// Before [`frame_qp`](Self::frame_qp) for an IDR: the share (0..=1) of its macroblocks
+    /// whose source is unchanged since the previous picture. Without this call an IDR is never
+    /// coded near the P frames' QP (see `frame_qp`).
+    pub fn observe_unchanged_share(&mut self, share: f64) {
+        if share.is_finite() {
+            self.idr_unchanged_share = share.clamp(0.0, 1.0);
         }
     }
 
@@ -323,6 +358,14 @@ impl RateControl {
     /// measure, for frames of the same type, to [`update`](Self::update).
     pub fn frame_qp(&mut self, frame_type: FrameType, complexity: Option<f64>) -> u8 {
         self.current = frame_type;
+        // An IDR in a picture that mostly persists but still changes (most macroblocks of
+        // recent P frames were static skips, most of this one's are unchanged, not all: a
+        // still picture keeps its own rule below).
+        let unchanged_share = std::mem::take(&mut self.idr_unchanged_share);
+        let persists = frame_type == FrameType::Idr
+            && self.static_share.min(unchanged_share) >= IDR_NEAR_P_SHARE
+            && unchanged_share < 1.0;
+        self.idr_persists = persists;
         let Some(coef) = self.predict(frame_type, complexity) else {
             // Nothing known yet: a guess, checked by the retry path.
             self.planned = match frame_type {
@@ -400,6 +443,23 @@ impl RateControl {
             if qp > last && fill >= STATIC_DRIFT_FILL && bits_at(last) <= cap {
                 qp = last.max(self.min_qp);
             }
+        }
+        // Such an IDR is coded not much coarser than the P frames around it, as far as twice
+        // its target and the VBV allow: a coarse IDR there makes the quality drop at every
+        // keyframe and the P frames after it spend their bits re-coding what it lost. Where
+        // the content moves, P frames re-code everything anyway and the bits are better spent
+        // on them. Measured (BD-rate against x264 superfast): chart +17.8 -> +9.4 %, window
+        // drag -21.2 -> -24.9 %, desktop -44.2 -> -45.1 %, but the scrolling terminal -45.1 ->
+        // -40.9 %; applied to all content it cost the camera clip -31.1 -> -25.7 %.
+        if let (true, Some(centre)) = (persists, self.p_centre) {
+            let near_p = (centre - IDR_BELOW_P)
+                .round()
+                .clamp(f64::from(self.min_qp), f64::from(self.max_qp))
+                as u8;
+            let afford = solve((IDR_STRETCH * target).min(cap))
+                .ceil()
+                .clamp(0.0, f64::from(QP_LIMIT)) as u8;
+            qp = qp.min(near_p.max(afford));
         }
         // The VBV wins over the step limit and max_qp.
         let vbv_qp = solve(cap).ceil().clamp(0.0, f64::from(QP_LIMIT)) as u8;
@@ -508,7 +568,7 @@ impl RateControl {
                 if (0.5..=2.0).contains(&surprise) {
                     let observed = (bq / p).clamp(1.5, 10.0);
                     self.idr_ratio += IDR_RATIO_WEIGHT * (observed - self.idr_ratio);
-                } else {
+                } else if !self.idr_persists {
                     // The content changed at the IDR: move the P model along instead of
                     // learning a skewed ratio, and the step limit's centre too (with
                     // complexities the next P frame's own complexity does that).
@@ -806,6 +866,45 @@ mod tests {
                 &run.qps
             );
         }
+    }
+
+    /// An IDR of a picture that mostly persists but changes (a screen) is coded nearer the P
+    /// frames' QP than the bits-based plan; a still picture, a scene cut, or no report keep
+    /// the plan.
+    #[test]
+    fn an_idr_of_a_persisting_picture_is_coded_near_the_p_frames() {
+        let history = || {
+            let mut rc = RateControl::new(2_000_000, 30.0, 2_000_000, 10, 51);
+            let q = rc.frame_qp(FrameType::Idr, None);
+            rc.update(FrameType::Idr, q, 400_000, None);
+            for _ in 0..29 {
+                // Screen-like P frames: cheap, most macroblocks static skips.
+                let q = rc.frame_qp(FrameType::P, None);
+                let bits = (3_000_000.0 / qscale(f64::from(q))) as u64;
+                rc.update(FrameType::P, q, bits, None);
+                rc.observe_static_share(0.8);
+            }
+            rc
+        };
+        let idr_qp = |share: Option<f64>| {
+            let mut rc = history();
+            if let Some(s) = share {
+                rc.observe_unchanged_share(s);
+            }
+            (rc.frame_qp(FrameType::Idr, None), rc.p_centre.unwrap())
+        };
+        let (plain, centre) = idr_qp(None);
+        let (near, _) = idr_qp(Some(0.8));
+        assert!(
+            near < plain,
+            "persisting: {near} vs plan {plain} (P at {centre})"
+        );
+        assert!(
+            f64::from(near) >= centre - IDR_BELOW_P - 0.5,
+            "{near} vs P {centre}"
+        );
+        assert_eq!(idr_qp(Some(1.0)).0, plain, "a still picture keeps the plan");
+        assert_eq!(idr_qp(Some(0.1)).0, plain, "a scene cut keeps the plan");
     }
 
     #[test]
