@@ -92,6 +92,8 @@ pub struct Encoder {
     /// Set by `encode_slice`: every macroblock was P_Skip with a zero vector, so the
     /// reconstruction equals the reference.
     all_static_skip: bool,
+    /// Set by `code_picture`: how many macroblocks were P_Skip with a zero vector.
+    static_skips: usize,
     mbs: Vec<MbInfo>,
     prev_mbs: Vec<MbInfo>,
     /// Rate control, unless the configuration asks for a constant QP.
@@ -133,6 +135,7 @@ impl Encoder {
             ref_hpel: HpelPlanes::new(&Picture::new(mb_width, mb_height, REF_PAD).y),
             ref_hpel_dirty: vec![true; mb_height],
             all_static_skip: false,
+            static_skips: 0,
             mbs: vec![MbInfo::default(); mb_width * mb_height],
             prev_mbs: Vec::new(),
             rc: cfg.constant_qp().is_none().then(|| {
@@ -335,8 +338,7 @@ impl Encoder {
             // (The all-skip fallback for content too costly to code says nothing of what
             // persists.)
             if frame_type == FrameType::P && coded_by_slices {
-                let static_skips: usize = self.coders.iter().map(|c| c.static_skips).sum();
-                rc.observe_static_share(static_skips as f64 / self.mbs.len().max(1) as f64);
+                rc.observe_static_share(self.static_skips as f64 / self.mbs.len().max(1) as f64);
             }
         }
         if coded_by_slices {
@@ -672,6 +674,7 @@ impl Encoder {
         }
         let static_skips: usize = self.coders.iter().map(|c| c.static_skips).sum();
         self.all_static_skip = !idr && static_skips == self.mb_width * self.mb_height;
+        self.static_skips = static_skips;
     }
 
     /// Gathers the slices' reconstructions and macroblock state into `cur_recon` and `mbs`.

@@ -29,9 +29,9 @@
 
 use crate::FrameType;
 
-/// Weight of the newest observation in the model's moving averages.
 /// VBV fullness (fraction) above which static frames let the P QP drift down.
 const STATIC_DRIFT_FILL: f64 = 0.9;
+/// Weight of the newest observation in the model's moving averages.
 const EMA_WEIGHT: f64 = 0.5;
 /// IDR/P ratio of bits at equal QP assumed before one has been observed.
 const INITIAL_IDR_RATIO: f64 = 5.0;
@@ -450,7 +450,7 @@ impl RateControl {
         // the content moves, P frames re-code everything anyway and the bits are better spent
         // on them. Measured (BD-rate against x264 superfast): chart +17.8 -> +9.4 %, window
         // drag -21.2 -> -24.9 %, desktop -44.2 -> -45.1 %, but the scrolling terminal -45.1 ->
-        // -40.9 %; applied to all content it cost the camera clip -31.1 -> -25.7 %.
+        // -40.7 %; applied to all content it cost the camera clip -31.1 -> -25.7 %.
         if let (true, Some(centre)) = (persists, self.p_centre) {
             let near_p = (centre - IDR_BELOW_P)
                 .round()

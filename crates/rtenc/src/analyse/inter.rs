@@ -8,7 +8,6 @@ use super::intra::{
 use super::me::{self, Block, MvLimits};
 use super::residual::{code4x4, offset4x4};
 use crate::common::hpel::RefLuma;
-
 use crate::common::mc::mc_chroma;
 use crate::common::mvpred::{p_skip_mv, predict_mv, PartShape};
 use crate::common::quant::Deadzone;
