@@ -221,7 +221,7 @@ pub fn code_p_mb(
         if skip_satd <= found.cost + ctx.lambda * 2 {
             predict_inter(ctx, x0, y0, skip_mv, &mut pred16, &mut predc);
             if residual_vanishes(&src16, &pred16, &srcc, &predc, ctx) {
-                return make_skip(ctx, recon, pos, skip_mv, info);
+                return store_skip(recon, pos, skip_mv, &pred16, &predc, info);
             }
         }
     }
@@ -284,7 +284,12 @@ pub fn code_p_mb(
         }
     }
 
-    code_inter_choice(ctx, recon, pos, &src16, &srcc, &choice, skip_mv, mb, info)
+    // After a failed probe, the prediction at the skip vector is already there.
+    let known = (probed && choice.mb_type == MbType::P16x16 && choice.mvs[0] == skip_mv)
+        .then_some((&pred16, &predc));
+    code_inter_choice_with(
+        ctx, recon, pos, &src16, &srcc, &choice, skip_mv, known, mb, info,
+    )
 }
 
 /// Codes an inter macroblock with the chosen partitions and vectors: the residual against
@@ -302,11 +307,36 @@ fn code_inter_choice(
     mb: &mut MbCoding,
     info: &mut MbInfo,
 ) -> PDecision {
+    code_inter_choice_with(
+        ctx, recon, pos, src16, srcc, choice, skip_mv, None, mb, info,
+    )
+}
+
+/// [`code_inter_choice`], given the choice's prediction when it is already known.
+#[allow(clippy::too_many_arguments)]
+fn code_inter_choice_with(
+    ctx: &PFrameCtx<'_>,
+    recon: &mut Picture,
+    pos: &MbPos,
+    src16: &[u8; 256],
+    srcc: &[[u8; 64]; 2],
+    choice: &InterChoice,
+    skip_mv: Mv,
+    known_pred: Option<(&[u8; 256], &[[u8; 64]; 2])>,
+    mb: &mut MbCoding,
+    info: &mut MbInfo,
+) -> PDecision {
     let (x0, y0) = (pos.mb_x * 16, pos.mb_y * 16);
     let mut pred16 = [0u8; 256];
     let mut predc = [[0u8; 64]; 2];
     // Code the chosen inter prediction.
-    predict_partitions(ctx, x0, y0, choice, &mut pred16, &mut predc);
+    match known_pred {
+        Some((p16, pc)) => {
+            pred16 = *p16;
+            predc = *pc;
+        }
+        None => predict_partitions(ctx, x0, y0, choice, &mut pred16, &mut predc),
+    }
     let mut rec16 = [0u8; 256];
     let counts = code_inter_luma(src16, &pred16, ctx.qp, mb, &mut rec16);
     store_block(&mut recon.y, x0, y0, 16, &rec16);
@@ -608,21 +638,6 @@ fn code_inter_luma(
     }
     mb.cbp_luma = cbp;
     counts
-}
-
-/// Makes the macroblock P_Skip: the prediction at the skip vector is the reconstruction.
-fn make_skip(
-    ctx: &PFrameCtx<'_>,
-    recon: &mut Picture,
-    pos: &MbPos,
-    mv: Mv,
-    info: &mut MbInfo,
-) -> PDecision {
-    let (x0, y0) = (pos.mb_x * 16, pos.mb_y * 16);
-    let mut pred16 = [0u8; 256];
-    let mut predc = [[0u8; 64]; 2];
-    predict_inter(ctx, x0, y0, mv, &mut pred16, &mut predc);
-    store_skip(recon, pos, mv, &pred16, &predc, info)
 }
 
 /// Makes the macroblock P_Skip with the prediction at its skip vector already computed.

@@ -166,23 +166,44 @@ fn filter_mb_edge(cur: &MbInfo, neighbour: &MbInfo, params: &DeblockParams) -> b
 /// top neighbours when their shared edge is to be filtered (`None` otherwise).
 pub fn macroblock_bs(cur: &MbInfo, left: Option<&MbInfo>, top: Option<&MbInfo>) -> MbBs {
     let mut bs = [[0u8; 16]; 2];
-    for e in 0..4 {
-        for k in 0..4 {
-            // Vertical edge x = 4e, rows 4k..4k+4: q0 in block (e, k).
-            let q_blk = e + 4 * k;
-            bs[0][e * 4 + k] = if e == 0 {
-                left.map_or(0, |l| boundary_strength(l, 3 + 4 * k, cur, q_blk, true))
-            } else {
-                boundary_strength(cur, q_blk - 1, cur, q_blk, false)
-            };
-            // Horizontal edge y = 4e, columns 4k..4k+4: q0 in block (k, e).
-            let q_blk = k + 4 * e;
-            bs[1][e * 4 + k] = if e == 0 {
-                top.map_or(0, |t| boundary_strength(t, k + 12, cur, q_blk, true))
-            } else {
-                boundary_strength(cur, q_blk - 4, cur, q_blk, false)
-            };
+    // Internal edges (e = 1..3) first. One motion vector and reference for the whole
+    // macroblock (P_Skip, P_L0_16x16) leaves only the coefficient rule; an intra macroblock
+    // has bS 3 on every one. Both shortcuts give what `boundary_strength` would.
+    let single_motion = matches!(cur.mb_type, MbType::PSkip | MbType::P16x16);
+    if intra_like(cur.mb_type) {
+        for dir in &mut bs {
+            dir[4..].fill(3);
         }
+    } else if single_motion {
+        let tc = &cur.total_coeff;
+        for e in 1..4 {
+            for k in 0..4 {
+                let (p, q) = (e - 1 + 4 * k, e + 4 * k);
+                bs[0][e * 4 + k] = if tc[p] | tc[q] != 0 { 2 } else { 0 };
+                let (p, q) = (k + 4 * (e - 1), k + 4 * e);
+                bs[1][e * 4 + k] = if tc[p] | tc[q] != 0 { 2 } else { 0 };
+            }
+        }
+    } else {
+        for e in 1..4 {
+            for k in 0..4 {
+                let q_blk = e + 4 * k;
+                bs[0][e * 4 + k] = boundary_strength(cur, q_blk - 1, cur, q_blk, false);
+                let q_blk = k + 4 * e;
+                bs[1][e * 4 + k] = boundary_strength(cur, q_blk - 4, cur, q_blk, false);
+            }
+        }
+    }
+    // Macroblock edges: vertical x = 0 (q0 in block (0, k)), horizontal y = 0 (block (k, 0)).
+    let [vertical, horizontal] = &mut bs;
+    for (k, (v, h)) in vertical
+        .iter_mut()
+        .zip(horizontal.iter_mut())
+        .take(4)
+        .enumerate()
+    {
+        *v = left.map_or(0, |l| boundary_strength(l, 3 + 4 * k, cur, 4 * k, true));
+        *h = top.map_or(0, |t| boundary_strength(t, k + 12, cur, k, true));
     }
     bs
 }
@@ -559,6 +580,74 @@ mod tests {
         assert_eq!(bs[0][0..4], [0; 4]);
         assert_eq!(bs[1][0..4], [0; 4]);
         assert!(bs[0][4..].iter().chain(&bs[1][4..]).all(|&b| b == 3));
+    }
+
+    /// The per-edge rule applied to every edge, as [`macroblock_bs`] did before its shortcuts.
+    fn macroblock_bs_reference(cur: &MbInfo, left: Option<&MbInfo>, top: Option<&MbInfo>) -> MbBs {
+        let mut bs = [[0u8; 16]; 2];
+        for e in 0..4 {
+            for k in 0..4 {
+                let q_blk = e + 4 * k;
+                bs[0][e * 4 + k] = if e == 0 {
+                    left.map_or(0, |l| boundary_strength(l, 3 + 4 * k, cur, q_blk, true))
+                } else {
+                    boundary_strength(cur, q_blk - 1, cur, q_blk, false)
+                };
+                let q_blk = k + 4 * e;
+                bs[1][e * 4 + k] = if e == 0 {
+                    top.map_or(0, |t| boundary_strength(t, k + 12, cur, q_blk, true))
+                } else {
+                    boundary_strength(cur, q_blk - 4, cur, q_blk, false)
+                };
+            }
+        }
+        bs
+    }
+
+    #[test]
+    fn macroblock_bs_shortcuts_match_the_per_edge_rule() {
+        let mut s = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: u64| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s % n
+        };
+        let types = [
+            MbType::PSkip,
+            MbType::P16x16,
+            MbType::P16x8,
+            MbType::P8x8,
+            MbType::I16x16,
+            MbType::I4x4,
+        ];
+        for _ in 0..3000 {
+            let mut mbs = [inter(30), inter(30), inter(30)];
+            for m in &mut mbs {
+                m.mb_type = types[next(types.len() as u64) as usize];
+                let one_mv = Mv::new(next(9) as i16 - 4, next(9) as i16 - 4);
+                for b in 0..16 {
+                    m.total_coeff[b] = if next(3) == 0 { next(4) as u8 } else { 0 };
+                    m.mv[b] = if matches!(m.mb_type, MbType::PSkip | MbType::P16x16) {
+                        one_mv
+                    } else {
+                        Mv::new(next(9) as i16 - 4, next(9) as i16 - 4)
+                    };
+                }
+                if intra_like(m.mb_type) {
+                    m.ref_idx = [-1; 4];
+                    m.mv = [Mv::ZERO; 16];
+                }
+            }
+            let [cur, left, top] = &mbs;
+            for (l, t) in [
+                (Some(left), Some(top)),
+                (None, Some(top)),
+                (Some(left), None),
+            ] {
+                assert_eq!(macroblock_bs(cur, l, t), macroblock_bs_reference(cur, l, t));
+            }
+        }
     }
 
     #[test]
