@@ -142,7 +142,9 @@ pub fn code_p_mb(
             mvds: [Mv::new(-mvp.x, -mvp.y); 4],
             cost: 0,
         };
-        return code_inter_choice(ctx, recon, pos, &src16, &srcc, &choice, skip_mv, mb, info);
+        return code_inter_choice(
+            ctx, recon, pos, &src16, &srcc, &choice, skip_mv, None, mb, info,
+        );
     }
 
     // P_Skip probed before any search when a neighbour (left, top or co-located) was skipped:
@@ -287,7 +289,7 @@ pub fn code_p_mb(
     // After a failed probe, the prediction at the skip vector is already there.
     let known = (probed && choice.mb_type == MbType::P16x16 && choice.mvs[0] == skip_mv)
         .then_some((&pred16, &predc));
-    code_inter_choice_with(
+    code_inter_choice(
         ctx, recon, pos, &src16, &srcc, &choice, skip_mv, known, mb, info,
     )
 }
@@ -295,26 +297,9 @@ pub fn code_p_mb(
 /// Codes an inter macroblock with the chosen partitions and vectors: the residual against
 /// their prediction (luma with decimation, chroma), and P_Skip when nothing is left and the
 /// vector is the skip vector.
+/// `known_pred` is the choice's prediction when it is already computed.
 #[allow(clippy::too_many_arguments)]
 fn code_inter_choice(
-    ctx: &PFrameCtx<'_>,
-    recon: &mut Picture,
-    pos: &MbPos,
-    src16: &[u8; 256],
-    srcc: &[[u8; 64]; 2],
-    choice: &InterChoice,
-    skip_mv: Mv,
-    mb: &mut MbCoding,
-    info: &mut MbInfo,
-) -> PDecision {
-    code_inter_choice_with(
-        ctx, recon, pos, src16, srcc, choice, skip_mv, None, mb, info,
-    )
-}
-
-/// [`code_inter_choice`], given the choice's prediction when it is already known.
-#[allow(clippy::too_many_arguments)]
-fn code_inter_choice_with(
     ctx: &PFrameCtx<'_>,
     recon: &mut Picture,
     pos: &MbPos,
