@@ -6,11 +6,10 @@ use super::intra::{
     store_block, I4x4Search, I16_HEADER_BITS,
 };
 use super::me::{self, Block, MvLimits};
-use super::residual::{code4x4, offset4x4};
 use crate::common::hpel::RefLuma;
 use crate::common::mc::mc_chroma;
 use crate::common::mvpred::{p_skip_mv, predict_mv, PartShape};
-use crate::common::quant::Deadzone;
+use crate::common::quant::{params4x4, Deadzone};
 use crate::common::{MbInfo, MbPos, MbType, Mv};
 use crate::macroblock::MbCoding;
 use crate::picture::Picture;
@@ -81,7 +80,7 @@ const DECIMATE_SCORE: [u32; 16] = [3, 2, 2, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 
 
 /// How much a 4x4 block's levels are worth keeping: large for any |level| > 1, else the sum of
 /// run-dependent weights of its +-1s.
-fn decimate_score(levels: &[i32; 16]) -> u32 {
+fn decimate_score(levels: &[i16; 16]) -> u32 {
     let mut score = 0;
     let mut run = 0usize;
     for &l in levels.iter() {
@@ -312,29 +311,20 @@ fn code_inter_choice(
     info: &mut MbInfo,
 ) -> PDecision {
     let (x0, y0) = (pos.mb_x * 16, pos.mb_y * 16);
-    let mut pred16 = [0u8; 256];
-    let mut predc = [[0u8; 64]; 2];
-    // Code the chosen inter prediction.
-    match known_pred {
-        Some((p16, pc)) => {
-            pred16 = *p16;
-            predc = *pc;
+    // Code the chosen inter prediction (predicted here unless the caller has it).
+    let mut own16 = [0u8; 256];
+    let mut ownc = [[0u8; 64]; 2];
+    let (pred16, predc) = match known_pred {
+        Some(known) => known,
+        None => {
+            predict_partitions(ctx, x0, y0, choice, &mut own16, &mut ownc);
+            (&own16, &ownc)
         }
-        None => predict_partitions(ctx, x0, y0, choice, &mut pred16, &mut predc),
-    }
+    };
     let mut rec16 = [0u8; 256];
-    let counts = code_inter_luma(src16, &pred16, ctx.qp, mb, &mut rec16);
+    let counts = code_inter_luma(src16, pred16, ctx.qp, mb, &mut rec16);
     store_block(&mut recon.y, x0, y0, 16, &rec16);
-    code_chroma(
-        srcc,
-        &predc,
-        ctx.qp_c,
-        Deadzone::Inter,
-        recon,
-        pos,
-        mb,
-        info,
-    );
+    code_chroma(srcc, predc, ctx.qp_c, Deadzone::Inter, recon, pos, mb, info);
     info.total_coeff = counts;
     info.mv = choice.block_mvs();
     info.ref_idx = [0; 4];
@@ -526,53 +516,44 @@ fn quadrant(blk: usize) -> usize {
     (blk % 4) / 2 + 2 * (blk / 8)
 }
 
-/// Codes raster 4x4 block `blk` of a 16x16 inter residual (see [`code4x4`]); the
-/// reconstruction goes to `recon` at stride `rs`.
-fn code_inter_block(
+/// The forward path of the 16 luma 4x4 blocks of an inter macroblock: levels in scan order
+/// and their non-zero counts, per raster block.
+fn quant_inter_luma(
     src16: &[u8; 256],
     pred16: &[u8; 256],
     qp: u8,
-    blk: usize,
-    levels: &mut [i32; 16],
-    recon: &mut [u8],
-    rs: usize,
-) -> u8 {
-    let o = offset4x4(16, blk);
-    code4x4(
-        &src16[o..],
-        16,
-        &pred16[o..],
-        16,
-        qp,
-        Deadzone::Inter,
-        levels,
-        recon,
-        rs,
-    )
+    levels: &mut [[i16; 16]; 16],
+) -> [u8; 16] {
+    let q = params4x4(qp, Deadzone::Inter);
+    let mut counts = [0u8; 16];
+    (crate::dsp::kernels().quant_strips)(src16, pred16, q, false, levels, &mut [], &mut counts);
+    counts
+}
+
+/// Decimation scores of the four 8x8 quadrants.
+fn quadrant_scores(levels: &[[i16; 16]; 16], counts: &[u8; 16]) -> [u32; 4] {
+    let mut scores = [0u32; 4];
+    for blk in 0..16 {
+        if counts[blk] > 0 {
+            scores[quadrant(blk)] += decimate_score(&levels[blk]);
+        }
+    }
+    scores
+}
+
+/// Whether a quadrant with this decimation score survives among these (see
+/// [`code_inter_luma`]).
+fn quadrant_kept(scores: &[u32; 4], q: usize) -> bool {
+    scores.iter().sum::<u32>() >= 6 && scores[q] >= 4
 }
 
 /// Whether [`code_inter_luma`] would leave no luma coefficient (coded_block_pattern 0), found
-/// without reconstructing anything and stopping at the first block that decides it.
+/// without reconstructing anything.
 fn luma_vanishes(src16: &[u8; 256], pred16: &[u8; 256], qp: u8) -> bool {
-    let mut levels = [0i32; 16];
-    let mut rec = [0u8; 16];
-    let mut scores = [0u32; 4];
-    let mut total = 0;
-    for blk in 0..16 {
-        let count = code_inter_block(src16, pred16, qp, blk, &mut levels, &mut rec, 4);
-        if count > 0 {
-            let q = quadrant(blk);
-            let score = decimate_score(&levels);
-            scores[q] += score;
-            total += score;
-            // `code_inter_luma` keeps a quadrant when total >= 6 and its score >= 4; both
-            // only grow.
-            if total >= 6 && scores.iter().any(|&s| s >= 4) {
-                return false;
-            }
-        }
-    }
-    true
+    let mut levels = [[0i16; 16]; 16];
+    let counts = quant_inter_luma(src16, pred16, qp, &mut levels);
+    let scores = quadrant_scores(&levels, &counts);
+    !(0..4).any(|q| quadrant_kept(&scores, q))
 }
 
 /// Codes the 16 luma 4x4 blocks of an inter macroblock against `pred16`, with decimation of
@@ -585,43 +566,30 @@ fn code_inter_luma(
     mb: &mut MbCoding,
     rec16: &mut [u8; 256],
 ) -> [u8; 16] {
-    let mut counts = [0u8; 16];
-    let mut scores = [0u32; 4];
-    for (blk, count) in counts.iter_mut().enumerate() {
-        let o = offset4x4(16, blk);
-        *count = code_inter_block(
-            src16,
-            pred16,
-            qp,
-            blk,
-            &mut mb.luma[blk],
-            &mut rec16[o..],
-            16,
-        );
-        let q = quadrant(blk);
-        if *count > 0 {
-            scores[q] += decimate_score(&mb.luma[blk]);
-        }
-    }
-    let total: u32 = scores.iter().sum();
+    let mut levels = [[0i16; 16]; 16];
+    let mut counts = quant_inter_luma(src16, pred16, qp, &mut levels);
+    let scores = quadrant_scores(&levels, &counts);
     let mut cbp = 0u8;
     for (blk, count) in counts.iter_mut().enumerate() {
-        let q = (blk % 4) / 2 + 2 * (blk / 8);
-        if total < 6 || scores[q] < 4 {
-            if *count > 0 {
-                // Decimated: the levels go, and the reconstruction is the prediction.
-                *count = 0;
-                mb.luma[blk] = [0; 16];
-                let o = offset4x4(16, blk);
-                for r in 0..4 {
-                    rec16[o + 16 * r..][..4].copy_from_slice(&pred16[o + 16 * r..][..4]);
-                }
-            }
+        let q = quadrant(blk);
+        if !quadrant_kept(&scores, q) {
+            // Decimated: the levels go, and the reconstruction is the prediction.
+            *count = 0;
+            levels[blk] = [0; 16];
         } else if *count > 0 {
             cbp |= 1 << q;
         }
     }
+    for (dst, l) in mb.luma.iter_mut().zip(&levels) {
+        *dst = l.map(i32::from);
+    }
     mb.cbp_luma = cbp;
+    if cbp == 0 {
+        *rec16 = *pred16;
+    } else {
+        let q = params4x4(qp, Deadzone::Inter);
+        (crate::dsp::kernels().recon_strips)(&levels, None, pred16, q, rec16);
+    }
     counts
 }
 

@@ -203,6 +203,25 @@ pub type Fwd4x4AcFn =
 /// [`scalar::recon4x4_ac`].
 pub type Recon4x4AcFn = fn(&[i16; 16], i32, &[u8], usize, &QuantParams, &mut [u8], usize);
 
+/// `quant_strips(src, pred, q, dc_apart, levels, dc, counts)`: the forward path of `n` strips
+/// of four 4x4 blocks side by side. `src` and `pred` hold `4 n` rows of 16 samples (stride 16,
+/// `64 n` samples each); block `b` (`levels.len() == counts.len() == 4 n`) is strip `b / 4`,
+/// column `b % 4`. Per block: residual, forward core transform and quantisation as
+/// [`Code4x4Fn`], the levels in zig-zag scan order into `levels[b]` and their non-zero count
+/// into `counts[b]`. With `dc_apart` (Intra_16x16, chroma: the DC is coded through its own
+/// transform) position 0 is not quantised: `levels[b][0]` is 0, not counted, and the
+/// unquantised DC coefficient goes to `dc[b]` (`dc.len() == 4 n`; `dc` is untouched
+/// otherwise). See [`scalar::quant_strips`].
+pub type QuantStripsFn =
+    fn(&[u8], &[u8], &QuantParams, bool, &mut [[i16; 16]], &mut [i32], &mut [u8]);
+
+/// `recon_strips(levels, dc, pred, q, recon)`: the reconstruction of such blocks from their
+/// zig-zag levels (as [`QuantStripsFn`] lays them out): scaling with `q`, the already scaled
+/// DC `dc[b]` at position 0 when `dc` is given, the inverse transform and `Clip1(pred +
+/// residual)` into `recon` (same layout as `pred`). A block without levels (and DC) comes out
+/// as its prediction. See [`scalar::recon_strips`].
+pub type ReconStripsFn = fn(&[[i16; 16]], Option<&[i32]>, &[u8], &QuantParams, &mut [u8]);
+
 /// `rgb_to_nv12_rows(row0, row1, y0, y1, uv, layout, siting)`: two rows of `n = y0.len()`
 /// packed pixels (each row at least `n` pixels) to their luma rows `y0`, `y1` and the `n` bytes
 /// of interleaved chroma `uv` (see [`scalar::rgb_to_nv12_rows`]); `n` even, `y1` and `uv` also
@@ -265,6 +284,10 @@ pub struct Kernels {
     pub fwd4x4_ac: Fwd4x4AcFn,
     /// Reconstruction of such a block (see [`Recon4x4AcFn`]).
     pub recon4x4_ac: Recon4x4AcFn,
+    /// Forward path of strips of four 4x4 blocks (see [`QuantStripsFn`]).
+    pub quant_strips: QuantStripsFn,
+    /// Reconstruction of such strips (see [`ReconStripsFn`]).
+    pub recon_strips: ReconStripsFn,
     /// Two rows of RGB(A)/BGR(A) pixels to NV12 (see [`RgbToNv12RowsFn`]).
     pub rgb_to_nv12_rows: RgbToNv12RowsFn,
     /// NV12 chroma row to planar Cb and Cr rows (see [`scalar::deinterleave_uv`]).
@@ -315,6 +338,8 @@ pub const SCALAR: Kernels = Kernels {
     rgb_to_nv12_rows: scalar::rgb_to_nv12_rows,
     fwd4x4_ac: scalar::fwd4x4_ac,
     recon4x4_ac: scalar::recon4x4_ac,
+    quant_strips: scalar::quant_strips,
+    recon_strips: scalar::recon_strips,
     deinterleave_uv: scalar::deinterleave_uv,
     deblock_luma_edge: scalar::deblock_luma_edge,
     deblock_chroma_edge: scalar::deblock_chroma_edge,

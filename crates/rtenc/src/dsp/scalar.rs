@@ -423,6 +423,89 @@ pub fn recon4x4_ac(
     scatter4x4(&out, recon, rs);
 }
 
+/// Checks the layout [`super::QuantStripsFn`] and [`super::ReconStripsFn`] share and returns
+/// the number of blocks.
+#[inline]
+pub(crate) fn strips_blocks(n_blocks: usize, src: usize, pred: usize) -> usize {
+    assert!(
+        n_blocks.is_multiple_of(4) && src == 16 * n_blocks && pred == src,
+        "strips: {n_blocks} blocks, {src} and {pred} samples"
+    );
+    n_blocks
+}
+
+/// Offset of block `b`'s first sample in a strips layout (rows of 16 samples).
+#[inline]
+pub(crate) fn strips_offset(b: usize) -> usize {
+    (b / 4) * 64 + (b % 4) * 4
+}
+
+/// The forward path of strips of 4x4 blocks (see [`super::QuantStripsFn`]): per block the
+/// arithmetic of [`code4x4`] (or of [`fwd4x4_ac`] with `dc_apart`).
+pub fn quant_strips(
+    src: &[u8],
+    pred: &[u8],
+    q: &super::QuantParams,
+    dc_apart: bool,
+    levels: &mut [[i16; 16]],
+    dc: &mut [i32],
+    counts: &mut [u8],
+) {
+    let n = strips_blocks(levels.len(), src.len(), pred.len());
+    assert!(
+        counts.len() == n && (!dc_apart || dc.len() == n),
+        "strips: lengths"
+    );
+    let mf = q.mf.map(i32::from);
+    for b in 0..n {
+        let o = strips_offset(b);
+        let (s, p) = (gather4x4(&src[o..], 16), gather4x4(&pred[o..], 16));
+        let mut c = [0i32; 16];
+        for i in 0..16 {
+            c[i] = i32::from(s[i]) - i32::from(p[i]);
+        }
+        fdct4x4(&mut c);
+        if dc_apart {
+            dc[b] = c[0];
+            c[0] = 0;
+        }
+        counts[b] = quant4x4(&mut c, &mf, q.offset, q.qbits, dc_apart) as u8;
+        for (l, &r) in levels[b].iter_mut().zip(&crate::common::ZIGZAG4X4) {
+            // |level| <= MAX_LEVEL fits i16.
+            *l = c[r] as i16;
+        }
+    }
+}
+
+/// The reconstruction of strips of 4x4 blocks (see [`super::ReconStripsFn`]).
+pub fn recon_strips(
+    levels: &[[i16; 16]],
+    dc: Option<&[i32]>,
+    pred: &[u8],
+    q: &super::QuantParams,
+    recon: &mut [u8],
+) {
+    let n = strips_blocks(levels.len(), pred.len(), recon.len());
+    assert!(dc.is_none_or(|d| d.len() == n), "strips: DC length");
+    for b in 0..n {
+        let o = strips_offset(b);
+        let p = gather4x4(&pred[o..], 16);
+        let mut c = [0i32; 16];
+        for (&l, &r) in levels[b].iter().zip(&crate::common::ZIGZAG4X4) {
+            c[r] = i32::from(l) * i32::from(q.dq[r]);
+        }
+        if let Some(dc) = dc {
+            c[0] = dc[b];
+        }
+        let mut out = p;
+        if c.iter().any(|&v| v != 0) {
+            idct4x4(&mut c);
+            add_pred4x4(&c, &p, &mut out);
+        }
+        scatter4x4(&out, &mut recon[o..], 16);
+    }
+}
+
 /// The rounded average of two blocks, `out[y * w + x] = (a[y * sa + x] + b[y * sb + x] + 1) >> 1`
 /// for a `w` x `h` block: how the quarter-sample luma positions come from two full or half
 /// samples (8.4.2.2.1, 8-250 to 8-261).

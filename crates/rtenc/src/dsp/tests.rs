@@ -470,3 +470,93 @@ proptest! {
         }
     }
 }
+
+/// Strips of 4x4 blocks (16 samples wide): each block random, extreme, or the prediction plus
+/// a little noise, so that all-zero, small and clipped levels all occur.
+fn strips_inputs() -> impl Strategy<Value = (Vec<u8>, Vec<u8>)> {
+    (1usize..=4)
+        .prop_flat_map(|n| proptest::collection::vec(code4x4_inputs(), 4 * n))
+        .prop_map(|blocks| {
+            let n = blocks.len();
+            let (mut src, mut pred) = (vec![0u8; 16 * n], vec![0u8; 16 * n]);
+            for (b, (s, p)) in blocks.iter().enumerate() {
+                let o = scalar::strips_offset(b);
+                for r in 0..4 {
+                    src[o + 16 * r..][..4].copy_from_slice(&s[4 * r..4 * r + 4]);
+                    pred[o + 16 * r..][..4].copy_from_slice(&p[4 * r..4 * r + 4]);
+                }
+            }
+            (src, pred)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    #[test]
+    fn quant_strips_and_recon_strips_match_scalar(
+        (src, pred) in strips_inputs(),
+        qp in 0u8..=51,
+        intra in any::<bool>(),
+        dc_apart in any::<bool>(),
+        dc_seed in any::<u64>(),
+    ) {
+        use crate::common::quant::{params4x4, Deadzone};
+        let dz = if intra { Deadzone::Intra } else { Deadzone::Inter };
+        let q = params4x4(qp, dz);
+        let n = src.len() / 16;
+        let (mut levels, mut dc, mut counts) = (vec![[0i16; 16]; n], vec![0i32; n], vec![0u8; n]);
+        scalar::quant_strips(&src, &pred, q, dc_apart, &mut levels, &mut dc, &mut counts);
+        // The scalar twin agrees with the per-block kernel it is built from.
+        for b in 0..n {
+            let o = scalar::strips_offset(b);
+            let (mut l, mut kept, mut r) = ([0i32; 16], [0i16; 16], [0u8; 64]);
+            let (nz, d) = if dc_apart {
+                scalar::fwd4x4_ac(&src[o..], 16, &pred[o..], 16, q, &mut l, &mut kept)
+            } else {
+                (scalar::code4x4(&src[o..], 16, &pred[o..], 16, q, &mut l, &mut r, 16), dc[b])
+            };
+            prop_assert_eq!(u32::from(counts[b]), nz);
+            prop_assert_eq!(d, dc[b]);
+            prop_assert_eq!(levels[b].map(i32::from), l);
+        }
+        // Scaled DCs for the reconstruction: zero, small or large (as chroma and Intra_16x16
+        // DC reconstructions can be).
+        let dcs: Vec<i32> = (0..n as u64)
+            .map(|b| {
+                let h = dc_seed.wrapping_mul(b + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
+                match h % 3 {
+                    0 => 0,
+                    1 => (h % 513) as i32 - 256,
+                    _ => (h % (1 << 17)) as i32 - (1 << 16),
+                }
+            })
+            .collect();
+        let dc_in = dc_apart.then_some(&dcs[..]);
+        let mut recon = vec![0u8; 16 * n];
+        scalar::recon_strips(&levels, dc_in, &pred, q, &mut recon);
+        if !dc_apart {
+            // Without a separate DC, the reconstruction is code4x4's.
+            for b in 0..n {
+                let o = scalar::strips_offset(b);
+                let (mut l, mut r) = ([0i32; 16], [0u8; 64]);
+                scalar::code4x4(&src[o..], 16, &pred[o..], 16, q, &mut l, &mut r, 16);
+                for row in 0..4 {
+                    prop_assert_eq!(&recon[o + 16 * row..][..4], &r[16 * row..][..4]);
+                }
+            }
+        }
+        for k in tables() {
+            let (mut l, mut d, mut c) = (vec![[7i16; 16]; n], vec![7i32; n], vec![7u8; n]);
+            (k.quant_strips)(&src, &pred, q, dc_apart, &mut l, &mut d, &mut c);
+            prop_assert_eq!(&l, &levels, "{:?}", k.isa);
+            prop_assert_eq!(&c, &counts, "{:?}", k.isa);
+            if dc_apart {
+                prop_assert_eq!(&d, &dc, "{:?}", k.isa);
+            }
+            let mut r = vec![7u8; 16 * n];
+            (k.recon_strips)(&levels, dc_in, &pred, q, &mut r);
+            prop_assert_eq!(&r, &recon, "{:?}", k.isa);
+        }
+    }
+}

@@ -741,3 +741,288 @@ fn rows<const BPP: usize, const BGR: bool>(
         siting,
     );
 }
+
+/// [`crate::common::ZIGZAG4X4`] for a block held column-major (index `4 * col + row`).
+const ZIGZAG4X4_T: [usize; 16] = {
+    let mut t = [0usize; 16];
+    let mut k = 0;
+    while k < 16 {
+        let r = crate::common::ZIGZAG4X4[k];
+        t[k] = (r % 4) * 4 + r / 4;
+        k += 1;
+    }
+    t
+};
+
+/// `pshufb` masks from a block's two column-major registers (`src` 0: entries 0-7, `src` 1:
+/// entries 8-15) to its scan-order halves (`half` 0: scan positions 0-7, 1: 8-15); lanes not
+/// taken from `src` are 0x80 (zeroed), so OR-ing the two shuffles gives the half.
+const fn scan_mask(src: usize, half: usize) -> [u8; 16] {
+    let mut m = [0x80u8; 16];
+    let mut k = 0;
+    while k < 8 {
+        let t = ZIGZAG4X4_T[8 * half + k];
+        if t / 8 == src {
+            m[2 * k] = (2 * (t % 8)) as u8;
+            m[2 * k + 1] = (2 * (t % 8) + 1) as u8;
+        }
+        k += 1;
+    }
+    m
+}
+
+/// The inverse of [`scan_mask`]: from the scan-order halves (`src` 0: positions 0-7, 1: 8-15)
+/// to the column-major registers (`half` 0: entries 0-7, 1: 8-15).
+const fn unscan_mask(src: usize, half: usize) -> [u8; 16] {
+    let mut m = [0x80u8; 16];
+    let mut k = 0;
+    while k < 16 {
+        let t = ZIGZAG4X4_T[k];
+        if k / 8 == src && t / 8 == half {
+            m[2 * (t % 8)] = (2 * (k % 8)) as u8;
+            m[2 * (t % 8) + 1] = (2 * (k % 8)) as u8 + 1;
+        }
+        k += 1;
+    }
+    m
+}
+
+const SCAN_MASKS: [[[u8; 16]; 2]; 2] = [
+    [scan_mask(0, 0), scan_mask(0, 1)],
+    [scan_mask(1, 0), scan_mask(1, 1)],
+];
+const UNSCAN_MASKS: [[[u8; 16]; 2]; 2] = [
+    [unscan_mask(0, 0), unscan_mask(0, 1)],
+    [unscan_mask(1, 0), unscan_mask(1, 1)],
+];
+
+/// A 16-byte pattern in both 128-bit lanes.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn both_lanes(m: &[u8; 16]) -> __m256i {
+    _mm256_broadcastsi128_si256(load16(m, 0))
+}
+
+/// Four `i16` (`v[4 * row..4 * row + 4]`) repeated in every 64-bit group.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn row_x4(v: &[i16; 16], row: usize) -> __m256i {
+    let r = &v[4 * row..4 * row + 4];
+    _mm256_set_epi16(
+        r[3], r[2], r[1], r[0], r[3], r[2], r[1], r[0], r[3], r[2], r[1], r[0], r[3], r[2], r[1],
+        r[0],
+    )
+}
+
+/// The forward 4x4 core butterfly across four registers of `i16` (exact: |x| <= 1530).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn fdct4_epi16(x: [__m256i; 4]) -> [__m256i; 4] {
+    let s03 = _mm256_add_epi16(x[0], x[3]);
+    let d03 = _mm256_sub_epi16(x[0], x[3]);
+    let s12 = _mm256_add_epi16(x[1], x[2]);
+    let d12 = _mm256_sub_epi16(x[1], x[2]);
+    [
+        _mm256_add_epi16(s03, s12),
+        _mm256_add_epi16(_mm256_add_epi16(d03, d03), d12),
+        _mm256_sub_epi16(s03, s12),
+        _mm256_sub_epi16(d03, _mm256_add_epi16(d12, d12)),
+    ]
+}
+
+/// The inverse 4x4 butterfly (8.5.12.2) across four registers of `i32`.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn idct4_epi32(x: [__m256i; 4]) -> [__m256i; 4] {
+    let e = _mm256_add_epi32(x[0], x[2]);
+    let f = _mm256_sub_epi32(x[0], x[2]);
+    let g = _mm256_sub_epi32(_mm256_srai_epi32(x[1], 1), x[3]);
+    let h = _mm256_add_epi32(x[1], _mm256_srai_epi32(x[3], 1));
+    [
+        _mm256_add_epi32(e, h),
+        _mm256_add_epi32(f, g),
+        _mm256_sub_epi32(f, g),
+        _mm256_sub_epi32(e, h),
+    ]
+}
+
+/// Transposes the 4x4 block of `i32` in each 128-bit lane of four registers.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn transpose4x4_epi32(r: [__m256i; 4]) -> [__m256i; 4] {
+    let t0 = _mm256_unpacklo_epi32(r[0], r[1]);
+    let t1 = _mm256_unpacklo_epi32(r[2], r[3]);
+    let t2 = _mm256_unpackhi_epi32(r[0], r[1]);
+    let t3 = _mm256_unpackhi_epi32(r[2], r[3]);
+    [
+        _mm256_unpacklo_epi64(t0, t1),
+        _mm256_unpackhi_epi64(t0, t1),
+        _mm256_unpacklo_epi64(t2, t3),
+        _mm256_unpackhi_epi64(t2, t3),
+    ]
+}
+
+/// The forward path of strips of four 4x4 blocks, exactly like `scalar::quant_strips`.
+///
+/// A strip's four rows of 16 residuals are four registers of `i16` (lane `L` holds blocks
+/// `2L` and `2L + 1`). The vertical butterfly runs across them; 12 in-lane unpacks turn each
+/// 4x4 block around so that register `j` holds column `j` of every block; the horizontal
+/// butterfly across those leaves register `m` with coefficient column `m` of all four blocks
+/// (|c| <= 9180 fits `i16`). Quantisation is position-wise: the constants are symmetric, so
+/// column `m`'s are row `m`'s. The scan is a `pshufb` of each block's two column-major halves.
+#[target_feature(enable = "avx2")]
+pub fn quant_strips(
+    src: &[u8],
+    pred: &[u8],
+    q: &crate::dsp::QuantParams,
+    dc_apart: bool,
+    levels: &mut [[i16; 16]],
+    dc: &mut [i32],
+    counts: &mut [u8],
+) {
+    let n = crate::dsp::scalar::strips_blocks(levels.len(), src.len(), pred.len());
+    assert!(
+        counts.len() == n && (!dc_apart || dc.len() == n),
+        "strips: lengths"
+    );
+    let mf = [0, 1, 2, 3].map(|m| row_x4(&q.mf, m));
+    let off = _mm256_set1_epi32(q.offset);
+    let shift = _mm_cvtsi32_si128(q.qbits as i32);
+    let max = _mm256_set1_epi16(crate::common::quant::MAX_LEVEL as i16);
+    // Clears the DC lanes (entry 0 of each block in column 0's register).
+    let keep_ac = if dc_apart {
+        _mm256_set_epi16(-1, -1, -1, 0, -1, -1, -1, 0, -1, -1, -1, 0, -1, -1, -1, 0)
+    } else {
+        _mm256_set1_epi16(-1)
+    };
+    let scan = SCAN_MASKS.map(|m| m.map(|h| both_lanes(&h)));
+    let zero = _mm256_setzero_si256();
+    for s in 0..n / 4 {
+        let d: [__m256i; 4] = std::array::from_fn(|r| {
+            let o = 64 * s + 16 * r;
+            _mm256_sub_epi16(load_u8_as_i16(src, o), load_u8_as_i16(pred, o))
+        });
+        let v = fdct4_epi16(d);
+        let t0 = _mm256_unpacklo_epi16(v[0], v[1]);
+        let t1 = _mm256_unpackhi_epi16(v[0], v[1]);
+        let t2 = _mm256_unpacklo_epi16(v[2], v[3]);
+        let t3 = _mm256_unpackhi_epi16(v[2], v[3]);
+        let u0 = _mm256_unpacklo_epi32(t0, t2);
+        let u1 = _mm256_unpackhi_epi32(t0, t2);
+        let u2 = _mm256_unpacklo_epi32(t1, t3);
+        let u3 = _mm256_unpackhi_epi32(t1, t3);
+        let c = fdct4_epi16([
+            _mm256_unpacklo_epi64(u0, u2),
+            _mm256_unpackhi_epi64(u0, u2),
+            _mm256_unpacklo_epi64(u1, u3),
+            _mm256_unpackhi_epi64(u1, u3),
+        ]);
+        if dc_apart {
+            let mut c0 = [0i16; 16];
+            store_i16x16(&mut c0, 0, c[0]);
+            // Block 4s + j's DC is entry 4j (lane j / 2, first or second half).
+            for j in 0..4 {
+                dc[4 * s + j] = i32::from(c0[4 * j]);
+            }
+        }
+        let quant = |y: __m256i, mf: __m256i| -> __m256i {
+            let a = _mm256_abs_epi16(y);
+            let lo = _mm256_mullo_epi16(a, mf);
+            let hi = _mm256_mulhi_epu16(a, mf);
+            let l0 = _mm256_srl_epi32(_mm256_add_epi32(_mm256_unpacklo_epi16(lo, hi), off), shift);
+            let l1 = _mm256_srl_epi32(_mm256_add_epi32(_mm256_unpackhi_epi16(lo, hi), off), shift);
+            _mm256_sign_epi16(_mm256_min_epi16(_mm256_packs_epi32(l0, l1), max), y)
+        };
+        let q0 = _mm256_and_si256(quant(c[0], mf[0]), keep_ac);
+        let q1 = quant(c[1], mf[1]);
+        let q2 = quant(c[2], mf[2]);
+        let q3 = quant(c[3], mf[3]);
+        // Per lane: the first block's columns 0-1 and 2-3, then the second block's.
+        let halves = [
+            (_mm256_unpacklo_epi64(q0, q1), _mm256_unpacklo_epi64(q2, q3)),
+            (_mm256_unpackhi_epi64(q0, q1), _mm256_unpackhi_epi64(q2, q3)),
+        ];
+        for (bl, (a, b)) in halves.into_iter().enumerate() {
+            let scan_half = |h: usize| {
+                _mm256_or_si256(
+                    _mm256_shuffle_epi8(a, scan[0][h]),
+                    _mm256_shuffle_epi8(b, scan[1][h]),
+                )
+            };
+            let (z0, z1) = (scan_half(0), scan_half(1));
+            // Lane 0: block 4s + bl; lane 1: block 4s + 2 + bl.
+            for (blk, z) in [
+                (4 * s + bl, _mm256_permute2x128_si256::<0x20>(z0, z1)),
+                (4 * s + 2 + bl, _mm256_permute2x128_si256::<0x31>(z0, z1)),
+            ] {
+                store_i16x16(&mut levels[blk], 0, z);
+                let zeros = _mm256_movemask_epi8(_mm256_cmpeq_epi16(z, zero)) as u32;
+                counts[blk] = (16 - zeros.count_ones() / 2) as u8;
+            }
+        }
+    }
+}
+
+/// The reconstruction of strips of four 4x4 blocks, exactly like `scalar::recon_strips`:
+/// the scan undone by `pshufb` into column-major halves, scaling as exact 32-bit products of
+/// the `i16` levels and scales, two blocks per register (one per 128-bit lane) for the
+/// inverse transform in `i32`, and whole 16-sample rows out.
+#[target_feature(enable = "avx2")]
+pub fn recon_strips(
+    levels: &[[i16; 16]],
+    dc: Option<&[i32]>,
+    pred: &[u8],
+    q: &crate::dsp::QuantParams,
+    recon: &mut [u8],
+) {
+    let n = crate::dsp::scalar::strips_blocks(levels.len(), pred.len(), recon.len());
+    assert!(dc.is_none_or(|d| d.len() == n), "strips: DC length");
+    let unscan = UNSCAN_MASKS.map(|m| m.map(|h| both_lanes(&h)));
+    let dq = [
+        _mm256_broadcastsi128_si256(super::load_i16x8(&q.dq, 0)),
+        _mm256_broadcastsi128_si256(super::load_i16x8(&q.dq, 8)),
+    ];
+    let k32 = _mm256_set1_epi32(32);
+    for s in 0..n / 4 {
+        // Rows 0-3 of blocks (4s, 4s + 2) and of (4s + 1, 4s + 3), as i32.
+        let rows = |first: usize| -> [__m256i; 4] {
+            let (b0, b1) = (4 * s + first, 4 * s + first + 2);
+            let pair = |off: usize| {
+                _mm256_inserti128_si256::<1>(
+                    _mm256_castsi128_si256(super::load_i16x8(&levels[b0], off)),
+                    super::load_i16x8(&levels[b1], off),
+                )
+            };
+            let (p, r) = (pair(0), pair(8));
+            let col = |h: usize| {
+                _mm256_or_si256(
+                    _mm256_shuffle_epi8(p, unscan[0][h]),
+                    _mm256_shuffle_epi8(r, unscan[1][h]),
+                )
+            };
+            let mut e = [_mm256_setzero_si256(); 4];
+            for h in 0..2 {
+                let l = col(h);
+                let lo = _mm256_mullo_epi16(l, dq[h]);
+                let hi = _mm256_mulhi_epi16(l, dq[h]);
+                e[2 * h] = _mm256_unpacklo_epi16(lo, hi);
+                e[2 * h + 1] = _mm256_unpackhi_epi16(lo, hi);
+            }
+            if let Some(dc) = dc {
+                let v = _mm256_setr_epi32(dc[b0], 0, 0, 0, dc[b1], 0, 0, 0);
+                e[0] = _mm256_blend_epi32::<0x11>(e[0], v);
+            }
+            let t = idct4_epi32(e);
+            idct4_epi32(transpose4x4_epi32(t))
+        };
+        let (a, b) = (rows(0), rows(1));
+        for r in 0..4 {
+            let fin = |v: __m256i| _mm256_srai_epi32(_mm256_add_epi32(v, k32), 6);
+            let res = _mm256_packs_epi32(fin(a[r]), fin(b[r]));
+            let o = 64 * s + 16 * r;
+            let sum = _mm256_adds_epi16(load_u8_as_i16(pred, o), res);
+            let packed = _mm256_permute4x64_epi64::<0b00_00_10_00>(_mm256_packus_epi16(sum, sum));
+            store16(recon, o, _mm256_castsi256_si128(packed));
+        }
+    }
+}

@@ -202,6 +202,8 @@ pub fn sse2_kernels() -> Kernels {
         rgb_to_nv12_rows: crate::dsp::scalar::rgb_to_nv12_rows,
         fwd4x4_ac: sse2_entry::fwd4x4_ac,
         recon4x4_ac: sse2_entry::recon4x4_ac,
+        quant_strips: sse2_entry::quant_strips,
+        recon_strips: sse2_entry::recon_strips,
         deinterleave_uv: sse2_entry::deinterleave_uv,
         deblock_luma_edge: sse2_entry::deblock_luma_edge,
         deblock_chroma_edge: sse2_entry::deblock_chroma_edge,
@@ -251,6 +253,8 @@ pub fn avx2_kernels() -> Option<Kernels> {
         rgb_to_nv12_rows: avx2_entry::rgb_to_nv12_rows,
         fwd4x4_ac: sse2_entry::fwd4x4_ac,
         recon4x4_ac: sse2_entry::recon4x4_ac,
+        quant_strips: avx2_entry::quant_strips,
+        recon_strips: avx2_entry::recon_strips,
         deinterleave_uv: avx2_entry::deinterleave_uv,
         deblock_luma_edge: avx2_entry::deblock_luma_edge,
         deblock_chroma_edge: sse2_entry::deblock_chroma_edge,
@@ -301,6 +305,8 @@ mod sse2_entry {
         hpel_row_h(src: &[u8], b1: &mut [i16], b: &mut [u8]);
         hpel_row_v(r: [&[u8]; 6], h1: &mut [i16], out: &mut [u8]);
         hpel_row_c(r: [&[i16]; 6], out: &mut [u8]);
+        quant_strips(src: &[u8], pred: &[u8], q: &crate::dsp::QuantParams, dc_apart: bool, levels: &mut [[i16; 16]], dc: &mut [i32], counts: &mut [u8]);
+        recon_strips(levels: &[[i16; 16]], dc: Option<&[i32]>, pred: &[u8], q: &crate::dsp::QuantParams, recon: &mut [u8]);
     }
 }
 
@@ -322,5 +328,7 @@ mod avx2_entry {
         deblock_luma_edge(d: &mut [u8], e: &crate::dsp::Edge);
         satd_avg16x16(s: &[u8], ss: usize, a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
         rgb_to_nv12_rows(row0: &[u8], row1: &[u8], y0: &mut [u8], y1: &mut [u8], uv: &mut [u8], layout: crate::color::PixelLayout, siting: crate::color::ChromaSiting);
+        quant_strips(src: &[u8], pred: &[u8], q: &crate::dsp::QuantParams, dc_apart: bool, levels: &mut [[i16; 16]], dc: &mut [i32], counts: &mut [u8]);
+        recon_strips(levels: &[[i16; 16]], dc: Option<&[i32]>, pred: &[u8], q: &crate::dsp::QuantParams, recon: &mut [u8]);
     }
 }

@@ -1076,3 +1076,69 @@ pub fn recon4x4_ac(
     let levels = (load_i16x8(kept, 0), load_i16x8(kept, 8));
     store_rows4x4(recon, rs, inverse_add(levels.0, levels.1, Some(dc), p, q));
 }
+
+/// The forward path of strips of 4x4 blocks, exactly like `scalar::quant_strips`: the
+/// arithmetic of [`code4x4`] block by block.
+#[target_feature(enable = "sse2")]
+pub fn quant_strips(
+    src: &[u8],
+    pred: &[u8],
+    q: &crate::dsp::QuantParams,
+    dc_apart: bool,
+    levels: &mut [[i16; 16]],
+    dc: &mut [i32],
+    counts: &mut [u8],
+) {
+    use crate::dsp::scalar::{strips_blocks, strips_offset};
+    let n = strips_blocks(levels.len(), src.len(), pred.len());
+    assert!(
+        counts.len() == n && (!dc_apart || dc.len() == n),
+        "strips: lengths"
+    );
+    let keep_ac = _mm_set_epi16(-1, -1, -1, -1, -1, -1, -1, 0);
+    for b in 0..n {
+        let o = strips_offset(b);
+        let (q01, q23, d) = forward_quant(rows4x4(&src[o..], 16), rows4x4(&pred[o..], 16), q);
+        let q01 = if dc_apart {
+            dc[b] = d;
+            _mm_and_si128(q01, keep_ac)
+        } else {
+            q01
+        };
+        let mut kept = [0i16; 16];
+        store_i16x8(&mut kept, 0, q01);
+        store_i16x8(&mut kept, 8, q23);
+        let mut nz = 0;
+        for (l, &i) in levels[b].iter_mut().zip(&ZIGZAG4X4_T) {
+            *l = kept[i];
+            nz += u8::from(*l != 0);
+        }
+        counts[b] = nz;
+    }
+}
+
+/// The reconstruction of strips of 4x4 blocks, exactly like `scalar::recon_strips`: the
+/// second half of [`code4x4`] block by block.
+#[target_feature(enable = "sse2")]
+pub fn recon_strips(
+    levels: &[[i16; 16]],
+    dc: Option<&[i32]>,
+    pred: &[u8],
+    q: &crate::dsp::QuantParams,
+    recon: &mut [u8],
+) {
+    use crate::dsp::scalar::{strips_blocks, strips_offset};
+    let n = strips_blocks(levels.len(), pred.len(), recon.len());
+    assert!(dc.is_none_or(|d| d.len() == n), "strips: DC length");
+    for b in 0..n {
+        let o = strips_offset(b);
+        let mut kept = [0i16; 16];
+        for (&l, &i) in levels[b].iter().zip(&ZIGZAG4X4_T) {
+            kept[i] = l;
+        }
+        let p = rows4x4(&pred[o..], 16);
+        let (k01, k23) = (load_i16x8(&kept, 0), load_i16x8(&kept, 8));
+        let out = inverse_add(k01, k23, dc.map(|d| d[b]), p, q);
+        store_rows4x4(&mut recon[o..], 16, out);
+    }
+}
