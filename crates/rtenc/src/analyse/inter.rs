@@ -491,24 +491,17 @@ fn residual_vanishes(
         return false;
     }
     // Chroma: any non-zero level rules skip out.
-    for c in 0..2 {
-        let mut dc = [0i32; 4];
-        let mut ac = [[0i32; 16]; 4];
-        let mut r = [0u8; 64];
-        let (counts, dcn) = super::residual::code_chroma8x8(
-            &srcc[c],
-            &predc[c],
-            ctx.qp_c,
-            Deadzone::Inter,
-            &mut dc,
-            &mut ac,
-            &mut r,
-        );
-        if dcn > 0 || counts.iter().any(|&n| n > 0) {
-            return false;
-        }
-    }
-    true
+    let (mut dc, mut ac) = ([[0i32; 4]; 2], [[[0i32; 16]; 4]; 2]);
+    let (counts, dc_counts) = super::residual::code_chroma(
+        srcc,
+        predc,
+        ctx.qp_c,
+        Deadzone::Inter,
+        &mut dc,
+        &mut ac,
+        None,
+    );
+    dc_counts == [0; 2] && counts == [[0; 4]; 2]
 }
 
 /// The 8x8 quadrant (coded_block_pattern bit) of raster 4x4 block `blk`.

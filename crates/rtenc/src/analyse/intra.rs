@@ -2,7 +2,7 @@
 //! chroma prediction mode, by distortion (SATD) + lambda x mode bits.
 
 use super::cost::satd;
-use super::residual::{code16x16, code4x4, code_chroma8x8};
+use super::residual::{self, code16x16, code4x4};
 use crate::common::intra_pred::{
     self, chroma_mode_available, gather, mode16x16_available, mode4x4_available, predicted_i4_mode,
     top_right_available_4x4,
@@ -379,26 +379,20 @@ pub fn code_chroma(
     info: &mut MbInfo,
 ) {
     let (x0, y0) = (pos.mb_x * 8, pos.mb_y * 8);
-    let mut any_dc = false;
-    let mut any_ac = false;
-    let mut counts = [[0u8; 4]; 2];
-    for c in 0..2 {
-        let mut rec = [0u8; 64];
-        let (ac, dcn) = code_chroma8x8(
-            &srcs[c],
-            &preds[c],
-            qp_c,
-            dz,
-            &mut mb.chroma_dc[c],
-            &mut mb.chroma_ac[c],
-            &mut rec,
-        );
-        counts[c] = ac;
-        any_dc |= dcn > 0;
-        any_ac |= ac.iter().any(|&n| n > 0);
-        let plane = if c == 0 { &mut recon.u } else { &mut recon.v };
-        store_block(plane, x0, y0, 8, &rec);
-    }
+    let mut rec = [[0u8; 64]; 2];
+    let (counts, dc_counts) = residual::code_chroma(
+        srcs,
+        preds,
+        qp_c,
+        dz,
+        &mut mb.chroma_dc,
+        &mut mb.chroma_ac,
+        Some(&mut rec),
+    );
+    store_block(&mut recon.u, x0, y0, 8, &rec[0]);
+    store_block(&mut recon.v, x0, y0, 8, &rec[1]);
+    let any_dc = dc_counts.iter().any(|&n| n > 0);
+    let any_ac = counts.iter().flatten().any(|&n| n > 0);
     mb.cbp_chroma = if any_ac {
         2
     } else if any_dc {

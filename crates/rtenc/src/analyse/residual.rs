@@ -26,13 +26,6 @@ pub fn code4x4(
     (crate::dsp::kernels().code4x4)(src, ss, pred, ps, q, levels, recon, rs) as u8
 }
 
-/// Offset of 4x4 block `blk` (raster index) in a `w`-wide block of samples.
-#[inline]
-pub fn offset4x4(w: usize, blk: usize) -> usize {
-    let bw = w / 4;
-    (blk / bw) * 4 * w + (blk % bw) * 4
-}
-
 /// Result of coding a 16x16 luma block as Intra_16x16.
 #[derive(Debug, Clone, Copy)]
 pub struct Luma16Coded {
@@ -57,22 +50,13 @@ pub fn code16x16(
 ) -> Luma16Coded {
     let k = crate::dsp::kernels();
     let q = quant::params4x4(qp, dz);
-    let mut kept = [[0i16; 16]; 16];
+    let mut levels = [[0i16; 16]; 16];
     let mut dc = [0i32; 16];
     let mut ac_counts = [0u8; 16];
-    for blk in 0..16 {
-        let o = offset4x4(16, blk);
-        let (nz, d) = (k.fwd4x4_ac)(
-            &src[o..],
-            16,
-            &pred[o..],
-            16,
-            q,
-            &mut ac_levels[blk],
-            &mut kept[blk],
-        );
-        ac_counts[blk] = nz as u8;
-        dc[blk] = d;
+    // The 16 blocks in raster order are the four strips of the macroblock.
+    (k.quant_strips)(src, pred, q, true, &mut levels, &mut dc, &mut ac_counts);
+    for (dst, l) in ac_levels.iter_mut().zip(&levels) {
+        *dst = l.map(i32::from);
     }
     // DC: Hadamard, halve, quantise. The 4x4 DC matrix is spatial: entry (bx, by) belongs to the
     // block at that position (Figure 8-6).
@@ -88,68 +72,82 @@ pub fn code16x16(
     // Reconstruction.
     let mut dcr = dc;
     quant::dequant_luma_dc(&mut dcr, qp);
-    for blk in 0..16 {
-        let o = offset4x4(16, blk);
-        if ac_counts[blk] != 0 || dcr[blk] != 0 {
-            (k.recon4x4_ac)(&kept[blk], dcr[blk], &pred[o..], 16, q, &mut recon[o..], 16);
-        } else {
-            for r in 0..4 {
-                recon[o + 16 * r..][..4].copy_from_slice(&pred[o + 16 * r..][..4]);
-            }
-        }
-    }
+    (k.recon_strips)(&levels, Some(&dcr), pred, q, recon);
     Luma16Coded {
         ac_counts,
         dc_clipped,
     }
 }
 
-/// Codes one 8x8 chroma block (one plane) with 4:2:0 DC/AC structure (8.5.11): DC levels into
-/// `dc_levels` (2x2 raster c[0..4]), AC levels per 4x4 block (scan positions 1..16) into
-/// `ac_levels`, reconstruction into `recon` (raster 8x8). Returns the AC total_coeff per block
-/// and the number of non-zero DC levels.
-pub fn code_chroma8x8(
-    src: &[u8; 64],
-    pred: &[u8; 64],
+/// Both chroma planes of a macroblock side by side, as the strips kernels read them: row `r`
+/// is Cb's row `r` then Cr's, so strip `s` holds Cb blocks `2s`, `2s + 1`, then Cr's.
+fn interleave_chroma(planes: &[[u8; 64]; 2]) -> [u8; 128] {
+    let mut out = [0u8; 128];
+    for (r, row) in out.chunks_exact_mut(16).enumerate() {
+        row[..8].copy_from_slice(&planes[0][8 * r..8 * r + 8]);
+        row[8..].copy_from_slice(&planes[1][8 * r..8 * r + 8]);
+    }
+    out
+}
+
+/// Plane and 4x4 block (raster within the 8x8 plane) of strips block `b` of
+/// [`interleave_chroma`]'s layout.
+#[inline]
+fn chroma_block(b: usize) -> (usize, usize) {
+    ((b % 4) / 2, 2 * (b / 4) + b % 2)
+}
+
+/// Codes both 8x8 chroma blocks of a macroblock (Cb, Cr; 4:2:0, 8.5.11) against their
+/// predictions: per plane the DC levels (2x2 raster c[0..4]) into `dc_levels` and the AC
+/// levels per 4x4 block (raster, scan positions 1..16) into `ac_levels`; the reconstruction
+/// into `recon` when given (a caller that only asks whether anything is left passes `None`).
+/// Returns per plane the AC total_coeff per block and the number of non-zero DC levels.
+pub fn code_chroma(
+    src: &[[u8; 64]; 2],
+    pred: &[[u8; 64]; 2],
     qp_c: u8,
     dz: Deadzone,
-    dc_levels: &mut [i32; 4],
-    ac_levels: &mut [[i32; 16]; 4],
-    recon: &mut [u8; 64],
-) -> ([u8; 4], u8) {
+    dc_levels: &mut [[i32; 4]; 2],
+    ac_levels: &mut [[[i32; 16]; 4]; 2],
+    recon: Option<&mut [[u8; 64]; 2]>,
+) -> ([[u8; 4]; 2], [u8; 2]) {
     let k = crate::dsp::kernels();
     let q = quant::params4x4(qp_c, dz);
-    let mut kept = [[0i16; 16]; 4];
-    let mut dc = [0i32; 4];
-    let mut counts = [0u8; 4];
-    for blk in 0..4 {
-        let o = offset4x4(8, blk);
-        let (nz, d) = (k.fwd4x4_ac)(
-            &src[o..],
-            8,
-            &pred[o..],
-            8,
-            q,
-            &mut ac_levels[blk],
-            &mut kept[blk],
-        );
-        counts[blk] = nz as u8;
-        dc[blk] = d;
+    let (src2, pred2) = (interleave_chroma(src), interleave_chroma(pred));
+    let mut levels = [[0i16; 16]; 8];
+    let mut dc = [0i32; 8];
+    let mut counts = [0u8; 8];
+    (k.quant_strips)(&src2, &pred2, q, true, &mut levels, &mut dc, &mut counts);
+    let mut dc2 = [[0i32; 4]; 2];
+    let mut ac_counts = [[0u8; 4]; 2];
+    let mut dc_counts = [0u8; 2];
+    for b in 0..8 {
+        let (c, blk) = chroma_block(b);
+        dc2[c][blk] = dc[b];
+        ac_levels[c][blk] = levels[b].map(i32::from);
+        ac_counts[c][blk] = counts[b];
     }
-    hadamard2x2(&mut dc);
-    let dc_count = quant::quant_chroma_dc(&mut dc, qp_c, dz) as u8;
-    *dc_levels = dc;
-    let mut dcr = dc;
-    quant::dequant_chroma_dc(&mut dcr, qp_c);
-    for blk in 0..4 {
-        let o = offset4x4(8, blk);
-        if counts[blk] != 0 || dcr[blk] != 0 {
-            (k.recon4x4_ac)(&kept[blk], dcr[blk], &pred[o..], 8, q, &mut recon[o..], 8);
-        } else {
-            for r in 0..4 {
-                recon[o + 8 * r..][..4].copy_from_slice(&pred[o + 8 * r..][..4]);
+    let mut dcr = [0i32; 8];
+    for c in 0..2 {
+        hadamard2x2(&mut dc2[c]);
+        dc_counts[c] = quant::quant_chroma_dc(&mut dc2[c], qp_c, dz) as u8;
+        dc_levels[c] = dc2[c];
+        let mut r = dc2[c];
+        quant::dequant_chroma_dc(&mut r, qp_c);
+        for (b, d) in dcr.iter_mut().enumerate() {
+            let (cb, blk) = chroma_block(b);
+            if cb == c {
+                *d = r[blk];
             }
         }
     }
-    (counts, dc_count)
+    if let Some(recon) = recon {
+        let mut rec2 = [0u8; 128];
+        (k.recon_strips)(&levels, Some(&dcr), &pred2, q, &mut rec2);
+        for (r, row) in rec2.chunks_exact(16).enumerate() {
+            recon[0][8 * r..8 * r + 8].copy_from_slice(&row[..8]);
+            recon[1][8 * r..8 * r + 8].copy_from_slice(&row[8..]);
+        }
+    }
+    (ac_counts, dc_counts)
 }

@@ -188,21 +188,6 @@ pub struct QuantParams {
 pub type Code4x4Fn =
     fn(&[u8], usize, &[u8], usize, &QuantParams, &mut [i32; 16], &mut [u8], usize) -> u32;
 
-/// `fwd4x4_ac(src, ss, pred, ps, q, levels, kept) -> (non-zero AC count, DC)`: for a block
-/// whose DC is coded apart (Intra_16x16, chroma): residual `src - pred` (rows at their
-/// strides), forward core transform, then quantisation of positions 1..16 only. The AC levels
-/// go in scan order into `levels[1..]` (`levels[0]` = 0) and, for [`Recon4x4AcFn`],
-/// column-major (`kept[4 * col + row]`, DC 0) into `kept`; returns their non-zero count and
-/// the unquantised DC coefficient. See [`scalar::fwd4x4_ac`].
-pub type Fwd4x4AcFn =
-    fn(&[u8], usize, &[u8], usize, &QuantParams, &mut [i32; 16], &mut [i16; 16]) -> (u32, i32);
-
-/// `recon4x4_ac(kept, dc, pred, ps, q, recon, rs)`: the reconstruction of such a block:
-/// `kept`'s levels scaled with `q`, the reconstructed DC `dc` at position 0, the inverse
-/// transform, and `Clip1(pred + residual)` into `recon` (rows at their strides). See
-/// [`scalar::recon4x4_ac`].
-pub type Recon4x4AcFn = fn(&[i16; 16], i32, &[u8], usize, &QuantParams, &mut [u8], usize);
-
 /// `quant_strips(src, pred, q, dc_apart, levels, dc, counts)`: the forward path of `n` strips
 /// of four 4x4 blocks side by side. `src` and `pred` hold `4 n` rows of 16 samples (stride 16,
 /// `64 n` samples each); block `b` (`levels.len() == counts.len() == 4 n`) is strip `b / 4`,
@@ -280,10 +265,6 @@ pub struct Kernels {
     pub add_pred4x4: AddPredFn,
     /// A whole 4x4 block: transform, quantisation, scan and reconstruction (see [`Code4x4Fn`]).
     pub code4x4: Code4x4Fn,
-    /// Forward path of a 4x4 block whose DC is coded apart (see [`Fwd4x4AcFn`]).
-    pub fwd4x4_ac: Fwd4x4AcFn,
-    /// Reconstruction of such a block (see [`Recon4x4AcFn`]).
-    pub recon4x4_ac: Recon4x4AcFn,
     /// Forward path of strips of four 4x4 blocks (see [`QuantStripsFn`]).
     pub quant_strips: QuantStripsFn,
     /// Reconstruction of such strips (see [`ReconStripsFn`]).
@@ -336,8 +317,6 @@ pub const SCALAR: Kernels = Kernels {
     add_pred4x4: scalar::add_pred4x4,
     code4x4: scalar::code4x4,
     rgb_to_nv12_rows: scalar::rgb_to_nv12_rows,
-    fwd4x4_ac: scalar::fwd4x4_ac,
-    recon4x4_ac: scalar::recon4x4_ac,
     quant_strips: scalar::quant_strips,
     recon_strips: scalar::recon_strips,
     deinterleave_uv: scalar::deinterleave_uv,

@@ -370,59 +370,6 @@ pub fn code4x4(
     nz
 }
 
-/// The forward path of a 4x4 block whose DC is coded apart (see [`super::Fwd4x4AcFn`]).
-pub fn fwd4x4_ac(
-    src: &[u8],
-    ss: usize,
-    pred: &[u8],
-    ps: usize,
-    q: &super::QuantParams,
-    levels: &mut [i32; 16],
-    kept: &mut [i16; 16],
-) -> (u32, i32) {
-    let (src, pred) = (gather4x4(src, ss), gather4x4(pred, ps));
-    let mut c = [0i32; 16];
-    for i in 0..16 {
-        c[i] = i32::from(src[i]) - i32::from(pred[i]);
-    }
-    fdct4x4(&mut c);
-    let dc = c[0];
-    let mf = q.mf.map(i32::from);
-    let nz = quant4x4(&mut c, &mf, q.offset, q.qbits, true);
-    c[0] = 0;
-    for (k, &r) in crate::common::ZIGZAG4X4.iter().enumerate() {
-        levels[k] = c[r];
-    }
-    for (i, v) in kept.iter_mut().enumerate() {
-        // Column-major: entry 4 * col + row holds raster position 4 * row + col.
-        *v = c[(i % 4) * 4 + i / 4] as i16;
-    }
-    (nz, dc)
-}
-
-/// The reconstruction of a 4x4 block whose DC is coded apart (see [`super::Recon4x4AcFn`]).
-pub fn recon4x4_ac(
-    kept: &[i16; 16],
-    dc: i32,
-    pred: &[u8],
-    ps: usize,
-    q: &super::QuantParams,
-    recon: &mut [u8],
-    rs: usize,
-) {
-    let pred = gather4x4(pred, ps);
-    let mut c = [0i32; 16];
-    for (i, &v) in kept.iter().enumerate() {
-        let r = (i % 4) * 4 + i / 4;
-        c[r] = i32::from(v) * i32::from(q.dq[r]);
-    }
-    c[0] = dc;
-    idct4x4(&mut c);
-    let mut out = [0u8; 16];
-    add_pred4x4(&c, &pred, &mut out);
-    scatter4x4(&out, recon, rs);
-}
-
 /// Checks the layout [`super::QuantStripsFn`] and [`super::ReconStripsFn`] share and returns
 /// the number of blocks.
 #[inline]

@@ -200,8 +200,6 @@ pub fn sse2_kernels() -> Kernels {
         add_pred4x4: sse2_entry::add_pred4x4,
         code4x4: sse2_entry::code4x4,
         rgb_to_nv12_rows: crate::dsp::scalar::rgb_to_nv12_rows,
-        fwd4x4_ac: sse2_entry::fwd4x4_ac,
-        recon4x4_ac: sse2_entry::recon4x4_ac,
         quant_strips: sse2_entry::quant_strips,
         recon_strips: sse2_entry::recon_strips,
         deinterleave_uv: sse2_entry::deinterleave_uv,
@@ -251,8 +249,6 @@ pub fn avx2_kernels() -> Option<Kernels> {
         add_pred4x4: sse2_entry::add_pred4x4,
         code4x4: sse2_entry::code4x4,
         rgb_to_nv12_rows: avx2_entry::rgb_to_nv12_rows,
-        fwd4x4_ac: sse2_entry::fwd4x4_ac,
-        recon4x4_ac: sse2_entry::recon4x4_ac,
         quant_strips: avx2_entry::quant_strips,
         recon_strips: avx2_entry::recon_strips,
         deinterleave_uv: avx2_entry::deinterleave_uv,
@@ -298,8 +294,6 @@ mod sse2_entry {
         deblock_luma_edge(d: &mut [u8], e: &crate::dsp::Edge);
         add_pred4x4(res: &[i32; 16], pred: &[u8; 16], out: &mut [u8; 16]);
         code4x4(src: &[u8], ss: usize, pred: &[u8], ps: usize, q: &crate::dsp::QuantParams, levels: &mut [i32; 16], recon: &mut [u8], rs: usize) -> u32;
-        fwd4x4_ac(src: &[u8], ss: usize, pred: &[u8], ps: usize, q: &crate::dsp::QuantParams, levels: &mut [i32; 16], kept: &mut [i16; 16]) -> (u32, i32);
-        recon4x4_ac(kept: &[i16; 16], dc: i32, pred: &[u8], ps: usize, q: &crate::dsp::QuantParams, recon: &mut [u8], rs: usize);
         deblock_chroma_edge(d: &mut [u8], e: &crate::dsp::Edge);
         avg_block(a: &[u8], sa: usize, b: &[u8], sb: usize, out: &mut [u8], w: usize, h: usize);
         hpel_row_h(src: &[u8], b1: &mut [i16], b: &mut [u8]);

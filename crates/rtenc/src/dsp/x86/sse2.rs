@@ -1039,44 +1039,6 @@ pub fn code4x4(
     nz
 }
 
-/// The forward path of a 4x4 block whose DC is coded apart, exactly like `scalar::fwd4x4_ac`
-/// (the arithmetic of [`code4x4`]; the column-major `kept` is the registers' own layout).
-#[target_feature(enable = "sse2")]
-pub fn fwd4x4_ac(
-    src: &[u8],
-    ss: usize,
-    pred: &[u8],
-    ps: usize,
-    q: &crate::dsp::QuantParams,
-    levels: &mut [i32; 16],
-    kept: &mut [i16; 16],
-) -> (u32, i32) {
-    let s = rows4x4(src, ss);
-    let p = rows4x4(pred, ps);
-    let (q01, q23, dc) = forward_quant(s, p, q);
-    // The DC lane (lane 0 of the first register) is cleared, not quantised.
-    let keep_ac = _mm_set_epi16(-1, -1, -1, -1, -1, -1, -1, 0);
-    let q01 = _mm_and_si128(q01, keep_ac);
-    (store_levels(q01, q23, kept, levels), dc)
-}
-
-/// The reconstruction of a 4x4 block whose DC is coded apart, exactly like
-/// `scalar::recon4x4_ac` (the second half of [`code4x4`]).
-#[target_feature(enable = "sse2")]
-pub fn recon4x4_ac(
-    kept: &[i16; 16],
-    dc: i32,
-    pred: &[u8],
-    ps: usize,
-    q: &crate::dsp::QuantParams,
-    recon: &mut [u8],
-    rs: usize,
-) {
-    let p = rows4x4(pred, ps);
-    let levels = (load_i16x8(kept, 0), load_i16x8(kept, 8));
-    store_rows4x4(recon, rs, inverse_add(levels.0, levels.1, Some(dc), p, q));
-}
-
 /// The forward path of strips of 4x4 blocks, exactly like `scalar::quant_strips`: the
 /// arithmetic of [`code4x4`] block by block.
 #[target_feature(enable = "sse2")]
