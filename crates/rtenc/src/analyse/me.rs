@@ -106,21 +106,29 @@ impl<'a> FullSad<'a> {
         FullSad { blk, refp, kernel }
     }
 
-    /// SAD at a full-sample vector (quarter units, multiple of 4), reading the padded plane in
-    /// place when the block lies within it (always, for vectors within [`MvLimits`] and the
-    /// encoder's padding), else through motion compensation.
+    /// Offset of the block moved by a full-sample vector (quarter units, multiple of 4) in the
+    /// padded plane, when it lies within (always, for vectors within [`MvLimits`] and the
+    /// encoder's padding).
     #[inline]
-    fn at(&self, mv: Mv, tmp: &mut [u8; 256]) -> u32 {
+    fn offset(&self, mv: Mv) -> Option<usize> {
         let (blk, refp) = (self.blk, self.refp);
         let rx = blk.x as isize + (mv.x >> 2) as isize;
         let ry = blk.y as isize + (mv.y >> 2) as isize;
         let pad = refp.pad as isize;
-        if rx >= -pad
+        (rx >= -pad
             && ry >= -pad
             && rx + blk.w as isize <= refp.width as isize + pad
-            && ry + blk.h as isize <= refp.height as isize + pad
-        {
-            let r = &refp.data[refp.offset(rx, ry)..];
+            && ry + blk.h as isize <= refp.height as isize + pad)
+            .then(|| refp.offset(rx, ry))
+    }
+
+    /// SAD at a full-sample vector, reading the plane in place when the block lies within it,
+    /// else through motion compensation.
+    #[inline]
+    fn at(&self, mv: Mv, tmp: &mut [u8; 256]) -> u32 {
+        let (blk, refp) = (self.blk, self.refp);
+        if let Some(o) = self.offset(mv) {
+            let r = &refp.data[o..];
             return match self.kernel {
                 Some(k) => k(blk.src, blk.w, r, refp.stride),
                 None => sad(blk.src, blk.w, r, refp.stride, blk.w, blk.h),
@@ -136,6 +144,81 @@ impl<'a> FullSad<'a> {
             &mut tmp[..],
         );
         sad(blk.src, blk.w, &tmp[..], blk.w, blk.w, blk.h)
+    }
+
+    /// SADs at four full-sample vectors: one pass of the four-way kernel for a 16x16 block
+    /// within the plane, else one at a time.
+    #[inline]
+    fn at4(&self, mvs: [Mv; 4], tmp: &mut [u8; 256]) -> [u32; 4] {
+        if (self.blk.w, self.blk.h) == (16, 16) {
+            if let [Some(a), Some(b), Some(c), Some(d)] = mvs.map(|m| self.offset(m)) {
+                let p = &self.refp.data;
+                let refs = [&p[a..], &p[b..], &p[c..], &p[d..]];
+                return (dsp::kernels().sad16x16_x4)(self.blk.src, 16, refs, self.refp.stride);
+            }
+        }
+        mvs.map(|m| self.at(m, tmp))
+    }
+}
+
+/// SADs at four vectors of the reference with half-sample planes: one pass of the four-way
+/// kernel when all four are read in place from planes of one stride, else one at a time.
+fn sad4_at(blk: &Block<'_>, refl: &RefLuma<'_>, mvs: [Mv; 4], tmp: &mut [u8; 256]) -> [u32; 4] {
+    if (blk.w, blk.h) == (16, 16) {
+        let places = mvs.map(|m| refl.in_place(blk.x as i32, blk.y as i32, m, 16, 16));
+        if let [Some(a), Some(b), Some(c), Some(d)] = places {
+            if a.1 == b.1 && a.1 == c.1 && a.1 == d.1 {
+                return (dsp::kernels().sad16x16_x4)(blk.src, 16, [a.0, b.0, c.0, d.0], a.1);
+            }
+        }
+    }
+    mvs.map(|m| sad_at(blk, refl, m, tmp))
+}
+
+/// The running best of a search: cost (SAD + lambda x mvd bits) and vector.
+struct Best {
+    cost: u32,
+    mv: Mv,
+}
+
+impl Best {
+    /// Evaluates `points` (tagged vectors) in order and keeps any strictly cheaper one, three
+    /// or four at a time through `sad4` (a short batch repeats its last point), single ones
+    /// through `sad1`: the same winner as evaluating them one by one. Returns the tag of the
+    /// last improvement.
+    fn scan(
+        &mut self,
+        points: &[(u8, Mv)],
+        lambda: u32,
+        mvp: Mv,
+        tmp: &mut [u8; 256],
+        sad4: impl Fn([Mv; 4], &mut [u8; 256]) -> [u32; 4],
+        sad1: impl Fn(Mv, &mut [u8; 256]) -> u32,
+    ) -> Option<u8> {
+        let mut moved = None;
+        for chunk in points.chunks(4) {
+            let mut sads = [0u32; 4];
+            if chunk.len() >= 3 {
+                let mut mvs = [chunk[chunk.len() - 1].1; 4];
+                for (m, p) in mvs.iter_mut().zip(chunk) {
+                    *m = p.1;
+                }
+                sads = sad4(mvs, tmp);
+            } else {
+                for (s, p) in sads.iter_mut().zip(chunk) {
+                    *s = sad1(p.1, tmp);
+                }
+            }
+            for (&(tag, mv), &s) in chunk.iter().zip(&sads) {
+                let cost = s + lambda * mvd_bits(mv, mvp);
+                if cost < self.cost {
+                    self.cost = cost;
+                    self.mv = mv;
+                    moved = Some(tag);
+                }
+            }
+        }
+        moved
     }
 }
 
@@ -168,32 +251,32 @@ pub fn search(
     let mut tmp = [0u8; 256];
     let full_sad = FullSad::new(blk, refl.full);
     let full = |mv: Mv| Mv::new((mv.x + 2) & !3, (mv.y + 2) & !3);
-    let cost_full =
-        |mv: Mv, tmp: &mut [u8; 256]| -> u32 { full_sad.at(mv, tmp) + lambda * mvd_bits(mv, mvp) };
+    let full4 = |mvs: [Mv; 4], tmp: &mut [u8; 256]| full_sad.at4(mvs, tmp);
+    let full1 = |mv: Mv, tmp: &mut [u8; 256]| full_sad.at(mv, tmp);
 
-    // Candidates.
-    let mut best_mv = limits.clamp(full(mvp));
-    let mut best = cost_full(best_mv, &mut tmp);
-    // Candidates often coincide (zero, the skip vector and the neighbours): each distinct
-    // full-sample vector is evaluated once (a repeat could never cost strictly less).
-    let mut seen = [best_mv; 8];
-    let mut n_seen = 1;
+    // Candidates: the predictor first, then each distinct full-sample vector once (candidates
+    // often coincide: zero, the skip vector and the neighbours; a repeat could never cost
+    // strictly less).
+    let mut points = [(0u8, Mv::ZERO); 8];
+    points[0].1 = limits.clamp(full(mvp));
+    let mut n = 1;
     for &c in candidates {
         let c = limits.clamp(full(c));
-        if seen[..n_seen].contains(&c) {
+        if points[..n].iter().any(|p| p.1 == c) {
             continue;
         }
-        if n_seen < seen.len() {
-            seen[n_seen] = c;
-            n_seen += 1;
+        if n == points.len() {
+            break;
         }
-        let cost = cost_full(c, &mut tmp);
-        if cost < best {
-            best = cost;
-            best_mv = c;
-        }
+        points[n].1 = c;
+        n += 1;
     }
-    let centre = best_mv;
+    let mut best = Best {
+        cost: u32::MAX,
+        mv: points[0].1,
+    };
+    best.scan(&points[..n], lambda, mvp, &mut tmp, full4, full1);
+    let centre = best.mv;
     let within = |mv: Mv| {
         limits.contains(mv)
             && (i32::from(mv.x - centre.x)).abs() <= range * 4
@@ -217,54 +300,48 @@ pub fn search(
     // the others are skipped (in index order, so ties resolve as in a full evaluation).
     let mut tried = 0b11_1111u8;
     for _ in 0..16 {
-        let mut moved = None;
-        let here = best_mv;
+        let here = best.mv;
+        let mut n = 0;
         for (k, &(dx, dy)) in HEX.iter().enumerate() {
-            if tried & (1 << k) == 0 {
-                continue;
-            }
             let mv = Mv::new(here.x + dx * 4, here.y + dy * 4);
-            if !within(mv) {
-                continue;
-            }
-            let cost = cost_full(mv, &mut tmp);
-            if cost < best {
-                best = cost;
-                best_mv = mv;
-                moved = Some(k);
+            if tried & (1 << k) != 0 && within(mv) {
+                points[n] = (k as u8, mv);
+                n += 1;
             }
         }
-        let Some(k) = moved else { break };
+        let Some(k) = best.scan(&points[..n], lambda, mvp, &mut tmp, full4, full1) else {
+            break;
+        };
+        let k = usize::from(k);
         tried = (1 << ((k + 5) % 6)) | (1 << k) | (1 << ((k + 1) % 6));
     }
-    let here = best_mv;
-    for &(dx, dy) in &SQUARE {
-        let mv = Mv::new(here.x + dx * 4, here.y + dy * 4);
-        if !within(mv) {
-            continue;
+    let square = |here: Mv, step: i16, ok: &dyn Fn(Mv) -> bool, points: &mut [(u8, Mv); 8]| {
+        let mut n = 0;
+        for &(dx, dy) in &SQUARE {
+            let mv = Mv::new(here.x + dx * step, here.y + dy * step);
+            if ok(mv) {
+                points[n] = (0, mv);
+                n += 1;
+            }
         }
-        let cost = cost_full(mv, &mut tmp);
-        if cost < best {
-            best = cost;
-            best_mv = mv;
-        }
-    }
+        n
+    };
+    let n = square(best.mv, 4, &within, &mut points);
+    best.scan(&points[..n], lambda, mvp, &mut tmp, full4, full1);
 
     // Half-sample refinement on SAD (all eight neighbours: each is one half-sample plane read
     // in place), then quarter-sample refinement on SATD (the four nearest: diagonals rarely win
     // at quarter precision).
-    let here = best_mv;
-    for &(dx, dy) in &SQUARE {
-        let mv = Mv::new(here.x + dx * 2, here.y + dy * 2);
-        if !limits.contains(mv) {
-            continue;
-        }
-        let cost = sad_at(blk, refl, mv, &mut tmp) + lambda * mvd_bits(mv, mvp);
-        if cost < best {
-            best = cost;
-            best_mv = mv;
-        }
-    }
+    let n = square(best.mv, 2, &|mv| limits.contains(mv), &mut points);
+    best.scan(
+        &points[..n],
+        lambda,
+        mvp,
+        &mut tmp,
+        |mvs, tmp| sad4_at(blk, refl, mvs, tmp),
+        |mv, tmp| sad_at(blk, refl, mv, tmp),
+    );
+    let mut best_mv = best.mv;
     const DIAMOND: [(i16, i16); 4] = [(0, -1), (-1, 0), (1, 0), (0, 1)];
     let mut best_satd = satd_at(blk, refl, best_mv, &mut tmp);
     let mut best_cost = best_satd + lambda * mvd_bits(best_mv, mvp);

@@ -292,11 +292,28 @@ impl<'a> RefLuma<'a> {
     where
         'a: 't,
     {
-        if let Some(Source::One(p, o)) = self.source(x, y, mv, w, h) {
-            return (&p.data[o..], p.stride);
+        if let Some(place) = self.in_place(x, y, mv, w, h) {
+            return place;
         }
         self.predict(x, y, mv, w, h, tmp);
         (&tmp[..w * h], w)
+    }
+
+    /// The prediction as a (slice, stride) pair read in place, when it is one plane (a full or
+    /// half sample position within the padded area).
+    #[inline]
+    pub fn in_place(
+        &self,
+        x: i32,
+        y: i32,
+        mv: Mv,
+        w: usize,
+        h: usize,
+    ) -> Option<(&'a [u8], usize)> {
+        match self.source(x, y, mv, w, h) {
+            Some(Source::One(p, o)) => Some((&p.data[o..], p.stride)),
+            _ => None,
+        }
     }
 }
 

@@ -117,6 +117,11 @@ impl BlockSize {
 /// when a slice is too short for the block.
 pub type PixelCmpFn = fn(&[u8], usize, &[u8], usize) -> u32;
 
+/// `sad_x4(src, src_stride, refs, ref_stride) -> [SAD; 4]`: the 16x16 SAD of one source block
+/// against four reference blocks sharing a stride (four motion search points in one pass over
+/// the source). Panics when a slice is too short.
+pub type SadX4Fn = fn(&[u8], usize, [&[u8]; 4], usize) -> [u32; 4];
+
 /// `satd_avg(src, src_stride, a, a_stride, b, b_stride) -> SATD` of a 16x16 block against the
 /// rounded average of two blocks (a quarter-sample luma prediction, see [`scalar::avg_block`]),
 /// without storing that average.
@@ -253,6 +258,8 @@ pub struct Kernels {
     pub sad: [PixelCmpFn; 5],
     /// SATD (sum over 4x4 blocks of half the absolute Hadamard sum), indexed by [`BlockSize`].
     pub satd: [PixelCmpFn; 5],
+    /// 16x16 SAD against four blocks at once (see [`SadX4Fn`]).
+    pub sad16x16_x4: SadX4Fn,
     /// SATD of a 16x16 block against the average of two (see [`PixelCmpAvgFn`]).
     pub satd_avg16x16: PixelCmpAvgFn,
     /// Forward quantisation of a 4x4 block (see [`Quant4x4Fn`]).
@@ -310,6 +317,7 @@ pub const SCALAR: Kernels = Kernels {
         scalar::satd8x8,
         scalar::satd4x4,
     ],
+    sad16x16_x4: scalar::sad16x16_x4,
     satd_avg16x16: scalar::satd_avg16x16,
     quant4x4: scalar::quant4x4,
     fdct4x4: scalar::fdct4x4,

@@ -20,6 +20,11 @@ pub fn sad(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h: us
     total
 }
 
+/// The 16x16 SAD of `src` against each of four blocks (see [`super::SadX4Fn`]).
+pub fn sad16x16_x4(src: &[u8], ss: usize, refs: [&[u8]; 4], rs: usize) -> [u32; 4] {
+    refs.map(|r| sad(src, ss, r, rs, 16, 16))
+}
+
 /// SATD of a 4x4 block of differences (raster order): the Hadamard transform's absolute sum,
 /// halved and rounded up (the sum is always even, so the rounding never changes it).
 #[inline]

@@ -534,3 +534,20 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn sad16x16_x4_matches_scalar(
+        (a, sa, b, sb) in planes(),
+        offs in proptest::array::uniform4((0usize..16, 0usize..8)),
+    ) {
+        let refs = offs.map(|(x, y)| &b[y * sb + x..]);
+        let want = refs.map(|r| scalar::sad(&a, sa, r, sb, 16, 16));
+        prop_assert_eq!(scalar::sad16x16_x4(&a, sa, refs, sb), want);
+        for k in tables() {
+            prop_assert_eq!((k.sad16x16_x4)(&a, sa, refs, sb), want, "{:?}", k.isa);
+        }
+    }
+}

@@ -193,6 +193,7 @@ pub fn sse2_kernels() -> Kernels {
             sse2_entry::satd8x8,
             sse2_entry::satd4x4,
         ],
+        sad16x16_x4: sse2_entry::sad16x16_x4,
         satd_avg16x16: sse2_satd_avg16x16,
         quant4x4: sse2_entry::quant4x4,
         fdct4x4: sse2_entry::fdct4x4,
@@ -240,6 +241,7 @@ pub fn avx2_kernels() -> Option<Kernels> {
             avx2_entry::satd8x8,
             sse2_entry::satd4x4,
         ],
+        sad16x16_x4: avx2_entry::sad16x16_x4,
         satd_avg16x16: avx2_entry::satd_avg16x16,
         // An AVX2 quant4x4 (two 8-lane halves) measured slower: its 256-bit loads of a block
         // just written with 128-bit stores (fdct4x4) miss store forwarding.
@@ -282,6 +284,7 @@ mod sse2_entry {
         sad8x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
         sad8x8(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
         sad4x4(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
+        sad16x16_x4(src: &[u8], ss: usize, refs: [&[u8]; 4], rs: usize) -> [u32; 4];
         satd16x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
         satd16x8(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
         satd8x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
@@ -311,6 +314,7 @@ mod avx2_entry {
         avx2,
         sad16x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
         sad16x8(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
+        sad16x16_x4(src: &[u8], ss: usize, refs: [&[u8]; 4], rs: usize) -> [u32; 4];
         satd16x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
         satd16x8(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
         satd8x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;

@@ -37,6 +37,21 @@ fn sad_16xh(a: &[u8], sa: usize, b: &[u8], sb: usize, h: usize) -> u32 {
     hsum_sad(acc)
 }
 
+/// The 16x16 SAD against four blocks, each source row loaded once (as `scalar::sad16x16_x4`).
+#[target_feature(enable = "sse2")]
+pub fn sad16x16_x4(src: &[u8], ss: usize, refs: [&[u8]; 4], rs: usize) -> [u32; 4] {
+    let s = Rows::<16>::new(src, ss, 16);
+    let r = refs.map(|r| Rows::<16>::new(r, rs, 16));
+    let mut acc = [_mm_setzero_si128(); 4];
+    for y in 0..16 {
+        let sv = s.load16(y, 0);
+        for k in 0..4 {
+            acc[k] = _mm_add_epi64(acc[k], _mm_sad_epu8(sv, r[k].load16(y, 0)));
+        }
+    }
+    acc.map(|a| hsum_sad(a))
+}
+
 #[target_feature(enable = "sse2")]
 #[inline]
 fn sad_8xh(a: &[u8], sa: usize, b: &[u8], sb: usize, h: usize) -> u32 {
