@@ -348,6 +348,10 @@ fn mc_chroma_w<const W: usize>(refp: &Plane, cx: i32, cy: i32, mv: Mv, h: usize,
         copy_block::<W>(data, o, s, out);
         return;
     }
+    if W == 8 {
+        (crate::dsp::kernels().mc_chroma8)(&data[o..], s, u32::from(fx), u32::from(fy), out);
+        return;
+    }
     let wa = (8 - fx) * (8 - fy);
     let wb = fx * (8 - fy);
     let wc = (8 - fx) * fy;

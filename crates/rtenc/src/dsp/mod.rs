@@ -233,6 +233,13 @@ pub type EdgeFn = fn(&mut [u8], &Edge);
 /// in `i32::MIN + 255..=i32::MAX - 255`.
 pub type AddPredFn = fn(&[i32; 16], &[u8; 16], &mut [u8; 16]);
 
+/// `mc_chroma8(src, stride, fx, fy, out)`: the chroma sample interpolation (8.4.2.2.2) of a
+/// block 8 samples wide and `out.len() / 8` rows high (at most 8) at eighth-sample fraction
+/// `(fx, fy)` (each `0..8`): `out[8 r + x] = ((8 - fx)(8 - fy) A + fx (8 - fy) B + (8 - fx)
+/// fy C + fx fy D + 32) >> 6` with A = `src[r * stride + x]`, B right of it, C below, D
+/// below-right, so rows `0..=h` of 9 samples are read. See [`scalar::mc_chroma8`].
+pub type McChroma8Fn = fn(&[u8], usize, u32, u32, &mut [u8]);
+
 /// `avg_block(a, sa, b, sb, out, w, h)`: the rounded average of two `w` x `h` blocks into `out`
 /// (stride `w`; see [`scalar::avg_block`]).
 pub type AvgBlockFn = fn(&[u8], usize, &[u8], usize, &mut [u8], usize, usize);
@@ -284,6 +291,8 @@ pub struct Kernels {
     pub deblock_luma_edge: EdgeFn,
     /// The chroma deblocking filter along one 8-sample edge (see [`Edge`]).
     pub deblock_chroma_edge: EdgeFn,
+    /// Chroma interpolation of an 8-wide block (see [`McChroma8Fn`]).
+    pub mc_chroma8: McChroma8Fn,
     /// Rounded average of two blocks (quarter-sample luma prediction).
     pub avg_block: AvgBlockFn,
     /// Horizontal half-sample filter of one row (with its unrounded intermediates).
@@ -330,6 +339,7 @@ pub const SCALAR: Kernels = Kernels {
     deinterleave_uv: scalar::deinterleave_uv,
     deblock_luma_edge: scalar::deblock_luma_edge,
     deblock_chroma_edge: scalar::deblock_chroma_edge,
+    mc_chroma8: scalar::mc_chroma8,
     avg_block: scalar::avg_block,
     hpel_row_h: scalar::hpel_row_h,
     hpel_row_v: scalar::hpel_row_v,

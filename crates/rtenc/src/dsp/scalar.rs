@@ -458,6 +458,30 @@ pub fn recon_strips(
     }
 }
 
+/// Chroma interpolation of an 8-wide block (see [`super::McChroma8Fn`]).
+pub fn mc_chroma8(src: &[u8], stride: usize, fx: u32, fy: u32, out: &mut [u8]) {
+    let h = out.len() / 8;
+    assert!(
+        out.len() == 8 * h && h <= 8 && fx < 8 && fy < 8 && src.len() > h * stride + 8,
+        "mc_chroma8: {} outputs, fraction ({fx}, {fy}), {} samples at stride {stride}",
+        out.len(),
+        src.len()
+    );
+    let (fx, fy) = (fx as u16, fy as u16);
+    let w = [(8 - fx) * (8 - fy), fx * (8 - fy), (8 - fx) * fy, fx * fy];
+    for (r, row) in out.chunks_exact_mut(8).enumerate() {
+        let (t, b) = (&src[r * stride..], &src[(r + 1) * stride..]);
+        for (x, o) in row.iter_mut().enumerate() {
+            // At most 64 * 255 + 32: fits u16.
+            let v = w[0] * u16::from(t[x])
+                + w[1] * u16::from(t[x + 1])
+                + w[2] * u16::from(b[x])
+                + w[3] * u16::from(b[x + 1]);
+            *o = ((v + 32) >> 6) as u8;
+        }
+    }
+}
+
 /// The rounded average of two blocks, `out[y * w + x] = (a[y * sa + x] + b[y * sb + x] + 1) >> 1`
 /// for a `w` x `h` block: how the quarter-sample luma positions come from two full or half
 /// samples (8.4.2.2.1, 8-250 to 8-261).

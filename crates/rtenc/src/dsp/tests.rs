@@ -551,3 +551,34 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    #[test]
+    fn mc_chroma8_matches_scalar(
+        (a, sa, _b, _sb) in planes(),
+        fx in 0u32..8,
+        fy in 0u32..8,
+        h in 1usize..=8,
+        ox in 0usize..8,
+    ) {
+        let src = &a[ox..ox + h * sa + 9];
+        let mut want = vec![0u8; 8 * h];
+        scalar::mc_chroma8(src, sa, fx, fy, &mut want);
+        // Against the formula of 8.4.2.2.2 directly.
+        for r in 0..h {
+            for x in 0..8 {
+                let s = |dy: usize, dx: usize| u32::from(src[(r + dy) * sa + x + dx]);
+                let v = (8 - fx) * (8 - fy) * s(0, 0) + fx * (8 - fy) * s(0, 1)
+                    + (8 - fx) * fy * s(1, 0) + fx * fy * s(1, 1);
+                prop_assert_eq!(u32::from(want[8 * r + x]), (v + 32) >> 6);
+            }
+        }
+        for k in tables() {
+            let mut got = vec![7u8; 8 * h];
+            (k.mc_chroma8)(src, sa, fx, fy, &mut got);
+            prop_assert_eq!(&got, &want, "{:?}", k.isa);
+        }
+    }
+}

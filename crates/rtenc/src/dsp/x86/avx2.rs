@@ -1045,3 +1045,34 @@ pub fn recon_strips(
         }
     }
 }
+
+/// Chroma interpolation of an 8-wide block, exactly like `scalar::mc_chroma8`: each row's
+/// samples interleaved with their right neighbours, so that one `pmaddubsw` with the weight
+/// pair (A, B) or (C, D) gives a row's top or bottom half of the sum (each at most
+/// 2 * 64 * 255, no saturation); every source row serves as the bottom of one output row and
+/// the top of the next.
+#[target_feature(enable = "avx2")]
+pub fn mc_chroma8(src: &[u8], stride: usize, fx: u32, fy: u32, out: &mut [u8]) {
+    let h = out.len() / 8;
+    assert!(
+        out.len() == 8 * h && h <= 8 && fx < 8 && fy < 8 && src.len() > h * stride + 8,
+        "mc_chroma8: lengths"
+    );
+    let (fx, fy) = (fx as i16, fy as i16);
+    let pair = |a: i16, b: i16| _mm_set1_epi16((b << 8) | a);
+    let top_w = pair((8 - fx) * (8 - fy), fx * (8 - fy));
+    let bot_w = pair((8 - fx) * fy, fx * fy);
+    let k32 = _mm_set1_epi16(32);
+    let row = |r: usize| {
+        let o = r * stride;
+        _mm_unpacklo_epi8(load8(src, o), load8(src, o + 1))
+    };
+    let mut top = row(0);
+    for r in 0..h {
+        let bot = row(r + 1);
+        let v = _mm_add_epi16(_mm_maddubs_epi16(top, top_w), _mm_maddubs_epi16(bot, bot_w));
+        let v = _mm_srli_epi16(_mm_add_epi16(v, k32), 6);
+        store8(out, 8 * r, _mm_packus_epi16(v, v));
+        top = bot;
+    }
+}
