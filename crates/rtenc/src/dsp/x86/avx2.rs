@@ -1,5 +1,6 @@
-//! AVX2 kernels. Each is `#[target_feature(enable = "avx2")]` and matches its `scalar` twin
-//! exactly; callers must have detected AVX2 (see `avx2_kernels`).
+//! AVX2 kernels. Each is `#[target_feature(enable = "avx2")]` (some add POPCNT, which every
+//! AVX2 CPU has) and matches its `scalar` twin exactly; callers must have detected both (see
+//! `avx2_kernels`).
 
 use std::arch::x86_64::*;
 
@@ -56,8 +57,15 @@ fn sad_16xh(a: &[u8], sa: usize, b: &[u8], sb: usize, h: usize) -> u32 {
 /// (as `scalar::sad16x16_x4`).
 #[target_feature(enable = "avx2")]
 pub fn sad16x16_x4(src: &[u8], ss: usize, refs: [&[u8]; 4], rs: usize) -> [u32; 4] {
+    // Written out rather than with `array::map`: closures there are not inlined into this
+    // function and would cost a call each.
     let s = Rows::<16>::new(src, ss, 16);
-    let r = refs.map(|r| Rows::<16>::new(r, rs, 16));
+    let r = [
+        Rows::<16>::new(refs[0], rs, 16),
+        Rows::<16>::new(refs[1], rs, 16),
+        Rows::<16>::new(refs[2], rs, 16),
+        Rows::<16>::new(refs[3], rs, 16),
+    ];
     let pair = |s: Rows<16>, y: usize| {
         _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(s.load16(y, 0)), s.load16(y + 1, 0))
     };
@@ -68,7 +76,12 @@ pub fn sad16x16_x4(src: &[u8], ss: usize, refs: [&[u8]; 4], rs: usize) -> [u32; 
             acc[k] = _mm256_add_epi64(acc[k], _mm256_sad_epu8(sv, pair(r[k], y)));
         }
     }
-    acc.map(|a| hsum_sad(a))
+    [
+        hsum_sad(acc[0]),
+        hsum_sad(acc[1]),
+        hsum_sad(acc[2]),
+        hsum_sad(acc[3]),
+    ]
 }
 
 /// SAD of a 16x16 block.
@@ -822,6 +835,17 @@ fn both_lanes(m: &[u8; 16]) -> __m256i {
     _mm256_broadcastsi128_si256(load16(m, 0))
 }
 
+/// [`SCAN_MASKS`] or [`UNSCAN_MASKS`] in registers (written out: closures of `array::map`
+/// are not inlined into the kernels).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn masks(m: &[[[u8; 16]; 2]; 2]) -> [[__m256i; 2]; 2] {
+    [
+        [both_lanes(&m[0][0]), both_lanes(&m[0][1])],
+        [both_lanes(&m[1][0]), both_lanes(&m[1][1])],
+    ]
+}
+
 /// Four `i16` (`v[4 * row..4 * row + 4]`) repeated in every 64-bit group.
 #[target_feature(enable = "avx2")]
 #[inline]
@@ -889,7 +913,7 @@ fn transpose4x4_epi32(r: [__m256i; 4]) -> [__m256i; 4] {
 /// butterfly across those leaves register `m` with coefficient column `m` of all four blocks
 /// (|c| <= 9180 fits `i16`). Quantisation is position-wise: the constants are symmetric, so
 /// column `m`'s are row `m`'s. The scan is a `pshufb` of each block's two column-major halves.
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,popcnt")]
 pub fn quant_strips(
     src: &[u8],
     pred: &[u8],
@@ -904,7 +928,12 @@ pub fn quant_strips(
         counts.len() == n && (!dc_apart || dc.len() == n),
         "strips: lengths"
     );
-    let mf = [0, 1, 2, 3].map(|m| row_x4(&q.mf, m));
+    let mf = [
+        row_x4(&q.mf, 0),
+        row_x4(&q.mf, 1),
+        row_x4(&q.mf, 2),
+        row_x4(&q.mf, 3),
+    ];
     let off = _mm256_set1_epi32(q.offset);
     let shift = _mm_cvtsi32_si128(q.qbits as i32);
     let max = _mm256_set1_epi16(crate::common::quant::MAX_LEVEL as i16);
@@ -914,7 +943,7 @@ pub fn quant_strips(
     } else {
         _mm256_set1_epi16(-1)
     };
-    let scan = SCAN_MASKS.map(|m| m.map(|h| both_lanes(&h)));
+    let scan = masks(&SCAN_MASKS);
     let zero = _mm256_setzero_si256();
     for s in 0..n / 4 {
         let d: [__m256i; 4] = std::array::from_fn(|r| {
@@ -996,7 +1025,7 @@ pub fn recon_strips(
 ) {
     let n = crate::dsp::scalar::strips_blocks(levels.len(), pred.len(), recon.len());
     assert!(dc.is_none_or(|d| d.len() == n), "strips: DC length");
-    let unscan = UNSCAN_MASKS.map(|m| m.map(|h| both_lanes(&h)));
+    let unscan = masks(&UNSCAN_MASKS);
     let dq = [
         _mm256_broadcastsi128_si256(super::load_i16x8(&q.dq, 0)),
         _mm256_broadcastsi128_si256(super::load_i16x8(&q.dq, 8)),

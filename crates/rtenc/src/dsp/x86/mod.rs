@@ -2,7 +2,7 @@
 //! detection). The only `unsafe` code here: unaligned SIMD loads and stores (from slices
 //! bounds-checked per access, or per block once in [`Rows::new`]), and the safe wrappers that
 //! call the `#[target_feature]` functions: SSE2 ones always, AVX2 ones only through the table
-//! [`avx2_kernels`] returns after detecting AVX2.
+//! [`avx2_kernels`] returns after detecting AVX2 (and POPCNT).
 
 use std::arch::x86_64::*;
 
@@ -223,7 +223,9 @@ fn sse2_satd_avg16x16(s: &[u8], ss: usize, a: &[u8], sa: usize, b: &[u8], sb: us
 
 /// The AVX2 kernels (SSE2 ones where AVX2 gains nothing), or `None` without AVX2.
 pub fn avx2_kernels() -> Option<Kernels> {
-    if !std::arch::is_x86_feature_detected!("avx2") {
+    if !(std::arch::is_x86_feature_detected!("avx2")
+        && std::arch::is_x86_feature_detected!("popcnt"))
+    {
         return None;
     }
     Some(Kernels {
@@ -310,7 +312,8 @@ mod sse2_entry {
 }
 
 /// Safe entry points into the AVX2 functions. They are only handed out by [`avx2_kernels`],
-/// which checks `is_x86_feature_detected!("avx2")` first, so the CPU supports AVX2.
+/// which checks `is_x86_feature_detected!` for AVX2 and POPCNT first, so the CPU supports
+/// every feature they enable.
 mod avx2_entry {
     entries! {
         avx2,
