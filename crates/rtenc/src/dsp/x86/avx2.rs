@@ -405,7 +405,7 @@ fn clamp_tc(v: __m256i, t: __m256i) -> __m256i {
 /// that packing with unsigned saturation performs).
 #[target_feature(enable = "avx2")]
 #[inline]
-fn filter_luma16(
+fn filter_luma16<const STRONG: bool>(
     p: [__m256i; 4],
     q: [__m256i; 4],
     bs: __m256i,
@@ -444,6 +444,16 @@ fn filter_luma16(
     let n_p0 = add(p0, delta);
     let n_q0 = sub(q0, delta);
     let n_q1 = select(aq, add(q1, dq), q1);
+    let normal = [p2, n_p1, n_p0, n_q0, n_q1, q2];
+    let orig = [p2, p1, p0, q0, q1, q2];
+    if !STRONG {
+        // No segment has bS 4 (every inter edge): the strong filter is not computed.
+        let mut out = orig;
+        for i in 1..5 {
+            out[i] = select(flag, normal[i], orig[i]);
+        }
+        return out;
+    }
 
     // bS == 4.
     let gate = lt(absd16(p0, q0), add(_mm256_srai_epi16(alpha, 2), k(2)));
@@ -484,8 +494,6 @@ fn filter_luma16(
         select(sq, s_q1, q1),
         select(sq, s_q2, q2),
     ];
-    let normal = [p2, n_p1, n_p0, n_q0, n_q1, q2];
-    let orig = [p2, p1, p0, q0, q1, q2];
     let is4 = _mm256_cmpeq_epi16(bs, k(4));
     let mut out = orig;
     for i in 0..6 {
@@ -555,6 +563,17 @@ pub fn deblock_luma_edge(d: &mut [u8], e: &crate::dsp::Edge) {
     if e.bs == [0; 4] {
         return;
     }
+    if e.bs.contains(&4) {
+        luma_edge::<true>(d, e);
+    } else {
+        luma_edge::<false>(d, e);
+    }
+}
+
+/// [`deblock_luma_edge`] with the strong filter (`STRONG`, some bS is 4) or without.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn luma_edge<const STRONG: bool>(d: &mut [u8], e: &crate::dsp::Edge) {
     let alpha = _mm256_set1_epi16(e.alpha as i16);
     let beta = _mm256_set1_epi16(e.beta as i16);
     let (bs, tc0) = segment_lanes(e);
@@ -562,7 +581,7 @@ pub fn deblock_luma_edge(d: &mut [u8], e: &crate::dsp::Edge) {
         let s = e.across;
         let top = e.q0.checked_sub(4 * s).expect("p3 row inside the plane");
         let rows: [__m256i; 8] = std::array::from_fn(|i| load_u8_as_i16(d, top + i * s));
-        let out = filter_luma16(
+        let out = filter_luma16::<STRONG>(
             [rows[3], rows[2], rows[1], rows[0]],
             [rows[4], rows[5], rows[6], rows[7]],
             bs,
@@ -580,7 +599,7 @@ pub fn deblock_luma_edge(d: &mut [u8], e: &crate::dsp::Edge) {
             _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(load8(d, line(i)), load8(d, line(i + 8))))
         });
         let c = transpose2x8x8_epi16(rows); // c[i]: sample i (p3 .. q3) of each line
-        let out = filter_luma16(
+        let out = filter_luma16::<STRONG>(
             [c[3], c[2], c[1], c[0]],
             [c[4], c[5], c[6], c[7]],
             bs,
