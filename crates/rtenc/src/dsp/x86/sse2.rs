@@ -697,18 +697,34 @@ pub fn deblock_chroma_edge(d: &mut [u8], e: &crate::dsp::Edge) {
         store8(d, top + 2 * s, _mm_packus_epi16(q0, q0));
     } else if e.across == 1 {
         let left = e.q0.checked_sub(2).expect("p1 column inside the plane");
-        let rows: [__m128i; 8] = std::array::from_fn(|i| {
+        // Lines of four bytes (p1 p0 q0 q1) turned into four registers of eight samples by
+        // byte, word and dword interleaves; only p0 and q0 go back, two bytes per line.
+        let line = |i: usize| {
             let o = left + i * e.along;
-            let v = u32::from_le_bytes(d[o..o + 4].try_into().expect("4 samples"));
-            _mm_unpacklo_epi8(_mm_cvtsi32_si128(v as i32), z)
-        });
-        let c = transpose8x8_epi16(rows); // c[0..4]: p1, p0, q0, q1 of each line
-        let [p0, q0] = filter_chroma8([c[0], c[1], c[2], c[3]], bs, tc0, alpha, beta);
-        let r = transpose8x8_epi16([c[0], p0, q0, c[3], z, z, z, z]);
-        for (i, &v) in r.iter().enumerate() {
-            let o = left + i * e.along;
-            let px = _mm_cvtsi128_si32(_mm_packus_epi16(v, v)) as u32;
-            d[o..o + 4].copy_from_slice(&px.to_le_bytes());
+            _mm_cvtsi32_si128(i32::from_le_bytes(d[o..o + 4].try_into().expect("4 samples")))
+        };
+        let t0 = _mm_unpacklo_epi8(line(0), line(1));
+        let t1 = _mm_unpacklo_epi8(line(2), line(3));
+        let t2 = _mm_unpacklo_epi8(line(4), line(5));
+        let t3 = _mm_unpacklo_epi8(line(6), line(7));
+        let u0 = _mm_unpacklo_epi16(t0, t1); // p1, p0, q0, q1 of lines 0-3
+        let u1 = _mm_unpacklo_epi16(t2, t3); // the same of lines 4-7
+        let pp = _mm_unpacklo_epi32(u0, u1); // p1 of lines 0-7, then p0
+        let qq = _mm_unpackhi_epi32(u0, u1); // q0, then q1
+        let c = [
+            _mm_unpacklo_epi8(pp, z),
+            _mm_unpackhi_epi8(pp, z),
+            _mm_unpacklo_epi8(qq, z),
+            _mm_unpackhi_epi8(qq, z),
+        ];
+        let [p0, q0] = filter_chroma8(c, bs, tc0, alpha, beta);
+        let x = _mm_packus_epi16(p0, q0);
+        let pairs = _mm_unpacklo_epi8(x, _mm_srli_si128::<8>(x)); // p0 q0 per line
+        let mut out = [0u8; 16];
+        store16(&mut out, 0, pairs);
+        for (i, pair) in out.chunks_exact(2).enumerate() {
+            let o = left + 1 + i * e.along;
+            d[o..o + 2].copy_from_slice(pair);
         }
     } else {
         crate::dsp::scalar::deblock_chroma_edge(d, e);
