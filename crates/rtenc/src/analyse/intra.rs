@@ -1,7 +1,7 @@
 //! Intra macroblock decisions: Intra_16x16 vs Intra_4x4 luma, their prediction modes, and the
 //! chroma prediction mode, by distortion (SATD) + lambda x mode bits.
 
-use super::cost::satd;
+use super::cost::{satd, satd4x4_axis};
 use super::residual::{self, code16x16, code4x4};
 use crate::common::intra_pred::{
     self, chroma_mode_available, gather, mode16x16_available, mode4x4_available, predicted_i4_mode,
@@ -236,15 +236,26 @@ fn code_i4x4(
         let o = (by * 4) * 16 + bx * 4; // the block in src16 and i4.recon
                                         // One prediction buffer per mode: the winner is coded from its own buffer, not a copy.
         let mut preds = [[0u8; 16]; 9];
+        let mut predicted_modes = 0u16; // which of `preds` hold their prediction
         let mut best = (u32::MAX, 0u8);
+        // The axis modes' SATDs from one transform of the source (see `satd4x4_axis`).
+        let top: [u8; 4] = nb.top[..4].try_into().expect("4 samples");
+        let left: [u8; 4] = nb.left[..4].try_into().expect("4 samples");
+        let axis = satd4x4_axis(&src16[o..], 16, &top, &left, intra_pred::dc4x4(&nb));
         let mut try_mode = |mode: u8, best: &mut (u32, u8)| {
             if !mode4x4_available(mode, &nb) {
                 return;
             }
-            let pred = &mut preds[usize::from(mode)];
-            intra_pred::predict4x4(mode, &nb, pred);
+            let m = usize::from(mode);
+            let distortion = if m < axis.len() {
+                axis[m]
+            } else {
+                intra_pred::predict4x4(mode, &nb, &mut preds[m]);
+                predicted_modes |= 1 << m;
+                (satd4)(&src16[o..], 16, &preds[m][..], 4)
+            };
             let bits = if mode == predicted { 1 } else { 4 };
-            let cost = (satd4)(&src16[o..], 16, &pred[..], 4) + lambda * bits;
+            let cost = distortion + lambda * bits;
             if cost < best.0 {
                 *best = (cost, mode);
             }
@@ -279,6 +290,9 @@ fn code_i4x4(
             return None;
         }
         modes[raster] = best.1;
+        if predicted_modes & (1 << best.1) == 0 {
+            intra_pred::predict4x4(best.1, &nb, &mut preds[usize::from(best.1)]);
+        }
         i4.counts[raster] = code4x4(
             &src16[o..],
             16,

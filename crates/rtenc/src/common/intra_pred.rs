@@ -125,6 +125,18 @@ pub fn mode4x4_available(mode: u8, nb: &Neighbours<4>) -> bool {
     }
 }
 
+/// The value of Intra_4x4 DC prediction (8.3.1.2.3).
+pub fn dc4x4(nb: &Neighbours<4>) -> u8 {
+    let st: u32 = nb.top[..4].iter().map(|&v| u32::from(v)).sum();
+    let sl: u32 = nb.left[..4].iter().map(|&v| u32::from(v)).sum();
+    (match (nb.has_top, nb.has_left) {
+        (true, true) => (st + sl + 4) >> 3,
+        (false, true) => (sl + 2) >> 2,
+        (true, false) => (st + 2) >> 2,
+        (false, false) => 128,
+    }) as u8
+}
+
 /// Intra_4x4 prediction (8.3.1.2.1 to 8.3.1.2.9) into `out` (raster 4x4).
 pub fn predict4x4(mode: u8, nb: &Neighbours<4>, out: &mut [u8; 16]) {
     // p(x, y) with x == -1 or y == -1 as in the specification.
@@ -157,14 +169,7 @@ pub fn predict4x4(mode: u8, nb: &Neighbours<4>, out: &mut [u8; 16]) {
         i4::V => fill(out, |x, _| p(x, -1)),
         i4::H => fill(out, |_, y| p(-1, y)),
         i4::DC => {
-            let st: i32 = (0..4).map(|i| p(i, -1)).sum();
-            let sl: i32 = (0..4).map(|i| p(-1, i)).sum();
-            let v = match (nb.has_top, nb.has_left) {
-                (true, true) => (st + sl + 4) >> 3,
-                (false, true) => (sl + 2) >> 2,
-                (true, false) => (st + 2) >> 2,
-                (false, false) => 128,
-            };
+            let v = i32::from(dc4x4(nb));
             fill(out, |_, _| v)
         }
         i4::DDL => fill(out, |x, y| {

@@ -701,7 +701,9 @@ pub fn deblock_chroma_edge(d: &mut [u8], e: &crate::dsp::Edge) {
         // byte, word and dword interleaves; only p0 and q0 go back, two bytes per line.
         let line = |i: usize| {
             let o = left + i * e.along;
-            _mm_cvtsi32_si128(i32::from_le_bytes(d[o..o + 4].try_into().expect("4 samples")))
+            _mm_cvtsi32_si128(i32::from_le_bytes(
+                d[o..o + 4].try_into().expect("4 samples"),
+            ))
         };
         let t0 = _mm_unpacklo_epi8(line(0), line(1));
         let t1 = _mm_unpacklo_epi8(line(2), line(3));
