@@ -298,9 +298,18 @@ pub fn hpel_row_h(src: &[u8], b1: &mut [i16], b: &mut [u8]) {
     let n = b1.len();
     assert!(src.len() >= n + 5 && b.len() == n, "hpel_row_h: lengths");
     let mut i = 0;
-    // Loads reach src[i + 5 + 15] = src[i + 20] <= src[n + 4].
+    // Loads reach src[i + 5 + 15] = src[i + 20] <= src[n + 4]: one 21-byte window per step
+    // (one bounds check), the six loads at constant offsets in it.
     while i + 16 <= n {
-        let v = tap6_epi16(std::array::from_fn(|k| load_u8_as_i16(src, i + k)));
+        let w: &[u8; 21] = src[i..i + 21].try_into().expect("21 samples");
+        let v = tap6_epi16([
+            load_u8_as_i16(w, 0),
+            load_u8_as_i16(w, 1),
+            load_u8_as_i16(w, 2),
+            load_u8_as_i16(w, 3),
+            load_u8_as_i16(w, 4),
+            load_u8_as_i16(w, 5),
+        ]);
         store_i16x16(b1, i, v);
         store16(b, i, clip_half_epi16(v));
         i += 16;
@@ -317,9 +326,25 @@ pub fn hpel_row_v(r: [&[u8]; 6], h1: &mut [i16], out: &mut [u8]) {
         h1.len() == n && r.iter().all(|row| row.len() >= n),
         "hpel_row_v: lengths"
     );
+    // Rows cut to `n` samples, so that `i + 16 <= n` proves every access in bounds.
+    let [r0, r1, r2, r3, r4, r5] = [
+        &r[0][..n],
+        &r[1][..n],
+        &r[2][..n],
+        &r[3][..n],
+        &r[4][..n],
+        &r[5][..n],
+    ];
     let mut i = 0;
     while i + 16 <= n {
-        let v = tap6_epi16(std::array::from_fn(|k| load_u8_as_i16(r[k], i)));
+        let v = tap6_epi16([
+            load_u8_as_i16(r0, i),
+            load_u8_as_i16(r1, i),
+            load_u8_as_i16(r2, i),
+            load_u8_as_i16(r3, i),
+            load_u8_as_i16(r4, i),
+            load_u8_as_i16(r5, i),
+        ]);
         store_i16x16(h1, i, v);
         store16(out, i, clip_half_epi16(v));
         i += 16;
@@ -342,9 +367,25 @@ pub fn hpel_row_c(r: [&[i16]; 6], out: &mut [u8]) {
         _mm256_set1_epi16(-5),
         _mm256_set1_epi16(20),
     );
+    let [r0, r1, r2, r3, r4, r5] = [
+        &r[0][..n],
+        &r[1][..n],
+        &r[2][..n],
+        &r[3][..n],
+        &r[4][..n],
+        &r[5][..n],
+    ];
+    let out = &mut out[..n];
     let mut i = 0;
     while i + 16 <= n {
-        let t: [__m256i; 6] = std::array::from_fn(|k| load_i16x16(r[k], i));
+        let t = [
+            load_i16x16(r0, i),
+            load_i16x16(r1, i),
+            load_i16x16(r2, i),
+            load_i16x16(r3, i),
+            load_i16x16(r4, i),
+            load_i16x16(r5, i),
+        ];
         let half = |lo: bool| {
             let pair = |a: __m256i, b: __m256i| {
                 if lo {
