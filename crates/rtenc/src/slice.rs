@@ -107,6 +107,7 @@ impl SliceCoder {
         for mb_y in rows {
             for mb_x in 0..pic.mb_width {
                 let pos = MbPos::new(mb_x, mb_y, pic.mb_width, |a| pic.slice_of(a));
+                prefetch_next(p, pic.idr, mb_x + 1, mb_y);
                 self.mb.clear();
                 let mut info = MbInfo {
                     qp,
@@ -230,6 +231,37 @@ pub fn balance_slice_rows(row_costs: &[u32], n: usize, starts: &mut Vec<usize>) 
         if acc * n as u64 >= k as u64 * total || rows - r == n - k {
             starts.push(r);
         }
+    }
+}
+
+/// Prefetches what the macroblock at (`mb_x`, `mb_y`) will read first: its source rows and, in
+/// a P picture, the co-located reference rows (full and half samples; motion is mostly small)
+/// with a few rows of margin above and below.
+fn prefetch_next(p: &crate::analyse::inter::PFrameCtx<'_>, idr: bool, mb_x: usize, mb_y: usize) {
+    let (x, y) = (mb_x * 16, mb_y * 16);
+    if x >= p.src.y.width {
+        return;
+    }
+    for (plane, n, px, py) in [
+        (&p.src.y, 16, x, y),
+        (&p.src.u, 8, x / 2, y / 2),
+        (&p.src.v, 8, x / 2, y / 2),
+    ] {
+        let o = plane.offset(px as isize, py as isize);
+        crate::dsp::prefetch_rows(&plane.data, o, plane.stride, n);
+    }
+    if idr {
+        return;
+    }
+    let r = p.ref_luma.full;
+    let o = r.offset(x as isize + 8, y as isize - 4);
+    for plane in [
+        r,
+        &p.ref_luma.hpel.h,
+        &p.ref_luma.hpel.v,
+        &p.ref_luma.hpel.c,
+    ] {
+        crate::dsp::prefetch_rows(&plane.data, o, plane.stride, 24);
     }
 }
 

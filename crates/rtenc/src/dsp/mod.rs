@@ -312,6 +312,18 @@ impl std::fmt::Debug for Kernels {
     }
 }
 
+/// Asks the CPU to bring the cache lines holding `data[start + k * stride]`, `k < rows`, close
+/// (a hint: it changes no result; offsets past the end of `data` are skipped). A macroblock's
+/// source and reference rows lie in as many cache lines as rows; fetching the next
+/// macroblock's while this one is coded hides their latency.
+#[inline]
+pub fn prefetch_rows(data: &[u8], start: usize, stride: usize, rows: usize) {
+    #[cfg(target_arch = "x86_64")]
+    x86::prefetch_rows(data, start, stride, rows);
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (data, start, stride, rows);
+}
+
 /// The portable kernels.
 pub const SCALAR: Kernels = Kernels {
     isa: Isa::Scalar,

@@ -582,3 +582,21 @@ proptest! {
         }
     }
 }
+
+/// Prefetching is a hint: any offsets, also past the end of the data, neither panic nor
+/// change the data.
+#[test]
+fn prefetch_rows_is_harmless_anywhere() {
+    let data: Vec<u8> = (0..1000u32).map(|v| v as u8).collect();
+    let copy = data.clone();
+    for (start, stride, rows) in [
+        (0, 10, 5),
+        (990, 10, 5),
+        (5000, 1, 3),
+        (0, 0, 0),
+        (999, 1000, 2),
+    ] {
+        prefetch_rows(&data, start, stride, rows);
+    }
+    assert_eq!(data, copy);
+}

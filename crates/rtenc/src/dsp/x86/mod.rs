@@ -175,6 +175,19 @@ fn row_mut(b: &mut [i32; 16], r: usize) -> &mut [i32; 4] {
         .expect("4 coefficients")
 }
 
+/// `prefetcht0` of `data[start + k * stride]` for `k < rows` (see [`super::prefetch_rows`]).
+#[inline]
+pub fn prefetch_rows(data: &[u8], start: usize, stride: usize, rows: usize) {
+    for k in 0..rows {
+        let Some(byte) = data.get(start + k * stride) else {
+            return;
+        };
+        // SAFETY: a prefetch reads nothing architecturally and cannot fault; the address is
+        // that of a byte of `data` anyway.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>((byte as *const u8).cast()) };
+    }
+}
+
 /// The SSE2 kernels (SSE2 is part of x86-64, so they always run).
 pub fn sse2_kernels() -> Kernels {
     Kernels {

@@ -722,11 +722,19 @@ pub fn deblock_chroma_edge(d: &mut [u8], e: &crate::dsp::Edge) {
         let [p0, q0] = filter_chroma8(c, bs, tc0, alpha, beta);
         let x = _mm_packus_epi16(p0, q0);
         let pairs = _mm_unpacklo_epi8(x, _mm_srli_si128::<8>(x)); // p0 q0 per line
-        let mut out = [0u8; 16];
-        store16(&mut out, 0, pairs);
-        for (i, pair) in out.chunks_exact(2).enumerate() {
+        let words = [
+            _mm_extract_epi16::<0>(pairs),
+            _mm_extract_epi16::<1>(pairs),
+            _mm_extract_epi16::<2>(pairs),
+            _mm_extract_epi16::<3>(pairs),
+            _mm_extract_epi16::<4>(pairs),
+            _mm_extract_epi16::<5>(pairs),
+            _mm_extract_epi16::<6>(pairs),
+            _mm_extract_epi16::<7>(pairs),
+        ];
+        for (i, w) in words.into_iter().enumerate() {
             let o = left + 1 + i * e.along;
-            d[o..o + 2].copy_from_slice(pair);
+            d[o..o + 2].copy_from_slice(&(w as u16).to_le_bytes());
         }
     } else {
         crate::dsp::scalar::deblock_chroma_edge(d, e);
