@@ -10,7 +10,7 @@ use crate::bitstream::pps::Pps;
 use crate::bitstream::slice_header::{SliceHeader, SliceType};
 use crate::bitstream::sps::Sps;
 use crate::bitstream::BitWriter;
-use crate::common::deblock::{deblock_picture, DeblockParams};
+use crate::common::deblock::DeblockParams;
 use crate::common::hpel::{HpelPlanes, RefLuma};
 use crate::common::{chroma_qp, MbInfo, MbType};
 use crate::config::{Config, Speed};
@@ -346,17 +346,8 @@ impl Encoder {
             self.balance_slices();
         }
 
-        // Several slices deblocked themselves (see `deblock_params`); the skip fallback's
-        // picture is the reference, where the filter changes nothing.
-        if self.deblock_params().disable_idc == 0 && coded_by_slices {
-            deblock_picture(
-                &mut self.cur_recon,
-                &self.mbs,
-                self.mb_width,
-                self.mb_height,
-                &DeblockParams::default(),
-            );
-        }
+        // The slice coders deblocked their own rows (see `deblock_params`); the skip
+        // fallback's picture is the reference, where the filter changes nothing.
         self.cur_recon.extend_edges();
         std::mem::swap(&mut self.cur_recon, &mut self.reference);
         // The half-sample planes stay valid where the new reference equals the old one.

@@ -220,24 +220,26 @@ pub fn deblock_picture(
     assert_eq!(mbs.len(), mb_width * mb_height, "one MbInfo per macroblock");
     debug_assert!(pic.y.width >= mb_width * 16 && pic.y.height >= mb_height * 16);
     debug_assert!(pic.u.width >= mb_width * 8 && pic.u.height >= mb_height * 8);
-    deblock_rows(pic, mbs, mb_width, 0..mb_height, params);
+    deblock_rows(pic, mbs, mb_width, 0..mb_height, 0, params);
 }
 
-/// Deblocks macroblock rows `rows` of `pic` only. With `disable_idc` 2 (no filtering across
-/// slice edges) `rows` must be one whole slice (the row above it is taken as another slice's);
-/// then this touches no sample outside those rows, so the slices of a picture can be
-/// deblocked independently (on separate threads).
+/// Deblocks macroblock rows `rows` of `pic` only, in the order of 8.7 (so a picture can be
+/// filtered a few rows at a time, each after its neighbours are final). With `disable_idc` 2
+/// (no filtering across slice edges) `rows` must lie in the slice starting at row
+/// `slice_first_row` (the row above that is taken as another slice's); then a slice's rows
+/// touch no sample outside it, so the slices of a picture can be deblocked independently (on
+/// separate threads).
 pub fn deblock_rows(
     pic: &mut Picture,
     mbs: &[MbInfo],
     mb_width: usize,
     rows: std::ops::Range<usize>,
+    slice_first_row: usize,
     params: &DeblockParams,
 ) {
     if params.disable_idc == 1 {
         return;
     }
-    let first_row = rows.start;
     for mb_y in rows {
         for mb_x in 0..mb_width {
             let cur = &mbs[mb_y * mb_width + mb_x];
@@ -254,7 +256,7 @@ pub fn deblock_rows(
                 .filter(|l| filter_mb_edge(cur, l, params));
             // With disable_idc 2 the row above `rows` is another slice's, whatever `mbs`
             // holds there (a slice coder's state outside its own rows is stale).
-            let top_slice_edge = params.disable_idc == 2 && mb_y == first_row;
+            let top_slice_edge = params.disable_idc == 2 && mb_y == slice_first_row;
             let top = (mb_y > 0 && !top_slice_edge)
                 .then(|| &mbs[(mb_y - 1) * mb_width + mb_x])
                 .filter(|t| filter_mb_edge(cur, t, params));
