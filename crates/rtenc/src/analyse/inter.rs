@@ -79,20 +79,23 @@ pub fn refine_row(mb_y: usize, phase: usize) -> bool {
 const DECIMATE_SCORE: [u32; 16] = [3, 2, 2, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
 /// How much a 4x4 block's levels are worth keeping: large for any |level| > 1, else the sum of
-/// run-dependent weights of its +-1s.
+/// run-dependent weights of its +-1s. Branch-free over the levels, then one step per non-zero
+/// level (the zero run before each is the count of trailing zeros in their bit mask).
 fn decimate_score(levels: &[i16; 16]) -> u32 {
+    let mut big = false;
+    let mut mask = 0u32;
+    for (i, &l) in levels.iter().enumerate() {
+        big |= l.unsigned_abs() > 1;
+        mask |= u32::from(l != 0) << i;
+    }
+    if big {
+        return 9;
+    }
     let mut score = 0;
-    let mut run = 0usize;
-    for &l in levels.iter() {
-        if l == 0 {
-            run += 1;
-            continue;
-        }
-        if l.abs() > 1 {
-            return 9;
-        }
-        score += DECIMATE_SCORE[run.min(15)];
-        run = 0;
+    while mask != 0 {
+        let run = mask.trailing_zeros();
+        score += DECIMATE_SCORE[run as usize];
+        mask >>= run + 1;
     }
     score
 }
@@ -633,4 +636,35 @@ fn mark_skip(mv: Mv, info: &mut MbInfo) -> PDecision {
     info.total_coeff_cb = [0; 4];
     info.total_coeff_cr = [0; 4];
     PDecision::Skip
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// x264's rule written out: walk the scan, count zeros, weigh each +-1 by the run before it.
+    fn decimate_score_reference(levels: &[i16; 16]) -> u32 {
+        let (mut score, mut run) = (0, 0usize);
+        for &l in levels {
+            if l == 0 {
+                run += 1;
+            } else if l.abs() > 1 {
+                return 9;
+            } else {
+                score += DECIMATE_SCORE[run.min(15)];
+                run = 0;
+            }
+        }
+        score
+    }
+
+    proptest! {
+        #[test]
+        fn decimate_score_matches_the_scan_walk(
+            levels in proptest::array::uniform16(prop_oneof![6 => Just(0i16), 3 => -1i16..=1, 1 => -2047i16..=2047]),
+        ) {
+            prop_assert_eq!(decimate_score(&levels), decimate_score_reference(&levels));
+        }
+    }
 }
