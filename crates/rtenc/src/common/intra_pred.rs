@@ -378,10 +378,20 @@ fn plane_predict<const N: usize>(nb: &Neighbours<N>, scale: i32, out: &mut [u8])
     let b = (scale * h + round) >> shift_b;
     let c = (scale * v + round) >> shift_b;
     let centre = half - 1;
-    for y in 0..n {
-        for x in 0..n {
-            let val = (a + b * (x - centre) + c * (y - centre) + 16) >> 5;
-            out[(y * n + x) as usize] = val.clamp(0, 255) as u8;
+    // a + b (x - centre) + c (y - centre) + 16 lies within -11 000..20 000 for 8-bit samples
+    // (16x16: |b|, |c| <= 717; chroma: <= 1355), so rows of i16 hold it exactly, and each row
+    // is the one above plus c: the loops vectorise.
+    let mut row = [0i16; N];
+    for (x, v) in row.iter_mut().enumerate() {
+        *v = (a + b * (x as i32 - centre) - c * centre + 16) as i16;
+    }
+    let c = c as i16;
+    for line in out[..N * N].chunks_exact_mut(N) {
+        for (o, &v) in line.iter_mut().zip(&row) {
+            *o = (v >> 5).clamp(0, 255) as u8;
+        }
+        for v in row.iter_mut() {
+            *v += c;
         }
     }
 }
@@ -483,6 +493,87 @@ mod tests {
         predict4x4(i4::VR, &nb, &mut out);
         assert_eq!(out[0], 0); // (p[-1,-1] + p[0,-1] + 1) >> 1
         assert_eq!(out[1], 4);
+    }
+
+    #[test]
+    fn plane_matches_the_formula_on_random_and_extreme_neighbours() {
+        // 8.3.3.4 and 8.3.4.4 written out per sample, in i32.
+        fn reference<const N: usize>(nb: &Neighbours<N>, scale: i32) -> Vec<u8> {
+            let n = N as i32;
+            let half = n / 2;
+            let top = |x: i32| {
+                i32::from(if x < 0 {
+                    nb.top_left
+                } else {
+                    nb.top[x as usize]
+                })
+            };
+            let left = |y: i32| {
+                i32::from(if y < 0 {
+                    nb.top_left
+                } else {
+                    nb.left[y as usize]
+                })
+            };
+            let (mut h, mut v) = (0, 0);
+            for k in 0..half {
+                h += (k + 1) * (top(half + k) - top(half - 2 - k));
+                v += (k + 1) * (left(half + k) - left(half - 2 - k));
+            }
+            let a = 16 * (left(n - 1) + top(n - 1));
+            let (b, c) = ((scale * h + 32) >> 6, (scale * v + 32) >> 6);
+            let mut out = Vec::new();
+            for y in 0..n {
+                for x in 0..n {
+                    let val = (a + b * (x - half + 1) + c * (y - half + 1) + 16) >> 5;
+                    out.push(val.clamp(0, 255) as u8);
+                }
+            }
+            out
+        }
+        let mut seed = 0x1234_5678_9abc_def1u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            match seed % 4 {
+                0 => 0u8,
+                1 => 255,
+                _ => (seed >> 32) as u8,
+            }
+        };
+        for _ in 0..2000 {
+            let mut nb16 = Neighbours::<16> {
+                top: [0; 32],
+                left: [0; 16],
+                top_left: next(),
+                has_top: true,
+                has_left: true,
+                has_top_left: true,
+                has_top_right: false,
+            };
+            for i in 0..16 {
+                nb16.top[i] = next();
+                nb16.left[i] = next();
+            }
+            let mut out = [0u8; 256];
+            plane_predict::<16>(&nb16, 5, &mut out);
+            assert_eq!(out.to_vec(), reference(&nb16, 5));
+            let mut nb8 = Neighbours::<8> {
+                top: [0; 32],
+                left: [0; 16],
+                top_left: nb16.top_left,
+                has_top: true,
+                has_left: true,
+                has_top_left: true,
+                has_top_right: false,
+            };
+            nb8.top[..8].copy_from_slice(&nb16.top[..8]);
+            nb8.left[..8].copy_from_slice(&nb16.left[..8]);
+            let mut out8 = [0u8; 64];
+            plane_predict::<8>(&nb8, 34, &mut out8);
+            assert_eq!(out8.to_vec(), reference(&nb8, 34));
+        }
     }
 
     #[test]
