@@ -105,8 +105,11 @@ pub fn gather<const N: usize>(
         }
     }
     if has_left {
-        for i in 0..N {
-            nb.left[i] = plane.at(x - 1, y + i);
+        // One index computation and one bounds check for the column, not one per sample.
+        let o = plane.offset(x as isize - 1, y as isize);
+        let column = &plane.data[o..=o + (N - 1) * plane.stride];
+        for (i, v) in nb.left[..N].iter_mut().enumerate() {
+            *v = column[i * plane.stride];
         }
     }
     if has_top_left {
