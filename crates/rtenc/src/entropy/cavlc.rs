@@ -129,33 +129,31 @@ fn code_block<S: Sink>(s: &mut S, coeffs: &[i32], nc: i32) -> u8 {
 
     // The non-zero levels from the highest frequency down (the order they are coded in), and
     // for each the number of zeros between it and the next lower-frequency non-zero level.
-    // Found from the bit mask of non-zero positions (built without branches), one step per
-    // non-zero level: level k sits at the mask's highest remaining bit, and the zeros below it
-    // reach down to the next set bit (or to position 0 for the last).
     let mut levels = [0i32; 16];
     let mut runs = [0u32; 16];
-    let mut mask = 0u32;
-    for (i, &c) in coeffs.iter().enumerate() {
-        debug_assert!(
-            (-MAX_LEVEL..=MAX_LEVEL).contains(&c),
-            "level {c} out of range"
-        );
-        mask |= u32::from(c != 0) << i;
-    }
     let mut total_coeff = 0usize;
     let mut total_zeros = 0u32;
-    while mask != 0 {
-        let i = 31 - mask.leading_zeros();
-        levels[total_coeff] = coeffs[i as usize];
-        mask &= !(1 << i);
-        let run = if mask == 0 {
-            i
+    let mut run = 0u32;
+    for &c in coeffs.iter().rev() {
+        if c != 0 {
+            debug_assert!(
+                (-MAX_LEVEL..=MAX_LEVEL).contains(&c),
+                "level {c} out of range"
+            );
+            if total_coeff > 0 {
+                runs[total_coeff - 1] = run;
+                total_zeros += run;
+            }
+            levels[total_coeff] = c;
+            total_coeff += 1;
+            run = 0;
         } else {
-            i - (32 - mask.leading_zeros())
-        };
-        runs[total_coeff] = run;
+            run += 1;
+        }
+    }
+    if total_coeff > 0 {
+        runs[total_coeff - 1] = run;
         total_zeros += run;
-        total_coeff += 1;
     }
 
     // TrailingOnes: up to three consecutive +-1 among the highest-frequency non-zero levels.
