@@ -265,7 +265,11 @@ fn prefetch_next(
     mb_y: usize,
 ) {
     let (x, y) = (mb_x * 16, mb_y * 16);
-    if x >= p.src.y.width {
+    // An unchanged macroblock is (almost always) copied from the co-located reference: the
+    // half-sample planes and the motion search's reach are not read, and on a still screen
+    // fetching them for every macroblock made a moving-cursor frame twice as slow.
+    let addr = mb_y * recon.y.width.div_ceil(16) + mb_x;
+    if x >= p.src.y.width || (!idr && p.unchanged.get(addr).copied().unwrap_or(false)) {
         return;
     }
     for (plane, n, px, py) in [
