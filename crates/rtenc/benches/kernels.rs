@@ -259,11 +259,92 @@ fn rgb_to_nv12(c: &mut Criterion) {
     }
 }
 
+/// The macroblock-level kernels: four-way SAD, the strips residual path of a whole 16x16 luma
+/// block, and chroma interpolation of an 8x8 block.
+fn macroblock_kernels(c: &mut Criterion) {
+    let src = samples(16 * 16, 7);
+    let refp = samples(REF_STRIDE * 24, 8);
+    let offs = [
+        REF_STRIDE + 3,
+        REF_STRIDE + 5,
+        2 * REF_STRIDE + 1,
+        3 * REF_STRIDE + 4,
+    ];
+    let mut g = c.benchmark_group("sad16x16_x4");
+    for k in Kernels::available() {
+        g.bench_function(k.isa.name(), |b| {
+            b.iter(|| {
+                let refs = offs.map(|o| &refp[o..]);
+                (k.sad16x16_x4)(black_box(&src), 16, black_box(refs), REF_STRIDE)
+            })
+        });
+    }
+    g.finish();
+
+    // A prediction near the source, as after a good motion search.
+    let pred: Vec<u8> = src
+        .iter()
+        .zip(samples(256, 9))
+        .map(|(&s, n)| s.saturating_add(n % 9).saturating_sub(4))
+        .collect();
+    let q = rtenc::common::quant::params4x4(26, rtenc::common::quant::Deadzone::Inter);
+    let mut g = c.benchmark_group("quant_strips_16x16");
+    for k in Kernels::available() {
+        g.bench_function(k.isa.name(), |b| {
+            b.iter(|| {
+                let (mut levels, mut counts) = ([[0i16; 16]; 16], [0u8; 16]);
+                (k.quant_strips)(
+                    black_box(&src),
+                    black_box(&pred),
+                    q,
+                    false,
+                    &mut levels,
+                    &mut [],
+                    &mut counts,
+                );
+                (levels, counts)
+            })
+        });
+    }
+    g.finish();
+    let (mut levels, mut counts) = ([[0i16; 16]; 16], [0u8; 16]);
+    rtenc::dsp::scalar::quant_strips(&src, &pred, q, false, &mut levels, &mut [], &mut counts);
+    let mut g = c.benchmark_group("recon_strips_16x16");
+    for k in Kernels::available() {
+        g.bench_function(k.isa.name(), |b| {
+            b.iter(|| {
+                let mut out = [0u8; 256];
+                (k.recon_strips)(black_box(&levels), None, black_box(&pred), q, &mut out);
+                out
+            })
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("mc_chroma8x8");
+    for k in Kernels::available() {
+        g.bench_function(k.isa.name(), |b| {
+            b.iter(|| {
+                let mut out = [0u8; 64];
+                (k.mc_chroma8)(
+                    black_box(&refp[REF_STRIDE + 3..]),
+                    REF_STRIDE,
+                    3,
+                    5,
+                    &mut out,
+                );
+                out
+            })
+        });
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = kernels;
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_millis(900));
-    targets = sad_satd, quant_transform, deinterleave, deblock, rgb_to_nv12
+    targets = sad_satd, quant_transform, deinterleave, deblock, rgb_to_nv12, macroblock_kernels
 }
 criterion_main!(kernels);
