@@ -386,6 +386,26 @@ pub(crate) fn strips_blocks(n_blocks: usize, src: usize, pred: usize) -> usize {
     n_blocks
 }
 
+/// Checks the arguments of a [`super::QuantStripsFn`] and returns the number of blocks.
+#[inline]
+pub(crate) fn quant_strips_blocks(
+    src: &[u8],
+    pred: &[u8],
+    dc_apart: bool,
+    levels: &[[i16; 16]],
+    dc: &[i32],
+    counts: &[u8],
+) -> usize {
+    let n = strips_blocks(levels.len(), src.len(), pred.len());
+    assert!(
+        counts.len() == n && (!dc_apart || dc.len() == n),
+        "strips: {} counts and {} DCs for {n} blocks",
+        counts.len(),
+        dc.len()
+    );
+    n
+}
+
 /// Offset of block `b`'s first sample in a strips layout (rows of 16 samples).
 #[inline]
 pub(crate) fn strips_offset(b: usize) -> usize {
@@ -393,7 +413,7 @@ pub(crate) fn strips_offset(b: usize) -> usize {
 }
 
 /// The forward path of strips of 4x4 blocks (see [`super::QuantStripsFn`]): per block the
-/// arithmetic of [`code4x4`] (or of [`fwd4x4_ac`] with `dc_apart`).
+/// arithmetic of [`code4x4`] (with `dc_apart`, without quantising the DC position).
 pub fn quant_strips(
     src: &[u8],
     pred: &[u8],
@@ -403,11 +423,7 @@ pub fn quant_strips(
     dc: &mut [i32],
     counts: &mut [u8],
 ) {
-    let n = strips_blocks(levels.len(), src.len(), pred.len());
-    assert!(
-        counts.len() == n && (!dc_apart || dc.len() == n),
-        "strips: lengths"
-    );
+    let n = quant_strips_blocks(src, pred, dc_apart, levels, dc, counts);
     let mf = q.mf.map(i32::from);
     for b in 0..n {
         let o = strips_offset(b);

@@ -983,11 +983,7 @@ pub fn quant_strips(
     dc: &mut [i32],
     counts: &mut [u8],
 ) {
-    let n = crate::dsp::scalar::strips_blocks(levels.len(), src.len(), pred.len());
-    assert!(
-        counts.len() == n && (!dc_apart || dc.len() == n),
-        "strips: lengths"
-    );
+    let n = crate::dsp::scalar::quant_strips_blocks(src, pred, dc_apart, levels, dc, counts);
     let mf = [
         row_x4(&q.mf, 0),
         row_x4(&q.mf, 1),

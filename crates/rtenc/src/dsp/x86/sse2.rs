@@ -1092,12 +1092,8 @@ pub fn quant_strips(
     dc: &mut [i32],
     counts: &mut [u8],
 ) {
-    use crate::dsp::scalar::{strips_blocks, strips_offset};
-    let n = strips_blocks(levels.len(), src.len(), pred.len());
-    assert!(
-        counts.len() == n && (!dc_apart || dc.len() == n),
-        "strips: lengths"
-    );
+    use crate::dsp::scalar::{quant_strips_blocks, strips_offset};
+    let n = quant_strips_blocks(src, pred, dc_apart, levels, dc, counts);
     let keep_ac = _mm_set_epi16(-1, -1, -1, -1, -1, -1, -1, 0);
     for b in 0..n {
         let o = strips_offset(b);
