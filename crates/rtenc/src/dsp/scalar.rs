@@ -553,8 +553,9 @@ pub fn hpel_row_h(src: &[u8], b1: &mut [i16], b: &mut [u8]) {
 }
 
 /// The vertical half-sample filter (h of 8-242) over six rows of samples: `h1[i]` is the
-/// unrounded sum `tap6(r[0][i], ..., r[5][i])` (h1 of 8-242) and `out[i] = Clip1((h1[i] + 16)
-/// >> 5)`. `h1` and `out` of equal length; every row at least that long.
+/// unrounded sum `tap6(r[0][i], ..., r[5][i])` (h1 of 8-242) and
+/// `out[i] = Clip1((h1[i] + 16) >> 5)`. `h1` and `out` of equal length; every row at least
+/// that long.
 pub fn hpel_row_v(r: [&[u8]; 6], h1: &mut [i16], out: &mut [u8]) {
     let n = out.len();
     assert!(

@@ -178,13 +178,14 @@ fn row_mut(b: &mut [i32; 16], r: usize) -> &mut [i32; 4] {
 /// `prefetcht0` of `data[start + k * stride]` for `k < rows` (see [`super::prefetch_rows`]).
 #[inline]
 pub fn prefetch_rows(data: &[u8], start: usize, stride: usize, rows: usize) {
+    // Rows past the end are dropped by this bound, checked once (not per row).
+    let rows = rows.min(data.len().saturating_sub(start).div_ceil(stride.max(1)));
+    let base = data.as_ptr().wrapping_add(start);
     for k in 0..rows {
-        let Some(byte) = data.get(start + k * stride) else {
-            return;
-        };
         // SAFETY: a prefetch reads nothing architecturally and cannot fault; the address is
-        // that of a byte of `data` anyway.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>((byte as *const u8).cast()) };
+        // that of a byte of `data` (k * stride < data.len() - start by the bound above), and
+        // it is never dereferenced.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(base.wrapping_add(k * stride).cast()) };
     }
 }
 
