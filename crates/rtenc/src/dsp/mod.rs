@@ -324,6 +324,15 @@ pub fn prefetch_rows(data: &[u8], start: usize, stride: usize, rows: usize) {
     let _ = (data, start, stride, rows);
 }
 
+/// [`prefetch_rows`] for the cache lines of one value (a macroblock's state, say).
+#[inline]
+pub fn prefetch_value<T>(v: &T) {
+    #[cfg(target_arch = "x86_64")]
+    x86::prefetch_value(v);
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = v;
+}
+
 /// The portable kernels.
 pub const SCALAR: Kernels = Kernels {
     isa: Isa::Scalar,

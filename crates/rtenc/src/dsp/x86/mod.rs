@@ -189,6 +189,17 @@ pub fn prefetch_rows(data: &[u8], start: usize, stride: usize, rows: usize) {
     }
 }
 
+/// `prefetcht0` of every cache line of `v` (see [`super::prefetch_value`]).
+#[inline]
+pub fn prefetch_value<T>(v: &T) {
+    let p = (v as *const T).cast::<u8>();
+    for off in (0..std::mem::size_of::<T>()).step_by(64) {
+        // SAFETY: a prefetch reads nothing architecturally and cannot fault; the address lies
+        // within `v` and is never dereferenced.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(off).cast()) };
+    }
+}
+
 /// The SSE2 kernels (SSE2 is part of x86-64, so they always run).
 pub fn sse2_kernels() -> Kernels {
     Kernels {
