@@ -598,5 +598,9 @@ fn prefetch_rows_is_harmless_anywhere() {
     ] {
         prefetch_rows(&data, start, stride, rows);
     }
+    let big = [7u64; 40];
+    prefetch_value(&big);
+    prefetch_value(&());
     assert_eq!(data, copy);
+    assert_eq!(big, [7u64; 40]);
 }
