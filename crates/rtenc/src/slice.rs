@@ -113,7 +113,7 @@ impl SliceCoder {
         for mb_y in rows {
             for mb_x in 0..pic.mb_width {
                 let pos = MbPos::new(mb_x, mb_y, pic.mb_width, |a| pic.slice_of(a));
-                prefetch_next(p, &self.recon, pic.idr, mb_x + 1, mb_y);
+                prefetch_next(pic, &self.recon, mb_x + 1, mb_y);
                 self.mb.clear();
                 let mut info = MbInfo {
                     qp,
@@ -259,19 +259,14 @@ pub fn balance_slice_rows(row_costs: &[u32], n: usize, starts: &mut Vec<usize>) 
 /// the chroma reference and fetching two macroblocks ahead made no difference. The previous
 /// picture's macroblock state: `code_p_mb`'s share of the samples halved (perf), its first read
 /// having waited on that miss.
-fn prefetch_next(
-    p: &crate::analyse::inter::PFrameCtx<'_>,
-    recon: &Picture,
-    idr: bool,
-    mb_x: usize,
-    mb_y: usize,
-) {
+fn prefetch_next(pic: &PictureCtx<'_>, recon: &Picture, mb_x: usize, mb_y: usize) {
+    let (p, idr) = (&pic.p, pic.idr);
     let (x, y) = (mb_x * 16, mb_y * 16);
     // An unchanged macroblock is (almost always) copied from the co-located reference: the
     // half-sample planes and the motion search's reach are not read, and on a still screen
     // fetching them for every macroblock made a moving-cursor frame twice as slow.
-    let addr = mb_y * recon.y.width.div_ceil(16) + mb_x;
-    if x >= p.src.y.width || (!idr && p.unchanged.get(addr).copied().unwrap_or(false)) {
+    let addr = mb_y * pic.mb_width + mb_x;
+    if mb_x >= pic.mb_width || (!idr && p.unchanged.get(addr).copied().unwrap_or(false)) {
         return;
     }
     for (plane, n, px, py) in [

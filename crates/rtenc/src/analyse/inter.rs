@@ -537,10 +537,11 @@ fn quadrant_scores(levels: &[[i16; 16]; 16], counts: &[u8; 16]) -> [u32; 4] {
     scores
 }
 
-/// Whether a quadrant with this decimation score survives among these (see
-/// [`code_inter_luma`]).
-fn quadrant_kept(scores: &[u32; 4], q: usize) -> bool {
-    scores.iter().sum::<u32>() >= 6 && scores[q] >= 4
+/// Which quadrants keep their levels, given the decimation scores (see [`code_inter_luma`]):
+/// those scoring at least 4 in a macroblock scoring at least 6.
+fn quadrants_kept(scores: &[u32; 4]) -> [bool; 4] {
+    let whole = scores.iter().sum::<u32>() >= 6;
+    scores.map(|s| whole && s >= 4)
 }
 
 /// Whether [`code_inter_luma`] would leave no luma coefficient (coded_block_pattern 0), found
@@ -549,7 +550,7 @@ fn luma_vanishes(src16: &[u8; 256], pred16: &[u8; 256], qp: u8) -> bool {
     let mut levels = [[0i16; 16]; 16];
     let counts = quant_inter_luma(src16, pred16, qp, &mut levels);
     let scores = quadrant_scores(&levels, &counts);
-    !(0..4).any(|q| quadrant_kept(&scores, q))
+    quadrants_kept(&scores) == [false; 4]
 }
 
 /// Codes the 16 luma 4x4 blocks of an inter macroblock against `pred16`, with decimation of
@@ -564,11 +565,11 @@ fn code_inter_luma(
 ) -> [u8; 16] {
     let mut levels = [[0i16; 16]; 16];
     let mut counts = quant_inter_luma(src16, pred16, qp, &mut levels);
-    let scores = quadrant_scores(&levels, &counts);
+    let kept = quadrants_kept(&quadrant_scores(&levels, &counts));
     let mut cbp = 0u8;
     for (blk, count) in counts.iter_mut().enumerate() {
         let q = quadrant(blk);
-        if !quadrant_kept(&scores, q) {
+        if !kept[q] {
             // Decimated: the levels go, and the reconstruction is the prediction.
             *count = 0;
             levels[blk] = [0; 16];
