@@ -64,9 +64,11 @@ struct Args {
     /// rtenc thread counts (one slice per thread) [default: 1,2; --quick: 1].
     #[arg(long, value_delimiter = ',')]
     threads: Option<Vec<u32>>,
-    /// rtenc's speed setting.
-    #[arg(long, value_enum, default_value_t = SpeedArg::Realtime)]
-    speed: SpeedArg,
+    /// rtenc presets, fastest first: ultrafast, superfast, veryfast, faster, fast, medium
+    /// [default: veryfast]. Each x264 preset is compared with the rtenc preset of the same name
+    /// where it is in the run.
+    #[arg(long, value_delimiter = ',', value_parser = parse_preset)]
+    preset: Option<Vec<rtenc::Preset>>,
     /// Leave openh264 out.
     #[arg(long)]
     no_openh264: bool,
@@ -90,11 +92,9 @@ struct Args {
     no_static: bool,
 }
 
-/// rtenc's speed settings on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum SpeedArg {
-    Realtime,
-    Quality,
+/// Parses a `--preset` name.
+fn parse_preset(s: &str) -> Result<rtenc::Preset, String> {
+    s.parse()
 }
 
 /// Everything measured on one clip.
@@ -225,10 +225,10 @@ fn main() {
 
 /// The encoders of this run, rtenc first.
 fn peers(args: &Args) -> Vec<Peer> {
-    let speed = match args.speed {
-        SpeedArg::Realtime => rtenc::Speed::Realtime,
-        SpeedArg::Quality => rtenc::Speed::Quality,
-    };
+    let rtenc_presets = args
+        .preset
+        .clone()
+        .unwrap_or_else(|| vec![rtenc::Preset::default()]);
     let q = args.quick;
     let threads = args
         .threads
@@ -243,10 +243,12 @@ fn peers(args: &Args) -> Vec<Peer> {
         .x264_threads
         .clone()
         .unwrap_or(if q { vec![1] } else { vec![1, 2] });
-    let mut peers: Vec<Peer> = threads
-        .iter()
-        .map(|&threads| Peer::Rtenc { threads, speed })
-        .collect();
+    let mut peers: Vec<Peer> = Vec::new();
+    for &preset in &rtenc_presets {
+        for &threads in &threads {
+            peers.push(Peer::Rtenc { threads, preset });
+        }
+    }
     for preset in presets.iter().filter(|p| *p != "none") {
         for &threads in &x264_threads {
             peers.push(Peer::X264 {

@@ -21,13 +21,16 @@ pub fn curve(result: &ClipResult, peer: &Peer) -> Vec<RdPoint> {
         .collect()
 }
 
-/// The rtenc configuration a peer is compared with: rtenc with the same thread count, or the
-/// first rtenc of the run.
+/// The rtenc configuration a peer is compared with: rtenc with the same thread count and the
+/// preset of the same name, else with the same thread count, else the first rtenc of the run.
 pub fn rtenc_for<'a>(peers: &'a [Peer], peer: &Peer) -> Option<&'a Peer> {
     let rtencs: Vec<&Peer> = peers.iter().filter(|p| p.is_rtenc()).collect();
+    let same_threads = |p: &&&Peer| p.threads() == peer.threads();
     rtencs
         .iter()
-        .find(|p| p.threads() == peer.threads())
+        .filter(same_threads)
+        .find(|p| p.preset_name() == peer.preset_name())
+        .or_else(|| rtencs.iter().find(same_threads))
         .or(rtencs.first())
         .copied()
 }

@@ -16,8 +16,8 @@ pub enum Peer {
     Rtenc {
         /// Threads (slices).
         threads: u32,
-        /// Speed setting.
-        speed: rtenc::Speed,
+        /// Preset.
+        preset: rtenc::Preset,
     },
     /// libx264 through ffmpeg with a preset and a thread count.
     X264 {
@@ -62,10 +62,7 @@ impl Peer {
     /// The name in the table.
     pub fn label(&self) -> String {
         match self {
-            Peer::Rtenc { threads, speed } => match speed {
-                rtenc::Speed::Realtime => format!("rtenc t{threads}"),
-                rtenc::Speed::Quality => format!("rtenc-quality t{threads}"),
-            },
+            Peer::Rtenc { threads, preset } => format!("rtenc-{preset} t{threads}"),
             Peer::X264 { preset, threads } => format!("x264-{preset} t{threads}"),
             Peer::OpenH264 { complexity, .. } => match complexity {
                 Complexity::Medium => "openh264 t1".to_string(),
@@ -80,6 +77,15 @@ impl Peer {
         match self {
             Peer::Rtenc { threads, .. } | Peer::X264 { threads, .. } => *threads,
             Peer::OpenH264 { .. } => 1,
+        }
+    }
+
+    /// The preset's name (rtenc's or x264's).
+    pub fn preset_name(&self) -> Option<&str> {
+        match self {
+            Peer::Rtenc { preset, .. } => Some(preset.name()),
+            Peer::X264 { preset, .. } => Some(preset),
+            Peer::OpenH264 { .. } => None,
         }
     }
 
@@ -143,7 +149,9 @@ pub fn run(
     ));
     let all = vec![true; clip.frames.len()];
     let (frame_ms, present) = match peer {
-        Peer::Rtenc { threads, speed } => (run_rtenc(clip, bitrate, *threads, *speed, &out)?, all),
+        Peer::Rtenc { threads, preset } => {
+            (run_rtenc(clip, bitrate, *threads, *preset, &out)?, all)
+        }
         Peer::X264 { preset, threads } => (
             run_x264(clip, src_path, preset, *threads, bitrate, &out)?,
             all,
@@ -246,12 +254,12 @@ fn run_rtenc(
     clip: &Clip,
     bitrate: u32,
     threads: u32,
-    speed: rtenc::Speed,
+    preset: rtenc::Preset,
     out: &Path,
 ) -> Result<Vec<f64>, String> {
     let mut cfg = rtenc::Config::new(clip.width, clip.height);
     cfg.threads = threads;
-    cfg.speed = speed;
+    cfg.preset = preset;
     cfg.fps = f64::from(clip.fps);
     cfg.bitrate = bitrate;
     cfg.gop = clip.fps;

@@ -24,7 +24,7 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use rtenc::color::{rgb_to_nv12, ChromaSiting, PixelLayout};
-use rtenc::{Config, Encoder, Nv12Frame, Speed};
+use rtenc::{Config, Encoder, Nv12Frame, Preset};
 use rtenc_browser::{Browser, EncodedStream, Page, Server, Value};
 use rtenc_synth::DemoScene;
 
@@ -78,7 +78,7 @@ struct Case {
     corrupt: Option<usize>,
     /// Encoder threads: one slice each.
     threads: u32,
-    speed: Speed,
+    preset: Preset,
 }
 
 impl Case {
@@ -100,7 +100,7 @@ impl Case {
             batch: 1,
             corrupt: None,
             threads: 1,
-            speed: Speed::Realtime,
+            preset: Preset::default(),
         }
     }
     fn fps(mut self, fps: f64) -> Self {
@@ -138,8 +138,8 @@ impl Case {
         self.threads = n;
         self
     }
-    fn speed(mut self, speed: Speed) -> Self {
-        self.speed = speed;
+    fn preset(mut self, preset: Preset) -> Self {
+        self.preset = preset;
         self
     }
     fn batch(mut self, n: usize) -> Self {
@@ -245,7 +245,7 @@ fn encode(case: &Case) -> Encoded {
     cfg.qp = case.qp;
     cfg.bitrate = case.bitrate;
     cfg.threads = case.threads;
-    cfg.speed = case.speed;
+    cfg.preset = case.preset;
     let mut enc = Encoder::new(cfg).unwrap_or_else(|e| panic!("{}: encoder: {e}", case.name));
     let (wu, hu) = (w as usize, h as usize);
     let mut rgb = None;
@@ -828,9 +828,34 @@ fn hd_at_30_and_60_fps() {
         // Four slices per picture (threads) and the partition search (16x8, 8x16, 8x8).
         Case::new("1280x720_4_slices_quality", 1280, 720, 10, Content::Demo)
             .threads(4)
-            .speed(Speed::Quality)
+            .preset(Preset::Medium)
             .bitrate(2_000_000),
     ]);
+}
+
+#[test]
+fn every_preset() {
+    // One case per point of the speed ladder, on the demo scene under rate control.
+    let Some(h) = Harness::new() else { return };
+    let names = [
+        "640x360_ultrafast",
+        "640x360_superfast",
+        "640x360_veryfast",
+        "640x360_faster",
+        "640x360_fast",
+        "640x360_medium",
+    ];
+    let cases: Vec<Case> = Preset::ALL
+        .into_iter()
+        .zip(names)
+        .map(|(p, name)| {
+            assert!(name.ends_with(p.name()));
+            Case::new(name, 640, 360, 12, Content::Demo)
+                .preset(p)
+                .bitrate(800_000)
+        })
+        .collect();
+    h.run_all(&cases);
 }
 
 #[test]

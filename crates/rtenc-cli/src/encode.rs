@@ -33,19 +33,35 @@ pub struct RateArgs {
     /// Worker threads, one slice each; 0 = one per core
     #[arg(long, default_value_t = 1)]
     pub threads: u32,
-    /// Analysis effort: realtime (16x16 motion, fast intra modes) or quality (partitions, all
-    /// intra modes)
-    #[arg(long, value_enum, default_value_t = SpeedArg::Realtime)]
-    pub speed: SpeedArg,
+    /// Speed preset, fastest first: ultrafast, superfast, veryfast (default), faster, fast,
+    /// medium (each at least as fast as x264's preset of the same name; see the README)
+    #[arg(long, value_parser = parse_preset)]
+    pub preset: Option<rtenc::Preset>,
+    /// Older alias of --preset: realtime = veryfast, quality = medium
+    #[arg(long, value_enum, conflicts_with = "preset", hide_short_help = true)]
+    pub speed: Option<SpeedArg>,
 }
 
-/// `--speed` values.
+/// `--speed` values (an alias of `--preset`).
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SpeedArg {
-    /// rtenc::Speed::Realtime.
+    /// The default preset (veryfast).
     Realtime,
-    /// rtenc::Speed::Quality.
+    /// The medium preset.
     Quality,
+}
+
+/// Parses a `--preset` name.
+pub fn parse_preset(s: &str) -> Result<rtenc::Preset, String> {
+    s.parse()
+}
+
+/// The preset that `--preset` or its alias `--speed` ask for (the default without either).
+pub fn preset_of(preset: Option<rtenc::Preset>, speed: Option<SpeedArg>) -> rtenc::Preset {
+    preset.unwrap_or_else(|| match speed {
+        Some(SpeedArg::Quality) => rtenc::Speed::Quality.into(),
+        Some(SpeedArg::Realtime) | None => rtenc::Preset::default(),
+    })
 }
 
 impl RateArgs {
@@ -60,10 +76,7 @@ impl RateArgs {
             cfg.gop = g;
         }
         cfg.threads = self.threads;
-        cfg.speed = match self.speed {
-            SpeedArg::Realtime => rtenc::Speed::Realtime,
-            SpeedArg::Quality => rtenc::Speed::Quality,
-        };
+        cfg.preset = preset_of(self.preset, self.speed);
         cfg
     }
 }
@@ -453,26 +466,31 @@ mod tests {
             bitrate: Some(1_000_000),
             gop: Some(60),
             threads: 2,
-            speed: SpeedArg::Quality,
+            preset: None,
+            speed: Some(SpeedArg::Quality),
         };
         let cfg = args.config(64, 48, Some(25.0));
         assert_eq!(
             (cfg.fps, cfg.bitrate, cfg.gop, cfg.qp),
             (25.0, 1_000_000, 60, None)
         );
-        assert_eq!((cfg.threads, cfg.speed), (2, rtenc::Speed::Quality));
+        assert_eq!((cfg.threads, cfg.preset), (2, rtenc::Preset::Medium));
         let args = RateArgs {
             fps: Some(60.0),
             qp: Some(30),
             bitrate: None,
             gop: None,
             threads: 1,
-            speed: SpeedArg::Realtime,
+            preset: Some(rtenc::Preset::Ultrafast),
+            speed: None,
         };
         let cfg = args.config(64, 48, Some(25.0));
         assert_eq!(
             (cfg.fps, cfg.bitrate, cfg.gop, cfg.qp),
             (60.0, 0, 30, Some(30))
         );
+        assert_eq!(cfg.preset, rtenc::Preset::Ultrafast);
+        assert_eq!(preset_of(None, None), rtenc::Preset::Veryfast);
+        assert!(parse_preset("placebo").unwrap_err().contains("ultrafast"));
     }
 }

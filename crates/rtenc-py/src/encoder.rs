@@ -146,11 +146,12 @@ fn config(
         }
         None => None,
     };
-    cfg.speed = if realtime {
+    cfg.preset = if realtime {
         Speed::Realtime
     } else {
         Speed::Quality
-    };
+    }
+    .into();
     cfg.threads = u32::try_from(threads).map_err(|_| {
         value_error(format!(
             "threads must be >= 0 (0 = one per core), got {threads}"

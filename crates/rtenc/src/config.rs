@@ -2,6 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::level;
+use crate::preset::Preset;
 
 /// Everything fixed for the lifetime of one encoder instance.
 ///
@@ -37,25 +38,33 @@ pub struct Config {
     /// Size of the hypothetical decoder buffer (VBV) in bits; `None` means one second of
     /// `bitrate`.
     pub vbv_size: Option<u32>,
-    /// How much analysis each macroblock gets.
-    pub speed: Speed,
+    /// How much analysis each macroblock gets: a point on the speed ladder (see
+    /// [`Preset`]; `Speed` values convert into presets).
+    pub preset: Preset,
     /// Worker threads per frame (each codes one slice of the picture; 1 = a single slice on
     /// the caller's thread, 0 = one per available core). Every frame still comes back from its
     /// own `encode` call; more threads cut each frame's latency at a small cost in bits.
     pub threads: u32,
 }
 
-/// The trade between encoding time and compression: every setting decodes the same way and
-/// keeps the same latency (one access unit per frame, at once).
+/// The two speed settings rtenc had before presets, kept as an alias: each converts into a
+/// [`Preset`] (`cfg.preset = Speed::Quality.into()`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Speed {
-    /// For live streams: one motion vector per inter macroblock (16x16), early skip
-    /// decisions. About half the time of `Quality` for a few percent more bits.
+    /// For live streams: [`Preset::Veryfast`], the default.
     #[default]
     Realtime,
-    /// Also searches 16x8, 8x16 and 8x8 partitions where the 16x16 prediction leaves much
-    /// error.
+    /// [`Preset::Medium`]: partitions and every Intra_4x4 mode.
     Quality,
+}
+
+impl From<Speed> for Preset {
+    fn from(s: Speed) -> Preset {
+        match s {
+            Speed::Realtime => Preset::default(),
+            Speed::Quality => Preset::Medium,
+        }
+    }
 }
 
 /// The most worker threads an encoder accepts.
@@ -77,7 +86,7 @@ impl Config {
             min_qp: 10,
             max_qp: 51,
             vbv_size: None,
-            speed: Speed::Realtime,
+            preset: Preset::default(),
             threads: 1,
         }
     }

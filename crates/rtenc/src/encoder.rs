@@ -3,8 +3,9 @@
 //! the steps.
 
 use crate::analyse::cost::lambda;
+use crate::analyse::inter::refines;
 use crate::analyse::inter::PFrameCtx;
-use crate::analyse::intra::I4x4Search;
+use crate::analyse::scroll::ScrollDetector;
 use crate::bitstream::nal::{write_nal, NalType};
 use crate::bitstream::pps::Pps;
 use crate::bitstream::slice_header::{SliceHeader, SliceType};
@@ -12,11 +13,12 @@ use crate::bitstream::sps::Sps;
 use crate::bitstream::BitWriter;
 use crate::common::deblock::DeblockParams;
 use crate::common::hpel::{HpelPlanes, RefLuma};
-use crate::common::{chroma_qp, MbInfo, MbType};
-use crate::config::{Config, Speed};
+use crate::common::{chroma_qp, MbInfo, MbType, Mv};
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::frame::{Nv12Frame, Rect};
 use crate::picture::Picture;
+use crate::preset::SpeedSettings;
 use crate::ratecontrol::RateControl;
 use crate::slice::{balance_slice_rows, mb_cost, slice_rows, PictureCtx, SliceCoder};
 
@@ -81,6 +83,10 @@ pub struct Encoder {
     src_uv: Vec<u8>,
     /// Per macroblock: source identical to the previous frame's.
     unchanged: Vec<bool>,
+    /// Vertical scroll detection on the source (see `analyse::scroll`).
+    scroll: ScrollDetector,
+    /// The scroll vectors it found for the frame being coded.
+    scroll_mvs: [Mv; crate::analyse::scroll::MAX_SHIFTS],
     /// The picture being reconstructed.
     cur_recon: Picture,
     /// The last reconstructed picture: deblocked, edges extended; the reference for P frames.
@@ -99,6 +105,8 @@ pub struct Encoder {
     /// Rate control, unless the configuration asks for a constant QP.
     rc: Option<RateControl>,
     max_vmv: i32,
+    /// The preset's switches and thresholds (from `cfg.preset`).
+    speed: SpeedSettings,
     /// The first macroblock row of each slice.
     slice_rows: Vec<usize>,
     /// One coder per slice.
@@ -130,6 +138,8 @@ impl Encoder {
             src: Picture::new(mb_width, mb_height, 0),
             src_uv: vec![0; cfg.width as usize * cfg.height as usize / 2],
             unchanged: vec![false; mb_width * mb_height],
+            scroll: ScrollDetector::new(cfg.width as usize, cfg.height as usize),
+            scroll_mvs: [Mv::ZERO; crate::analyse::scroll::MAX_SHIFTS],
             cur_recon: Picture::new(mb_width, mb_height, REF_PAD),
             reference: Picture::new(mb_width, mb_height, REF_PAD),
             ref_hpel: HpelPlanes::new(&Picture::new(mb_width, mb_height, REF_PAD).y),
@@ -148,6 +158,7 @@ impl Encoder {
                 )
             }),
             max_vmv: crate::level::choose_level(&cfg).map_or(512, |l| l.max_vmv_r),
+            speed: SpeedSettings::from_preset(cfg.preset),
             slice_rows: slice_rows.clone(),
             row_costs: vec![0; mb_height],
             coders: slice_rows
@@ -269,6 +280,9 @@ impl Encoder {
                 rc.observe_unchanged_share(share);
             }
         }
+        self.scroll_mvs = self
+            .scroll
+            .observe(|y| frame.y_row(y), (!idr).then_some(&self.unchanged[..]));
         self.load_source(frame, !idr);
         if frame_type == FrameType::Idr {
             self.frame_num = 0;
@@ -324,6 +338,7 @@ impl Encoder {
                 _ if frame_type == FrameType::P => {
                     data.clear();
                     self.encode_skip_slice(qp);
+                    self.scroll.invalidate();
                     write_nal(&mut data, 3, NalType::Slice, self.writer.bytes());
                     unchanged_reference = true;
                     coded_by_slices = false;
@@ -535,18 +550,19 @@ impl Encoder {
     /// a QP well above `qp`, so an unchanged frame should still be coded (and refine it) rather
     /// than sent as all P_Skip.
     fn needs_refinement(&self, qp: u8) -> bool {
-        let limit = qp.saturating_add(crate::analyse::inter::REFINE_MARGIN);
-        let phase = self.refine_phase();
+        let (phase, period) = (self.refine_phase(), self.speed.refine_period);
         self.prev_mbs
             .chunks(self.mb_width)
             .enumerate()
-            .filter(|&(mb_y, _)| crate::analyse::inter::refine_row(mb_y, phase))
-            .any(|(_, row)| row.iter().any(|m| m.content_qp > limit))
+            .any(|(mb_y, row)| {
+                row.iter()
+                    .any(|m| refines(m.content_qp, qp, mb_y, phase, period))
+            })
     }
 
     /// The refinement phase of the frame being coded (see `analyse::inter::refine_row`).
     fn refine_phase(&self) -> usize {
-        (self.frame_index % crate::analyse::inter::REFINE_PERIOD as u64) as usize
+        (self.frame_index % self.speed.refine_period.max(1) as u64) as usize
     }
 
     /// A P picture of nothing but P_Skip for a frame identical to the previous one: the
@@ -626,14 +642,8 @@ impl Encoder {
                 qp_c: chroma_qp(qp),
                 lambda: lambda(qp),
                 max_vmv: self.max_vmv,
-                search_range: 16,
-                partitions: self.cfg.speed == Speed::Quality,
-                i4_search: match self.cfg.speed {
-                    Speed::Realtime => I4x4Search::Fast,
-                    Speed::Quality => I4x4Search::All,
-                },
-                // Measured on the camera clips: 13 % faster, +5 % BD-rate.
-                probe_skip: self.cfg.speed == Speed::Realtime,
+                speed: self.speed,
+                scroll: self.scroll_mvs,
             },
             sps: &self.sps,
             pps: &self.pps,

@@ -40,6 +40,7 @@ mod frame;
 pub mod level;
 mod macroblock;
 pub mod picture;
+pub mod preset;
 pub mod ratecontrol;
 mod slice;
 
@@ -47,3 +48,4 @@ pub use config::{Config, Speed, DEFAULT_QP};
 pub use encoder::{EncodedFrame, Encoder, FrameType};
 pub use error::{Error, Result};
 pub use frame::{Nv12Frame, Rect};
+pub use preset::{Preset, SpeedSettings};

@@ -133,7 +133,7 @@ impl SliceCoder {
                         &pos,
                         qp,
                         lambda,
-                        p.i4_search,
+                        p.speed.i4_idr,
                         u32::MAX,
                         None,
                         &mut self.mb,

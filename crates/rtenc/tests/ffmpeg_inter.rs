@@ -6,7 +6,7 @@
 mod common;
 
 use common::{check_access_units, check_with_ffmpeg, encode_frames, nal_types, Encoded};
-use rtenc::{Config, Encoder, FrameType, Nv12Frame, Rect, Speed};
+use rtenc::{Config, Encoder, FrameType, Nv12Frame, Preset, Rect};
 
 /// Renders an NV12 frame from a function of continuous picture coordinates returning
 /// (Y, U, V); chroma is sampled at the centre of each 2x2 luma block.
@@ -86,10 +86,10 @@ fn subsample_pans_in_every_direction() {
     ];
     for (i, (vx, vy)) in vels.into_iter().enumerate() {
         let frames = pan(176, 144, 6, vx, vy);
-        // Alternate the speed settings: Quality adds 16x8, 8x16 and 8x8 partitions.
+        // Every preset in turn: full-, half- and quarter-sample vectors, partitions.
         let mut cfg = p_config(176, 144, 26);
-        cfg.speed = [Speed::Realtime, Speed::Quality][i % 2];
-        run(&format!("pan {vx},{vy} {:?}", cfg.speed), &cfg, &frames);
+        cfg.preset = Preset::ALL[i % Preset::ALL.len()];
+        run(&format!("pan {vx},{vy} {}", cfg.preset), &cfg, &frames);
     }
 }
 
@@ -119,11 +119,11 @@ fn zoom_and_rotation() {
         .collect();
     let realtime = run("zoom", &p_config(w, h, 28), &zoom);
     let mut quality_cfg = p_config(w, h, 28);
-    quality_cfg.speed = Speed::Quality;
-    let quality = run("zoom, Speed::Quality", &quality_cfg, &zoom);
+    quality_cfg.preset = Preset::Medium;
+    let quality = run("zoom, medium", &quality_cfg, &zoom);
     assert_ne!(
         realtime.stream, quality.stream,
-        "Speed::Quality searches partitions: a zoom must make it decide differently"
+        "medium searches partitions: a zoom must make it decide differently"
     );
     let rot: Vec<_> = (0..6)
         .map(|t| {
@@ -136,7 +136,7 @@ fn zoom_and_rotation() {
         })
         .collect();
     run("rotation", &p_config(w, h, 28), &rot);
-    run("rotation, Speed::Quality", &quality_cfg, &rot);
+    run("rotation, medium", &quality_cfg, &rot);
 }
 
 #[test]
@@ -194,6 +194,55 @@ fn static_desktop_with_moving_cursor_and_scrolling_text() {
         })
         .collect();
     run("scroll", &p_config(w, h, 26), &scroll);
+}
+
+/// A page of text scrolled up by whole lines per frame: `offsets[t]` rows at frame `t`.
+fn scrolled_page(w: u32, h: u32, offsets: &[usize]) -> Vec<Vec<u8>> {
+    let (wu, hu) = (w as usize, h as usize);
+    let max = offsets.iter().copied().max().unwrap_or(0);
+    let page_h = (hu + max + 1) & !1;
+    let page = rtenc_synth::text_like(w, page_h as u32, 9);
+    offsets
+        .iter()
+        .map(|&off| {
+            let mut f = vec![0u8; wu * hu * 3 / 2];
+            for y in 0..hu {
+                f[y * wu..(y + 1) * wu].copy_from_slice(&page[(y + off) * wu..(y + off + 1) * wu]);
+            }
+            let uv0 = wu * page_h;
+            for y in 0..hu / 2 {
+                let src = uv0 + (y + off / 2) * wu;
+                f[wu * hu + y * wu..wu * hu + (y + 1) * wu].copy_from_slice(&page[src..src + wu]);
+            }
+            f
+        })
+        .collect()
+}
+
+#[test]
+fn scrolls_beyond_the_search_range_are_found_and_decode_exactly() {
+    // Text scrolling by 2 to 6 lines of 10 rows a frame, far beyond the +-16 sample search
+    // around the usual candidates: the scroll detector proposes the shift, so each P frame
+    // codes little more than the lines scrolled in (without it, most of the picture is coded
+    // intra, about as big as the IDR).
+    let (w, h) = (320, 240);
+    let mut offsets = vec![0usize];
+    for step in [40, 20, 60, 40, 40, 20, 60] {
+        offsets.push(offsets.last().unwrap() + step);
+    }
+    let frames = scrolled_page(w, h, &offsets);
+    let enc = run("long scroll", &p_config(w, h, 26), &frames);
+    let idr = enc.frames[0].size();
+    for (t, f) in enc.frames.iter().enumerate().skip(1) {
+        let step = offsets[t] - offsets[t - 1];
+        // The share of the picture scrolled in, plus a margin for the edges and headers.
+        let allowed = idr as f64 * (step as f64 / h as f64 + 0.12);
+        assert!(
+            (f.size() as f64) <= allowed,
+            "frame {t} (scroll {step} rows) took {} bytes, IDR {idr}, allowed {allowed:.0}",
+            f.size()
+        );
+    }
 }
 
 #[test]

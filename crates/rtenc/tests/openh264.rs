@@ -1,5 +1,5 @@
 //! Two independent decoders agree with the reconstruction: a corpus of rtenc streams (intra and
-//! inter, cropped sizes, QPs 0 to 51, two and four slices per picture, `Speed::Quality`, forced
+//! inter, cropped sizes, QPs 0 to 51, two and four slices per picture, every preset, forced
 //! IDRs, keyframes by `gop`, rate control, damage hints) is decoded in-process by openh264
 //! (Cisco's decoder, through the `openh264` crate) and by ffmpeg (`-err_detect explode`), and
 //! every picture of both must equal the encoder's reconstruction byte for byte.
@@ -10,7 +10,7 @@ use std::panic::{self, AssertUnwindSafe};
 
 use common::oh264::{access_units, decode_openh264};
 use common::{check_access_units, check_with_ffmpeg, Encoded, Pattern};
-use rtenc::{Config, Encoder, Nv12Frame, Rect, Speed};
+use rtenc::{Config, Encoder, Nv12Frame, Preset, Rect};
 
 /// Textured content moving by (vx, vy) samples per frame, with a bright square crossing it:
 /// sub-sample motion, edges, and vectors that leave the picture.
@@ -120,27 +120,31 @@ fn corpus() -> Vec<Case> {
             ));
         }
     }
-    // Slices: two and four per picture (threads), intra and inter, with Speed::Quality too.
+    // Slices: two and four per picture (threads), intra and inter, at both ends of the preset
+    // ladder and the default.
     for threads in [2u32, 4] {
-        for speed in [Speed::Realtime, Speed::Quality] {
+        for preset in [Preset::Ultrafast, Preset::Veryfast, Preset::Medium] {
             let mut cfg = qp_cfg(200, 120, 28, 8);
             cfg.threads = threads;
-            cfg.speed = speed;
+            cfg.preset = preset;
             cases.push(case(
-                &format!("threads {threads} {speed:?} gop 8"),
+                &format!("threads {threads} {preset} gop 8"),
                 cfg,
                 18,
                 |t| moving(200, 120, t, 1.25, -0.5),
             ));
         }
     }
-    // Speed::Quality alone (partitions 16x8, 8x16, 8x8) on content that wants them.
+    // Every preset on content that moves by fractions of a sample (the partitions of the
+    // slower presets, the full- and half-sample vectors of the faster ones).
     for qp in [18u8, 34] {
-        let mut cfg = qp_cfg(176, 144, qp, 0);
-        cfg.speed = Speed::Quality;
-        cases.push(case(&format!("quality 176x144 qp{qp}"), cfg, 12, |t| {
-            moving(176, 144, t, -2.5, 1.5)
-        }));
+        for preset in Preset::ALL {
+            let mut cfg = qp_cfg(176, 144, qp, 0);
+            cfg.preset = preset;
+            cases.push(case(&format!("{preset} 176x144 qp{qp}"), cfg, 12, |t| {
+                moving(176, 144, t, -2.5, 1.5)
+            }));
+        }
     }
     // Forced IDRs (back to back too) and scene cuts.
     let mut c = case("forced IDRs", qp_cfg(96, 80, 30, 0), 16, |t| {

@@ -516,7 +516,7 @@ fn idr_pic_id_wraps_after_65536_idrs() {
 }
 
 /// The 1080p soak in the benchmark setting: 10 000 frames of the demo scene at 1920x1080,
-/// 60 fps, 6 Mbit/s, `threads` 0 (one slice per core), `Speed::Realtime`, an IDR every 10 s.
+/// 60 fps, 6 Mbit/s, `threads` 0 (one slice per core), the default preset, an IDR every 10 s.
 /// Not in CI (about an hour on the 2-core machine); run it in release mode:
 ///
 /// ```sh

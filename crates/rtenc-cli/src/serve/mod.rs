@@ -49,10 +49,13 @@ pub struct ServeArgs {
     /// Worker threads, one slice each; 0 = one per core
     #[arg(long, default_value_t = 1)]
     pub threads: u32,
-    /// Analysis effort: realtime (16x16 motion, fast intra modes) or quality (partitions, all
-    /// intra modes)
-    #[arg(long, value_enum, default_value_t = SpeedArg::Realtime)]
-    pub speed: SpeedArg,
+    /// Speed preset, fastest first: ultrafast, superfast, veryfast (default), faster, fast,
+    /// medium (each at least as fast as x264's preset of the same name; see the README)
+    #[arg(long, value_parser = crate::encode::parse_preset)]
+    pub preset: Option<rtenc::Preset>,
+    /// Older alias of --preset: realtime = veryfast, quality = medium
+    #[arg(long, value_enum, conflicts_with = "preset", hide_short_help = true)]
+    pub speed: Option<SpeedArg>,
     /// Address to listen on; port 0 picks a free port
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub bind: String,
@@ -100,10 +103,7 @@ fn config(args: &ServeArgs, w: u32, h: u32, file_fps: Option<f64>) -> Config {
         .gop
         .unwrap_or_else(|| (cfg.fps * 2.0).round().clamp(1.0, 10_000.0) as u32);
     cfg.threads = args.threads;
-    cfg.speed = match args.speed {
-        SpeedArg::Realtime => rtenc::Speed::Realtime,
-        SpeedArg::Quality => rtenc::Speed::Quality,
-    };
+    cfg.preset = crate::encode::preset_of(args.preset, args.speed);
     cfg
 }
 

@@ -3,7 +3,7 @@
 
 use super::intra::{
     best_i16x16, code_chroma, code_intra_chroma, code_intra_luma, load_block, mb_neighbours16,
-    store_block, I4x4Search, I16_HEADER_BITS,
+    store_block, I16_HEADER_BITS,
 };
 use super::me::{self, Block, MvLimits};
 use crate::common::hpel::RefLuma;
@@ -13,6 +13,7 @@ use crate::common::quant::{params4x4, Deadzone};
 use crate::common::{MbInfo, MbPos, MbType, Mv};
 use crate::macroblock::MbCoding;
 use crate::picture::Picture;
+use crate::preset::SpeedSettings;
 
 /// Everything a P macroblock decision reads besides the macroblock itself.
 pub struct PFrameCtx<'a> {
@@ -36,16 +37,11 @@ pub struct PFrameCtx<'a> {
     pub lambda: u32,
     /// Level's vertical motion vector range in samples.
     pub max_vmv: i32,
-    /// Full-sample search range around the best candidate.
-    pub search_range: i32,
-    /// Whether to search 16x8, 8x16 and 8x8 partitions.
-    pub partitions: bool,
-    /// How much of Intra_4x4 an intra macroblock tries (IDR pictures and P slices alike;
-    /// measured: Intra_16x16 alone in P slices saves 7 % of the time on camera content but
-    /// costs 6 % BD-rate on the demo's sharp edges).
-    pub i4_search: I4x4Search,
-    /// Whether P_Skip is tried before the motion search where a neighbour was skipped.
-    pub probe_skip: bool,
+    /// The preset's switches and thresholds.
+    pub speed: SpeedSettings,
+    /// Vertical scroll vectors found in the source (see [`super::scroll`]); `Mv::ZERO` for
+    /// none. Candidates of every macroblock's search.
+    pub scroll: [Mv; super::scroll::MAX_SHIFTS],
 }
 
 /// What was decided for a P macroblock.
@@ -63,16 +59,21 @@ pub enum PDecision {
 /// again rather than copied (6 is a factor of 2 in quantiser step).
 pub const REFINE_MARGIN: u8 = 3;
 
-/// Unchanged macroblocks are refined one row in `REFINE_PERIOD` per frame, so refining a still
-/// picture costs a bounded share of each frame's time and bits. Measured on the 1080p screen
-/// clips (BD-rate against x264 ultrafast, desktop / window drag): all rows at once -44 / -19 %
-/// but 14.6 ms per moving-cursor frame; 1 in 2 -38 / -15 % at 1.3 ms; 1 in 8 -10 / +12 %.
-pub const REFINE_PERIOD: usize = 2;
-
-/// Whether macroblock row `mb_y` may be refined in a frame of phase `phase`.
+/// Whether macroblock row `mb_y` may be refined in a frame of phase `phase`: unchanged
+/// macroblocks are refined one row in `period` per frame (see
+/// [`SpeedSettings::refine_period`]), so refining a still picture costs a bounded share of
+/// each frame's time and bits.
 #[inline]
-pub fn refine_row(mb_y: usize, phase: usize) -> bool {
-    (mb_y + phase).is_multiple_of(REFINE_PERIOD)
+pub fn refine_row(mb_y: usize, phase: usize, period: usize) -> bool {
+    (mb_y + phase).is_multiple_of(period.max(1))
+}
+
+/// Whether an unchanged macroblock whose content was coded at `content_qp`, in row `mb_y`, is
+/// coded again at `qp` (rather than copied) in a frame of refinement phase `phase`: the one
+/// statement of the refinement rule.
+#[inline]
+pub fn refines(content_qp: u8, qp: u8, mb_y: usize, phase: usize, period: usize) -> bool {
+    refine_row(mb_y, phase, period) && content_qp > qp.saturating_add(REFINE_MARGIN)
 }
 
 /// x264's decimation weights: the cost of a lone +-1 after `run` zeros in scan order.
@@ -120,8 +121,13 @@ pub fn code_p_mb(
     let copied_qp = ctx.prev_mbs.get(pos.addr).map_or(0, |m| m.content_qp);
     if ctx.unchanged[pos.addr]
         && skip_mv == Mv::ZERO
-        && !(refine_row(pos.mb_y, ctx.refine_phase)
-            && copied_qp > ctx.qp.saturating_add(REFINE_MARGIN))
+        && !refines(
+            copied_qp,
+            ctx.qp,
+            pos.mb_y,
+            ctx.refine_phase,
+            ctx.speed.refine_period,
+        )
     {
         copy_colocated(ctx.refp, recon, x0, y0);
         info.content_qp = copied_qp;
@@ -154,7 +160,7 @@ pub fn code_p_mb(
     // cheapest macroblock there is.
     let mut pred16 = [0u8; 256];
     let mut predc = [[0u8; 64]; 2];
-    let probed = ctx.probe_skip && neighbour_skipped(ctx, mbs, pos);
+    let probed = ctx.speed.probe_skip && neighbour_skipped(ctx, mbs, pos);
     if probed {
         predict_inter(ctx, x0, y0, skip_mv, &mut pred16, &mut predc);
         if residual_vanishes(&src16, &pred16, &srcc, &predc, ctx) {
@@ -163,7 +169,7 @@ pub fn code_p_mb(
     }
 
     // Motion search for the 16x16 partition.
-    let mut cands = [Mv::ZERO; 6];
+    let mut cands = [Mv::ZERO; 8];
     let mut n = 0;
     let mut push = |mv: Mv| {
         if n < cands.len() {
@@ -185,6 +191,11 @@ pub fn code_p_mb(
     if let Some(col) = ctx.prev_mbs.get(pos.addr) {
         if col.mb_type.is_inter() {
             push(col.mv[0]);
+        }
+    }
+    for &s in &ctx.scroll {
+        if ctx.speed.scroll_candidates && s != Mv::ZERO {
+            push(s);
         }
     }
     let limits = MvLimits::for_block(
@@ -211,7 +222,7 @@ pub fn code_p_mb(
         &cands[..n],
         ctx.lambda,
         &limits,
-        ctx.search_range,
+        &ctx.speed.search16(),
     );
 
     // P_Skip at a vector other than the one found is worth checking when its prediction is
@@ -222,7 +233,7 @@ pub fn code_p_mb(
         let skip_satd = ctx
             .ref_luma
             .satd16x16(x0 as i32, y0 as i32, skip_mv, &src16);
-        if skip_satd <= found.cost + ctx.lambda * 2 {
+        if skip_satd <= found.cost + ctx.lambda * ctx.speed.skip_slack {
             predict_inter(ctx, x0, y0, skip_mv, &mut pred16, &mut predc);
             if residual_vanishes(&src16, &pred16, &srcc, &predc, ctx) {
                 return store_skip(recon, pos, skip_mv, &pred16, &predc, info);
@@ -231,9 +242,9 @@ pub fn code_p_mb(
     }
 
     // Intra, when its cheap 16x16 estimate beats inter (only worth asking when inter leaves a
-    // real error: about 3 per sample).
+    // real error: `intra_in_p_satd` per sample).
     let inter_cost = found.cost + ctx.lambda * 2;
-    let try_intra = found.satd > 3 * 256;
+    let try_intra = found.satd > ctx.speed.intra_in_p_satd * 256;
     let mut i16_estimate = None;
     let mut best_intra = u32::MAX;
     if try_intra {
@@ -251,7 +262,7 @@ pub fn code_p_mb(
             pos,
             ctx.qp,
             ctx.lambda,
-            ctx.i4_search,
+            ctx.speed.i4_p,
             inter_cost,
             i16_estimate,
             mb,
@@ -279,7 +290,7 @@ pub fn code_p_mb(
         mvds: [Mv::new(found.mv.x - mvp.x, found.mv.y - mvp.y); 4],
         cost: found.cost + ctx.lambda,
     };
-    if ctx.partitions && found.satd > 256 + 16 * ctx.lambda {
+    if ctx.speed.partitions && found.satd > ctx.speed.partition_satd * 256 + 16 * ctx.lambda {
         for shape in [MbType::P16x8, MbType::P8x16, MbType::P8x8] {
             let c = search_partitions(ctx, mbs, pos, &src16, shape, found.mv, &limits);
             if c.cost < choice.cost {
@@ -419,7 +430,15 @@ fn search_partitions(
             w: pw,
             h: ph,
         };
-        let found = me::search(&blk, &ctx.ref_luma, mvp, &[mv16], ctx.lambda, limits16, 4);
+        let found = me::search(
+            &blk,
+            &ctx.ref_luma,
+            mvp,
+            &[mv16],
+            ctx.lambda,
+            limits16,
+            &ctx.speed.search_partition(),
+        );
         choice.mvs[k] = found.mv;
         choice.mvds[k] = Mv::new(found.mv.x - mvp.x, found.mv.y - mvp.y);
         choice.cost += found.cost;

@@ -11,6 +11,7 @@ use crate::common::quant::Deadzone;
 use crate::common::{MbInfo, MbPos, MbType};
 use crate::macroblock::MbCoding;
 use crate::picture::{Picture, Plane};
+use crate::preset::I4x4Search;
 
 /// Reads a `W`-wide block of samples at (x, y) of a plane into `out` (row-major, stride `W`).
 #[inline]
@@ -33,16 +34,6 @@ pub fn store_block(plane: &mut Plane, x: usize, y: usize, w: usize, data: &[u8])
 pub struct IntraLumaCost {
     /// SATD + lambda x bits of the chosen mode(s).
     pub cost: u32,
-}
-
-/// How much of Intra_4x4 an intra decision tries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum I4x4Search {
-    /// All nine prediction modes of every 4x4 block.
-    All,
-    /// 5 or 6 modes per block: the axis modes, the predicted one and the diagonals next to the
-    /// best so far.
-    Fast,
 }
 
 /// Estimated header bits of the two intra luma types, beyond the prediction modes.
@@ -81,12 +72,16 @@ pub fn code_intra_luma(
     // Intra_4x4 stops as soon as it cannot win, which changes no decision: when it stopped,
     // Intra_16x16 or the inter choice beats it, unless Intra_16x16's DC clips, in which case
     // it runs again to the end.
-    let fast = search == I4x4Search::Fast;
+    let fast = search != I4x4Search::All;
     let bound = Bound {
         i16: best16.0,
         inter: inter_cost,
     };
-    let mut i4 = code_i4x4(&src16, recon, mbs, pos, qp, lambda, fast, bound);
+    let mut i4 = if search == I4x4Search::Off {
+        None
+    } else {
+        code_i4x4(&src16, recon, mbs, pos, qp, lambda, fast, bound)
+    };
 
     // Intra_16x16 wins only when it is cheaper and its DC did not clip.
     let mut coded16 = None;

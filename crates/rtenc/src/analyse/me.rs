@@ -8,6 +8,7 @@ use crate::common::mc::mc_luma;
 use crate::common::Mv;
 use crate::dsp;
 use crate::picture::Plane;
+use crate::preset::{SearchParams, Subpel};
 
 /// Bounds for motion vectors, in quarter samples (inclusive).
 #[derive(Debug, Clone, Copy)]
@@ -237,8 +238,8 @@ fn satd_at(blk: &Block<'_>, refl: &RefLuma<'_>, mv: Mv, tmp: &mut [u8; 256]) -> 
 
 /// Full search pipeline for one block: best of the candidates (rounded to full samples), a
 /// hexagon search then a square refinement at full-sample precision (SAD), then half- and
-/// quarter-sample refinement (SATD). `range` bounds the full-sample search around the best
-/// candidate, in samples.
+/// quarter-sample refinement (SATD), as far as `params` say (`params.range` bounds the
+/// full-sample search around the best candidate, in samples).
 pub fn search(
     blk: &Block<'_>,
     refl: &RefLuma<'_>,
@@ -246,8 +247,9 @@ pub fn search(
     candidates: &[Mv],
     lambda: u32,
     limits: &MvLimits,
-    range: i32,
+    params: &SearchParams,
 ) -> MeResult {
+    let range = params.range;
     let mut tmp = [0u8; 256];
     let full_sad = FullSad::new(blk, refl.full);
     let full = |mv: Mv| Mv::new((mv.x + 2) & !3, (mv.y + 2) & !3);
@@ -257,7 +259,7 @@ pub fn search(
     // Candidates: the predictor first, then each distinct full-sample vector once (candidates
     // often coincide: zero, the skip vector and the neighbours; a repeat could never cost
     // strictly less).
-    let mut points = [(0u8, Mv::ZERO); 8];
+    let mut points = [(0u8, Mv::ZERO); 10];
     points[0].1 = limits.clamp(full(mvp));
     let mut n = 1;
     for &c in candidates {
@@ -299,7 +301,7 @@ pub fn search(
     // already evaluated against a higher best, so only HEX[k - 1], HEX[k], HEX[k + 1] can win:
     // the others are skipped (in index order, so ties resolve as in a full evaluation).
     let mut tried = 0b11_1111u8;
-    for _ in 0..16 {
+    for _ in 0..params.hex_rounds {
         let here = best.mv;
         let mut n = 0;
         for (k, &(dx, dy)) in HEX.iter().enumerate() {
@@ -315,7 +317,7 @@ pub fn search(
         let k = usize::from(k);
         tried = (1 << ((k + 5) % 6)) | (1 << k) | (1 << ((k + 1) % 6));
     }
-    let square = |here: Mv, step: i16, ok: &dyn Fn(Mv) -> bool, points: &mut [(u8, Mv); 8]| {
+    let square = |here: Mv, step: i16, ok: &dyn Fn(Mv) -> bool, points: &mut [(u8, Mv); 10]| {
         let mut n = 0;
         for &(dx, dy) in &SQUARE {
             let mv = Mv::new(here.x + dx * step, here.y + dy * step);
@@ -328,6 +330,14 @@ pub fn search(
     };
     let n = square(best.mv, 4, &within, &mut points);
     best.scan(&points[..n], lambda, mvp, &mut tmp, full4, full1);
+    if params.subpel == Subpel::Full {
+        let satd = satd_at(blk, refl, best.mv, &mut tmp);
+        return MeResult {
+            mv: best.mv,
+            cost: satd + lambda * mvd_bits(best.mv, mvp),
+            satd,
+        };
+    }
 
     // Half-sample refinement on SAD (all eight neighbours: each is one half-sample plane read
     // in place), then quarter-sample refinement on SATD (the four nearest: diagonals rarely win
@@ -342,9 +352,16 @@ pub fn search(
         |mv, tmp| sad_at(blk, refl, mv, tmp),
     );
     let mut best_mv = best.mv;
-    const DIAMOND: [(i16, i16); 4] = [(0, -1), (-1, 0), (1, 0), (0, 1)];
     let mut best_satd = satd_at(blk, refl, best_mv, &mut tmp);
     let mut best_cost = best_satd + lambda * mvd_bits(best_mv, mvp);
+    if params.subpel == Subpel::Half {
+        return MeResult {
+            mv: best_mv,
+            cost: best_cost,
+            satd: best_satd,
+        };
+    }
+    const DIAMOND: [(i16, i16); 4] = [(0, -1), (-1, 0), (1, 0), (0, 1)];
     let here = best_mv;
     for &(dx, dy) in &DIAMOND {
         let mv = Mv::new(here.x + dx, here.y + dy);

@@ -7,3 +7,4 @@ pub mod inter;
 pub mod intra;
 pub mod me;
 pub mod residual;
+pub mod scroll;
