@@ -692,7 +692,7 @@ fn gesture_steps(kind: i32, p: i64) -> Vec<i64> {
             // The finger accelerates for two frames, then momentum decays.
             let mut v = p as f64;
             let mut steps = vec![(v * 0.4).round() as i64, (v * 0.75).round() as i64];
-            while v >= 0.5 {
+            while v >= 1.5 {
                 steps.push(v.round() as i64);
                 v *= 0.86;
             }
@@ -1326,6 +1326,6 @@ pub(super) fn terminal_fast_render(c: &mut Canvas<'_>, index: u64, fps: f64) {
         index,
         fps,
         fast_lines_printed(index),
-        "user@host: ~/build (make -j16 2>&1)",
+        "user@host: /home/dev/build (make -j16 2>&1)",
     );
 }
