@@ -128,7 +128,7 @@ impl ClipKind {
                 ScreenKind::WebScroll,
                 1920,
                 1080,
-                6_000_000,
+                3_000_000,
                 frames,
             ),
             ClipKind::EditorPaging1080p => screen(
@@ -144,7 +144,7 @@ impl ClipKind {
                 ScreenKind::FastDrag,
                 1920,
                 1080,
-                6_000_000,
+                4_000_000,
                 frames,
             ),
             ClipKind::VideoWindow1080p => screen(
@@ -160,7 +160,7 @@ impl ClipKind {
                 ScreenKind::TerminalFast,
                 1920,
                 1080,
-                6_000_000,
+                12_000_000,
                 frames,
             ),
             ClipKind::Tiny => screen("tiny", ScreenKind::Terminal, 320, 180, 300_000, frames),
