@@ -46,6 +46,22 @@ pub enum ClipKind {
     /// rtenc's built-in demo scene at 1920x1080 (landscape, moving shapes, text, a ticker).
     #[value(name = "demo-1080p")]
     Demo1080p,
+    /// A web page in a browser scrolled by the mouse wheel (19 px notch steps, flicks up to
+    /// 40 px a frame, pauses, up and down) beside a still sidebar, 1920x1080.
+    #[value(name = "web-scroll-1080p")]
+    WebScroll1080p,
+    /// A code editor paging down (most of a screen every 15 frames), 1920x1080.
+    #[value(name = "editor-paging-1080p")]
+    EditorPaging1080p,
+    /// A window flung across a busy desktop at 15 to 35 px a frame, 1920x1080.
+    #[value(name = "fast-drag-1080p")]
+    FastDrag1080p,
+    /// A still desktop with a video playing in a window (a third of the screen), 1920x1080.
+    #[value(name = "video-window-1080p")]
+    VideoWindow1080p,
+    /// A terminal scrolling 4 to 12 whole lines a frame in bursts, 1920x1080.
+    #[value(name = "terminal-fast-1080p")]
+    TerminalFast1080p,
     /// A tiny 320x180 terminal, for smoke tests.
     #[value(name = "tiny")]
     Tiny,
@@ -60,6 +76,16 @@ impl ClipKind {
         ClipKind::Desktop1080p,
         ClipKind::WindowDrag1080p,
         ClipKind::Chart1080p,
+    ];
+
+    /// Screens that move like real ones (`--screen-motion`): scrolls by lines and pages, a
+    /// fast window drag, a video in a window.
+    pub const SCREEN_MOTION: [ClipKind; 5] = [
+        ClipKind::WebScroll1080p,
+        ClipKind::EditorPaging1080p,
+        ClipKind::FastDrag1080p,
+        ClipKind::VideoWindow1080p,
+        ClipKind::TerminalFast1080p,
     ];
 
     /// Renders `frames` frames of this clip.
@@ -95,6 +121,46 @@ impl ClipKind {
                 1920,
                 1080,
                 2_000_000,
+                frames,
+            ),
+            ClipKind::WebScroll1080p => screen(
+                "web-scroll-1080p",
+                ScreenKind::WebScroll,
+                1920,
+                1080,
+                3_000_000,
+                frames,
+            ),
+            ClipKind::EditorPaging1080p => screen(
+                "editor-paging-1080p",
+                ScreenKind::EditorPaging,
+                1920,
+                1080,
+                4_000_000,
+                frames,
+            ),
+            ClipKind::FastDrag1080p => screen(
+                "fast-drag-1080p",
+                ScreenKind::FastDrag,
+                1920,
+                1080,
+                4_000_000,
+                frames,
+            ),
+            ClipKind::VideoWindow1080p => screen(
+                "video-window-1080p",
+                ScreenKind::VideoWindow,
+                1920,
+                1080,
+                4_000_000,
+                frames,
+            ),
+            ClipKind::TerminalFast1080p => screen(
+                "terminal-fast-1080p",
+                ScreenKind::TerminalFast,
+                1920,
+                1080,
+                12_000_000,
                 frames,
             ),
             ClipKind::Tiny => screen("tiny", ScreenKind::Terminal, 320, 180, 300_000, frames),

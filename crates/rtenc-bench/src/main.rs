@@ -48,6 +48,10 @@ struct Args {
     /// Clips to encode [default: camera-1080p, camera-720p and the four 1080p screen clips].
     #[arg(long, value_enum, value_delimiter = ',')]
     clips: Option<Vec<ClipKind>>,
+    /// Also encode the screens that move like real ones (web-scroll, editor-paging, fast-drag,
+    /// video-window and terminal-fast, all 1080p), after the --clips (or default) clips.
+    #[arg(long)]
+    screen_motion: bool,
     /// Frames per clip [default: 60; --quick: 10].
     #[arg(long)]
     frames: Option<usize>,
@@ -270,10 +274,17 @@ fn run_all(args: &Args) -> Result<(), String> {
     let started = Instant::now();
     let load_start = loadavg();
     let q = args.quick;
-    let clip_kinds = args
+    let mut clip_kinds = args
         .clips
         .clone()
         .unwrap_or_else(|| ClipKind::DEFAULT.to_vec());
+    if args.screen_motion {
+        for k in ClipKind::SCREEN_MOTION {
+            if !clip_kinds.contains(&k) {
+                clip_kinds.push(k);
+            }
+        }
+    }
     let frames = args.frames.unwrap_or(if q { 10 } else { 60 });
     let scales = args.scales.clone().unwrap_or(if q {
         vec![1.0]

@@ -1,5 +1,5 @@
 //! Animated screen content for benchmarks: what a remote desktop or a visualisation server
-//! streams. Four scenes, each deterministic (frame `i` depends only on the size, the frame rate
+//! streams. Nine scenes, each deterministic (frame `i` depends only on the size, the frame rate
 //! and `i`) and cheap to render (a static background is drawn once; a frame copies it and
 //! draws what moves):
 //!
@@ -12,6 +12,30 @@
 //!   across a busy desktop (landscape wallpaper, icons, other windows), a few pixels per frame.
 //! - [`ScreenKind::LineChart`]: a live line chart: three series scroll left with their grid
 //!   and time labels as new samples arrive on the right; value readouts update every frame.
+//!
+//! The last five move like real screens do, by lines, pages and whole windows (their page or
+//! film is drawn once, at construction):
+//!
+//! - [`ScreenKind::WebScroll`]: a web page in a browser (still tab bar, URL bar and sidebar; a
+//!   page of headings, proportional text in several sizes, links, photos, coloured boxes, lists
+//!   and code) scrolled by a mouse wheel: pauses; notches of 57 px (three 19 px lines) smoothed
+//!   over three frames, i.e. 19 px a frame; flicks whose momentum peaks at 20 to 40 px a frame
+//!   and decays; down and up, clamped to the page. The scrollbar thumb follows; the pointer
+//!   rests over the page. Any frame's pane is an exact vertical shift of the previous one's
+//!   (chroma included: the page is kept at both row parities).
+//! - [`ScreenKind::EditorPaging`]: a code editor (dark theme, tabs, line-number gutter,
+//!   syntax-coloured monospace code, status bar): every 15 frames PageDown scrolls by the lines
+//!   in view less two (after 14 pages it returns to the top); in between the cursor blinks and
+//!   now and then a character is typed; the status bar shows line and column.
+//! - [`ScreenKind::FastDrag`]: a window flung across a busy desktop (landscape wallpaper,
+//!   icons, four windows): straight legs of 6 to 19 frames at 15 to 35 px a frame in any
+//!   direction, bouncing off the edges, with short stops.
+//! - [`ScreenKind::VideoWindow`]: a still desktop with a video player (about a third of the
+//!   screen) playing camera-like content (a landscape panned 1.37 px right and 0.61 px down a
+//!   frame, bilinear, with sensor grain), its progress bar advancing, the taskbar clock
+//!   ticking and the pointer resting.
+//! - [`ScreenKind::TerminalFast`]: a terminal where a program dumps output: bursts of 3 to 12
+//!   frames scrolling 4 to 12 whole lines each frame, and pauses of 2 to 13 frames.
 //!
 //! ```
 //! use rtenc_synth::{ScreenKind, ScreenScene};
@@ -27,6 +51,8 @@ use crate::font::GLYPH_H;
 use crate::natural::{render as render_landscape, Landscape};
 use crate::rng::{mix, Rng};
 
+mod motion;
+
 /// Which screen scene.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ScreenKind {
@@ -38,15 +64,30 @@ pub enum ScreenKind {
     WindowDrag,
     /// A live, scrolling line chart.
     LineChart,
+    /// A web page in a browser, scrolled by the mouse wheel (notches, flicks, pauses).
+    WebScroll,
+    /// A code editor paging down most of a screen every 15 frames.
+    EditorPaging,
+    /// A window flung across a busy desktop at 15 to 35 px a frame.
+    FastDrag,
+    /// A still desktop with a video playing in a window.
+    VideoWindow,
+    /// A terminal scrolling 4 to 12 whole lines a frame in bursts.
+    TerminalFast,
 }
 
 impl ScreenKind {
     /// Every scene, in declaration order.
-    pub const ALL: [ScreenKind; 4] = [
+    pub const ALL: [ScreenKind; 9] = [
         ScreenKind::Terminal,
         ScreenKind::DesktopClock,
         ScreenKind::WindowDrag,
         ScreenKind::LineChart,
+        ScreenKind::WebScroll,
+        ScreenKind::EditorPaging,
+        ScreenKind::FastDrag,
+        ScreenKind::VideoWindow,
+        ScreenKind::TerminalFast,
     ];
 
     /// A short lowercase name, e.g. `terminal`.
@@ -56,6 +97,11 @@ impl ScreenKind {
             ScreenKind::DesktopClock => "desktop-clock",
             ScreenKind::WindowDrag => "window-drag",
             ScreenKind::LineChart => "line-chart",
+            ScreenKind::WebScroll => "web-scroll",
+            ScreenKind::EditorPaging => "editor-paging",
+            ScreenKind::FastDrag => "fast-drag",
+            ScreenKind::VideoWindow => "video-window",
+            ScreenKind::TerminalFast => "terminal-fast",
         }
     }
 }
@@ -69,6 +115,10 @@ pub struct ScreenScene {
     fps: f64,
     /// The static background (empty for scenes redrawn from scratch).
     base: Vec<u8>,
+    /// The scrolled page of [`ScreenKind::WebScroll`] and [`ScreenKind::EditorPaging`].
+    page: Option<motion::TallPage>,
+    /// The film of [`ScreenKind::VideoWindow`].
+    film: Option<motion::Film>,
 }
 
 const TERM_BG: Yuv = Yuv::new(28, 130, 126);
@@ -92,6 +142,8 @@ impl ScreenScene {
             h,
             fps: 30.0,
             base: Vec::new(),
+            page: None,
+            film: None,
         };
         match kind {
             ScreenKind::DesktopClock => {
@@ -139,7 +191,23 @@ impl ScreenScene {
                 taskbar(&mut c);
                 s.base = base;
             }
-            ScreenKind::Terminal | ScreenKind::LineChart => {}
+            ScreenKind::WebScroll => {
+                let (base, page) = motion::web_setup(w, h);
+                s.base = base;
+                s.page = Some(page);
+            }
+            ScreenKind::EditorPaging => {
+                let (base, page) = motion::editor_setup(w, h);
+                s.base = base;
+                s.page = Some(page);
+            }
+            ScreenKind::FastDrag => s.base = motion::fast_drag_base(w, h),
+            ScreenKind::VideoWindow => {
+                let (base, film) = motion::video_setup(w, h);
+                s.base = base;
+                s.film = Some(film);
+            }
+            ScreenKind::Terminal | ScreenKind::LineChart | ScreenKind::TerminalFast => {}
         }
         s
     }
@@ -179,6 +247,18 @@ impl ScreenScene {
         if !self.base.is_empty() {
             out.copy_from_slice(&self.base);
         }
+        match (self.kind, &self.page, &self.film) {
+            (ScreenKind::WebScroll, Some(page), _) => {
+                return motion::web_render(out, w, h, page, index);
+            }
+            (ScreenKind::EditorPaging, Some(page), _) => {
+                return motion::editor_render(out, w, h, page, index, self.fps);
+            }
+            (ScreenKind::VideoWindow, _, Some(film)) => {
+                return motion::video_render(out, w, h, film, index, self.fps);
+            }
+            _ => {}
+        }
         let mut c = Canvas::new(out, w, h);
         match self.kind {
             ScreenKind::Terminal => terminal(&mut c, index, self.fps),
@@ -203,6 +283,11 @@ impl ScreenScene {
                 cursor(&mut c, x + ww as i64 / 3, y + 8);
             }
             ScreenKind::LineChart => chart(&mut c, index, self.fps),
+            ScreenKind::FastDrag => motion::fast_drag_render(&mut c, index),
+            ScreenKind::TerminalFast => motion::terminal_fast_render(&mut c, index, self.fps),
+            ScreenKind::WebScroll | ScreenKind::EditorPaging | ScreenKind::VideoWindow => {
+                unreachable!("drawn above")
+            }
         }
     }
 }
@@ -501,6 +586,17 @@ fn lines_printed(index: u64) -> u64 {
 }
 
 fn terminal(c: &mut Canvas<'_>, index: u64, fps: f64) {
+    terminal_with(
+        c,
+        index,
+        fps,
+        lines_printed(index),
+        "user@host: /srv/service (tail -f service.log)",
+    );
+}
+
+/// A terminal showing the last lines of `printed` log lines, with a title and a prompt.
+fn terminal_with(c: &mut Canvas<'_>, index: u64, fps: f64, printed: u64, title: &str) {
     let (w, h) = (c.width() as i64, c.height() as i64);
     c.fill(TERM_BG);
     let scale = if h >= 400 { 2 } else { 1 };
@@ -508,15 +604,8 @@ fn terminal(c: &mut Canvas<'_>, index: u64, fps: f64) {
     let pitch = (GLYPH_H as i64 + 2) * s;
     let tb = pitch + 4;
     c.rect(0, 0, w, tb, Yuv::grey(60));
-    c.text(
-        8,
-        2 * s,
-        "user@host: /srv/service (tail -f service.log)",
-        scale,
-        Yuv::grey(220),
-    );
+    c.text(8, 2 * s, title, scale, Yuv::grey(220));
     let rows = ((h - tb - 4) / pitch - 1).max(0) as u64;
-    let printed = lines_printed(index);
     let first = printed.saturating_sub(rows);
     let mut y = tb + 2;
     for n in first..printed {
@@ -687,5 +776,179 @@ mod tests {
         let n = (0..30).filter(|&i| s.frame(i) != s.frame(i + 1)).count();
         assert!(n > 10, "the terminal changed in only {n} of 30 frames");
         assert!(lines_printed(100) > 100);
+    }
+
+    /// The row shift `d` (within `-max..=max`, keeping at least `min_overlap` rows) for which
+    /// row `r` of `b` equals row `r + d` of `a` on the most rows of the pane (columns
+    /// `x0..x1`, rows `y0..y1`), and how many overlapping rows then differ.
+    fn best_shift(
+        a: &[u8],
+        b: &[u8],
+        w: usize,
+        (x0, x1, y0, y1): (usize, usize, usize, usize),
+        max: i64,
+        min_overlap: i64,
+    ) -> (i64, usize) {
+        fn row(f: &[u8], w: usize, x: (usize, usize), y: i64) -> &[u8] {
+            &f[y as usize * w + x.0..y as usize * w + x.1]
+        }
+        let mut best = (0, usize::MAX, 0usize);
+        for d in -max..=max {
+            let (lo, hi) = (
+                (y0 as i64).max(y0 as i64 - d),
+                (y1 as i64).min(y1 as i64 - d),
+            );
+            if hi - lo < min_overlap {
+                continue;
+            }
+            let bad = (lo..hi)
+                .filter(|&r| row(b, w, (x0, x1), r) != row(a, w, (x0, x1), r + d))
+                .count();
+            // Fewest differing rows in proportion to the overlap.
+            if best.1 == usize::MAX || bad * best.2 < best.1 * (hi - lo) as usize {
+                best = (d, bad, (hi - lo) as usize);
+            }
+        }
+        (best.0, best.1)
+    }
+
+    #[test]
+    fn web_page_scrolls_as_a_vertical_shift_of_the_pane() {
+        let (w, h) = (640, 360);
+        let s = ScreenScene::new(ScreenKind::WebScroll, w, h);
+        let l = motion::web_layout(w as usize, h as usize);
+        let page_rows = l.pane_h * 9;
+        let max = (page_rows - l.pane_h) as i64;
+        let pos: Vec<i64> = (0..80).map(|i| motion::web_scroll(i, max)).collect();
+        let steps: Vec<i64> = pos.windows(2).map(|p| p[1] - p[0]).collect();
+        assert!(
+            steps.contains(&19),
+            "wheel notches of 19 px a frame: {steps:?}"
+        );
+        assert!(steps.iter().any(|&d| d >= 30), "a flick: {steps:?}");
+        assert!(steps.iter().any(|&d| d < 0), "scrolls up too: {steps:?}");
+        assert!(
+            steps.iter().filter(|&&d| d == 0).count() >= 5,
+            "pauses: {steps:?}"
+        );
+        // Every step (a notch, a flick at its fastest, a momentum tail, an odd one) shows as
+        // an exact shift of the pane, except where the pointer rests.
+        let mut checked = 0;
+        for i in (0..79).filter(|&i| steps[i] != 0).step_by(4) {
+            let (a, b) = (s.frame(i as u64), s.frame(i as u64 + 1));
+            let pane = (l.pane_x, l.pane_x + l.pane_w, l.pane_y, h as usize);
+            let (d, bad) = best_shift(&a, &b, w as usize, pane, 60, 40);
+            assert_eq!(d, steps[i], "frame {i}");
+            assert!(
+                bad <= 60,
+                "frame {i}: {bad} rows differ besides the pointer"
+            );
+            let wu = w as usize;
+            let still = (l.pane_y..h as usize)
+                .filter(|&r| {
+                    a[r * wu..][..l.pane_x + l.pane_w] != b[r * wu..][..l.pane_x + l.pane_w]
+                })
+                .count();
+            assert!(still > 100, "frame {i}: the pane changes ({still} rows)");
+            checked += 1;
+        }
+        assert!(checked >= 5);
+        // The chrome and the sidebar stay still.
+        let (a, b) = (s.frame(10), s.frame(11));
+        let wu = w as usize;
+        assert_eq!(a[..l.pane_y * wu], b[..l.pane_y * wu]);
+        for r in l.pane_y..h as usize {
+            assert_eq!(a[r * wu..r * wu + l.pane_x], b[r * wu..r * wu + l.pane_x]);
+        }
+    }
+
+    #[test]
+    fn editor_pages_down_as_a_vertical_shift_of_the_pane() {
+        let (w, h) = (640, 360);
+        let s = ScreenScene::new(ScreenKind::EditorPaging, w, h);
+        let l = motion::editor_layout(w as usize, h as usize);
+        let period = motion::PAGE_PERIOD;
+        let jump = ((l.lines - 2) * l.pitch) as i64;
+        for i in [period - 1, 2 * period - 1] {
+            let (a, b) = (s.frame(i), s.frame(i + 1));
+            let pane = (0, l.pane_w, l.pane_y, l.pane_y + l.pane_h);
+            let (d, bad) = best_shift(
+                &a,
+                &b,
+                w as usize,
+                pane,
+                l.pane_h as i64 - 2 * l.pitch as i64,
+                2 * l.pitch as i64,
+            );
+            assert_eq!((d, bad), (jump, 0), "PageDown after frame {i}");
+        }
+        // Between jumps only the cursor's line and the status bar change.
+        let (a, b) = (s.frame(3), s.frame(12));
+        let wu = w as usize;
+        let changed: Vec<usize> = (0..h as usize)
+            .filter(|&r| a[r * wu..(r + 1) * wu] != b[r * wu..(r + 1) * wu])
+            .collect();
+        assert!(!changed.is_empty());
+        assert!(
+            changed.len() <= 2 * l.pitch + 20,
+            "{} rows changed",
+            changed.len()
+        );
+    }
+
+    #[test]
+    fn fast_scenes_move_fast() {
+        // The dragged window: 15 to 35 px a frame while it moves.
+        let speeds: Vec<f64> = (0..120)
+            .map(|i| {
+                let (a, b) = (
+                    motion::fast_drag_pos(i, (1152, 540)),
+                    motion::fast_drag_pos(i + 1, (1152, 540)),
+                );
+                (((b.0 - a.0).pow(2) + (b.1 - a.1).pow(2)) as f64).sqrt()
+            })
+            .collect();
+        let moving: Vec<f64> = speeds.iter().copied().filter(|&v| v > 0.0).collect();
+        assert!(moving.len() > 90, "{speeds:?}");
+        let mean = moving.iter().sum::<f64>() / moving.len() as f64;
+        assert!((18.0..32.0).contains(&mean), "mean {mean}: {speeds:?}");
+        // The fast terminal: 4 to 12 lines a frame in bursts, and pauses.
+        let lines: Vec<u64> = (0..120)
+            .map(|i| motion::fast_lines_printed(i + 1) - motion::fast_lines_printed(i))
+            .collect();
+        assert!(
+            lines.iter().all(|&n| n == 0 || (4..=12).contains(&n)),
+            "{lines:?}"
+        );
+        assert!(lines.iter().filter(|&&n| n == 0).count() >= 10, "{lines:?}");
+        assert!(lines.iter().filter(|&&n| n > 0).count() >= 40, "{lines:?}");
+    }
+
+    #[test]
+    fn video_window_moves_only_inside_the_player() {
+        let s = ScreenScene::new(ScreenKind::VideoWindow, 640, 360);
+        let (a, b) = (s.frame(5), s.frame(6));
+        let w = 640;
+        let changed: Vec<(usize, usize)> = (0..360 * w)
+            .filter(|&i| a[i] != b[i])
+            .map(|i| (i % w, i / w))
+            .collect();
+        assert!(changed.len() > 640 * 360 / 10, "the video plays");
+        let (x0, x1) = (
+            changed.iter().map(|p| p.0).min(),
+            changed.iter().map(|p| p.0).max(),
+        );
+        let (y0, y1) = (
+            changed.iter().map(|p| p.1).min(),
+            changed.iter().map(|p| p.1).max(),
+        );
+        assert!(
+            x0 >= Some(640 / 4) && x1 < Some(640 * 4 / 5),
+            "{x0:?}..{x1:?}"
+        );
+        assert!(
+            y0 >= Some(360 / 8) && y1 < Some(360 * 3 / 4),
+            "{y0:?}..{y1:?}"
+        );
     }
 }
