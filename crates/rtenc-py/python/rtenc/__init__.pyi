@@ -19,6 +19,7 @@ __all__ = [
     "__version__",
     "rgb_to_nv12",
     "supported",
+    "yuv420p_to_nv12",
 ]
 
 __version__: str
@@ -52,6 +53,8 @@ class Encoder:
         max_qp: Optional[int] = None,
         vbv: Optional[int] = None,
         threads: int = 0,
+        primaries: Optional[int] = None,
+        transfer: Optional[int] = None,
     ) -> Self: ...
     def encode(
         self,
@@ -67,6 +70,7 @@ class Encoder:
         Raises ``ValueError`` for a wrong dtype, shape, length or stride, ``TypeError`` for a
         non-buffer, ``RuntimeError`` once closed. ``damage``: rectangles outside which nothing
         changed since the previous frame (``[]``: nothing changed); keyframes ignore it.
+        A ``(y, u, v)`` tuple of planes is a ``yuv420p`` frame (luma read in place).
         """
     def submit(
         self,
@@ -125,6 +129,16 @@ def rgb_to_nv12(
     order: Literal["rgb", "bgr", "rgba", "bgra"] = "rgb",
 ) -> _BufferLike:
     """Convert ``(H, W, 3|4)`` uint8 RGB(A)/BGR(A) to NV12 (BT.601 limited range).
+
+    Writes into ``out`` and returns it when given; otherwise returns a new
+    ``(H*3//2, W)`` memoryview.
+    """
+
+def yuv420p_to_nv12(
+    frame: Sequence[_BufferLike],
+    out: Optional[_BufferLike] = None,
+) -> _BufferLike:
+    """Convert a ``(y, u, v)`` yuv420p picture (``y`` 2-D ``(H, W)``) to NV12.
 
     Writes into ``out`` and returns it when given; otherwise returns a new
     ``(H*3//2, W)`` memoryview.
