@@ -258,3 +258,31 @@ def test_damage_hints(tmp_path):
     assert psnr(decoded[-2], last_box) > 40
     assert psnr(decoded[-2], nv12_to_i420(changed, W, H)) < 30
     assert psnr(decoded[-1], nv12_to_i420(changed, W, H)) > 40
+
+
+def test_yuv420p_planes_encode_like_the_same_nv12():
+    w, h = 96, 64
+    frames = [nv12_frame(w, h, t) for t in range(4)]
+
+    def planes(nv12):
+        uv = nv12[h:].reshape(h // 2, w // 2, 2)
+        return nv12[:h], uv[..., 0].copy(), uv[..., 1].copy()
+
+    with rtenc.VtEncoder(w, h, gop=0, bitrate=0) as a, rtenc.VtEncoder(w, h, gop=0, bitrate=0) as b:
+        for f in frames:
+            y, u, v = planes(f)
+            assert a.encode(f) == b.encode((y, u, v))
+        y, u, v = planes(frames[0])
+        with pytest.raises(ValueError, match="V plane"):
+            b.encode([y, u, v[:-1]])
+        with pytest.raises(ValueError, match="Y plane"):
+            b.encode((y[:, :-2], u, v))
+        with pytest.raises(TypeError):
+            b.encode((y, u, 7))
+
+
+def test_colour_tags_are_checked():
+    assert rtenc.Encoder(64, 48, primaries=12, transfer=13).codec_string.startswith("avc1.42")
+    for kw in ({"primaries": 0}, {"primaries": 3}, {"transfer": 19}, {"primaries": 300}, {"transfer": -1}):
+        with pytest.raises(ValueError, match="primaries|transfer"):
+            rtenc.Encoder(64, 48, **kw)

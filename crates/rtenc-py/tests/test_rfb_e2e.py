@@ -360,8 +360,11 @@ def test_pdum_rfb_browser_client_decodes_rtenc_in_chromium(tmp_path):
     for name in ("widget.js", "widget.css"):
         shutil.copy(static / name, site / name)
 
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    handler.log_message = lambda *a, **k: None  # type: ignore[attr-defined]
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):  # noqa: D102 - no access log in the test output
+            pass
+
+    handler = functools.partial(Quiet, directory=str(site))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
 
