@@ -43,7 +43,7 @@ newest_glibc() {
 check_wheel() { # wheel arch
     local wheel=$1 arch=$2 tmp so newest
     case "$(basename "$wheel")" in
-        rtenc-*-cp39-abi3-manylinux_2_17_"$arch".manylinux2014_"$arch".whl) ;;
+        rtenc-*-cp39-abi3-manylinux2014_"$arch".manylinux_2_17_"$arch".whl) ;;
         *) echo "ERROR: $wheel is not an abi3 manylinux2014 $arch wheel" >&2; return 1 ;;
     esac
     tmp=$(mktemp -d)
@@ -65,11 +65,11 @@ for arch in "${ARCHES[@]}"; do
     rm -f dist/rtenc-*-"$arch".whl
     "$ROOT/build/bin/maturin" build --release -m crates/rtenc-py/Cargo.toml \
         --target "$arch-unknown-linux-gnu" --zig --compatibility manylinux2014 -o dist
-    check_wheel "$(ls dist/rtenc-*manylinux2014_"$arch".whl)" "$arch"
+    check_wheel "$(ls dist/rtenc-*-manylinux2014_"$arch".*.whl)" "$arch"
 done
 
 if [ "$CHECK" = 1 ]; then
-    wheel=$(ls dist/rtenc-*manylinux2014_x86_64.whl)
+    wheel=$(ls dist/rtenc-*-manylinux2014_x86_64.*.whl)
     venv=$ROOT/wheel-check
     "$PY" -m venv --clear "$venv"
     pip_install "$venv" --no-index "$wheel"   # no dependencies, nothing to compile
