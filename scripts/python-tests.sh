@@ -2,7 +2,10 @@
 # The Python package (crates/rtenc-py): builds the abi3 wheel with maturin, installs it into
 # fresh virtualenvs and runs its pytest suite there: with CPython 3.11 (`python3`, or
 # $RTENC_PYTHON) and with CPython 3.12 plus pdum.rfb (habemus-papadum-rfb==0.3.0, which needs
-# Python >= 3.12; found with pyenv, or $RTENC_PYTHON312). Everything lives under target/py.
+# Python >= 3.12; found with pyenv, or $RTENC_PYTHON312; no PyAV, so that pdum.rfb would stream
+# JPEG on its own, and headless Chromium for the browser end-to-end test). Then it builds the
+# x86_64 release wheel (manylinux2014, abi3) and checks it: scripts/wheels.sh --check x86_64.
+# Everything lives under target/py (and the release wheel in dist/).
 #
 # Without a Python (or without 3.12) this prints a notice and skips that part, except under
 # CI=true, where it fails. Re-running is cheap: the build venv is reused, pip installs come from
@@ -74,4 +77,13 @@ if [ -n "$PY312" ]; then
     run_suite test-py312-rfb "$PY312" "habemus-papadum-rfb==0.3.0"
 else
     missing "Python 3.12 (pyenv)" "the pdum.rfb tests"
+fi
+
+# 3. The release wheel (x86_64 only: aarch64 is the same build for another target; run
+#    scripts/wheels.sh for both): manylinux2014, no glibc symbol newer than 2.17, installs and
+#    imports in a clean venv.
+if command -v objdump >/dev/null 2>&1; then
+    bash scripts/wheels.sh --check x86_64
+else
+    missing "objdump (binutils)" "the release wheel check"
 fi

@@ -26,6 +26,8 @@ struct Input {
     threads: u32,
     frames: u8,
     content: u8,
+    colour_primaries: u8,
+    transfer_characteristics: u8,
 }
 
 fuzz_target!(|input: Input| {
@@ -49,6 +51,8 @@ fuzz_target!(|input: Input| {
             Speed::Realtime
         },
         threads: input.threads,
+        colour_primaries: input.colour_primaries,
+        transfer_characteristics: input.transfer_characteristics,
     };
     let valid = cfg.validate();
     if let Err(e) = &valid {

@@ -135,3 +135,70 @@ pub fn rgb_to_nv12<'py>(
         }
     }
 }
+
+/// yuv420p_to_nv12(frame, out=None)
+///
+/// Converts a planar 4:2:0 (I420, ``yuv420p``) picture to NV12: ``frame`` is a ``(y, u, v)``
+/// tuple of uint8 arrays, ``y`` of shape ``(height, width)`` and ``u``, ``v`` of shape
+/// ``(height // 2, width // 2)`` (inner stride 1, rows may be padded). The luma rows are copied
+/// and the chroma planes interleaved (rtenc's ``color::i420_chroma_to_nv12``) with the GIL
+/// released. ``out`` as for :func:`rgb_to_nv12`. ``Encoder.encode`` takes the same tuple
+/// directly, reading the luma in place; this function is for keeping a copy.
+#[pyfunction]
+#[pyo3(signature = (frame, out = None))]
+pub fn yuv420p_to_nv12<'py>(
+    py: Python<'py>,
+    frame: &Bound<'py, PyAny>,
+    out: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let views = crate::encoder::plane_views(frame)?;
+    let (w, h) = match views[0].shape() {
+        &[h, w] if w > 0 && h > 0 && w % 2 == 0 && h % 2 == 0 => (w, h),
+        shape => {
+            return Err(PyValueError::new_err(format!(
+                "yuv420p: the Y plane must be a 2-D (height, width) uint8 array with even, \
+                 non-zero sides, got shape {shape:?}"
+            )))
+        }
+    };
+    let [y, u, v] = crate::layout::yuv420p_planes(&views, w as u32, h as u32)?;
+    let convert = |dst: &mut [u8]| -> PyResult<()> {
+        py.detach(|| {
+            crate::panic_guard(|| {
+                let (luma, uv) = dst.split_at_mut(w * h);
+                for (r, row) in luma.chunks_exact_mut(w).enumerate() {
+                    row.copy_from_slice(&y.data[r * y.stride..][..w]);
+                }
+                color::i420_chroma_to_nv12(u.data, u.stride, v.data, v.stride, w / 2, h / 2, uv, w)
+                    .map_err(|e| PyValueError::new_err(e.to_string()))
+            })
+        })
+    };
+    match out {
+        Some(out) => {
+            let mut dst_view = BufferView::get(out, Access::Write, "out")?;
+            check_nv12_out(&dst_view, w, h)?;
+            let b = dst_view.address_range();
+            if views
+                .iter()
+                .map(|v| v.address_range())
+                .any(|a| a.start < b.end && b.start < a.end)
+            {
+                return Err(PyValueError::new_err(
+                    "out must not overlap the input planes",
+                ));
+            }
+            let dst = dst_view
+                .bytes_mut()
+                .ok_or_else(|| PyValueError::new_err("out must be a writable buffer"))?;
+            convert(dst)?;
+            drop(dst_view);
+            Ok(out.clone())
+        }
+        None => {
+            let array = PyByteArray::new_with(py, w * h * 3 / 2, |dst| convert(dst))?;
+            let view = PyMemoryView::from(&array)?;
+            view.call_method1("cast", ("B", (h * 3 / 2, w)))
+        }
+    }
+}

@@ -9,9 +9,11 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyTuple};
 
-use rtenc::{Config, EncodedFrame, Rect, Speed};
+use rtenc::color::i420_chroma_to_nv12;
 
-use crate::layout::nv12_frame;
+use rtenc::{Config, EncodedFrame, Preset, Rect, Speed};
+
+use crate::layout::{nv12_frame, yuv420p_planes};
 use crate::pybuffer::{Access, BufferView};
 
 /// Frames' worth of bitrate in the VBV when `low_latency=True`.
@@ -30,14 +32,18 @@ const POISONED: &str =
 /// means 30, ``gop <= 0`` keyframes only on demand (the first frame and ``force_idr``),
 /// ``bitrate <= 0`` constant quality (QP 26 unless ``qp`` is given). ``low_latency`` sizes the
 /// rate control's buffer (VBV) to 4 frames' worth of bitrate, so frame sizes stay even on the
-/// wire; without it the buffer holds one second. ``realtime=True`` favours speed (one motion
-/// vector per macroblock, rtenc's ``Speed::Realtime``); ``False`` also searches partitions
-/// (``Speed::Quality``: about twice the time, a few percent fewer bits).
+/// wire; without it the buffer holds one second. ``preset`` picks a point on the speed ladder,
+/// fastest first: ``"ultrafast"``, ``"superfast"``, ``"veryfast"``, ``"faster"``, ``"fast"``,
+/// ``"medium"``; without it ``realtime=True`` means the default preset (``"veryfast"``) and
+/// ``False`` ``"medium"`` (partitions, every Intra_4x4 mode).
 ///
 /// Keyword-only: ``qp`` (0..51) fixes the QP and disables rate control; ``min_qp``/``max_qp``
 /// bound rate control (defaults 10 and 51); ``vbv`` sets the VBV size in bits (overrides
 /// ``low_latency``); ``threads`` is the number of threads coding each frame, one slice each
-/// (0, the default: one per core; 1: a single slice on the calling thread; at most 64).
+/// (0, the default: one per core; 1: a single slice on the calling thread; at most 64);
+/// ``primaries`` and ``transfer`` are the VUI's colour_primaries and transfer_characteristics
+/// codes (H.264 Tables E-3 and E-4; ``None``: 6, BT.601 / SMPTE 170M; Display P3 is 12 and 13),
+/// tags only: the matrix stays BT.601, limited range.
 ///
 /// Encoding releases the GIL. One instance used from several threads at once is serialised
 /// (calls wait for each other); different instances run in parallel.
@@ -50,6 +56,8 @@ pub struct PyEncoder {
     slices: usize,
     /// `None` once closed.
     state: Mutex<Option<rtenc::Encoder>>,
+    /// The interleaved chroma of a `yuv420p` frame (locked after `state`).
+    scratch: Mutex<Vec<u8>>,
     closed: AtomicBool,
     /// f64 bits of the duration of the last `rtenc::Encoder::encode` call in ms.
     last_encode_ms: AtomicU64,
@@ -82,6 +90,43 @@ fn damage_rects(damage: DamageArg) -> PyResult<Option<Vec<Rect>>> {
         .transpose()
 }
 
+/// The three buffers of a `yuv420p` frame passed as a `(y, u, v)` tuple or list.
+pub(crate) fn plane_views(frame: &Bound<'_, PyAny>) -> PyResult<[BufferView; 3]> {
+    let items: Vec<Bound<'_, PyAny>> = if let Ok(t) = frame.cast::<PyTuple>() {
+        t.iter().collect()
+    } else if let Ok(l) = frame.cast::<PyList>() {
+        l.iter().collect()
+    } else {
+        return Err(value_error(format!(
+            "yuv420p: expected a (y, u, v) tuple of planes, got {}",
+            crate::pybuffer::type_name(frame)
+        )));
+    };
+    let [y, u, v] = <[_; 3]>::try_from(items).map_err(|items: Vec<_>| {
+        value_error(format!(
+            "yuv420p: expected 3 planes (y, u, v), got {}",
+            items.len()
+        ))
+    })?;
+    Ok([
+        BufferView::get(&y, Access::Read, "Y plane")?,
+        BufferView::get(&u, Access::Read, "U plane")?,
+        BufferView::get(&v, Access::Read, "V plane")?,
+    ])
+}
+
+/// A colour tag given as a Python int: `None` keeps rtenc's default (6, BT.601).
+fn colour_code(v: Option<i64>, name: &str) -> PyResult<u8> {
+    match v {
+        None => Ok(rtenc::DEFAULT_COLOUR_CODE),
+        Some(c) => u8::try_from(c).map_err(|_| {
+            value_error(format!(
+                "{name} must be an H.264 VUI code (0..=255), got {c}"
+            ))
+        }),
+    }
+}
+
 /// Converts the Python-level parameters to an rtenc [`Config`].
 #[allow(clippy::too_many_arguments)]
 fn config(
@@ -97,6 +142,9 @@ fn config(
     max_qp: Option<i64>,
     vbv: Option<i64>,
     threads: i64,
+    primaries: Option<i64>,
+    transfer: Option<i64>,
+    preset: Option<&str>,
 ) -> PyResult<Config> {
     let dim = |v: i64, name: &str| {
         u32::try_from(v)
@@ -146,17 +194,18 @@ fn config(
         }
         None => None,
     };
-    cfg.preset = if realtime {
-        Speed::Realtime
-    } else {
-        Speed::Quality
-    }
-    .into();
+    cfg.preset = match preset {
+        Some(name) => name.parse::<Preset>().map_err(value_error)?,
+        None if realtime => Speed::Realtime.into(),
+        None => Speed::Quality.into(),
+    };
     cfg.threads = u32::try_from(threads).map_err(|_| {
         value_error(format!(
             "threads must be >= 0 (0 = one per core), got {threads}"
         ))
     })?;
+    cfg.colour_primaries = colour_code(primaries, "primaries")?;
+    cfg.transfer_characteristics = colour_code(transfer, "transfer")?;
     cfg.validate().map_err(|e| value_error(e.to_string()))?;
     Ok(cfg)
 }
@@ -179,8 +228,24 @@ impl PyEncoder {
     ) -> PyResult<EncodedFrame> {
         self.check_open()?;
         let damage = damage_rects(damage)?;
-        let view = BufferView::get(frame, Access::Read, "frame")?;
-        let nv12 = nv12_frame(&view, self.width, self.height)?;
+        // NV12 in one buffer, or yuv420p as a (y, u, v) tuple/list of planes.
+        // (A tuple or list of any other length is no frame: the buffer path says so.)
+        let planar = (frame.is_instance_of::<PyTuple>() || frame.is_instance_of::<PyList>())
+            && frame.len().is_ok_and(|n| n == 3);
+        let (view, planes) = if planar {
+            (None, Some(plane_views(frame)?))
+        } else {
+            (Some(BufferView::get(frame, Access::Read, "frame")?), None)
+        };
+        let nv12 = match &view {
+            Some(view) => Some(nv12_frame(view, self.width, self.height)?),
+            None => None,
+        };
+        let yuv = match &planes {
+            Some(views) => Some(yuv420p_planes(views, self.width, self.height)?),
+            None => None,
+        };
+        let (w, h) = (self.width as usize, self.height as usize);
         let result = py.detach(|| {
             let mut state = self
                 .state
@@ -189,6 +254,39 @@ impl PyEncoder {
             let encoder = state
                 .as_mut()
                 .ok_or_else(|| PyRuntimeError::new_err(CLOSED))?;
+            let mut scratch = self
+                .scratch
+                .lock()
+                .map_err(|_| PyRuntimeError::new_err(POISONED))?;
+            let nv12 = match (nv12, &yuv) {
+                (Some(nv12), _) => nv12,
+                (None, Some([y, u, v])) => {
+                    // The luma is read in place; only the chroma is interleaved.
+                    scratch.resize(w * h / 2, 0);
+                    i420_chroma_to_nv12(
+                        u.data,
+                        u.stride,
+                        v.data,
+                        v.stride,
+                        w / 2,
+                        h / 2,
+                        &mut scratch,
+                        w,
+                    )
+                    .and_then(|()| {
+                        rtenc::Nv12Frame::new(
+                            self.width,
+                            self.height,
+                            y.data,
+                            y.stride,
+                            &scratch,
+                            w,
+                        )
+                    })
+                    .map_err(|e| value_error(format!("yuv420p: {e}")))?
+                }
+                (None, None) => unreachable!("one of the two inputs was mapped"),
+            };
             let start = Instant::now();
             // A panic leaves the encoder in an unknown state: it is dropped (closed).
             let au = crate::panic_guard(|| {
@@ -210,6 +308,7 @@ impl PyEncoder {
             au.map_err(|e| value_error(e.to_string()))
         });
         drop(view);
+        drop(planes);
         result
     }
 }
@@ -220,7 +319,8 @@ impl PyEncoder {
     #[pyo3(signature = (
         width, height, codec = "h264", fps = 30.0, gop = 30, bitrate = 12_000_000,
         realtime = true, low_latency = true, *,
-        qp = None, min_qp = None, max_qp = None, vbv = None, threads = 0
+        qp = None, min_qp = None, max_qp = None, vbv = None, threads = 0,
+        primaries = None, transfer = None, preset = None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -237,6 +337,9 @@ impl PyEncoder {
         max_qp: Option<i64>,
         vbv: Option<i64>,
         threads: i64,
+        primaries: Option<i64>,
+        transfer: Option<i64>,
+        preset: Option<&str>,
     ) -> PyResult<Self> {
         if codec != "h264" {
             return Err(value_error(format!(
@@ -256,6 +359,9 @@ impl PyEncoder {
             max_qp,
             vbv,
             threads,
+            primaries,
+            transfer,
+            preset,
         )?;
         let fps = cfg.fps;
         let slices = cfg.slice_count();
@@ -269,6 +375,7 @@ impl PyEncoder {
             fps,
             slices,
             state: Mutex::new(Some(encoder)),
+            scratch: Mutex::new(Vec::new()),
             closed: AtomicBool::new(false),
             last_encode_ms: AtomicU64::new(0f64.to_bits()),
         })
@@ -281,7 +388,11 @@ impl PyEncoder {
     /// ``(height * 3 // 2, width)`` uint8 array, a flat buffer of exactly
     /// ``width * height * 3 // 2`` bytes, or a 2-D uint8 array whose rows are padded (row
     /// stride > width, inner stride 1). Do not modify it from another thread during the call.
-    /// ``force_idr`` makes this frame a keyframe.
+    /// ``force_idr`` makes this frame a keyframe. A ``(y, u, v)`` tuple (or list) of planes is
+    /// a ``yuv420p`` (I420) frame: ``y`` ``(height, width)``, ``u`` and ``v`` ``(height // 2,
+    /// width // 2)`` uint8 arrays (inner stride 1, rows may be padded) or flat buffers of
+    /// exactly that size; the luma is read in place, the chroma interleaved into a buffer the
+    /// encoder keeps.
     ///
     /// ``damage``, a list of ``(x, y, width, height)`` rectangles in pixels, promises that
     /// nothing outside them changed since the previous frame: the encoder then looks only

@@ -219,3 +219,58 @@ pub fn check_nv12_out(view: &BufferView, width: usize, height: usize) -> PyResul
     }
     Ok(())
 }
+
+/// One plane of a planar picture read in place: `rows` rows of `width` bytes, `stride` apart.
+pub struct Plane<'a> {
+    pub data: &'a [u8],
+    pub stride: usize,
+}
+
+/// Maps one plane of a `yuv420p` frame (`what`: "Y", "U" or "V") onto bytes and a row stride:
+/// a flat buffer of exactly `width * rows` bytes, or a 2-D `(rows, width)` uint8 array with an
+/// inner stride of 1 and a row stride of at least `width`.
+pub fn plane<'a>(
+    view: &'a BufferView,
+    width: usize,
+    rows: usize,
+    what: &str,
+) -> PyResult<Plane<'a>> {
+    let name = format!("{what} plane");
+    require_u8(view, &name)?;
+    let data = view.bytes().unwrap_or(&[]);
+    match (view.shape(), view.strides()) {
+        (&[len], &[1]) if len == width * rows => Ok(Plane {
+            data,
+            stride: width,
+        }),
+        (&[r, c], &[s0, 1])
+            if (r, c) == (rows, width) && usize::try_from(s0).is_ok_and(|s| s >= width) =>
+        {
+            Ok(Plane {
+                data,
+                stride: s0 as usize,
+            })
+        }
+        _ => value_error(format!(
+            "yuv420p: expected the {name} as a ({rows}, {width}) uint8 array (inner stride 1) or \
+             a flat buffer of {} bytes, got {}",
+            width * rows,
+            describe(view)
+        )),
+    }
+}
+
+/// The three planes of a `yuv420p` (I420) frame, as `(y, u, v)` views, checked for a
+/// `width` x `height` picture.
+pub fn yuv420p_planes<'a>(
+    views: &'a [BufferView; 3],
+    width: u32,
+    height: u32,
+) -> PyResult<[Plane<'a>; 3]> {
+    let (w, h) = (width as usize, height as usize);
+    Ok([
+        plane(&views[0], w, h, "Y")?,
+        plane(&views[1], w / 2, h / 2, "U")?,
+        plane(&views[2], w / 2, h / 2, "V")?,
+    ])
+}

@@ -58,6 +58,7 @@ fn _rtenc(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(supported, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_test, m)?)?;
     m.add_function(wrap_pyfunction!(color::rgb_to_nv12, m)?)?;
+    m.add_function(wrap_pyfunction!(color::yuv420p_to_nv12, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("LOW_LATENCY_VBV_FRAMES", encoder::LOW_LATENCY_VBV_FRAMES)?;
     Ok(())

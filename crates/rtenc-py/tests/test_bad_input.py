@@ -81,7 +81,9 @@ CONSTRUCTOR_CASES = [
     ("threads-negative", dict(threads=-1), ValueError, "threads must be >= 0"),
     ("threads-too-many", dict(threads=65), ValueError, "threads must be at most 64"),
     ("realtime-not-bool", dict(realtime="yes"), TypeError, ""),
-    ("unknown-keyword", dict(preset="fast"), TypeError, "preset"),
+    ("unknown-keyword", dict(speed="fast"), TypeError, "speed"),
+    ("preset-unknown", dict(preset="placebo"), ValueError, "unknown preset"),
+    ("preset-not-str", dict(preset=3), TypeError, ""),
 ]
 
 

@@ -190,10 +190,16 @@ def test_config_mapping():
     assert stream_of(frames, fps=fps, bitrate=br, low_latency=False) == stream_of(
         frames, fps=fps, bitrate=br, vbv=br
     )
-    # realtime=False: rtenc's Speed::Quality (partitions); a valid stream of its own.
+    # realtime=False: the medium preset (partitions); a valid stream of its own.
     quality = stream_of(frames, realtime=False, threads=1)
     assert quality != stream_of(frames, realtime=True, threads=1)
     assert [is_idr_au(au) for au in quality] == [True] + [False] * 11
+    # preset= names a point on the ladder; it overrides realtime.
+    assert quality == stream_of(frames, preset="medium", threads=1)
+    assert stream_of(frames, threads=1) == stream_of(frames, preset="VeryFast", threads=1)
+    ultra = stream_of(frames, preset="ultrafast", realtime=False, threads=1)
+    assert ultra != stream_of(frames, threads=1)
+    assert [is_idr_au(au) for au in ultra] == [True] + [False] * 11
     # Positional parameters in pdum.vtenc's order.
     enc = rtenc.VtEncoder(W, H, "h264", 60, 0, 0, True, False)
     assert enc.fps == 60
@@ -258,3 +264,31 @@ def test_damage_hints(tmp_path):
     assert psnr(decoded[-2], last_box) > 40
     assert psnr(decoded[-2], nv12_to_i420(changed, W, H)) < 30
     assert psnr(decoded[-1], nv12_to_i420(changed, W, H)) > 40
+
+
+def test_yuv420p_planes_encode_like_the_same_nv12():
+    w, h = 96, 64
+    frames = [nv12_frame(w, h, t) for t in range(4)]
+
+    def planes(nv12):
+        uv = nv12[h:].reshape(h // 2, w // 2, 2)
+        return nv12[:h], uv[..., 0].copy(), uv[..., 1].copy()
+
+    with rtenc.VtEncoder(w, h, gop=0, bitrate=0) as a, rtenc.VtEncoder(w, h, gop=0, bitrate=0) as b:
+        for f in frames:
+            y, u, v = planes(f)
+            assert a.encode(f) == b.encode((y, u, v))
+        y, u, v = planes(frames[0])
+        with pytest.raises(ValueError, match="V plane"):
+            b.encode([y, u, v[:-1]])
+        with pytest.raises(ValueError, match="Y plane"):
+            b.encode((y[:, :-2], u, v))
+        with pytest.raises(TypeError):
+            b.encode((y, u, 7))
+
+
+def test_colour_tags_are_checked():
+    assert rtenc.Encoder(64, 48, primaries=12, transfer=13).codec_string.startswith("avc1.42")
+    for kw in ({"primaries": 0}, {"primaries": 3}, {"transfer": 19}, {"primaries": 300}, {"transfer": -1}):
+        with pytest.raises(ValueError, match="primaries|transfer"):
+            rtenc.Encoder(64, 48, **kw)

@@ -213,6 +213,72 @@ fn check_source(
     Ok(())
 }
 
+/// Interleaves planar 4:2:0 chroma (I420 / `yuv420p`: a U plane and a V plane of
+/// `chroma_width` x `chroma_rows` samples each) into an NV12 UV plane (`U0 V0 U1 V1 ...`, rows
+/// of `2 * chroma_width` bytes). Each source plane holds at least
+/// `stride * (chroma_rows - 1) + chroma_width` bytes, `uv` at least
+/// `uv_stride * (chroma_rows - 1) + 2 * chroma_width`; strides are at least a row's length.
+/// The luma plane needs no conversion: [`crate::Nv12Frame::new`] reads it in place.
+///
+/// ```
+/// use rtenc::color::i420_chroma_to_nv12;
+/// let (u, v) = ([1u8, 2, 3, 4], [5u8, 6, 7, 8]);
+/// let mut uv = [0u8; 8];
+/// i420_chroma_to_nv12(&u, 2, &v, 2, 2, 2, &mut uv, 4).unwrap();
+/// assert_eq!(uv, [1, 5, 2, 6, 3, 7, 4, 8]);
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn i420_chroma_to_nv12(
+    u: &[u8],
+    u_stride: usize,
+    v: &[u8],
+    v_stride: usize,
+    chroma_width: usize,
+    chroma_rows: usize,
+    uv: &mut [u8],
+    uv_stride: usize,
+) -> Result<()> {
+    if chroma_width == 0 || chroma_rows == 0 {
+        return Err(Error::InvalidFrame(format!(
+            "chroma planes must be non-empty, got {chroma_width}x{chroma_rows}"
+        )));
+    }
+    let row = 2 * chroma_width;
+    // In u128: a hostile stride must not overflow.
+    let need = |stride: usize, len: usize| stride as u128 * (chroma_rows as u128 - 1) + len as u128;
+    for (name, len, stride, row_len) in [
+        ("U", u.len(), u_stride, chroma_width),
+        ("V", v.len(), v_stride, chroma_width),
+        ("UV", uv.len(), uv_stride, row),
+    ] {
+        if stride < row_len {
+            return Err(Error::InvalidFrame(format!(
+                "{name} stride {stride} is smaller than its row of {row_len} bytes"
+            )));
+        }
+        if (len as u128) < need(stride, row_len) {
+            return Err(Error::InvalidFrame(format!(
+                "{name} plane has {len} bytes, {chroma_rows} rows of {row_len} with stride \
+             {stride} need {}",
+                need(stride, row_len)
+            )));
+        }
+    }
+    for r in 0..chroma_rows {
+        let (u_row, v_row) = (
+            &u[r * u_stride..][..chroma_width],
+            &v[r * v_stride..][..chroma_width],
+        );
+        // A zip over exact chunks: LLVM turns it into byte unpacks (punpcklbw / zip1).
+        let dst = &mut uv[r * uv_stride..][..row];
+        for ((pair, &cb), &cr) in dst.chunks_exact_mut(2).zip(u_row).zip(v_row) {
+            pair[0] = cb;
+            pair[1] = cr;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -391,5 +457,31 @@ mod tests {
         assert!(conv(2, 2, 6, &mut out[..5]).is_err()); // output too small
         assert!(conv(2, 2, 100, &mut out).is_err()); // source too short for stride
         assert!(conv(2, 2, 6, &mut out).is_ok());
+    }
+
+    #[test]
+    fn i420_chroma_interleaves_with_strides_and_refuses_short_planes() {
+        let (cw, ch) = (5, 3);
+        let u: Vec<u8> = (0..7 * ch).map(|i| i as u8).collect();
+        let v: Vec<u8> = (0..6 * ch).map(|i| 100 + i as u8).collect();
+        let mut uv = vec![0xEEu8; 12 * ch];
+        i420_chroma_to_nv12(&u, 7, &v, 6, cw, ch, &mut uv, 12).unwrap();
+        for r in 0..ch {
+            for x in 0..cw {
+                assert_eq!(uv[r * 12 + 2 * x], u[r * 7 + x]);
+                assert_eq!(uv[r * 12 + 2 * x + 1], v[r * 6 + x]);
+            }
+            assert_eq!(
+                &uv[r * 12 + 10..r * 12 + 12],
+                &[0xEE, 0xEE],
+                "padding untouched"
+            );
+        }
+        let mut out = vec![0u8; 30];
+        assert!(i420_chroma_to_nv12(&u[..13], 5, &v, 5, cw, ch, &mut out, 10).is_err());
+        assert!(i420_chroma_to_nv12(&u, 4, &v, 5, cw, ch, &mut out, 10).is_err());
+        assert!(i420_chroma_to_nv12(&u, 5, &v, 5, cw, ch, &mut out[..29], 10).is_err());
+        assert!(i420_chroma_to_nv12(&u, usize::MAX, &v, 5, cw, ch, &mut out, 10).is_err());
+        assert!(i420_chroma_to_nv12(&u, 5, &v, 5, 0, ch, &mut out, 10).is_err());
     }
 }

@@ -45,7 +45,18 @@ pub struct Config {
     /// the caller's thread, 0 = one per available core). Every frame still comes back from its
     /// own `encode` call; more threads cut each frame's latency at a small cost in bits.
     pub threads: u32,
+    /// colour_primaries written in the SPS VUI (H.264 Table E-3): 6 (SMPTE 170M, the default),
+    /// 1 (BT.709), 9 (BT.2020), 12 (SMPTE EG 432-1, Display P3), 2 (unspecified), ... Only a
+    /// tag: the samples are not converted. The matrix is always BT.601 (code 6), limited range.
+    pub colour_primaries: u8,
+    /// transfer_characteristics written in the SPS VUI (H.264 Table E-4): 6 (SMPTE 170M, the
+    /// default), 1 (BT.709), 13 (sRGB, IEC 61966-2-1), 8 (linear), 16 (PQ), 18 (HLG), ...
+    pub transfer_characteristics: u8,
 }
+
+/// The default [`Config::colour_primaries`] and [`Config::transfer_characteristics`]: SMPTE 170M
+/// (BT.601), matching the BT.601 matrix of the colour conversions.
+pub const DEFAULT_COLOUR_CODE: u8 = 6;
 
 /// The two speed settings rtenc had before presets, kept as an alias: each converts into a
 /// [`Preset`] (`cfg.preset = Speed::Quality.into()`).
@@ -88,6 +99,8 @@ impl Config {
             vbv_size: None,
             preset: Preset::default(),
             threads: 1,
+            colour_primaries: DEFAULT_COLOUR_CODE,
+            transfer_characteristics: DEFAULT_COLOUR_CODE,
         }
     }
 
@@ -183,6 +196,20 @@ impl Config {
                     self.bitrate
                 ));
             }
+        }
+        // Table E-3: 0 and 3 are reserved, 1..=12 and 22 defined (13..=21 too since 2016, but
+        // decoders may not know them). Table E-4: 0 and 3 reserved, 1..=18 defined.
+        let p = self.colour_primaries;
+        if !(matches!(p, 1..=12 | 22) && p != 3) {
+            return bad(format!(
+                "colour_primaries must be an H.264 Table E-3 code (1, 2, 4..=12 or 22), got {p}"
+            ));
+        }
+        let t = self.transfer_characteristics;
+        if !(matches!(t, 1..=18) && t != 3) {
+            return bad(format!(
+                "transfer_characteristics must be an H.264 Table E-4 code (1, 2 or 4..=18), got {t}"
+            ));
         }
         if level::choose_level(self).is_none() {
             return bad(format!(

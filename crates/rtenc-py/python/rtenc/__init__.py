@@ -20,6 +20,7 @@ from ._rtenc import (
     __version__,
     rgb_to_nv12,
     supported,
+    yuv420p_to_nv12,
 )
 
 __all__ = [
@@ -29,4 +30,5 @@ __all__ = [
     "__version__",
     "rgb_to_nv12",
     "supported",
+    "yuv420p_to_nv12",
 ]

@@ -19,6 +19,7 @@ __all__ = [
     "__version__",
     "rgb_to_nv12",
     "supported",
+    "yuv420p_to_nv12",
 ]
 
 __version__: str
@@ -31,8 +32,10 @@ class Encoder:
 
     ``fps <= 0`` means 30; ``gop <= 0`` keyframes only on demand; ``bitrate <= 0`` constant
     quality (QP 26 unless ``qp`` is given); ``codec`` must be ``"h264"``; ``low_latency`` keeps
-    the VBV at 4 frames' worth of bitrate (else one second); ``realtime=True`` favours speed
-    (rtenc's Speed::Realtime), ``False`` compression (Speed::Quality, partitions). ``threads``
+    the VBV at 4 frames' worth of bitrate (else one second); ``preset`` is a point on the speed
+    ladder, fastest first: ``"ultrafast"``, ``"superfast"``, ``"veryfast"`` (the default),
+    ``"faster"``, ``"fast"``, ``"medium"``; without it ``realtime=True`` means the default
+    preset and ``False`` ``"medium"``. ``threads``
     threads code each frame, one slice each (0: one per core; 1: the calling thread only).
     """
 
@@ -52,6 +55,9 @@ class Encoder:
         max_qp: Optional[int] = None,
         vbv: Optional[int] = None,
         threads: int = 0,
+        primaries: Optional[int] = None,
+        transfer: Optional[int] = None,
+        preset: Optional[str] = None,
     ) -> Self: ...
     def encode(
         self,
@@ -67,6 +73,7 @@ class Encoder:
         Raises ``ValueError`` for a wrong dtype, shape, length or stride, ``TypeError`` for a
         non-buffer, ``RuntimeError`` once closed. ``damage``: rectangles outside which nothing
         changed since the previous frame (``[]``: nothing changed); keyframes ignore it.
+        A ``(y, u, v)`` tuple of planes is a ``yuv420p`` frame (luma read in place).
         """
     def submit(
         self,
@@ -125,6 +132,16 @@ def rgb_to_nv12(
     order: Literal["rgb", "bgr", "rgba", "bgra"] = "rgb",
 ) -> _BufferLike:
     """Convert ``(H, W, 3|4)`` uint8 RGB(A)/BGR(A) to NV12 (BT.601 limited range).
+
+    Writes into ``out`` and returns it when given; otherwise returns a new
+    ``(H*3//2, W)`` memoryview.
+    """
+
+def yuv420p_to_nv12(
+    frame: Sequence[_BufferLike],
+    out: Optional[_BufferLike] = None,
+) -> _BufferLike:
+    """Convert a ``(y, u, v)`` yuv420p picture (``y`` 2-D ``(H, W)``) to NV12.
 
     Writes into ``out`` and returns it when given; otherwise returns a new
     ``(H*3//2, W)`` memoryview.

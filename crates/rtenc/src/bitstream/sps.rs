@@ -296,6 +296,20 @@ impl Vui {
         }
     }
 
+    /// The same VUI with other colour_primaries and transfer_characteristics (the matrix and
+    /// range stay as they are).
+    pub fn with_colour(mut self, colour_primaries: u8, transfer_characteristics: u8) -> Vui {
+        if let Some(cd) = self
+            .video_signal_type
+            .as_mut()
+            .and_then(|vst| vst.colour_description.as_mut())
+        {
+            cd.colour_primaries = colour_primaries;
+            cd.transfer_characteristics = transfer_characteristics;
+        }
+        self
+    }
+
     /// Writes vui_parameters() (E.1.1).
     pub fn write(&self, w: &mut BitWriter) {
         w.put_bit(self.aspect_ratio.is_some());
@@ -419,7 +433,10 @@ impl Sps {
             frame_mbs_only_flag: true,
             direct_8x8_inference_flag: true,
             frame_cropping,
-            vui: Some(Vui::for_fps(cfg.fps)),
+            vui: Some(
+                Vui::for_fps(cfg.fps)
+                    .with_colour(cfg.colour_primaries, cfg.transfer_characteristics),
+            ),
         }
     }
 
@@ -580,7 +597,7 @@ mod tests {
                 cd.transfer_characteristics,
                 cd.matrix_coefficients
             ),
-            (6, 6, 6)
+            (c.colour_primaries, c.transfer_characteristics, 6)
         );
         assert_eq!(vui.chroma_loc_info, None);
         let t = vui.timing_info.expect("timing info");
@@ -779,5 +796,52 @@ mod tests {
         let p = parse_sps(&s.to_rbsp()).unwrap();
         assert_eq!(p.to_sps().unwrap(), s);
         assert_eq!(p.vui.unwrap().aspect_ratio.unwrap().sar_width, 4);
+    }
+
+    #[test]
+    fn colour_tags_come_from_the_config_and_default_to_bt601() {
+        let c = cfg(1280, 720, 30.0);
+        assert_eq!((c.colour_primaries, c.transfer_characteristics), (6, 6));
+        round_trip(&c);
+        // Display P3 as pdum.rfb tags it: SMPTE EG 432-1 primaries, sRGB transfer.
+        let mut p3 = c.clone();
+        p3.colour_primaries = 12;
+        p3.transfer_characteristics = 13;
+        p3.validate().unwrap();
+        let sps = round_trip(&p3);
+        // Only the two tags differ from the default SPS.
+        let base = Sps::from_config(&c);
+        assert_eq!(
+            sps.vui.clone().unwrap().with_colour(6, 6),
+            base.vui.clone().unwrap()
+        );
+        assert_eq!(Sps { vui: None, ..sps }, Sps { vui: None, ..base });
+    }
+
+    #[test]
+    fn reserved_colour_codes_are_refused() {
+        for (p, t, ok) in [
+            (1, 1, true),
+            (22, 18, true),
+            (2, 2, true),
+            (0, 6, false),
+            (3, 6, false),
+            (13, 6, false),
+            (23, 6, false),
+            (6, 0, false),
+            (6, 3, false),
+            (6, 19, false),
+        ] {
+            let mut c = Config::new(64, 64);
+            c.colour_primaries = p;
+            c.transfer_characteristics = t;
+            let r = c.validate();
+            assert_eq!(r.is_ok(), ok, "({p}, {t}): {r:?}");
+            if let Err(e) = r {
+                assert!(e
+                    .to_string()
+                    .contains(if p == 6 { "transfer" } else { "primaries" }));
+            }
+        }
     }
 }
