@@ -3,9 +3,11 @@
 //! the steps.
 
 use crate::analyse::cost::lambda;
+use crate::analyse::dominant::DominantMotion;
 use crate::analyse::inter::refines;
 use crate::analyse::inter::PFrameCtx;
-use crate::analyse::scroll::ScrollDetector;
+use crate::analyse::inter::FRAME_CANDIDATES;
+use crate::analyse::scroll::{ScrollDetector, MAX_SHIFTS};
 use crate::bitstream::nal::{write_nal, NalType};
 use crate::bitstream::pps::Pps;
 use crate::bitstream::slice_header::{SliceHeader, SliceType};
@@ -85,8 +87,11 @@ pub struct Encoder {
     unchanged: Vec<bool>,
     /// Vertical scroll detection on the source (see `analyse::scroll`).
     scroll: ScrollDetector,
-    /// The scroll vectors it found for the frame being coded.
-    scroll_mvs: [Mv; crate::analyse::scroll::MAX_SHIFTS],
+    /// The vectors most macroblocks of the last picture shared (see `analyse::dominant`).
+    dominant: DominantMotion,
+    /// The picture-wide candidates of the frame being coded: scroll shifts, then dominant
+    /// motions (see `PFrameCtx::frame_candidates`).
+    frame_candidates: [Mv; FRAME_CANDIDATES],
     /// The picture being reconstructed.
     cur_recon: Picture,
     /// The last reconstructed picture: deblocked, edges extended; the reference for P frames.
@@ -139,7 +144,8 @@ impl Encoder {
             src_uv: vec![0; cfg.width as usize * cfg.height as usize / 2],
             unchanged: vec![false; mb_width * mb_height],
             scroll: ScrollDetector::new(cfg.width as usize, cfg.height as usize),
-            scroll_mvs: [Mv::ZERO; crate::analyse::scroll::MAX_SHIFTS],
+            dominant: DominantMotion::new(mb_width * mb_height),
+            frame_candidates: [Mv::ZERO; FRAME_CANDIDATES],
             cur_recon: Picture::new(mb_width, mb_height, REF_PAD),
             reference: Picture::new(mb_width, mb_height, REF_PAD),
             ref_hpel: HpelPlanes::new(&Picture::new(mb_width, mb_height, REF_PAD).y),
@@ -280,9 +286,17 @@ impl Encoder {
                 rc.observe_unchanged_share(share);
             }
         }
-        self.scroll_mvs = self
-            .scroll
-            .observe(|y| frame.y_row(y), (!idr).then_some(&self.unchanged[..]));
+        self.frame_candidates = [Mv::ZERO; FRAME_CANDIDATES];
+        if self.speed.scroll_candidates {
+            let shifts = self
+                .scroll
+                .observe(|y| frame.y_row(y), (!idr).then_some(&self.unchanged[..]));
+            self.frame_candidates[..MAX_SHIFTS].copy_from_slice(&shifts);
+        }
+        if self.speed.dominant_candidates && !idr {
+            let dominant = self.dominant.find(&self.prev_mbs);
+            self.frame_candidates[MAX_SHIFTS..].copy_from_slice(&dominant);
+        }
         self.load_source(frame, !idr);
         if frame_type == FrameType::Idr {
             self.frame_num = 0;
@@ -643,7 +657,7 @@ impl Encoder {
                 lambda: lambda(qp),
                 max_vmv: self.max_vmv,
                 speed: self.speed,
-                scroll: self.scroll_mvs,
+                frame_candidates: self.frame_candidates,
             },
             sps: &self.sps,
             pps: &self.pps,

@@ -39,10 +39,14 @@ pub struct PFrameCtx<'a> {
     pub max_vmv: i32,
     /// The preset's switches and thresholds.
     pub speed: SpeedSettings,
-    /// Vertical scroll vectors found in the source (see [`super::scroll`]); `Mv::ZERO` for
-    /// none. Candidates of every macroblock's search.
-    pub scroll: [Mv; super::scroll::MAX_SHIFTS],
+    /// Candidates of every macroblock's search, `Mv::ZERO` for none: the vertical shifts of
+    /// scrolled content (see [`super::scroll`]) and the last picture's dominant motions (see
+    /// [`super::dominant`]).
+    pub frame_candidates: [Mv; FRAME_CANDIDATES],
 }
+
+/// How many picture-wide candidates a P picture offers every macroblock.
+pub const FRAME_CANDIDATES: usize = super::scroll::MAX_SHIFTS + super::dominant::MAX_DOMINANT;
 
 /// What was decided for a P macroblock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,7 +173,7 @@ pub fn code_p_mb(
     }
 
     // Motion search for the 16x16 partition.
-    let mut cands = [Mv::ZERO; 8];
+    let mut cands = [Mv::ZERO; 6 + FRAME_CANDIDATES];
     let mut n = 0;
     let mut push = |mv: Mv| {
         if n < cands.len() {
@@ -193,8 +197,8 @@ pub fn code_p_mb(
             push(col.mv[0]);
         }
     }
-    for &s in &ctx.scroll {
-        if ctx.speed.scroll_candidates && s != Mv::ZERO {
+    for &s in &ctx.frame_candidates {
+        if s != Mv::ZERO {
             push(s);
         }
     }

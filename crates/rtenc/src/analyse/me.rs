@@ -259,7 +259,7 @@ pub fn search(
     // Candidates: the predictor first, then each distinct full-sample vector once (candidates
     // often coincide: zero, the skip vector and the neighbours; a repeat could never cost
     // strictly less).
-    let mut points = [(0u8, Mv::ZERO); 10];
+    let mut points = [(0u8, Mv::ZERO); 12];
     points[0].1 = limits.clamp(full(mvp));
     let mut n = 1;
     for &c in candidates {
@@ -317,7 +317,7 @@ pub fn search(
         let k = usize::from(k);
         tried = (1 << ((k + 5) % 6)) | (1 << k) | (1 << ((k + 1) % 6));
     }
-    let square = |here: Mv, step: i16, ok: &dyn Fn(Mv) -> bool, points: &mut [(u8, Mv); 10]| {
+    let square = |here: Mv, step: i16, ok: &dyn Fn(Mv) -> bool, points: &mut [(u8, Mv); 12]| {
         let mut n = 0;
         for &(dx, dy) in &SQUARE {
             let mv = Mv::new(here.x + dx * step, here.y + dy * step);

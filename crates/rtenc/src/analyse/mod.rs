@@ -3,6 +3,7 @@
 //! `entropy`.
 
 pub mod cost;
+pub mod dominant;
 pub mod inter;
 pub mod intra;
 pub mod me;
