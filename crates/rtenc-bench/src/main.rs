@@ -91,6 +91,11 @@ struct Args {
     /// Keep the encoded streams (in <out>/streams).
     #[arg(long)]
     keep_streams: bool,
+    /// Only write each clip's frames as raw NV12 to DIR/<clip>.nv12 (to time encoders
+    /// elsewhere, e.g. with `rtenc encode --size WxH` and x264lat on another machine), then
+    /// exit.
+    #[arg(long, value_name = "DIR")]
+    write_clips: Option<PathBuf>,
     /// Skip the static-screen and cursor measurements.
     #[arg(long, alias = "no-screen")]
     no_static: bool,
@@ -293,6 +298,25 @@ fn run_all(args: &Args) -> Result<(), String> {
     });
     if frames == 0 {
         return Err("--frames must be at least 1".into());
+    }
+    if let Some(dir) = &args.write_clips {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for kind in &clip_kinds {
+            let clip = kind.render(frames);
+            let path = dir.join(format!("{}.nv12", clip.name));
+            std::fs::write(&path, clip.frames.concat())
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            println!(
+                "wrote {} ({}x{}, {} frames at {} fps, default {} bit/s)",
+                path.display(),
+                clip.width,
+                clip.height,
+                clip.frames.len(),
+                clip.fps,
+                clip.bitrate
+            );
+        }
+        return Ok(());
     }
     if scales.is_empty() || scales.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
         return Err(format!("--scales must be positive numbers, got {scales:?}"));

@@ -48,7 +48,7 @@ fn quick_run_on_the_tiny_clip_writes_tables_and_pictures() {
         run.status.success(),
         "rtenc-bench failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
-    for encoder in ["rtenc t1", "x264-ultrafast t1", "openh264 t1"] {
+    for encoder in ["rtenc-veryfast t1", "x264-ultrafast t1", "openh264 t1"] {
         assert!(
             stdout.contains(&format!("| {encoder} |")),
             "no {encoder} row in\n{stdout}"
