@@ -18,6 +18,7 @@ from ._rtenc import (
     Encoder,
     VtEncoder,
     __version__,
+    info,
     rgb_to_nv12,
     supported,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "Encoder",
     "VtEncoder",
     "__version__",
+    "info",
     "rgb_to_nv12",
     "supported",
 ]

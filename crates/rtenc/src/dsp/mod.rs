@@ -21,10 +21,10 @@
 
 use std::sync::OnceLock;
 
-pub mod scalar;
 #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
 #[allow(unsafe_code)]
 mod neon;
+pub mod scalar;
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
 mod x86;
@@ -403,6 +403,95 @@ impl Kernels {
     /// The kernel tables this CPU can run, lowest level first (for tests and benchmarks).
     pub fn available() -> impl Iterator<Item = Kernels> {
         Isa::ALL.into_iter().filter_map(Kernels::for_isa)
+    }
+}
+
+/// The CPU features this process detects that matter to rtenc's kernels (and a few more for
+/// reference), by the names `is_x86_feature_detected!` / `is_aarch64_feature_detected!` use;
+/// `rtenc info` and the Python `info()` print them.
+pub fn cpu_features() -> Vec<&'static str> {
+    #[allow(unused_mut)]
+    let mut found = Vec::new();
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::is_x86_feature_detected as has;
+        for (name, on) in [
+            ("sse2", has!("sse2")),
+            ("ssse3", has!("ssse3")),
+            ("sse4.1", has!("sse4.1")),
+            ("popcnt", has!("popcnt")),
+            ("avx2", has!("avx2")),
+            ("avx512f", has!("avx512f")),
+        ] {
+            if on {
+                found.push(name);
+            }
+        }
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        use std::arch::is_aarch64_feature_detected as has;
+        for (name, on) in [
+            ("neon", has!("neon")),
+            ("dotprod", has!("dotprod")),
+            ("sve", has!("sve")),
+            ("sve2", has!("sve2")),
+        ] {
+            if on {
+                found.push(name);
+            }
+        }
+    }
+    found
+}
+
+/// What `rtenc info` reports: the architecture, [`cpu_features`], the kernel sets this CPU can
+/// run ([`Kernels::available`]), the one in use ([`kernels`]) and `RTENC_CPU` as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CpuInfo {
+    /// `std::env::consts::ARCH` (`x86_64`, `aarch64`, ...).
+    pub arch: &'static str,
+    /// See [`cpu_features`].
+    pub features: Vec<&'static str>,
+    /// Names of the kernel sets this CPU can run, lowest first (`scalar`, `sse2`, ...).
+    pub available: Vec<&'static str>,
+    /// Name of the kernel set every encoder in this process uses.
+    pub kernels: &'static str,
+    /// The value of `RTENC_CPU`, if set.
+    pub rtenc_cpu: Option<String>,
+}
+
+impl CpuInfo {
+    /// The current process's.
+    pub fn detect() -> CpuInfo {
+        CpuInfo {
+            arch: std::env::consts::ARCH,
+            features: cpu_features(),
+            available: Kernels::available().map(|k| k.isa.name()).collect(),
+            kernels: kernels().isa.name(),
+            rtenc_cpu: std::env::var("RTENC_CPU").ok(),
+        }
+    }
+}
+
+impl std::fmt::Display for CpuInfo {
+    /// One `key: value` line each: `arch`, `cpu features`, `kernel sets`, `kernels` (the one
+    /// in use, with the `RTENC_CPU` cap when set).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let none = |v: &[&str]| {
+            if v.is_empty() {
+                "none".to_string()
+            } else {
+                v.join(" ")
+            }
+        };
+        writeln!(f, "arch: {}", self.arch)?;
+        writeln!(f, "cpu features: {}", none(&self.features))?;
+        writeln!(f, "kernel sets: {}", none(&self.available))?;
+        match &self.rtenc_cpu {
+            Some(cap) => writeln!(f, "kernels: {} (RTENC_CPU={cap})", self.kernels),
+            None => writeln!(f, "kernels: {}", self.kernels),
+        }
     }
 }
 

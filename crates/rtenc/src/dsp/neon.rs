@@ -949,7 +949,11 @@ pub fn recon_strips(
             let p = ld16(pred, o + 16 * r);
             let lo = vqaddq_s16(vreinterpretq_s16_u16(vmovl_u8(vget_low_u8(p))), res[0][r]);
             let hi = vqaddq_s16(vreinterpretq_s16_u16(vmovl_high_u8(p)), res[1][r]);
-            st16(recon, o + 16 * r, vcombine_u8(vqmovun_s16(lo), vqmovun_s16(hi)));
+            st16(
+                recon,
+                o + 16 * r,
+                vcombine_u8(vqmovun_s16(lo), vqmovun_s16(hi)),
+            );
         }
     }
 }
@@ -1242,24 +1246,14 @@ fn filter_luma8(
     let s_p0 = sum_shr::<3>([p2, vaddq_s16(p1, p1), vaddq_s16(pq0, pq0), q1], 4);
     let s_p1 = sum_shr::<2>([p2, p1, pq0, vdupq_n_s16(0)], 2);
     let s_p2 = sum_shr::<3>(
-        [
-            vaddq_s16(p3, p3),
-            vaddq_s16(vaddq_s16(p2, p2), p2),
-            p1,
-            pq0,
-        ],
+        [vaddq_s16(p3, p3), vaddq_s16(vaddq_s16(p2, p2), p2), p1, pq0],
         4,
     );
     let w_p0 = sum_shr::<2>([p1, p1, p0, q1], 2);
     let s_q0 = sum_shr::<3>([q2, vaddq_s16(q1, q1), vaddq_s16(pq0, pq0), p1], 4);
     let s_q1 = sum_shr::<2>([q2, q1, pq0, vdupq_n_s16(0)], 2);
     let s_q2 = sum_shr::<3>(
-        [
-            vaddq_s16(q3, q3),
-            vaddq_s16(vaddq_s16(q2, q2), q2),
-            q1,
-            pq0,
-        ],
+        [vaddq_s16(q3, q3), vaddq_s16(vaddq_s16(q2, q2), q2), q1, pq0],
         4,
     );
     let w_q0 = sum_shr::<2>([q1, q1, q0, p1], 2);
@@ -1447,7 +1441,9 @@ pub fn deblock_chroma_edge(d: &mut [u8], e: &Edge) {
     let alpha = vdupq_n_s16(e.alpha as i16);
     let beta = vdupq_n_s16(e.beta as i16);
     let pairs = |v: [i32; 4]| {
-        let lane = |a: i32, b: i32| vcreate_s16((a as u16 as u64 * 0x1_0001) | ((b as u16 as u64 * 0x1_0001) << 32));
+        let lane = |a: i32, b: i32| {
+            vcreate_s16((a as u16 as u64 * 0x1_0001) | ((b as u16 as u64 * 0x1_0001) << 32))
+        };
         vcombine_s16(lane(v[0], v[1]), lane(v[2], v[3]))
     };
     let bs = pairs(e.bs.map(i32::from));

@@ -70,6 +70,19 @@ fn simd_levels_are_detected_as_expected() {
     for k in tables() {
         assert!(k.isa.is_supported(), "{:?}", k.isa);
     }
+    // What `rtenc info` prints agrees.
+    let info = CpuInfo::detect();
+    assert_eq!(info.kernels, expect.name());
+    assert!(info.available.contains(&"scalar") && info.available.contains(&expect.name()));
+    #[cfg(target_arch = "aarch64")]
+    assert!(info.features.contains(&"neon") && info.available.contains(&"neon"));
+    #[cfg(target_arch = "x86_64")]
+    assert!(info.features.contains(&"sse2") && info.available.contains(&"sse2"));
+    let text = info.to_string();
+    assert!(
+        text.contains(&format!("kernels: {}", expect.name())),
+        "{text}"
+    );
 }
 
 proptest! {
