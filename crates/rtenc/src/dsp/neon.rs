@@ -940,15 +940,13 @@ pub fn recon_strips(
         let b = 4 * strip;
         let t01 = unscan_pair(load_levels(&levels[b]), load_levels(&levels[b + 1]));
         let t23 = unscan_pair(load_levels(&levels[b + 2]), load_levels(&levels[b + 3]));
-        let res = [
-            inverse_pair(t01, dc.map(|d| (d[b], d[b + 1])), q),
-            inverse_pair(t23, dc.map(|d| (d[b + 2], d[b + 3])), q),
-        ];
+        let left = inverse_pair(t01, dc.map(|d| (d[b], d[b + 1])), q);
+        let right = inverse_pair(t23, dc.map(|d| (d[b + 2], d[b + 3])), q);
         let o = 64 * strip;
-        for r in 0..4 {
+        for (r, (&l, &rr)) in left.iter().zip(&right).enumerate() {
             let p = ld16(pred, o + 16 * r);
-            let lo = vqaddq_s16(vreinterpretq_s16_u16(vmovl_u8(vget_low_u8(p))), res[0][r]);
-            let hi = vqaddq_s16(vreinterpretq_s16_u16(vmovl_high_u8(p)), res[1][r]);
+            let lo = vqaddq_s16(vreinterpretq_s16_u16(vmovl_u8(vget_low_u8(p))), l);
+            let hi = vqaddq_s16(vreinterpretq_s16_u16(vmovl_high_u8(p)), rr);
             st16(
                 recon,
                 o + 16 * r,
