@@ -5,8 +5,9 @@
 # RTENC_FFMPEG). Without it they print a notice and pass, except under CI=true, where they fail.
 # The browser tests (crates/rtenc-browser) need Chromium at /usr/bin/chromium (or
 # RTENC_CHROMIUM), with the same rule. The Python package's tests (scripts/python-tests.sh) need
-# python3 with venv and pip, and pyenv's 3.12 for pdum.rfb. .ci/run installs what they need first
-# and then runs this script.
+# python3 with venv and pip, and pyenv's 3.12 for pdum.rfb. The aarch64 checks
+# (scripts/aarch64.sh) need the aarch64 cross compilers, qemu-user and the rustup targets.
+# .ci/run installs what they need first and then runs this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +35,13 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 section "cargo test (opt-level 2, see [profile.test])"
 cargo test --workspace
+
+# The NEON kernels: clippy for aarch64, cargo check for macOS, the rtenc library's tests under
+# qemu-aarch64 with NEON and with scalar kernels (a subset of the large pictures; see the
+# script's header), and streams byte-identical to x86-64's. Needs the cross tools and qemu
+# (.ci/run installs them); without them a notice, except under CI=true, where it fails.
+section "aarch64: NEON kernels under qemu (scripts/aarch64.sh)"
+bash scripts/aarch64.sh
 
 section "Python package: wheel (maturin), pytest on CPython 3.11 and 3.12 + pdum.rfb"
 bash scripts/python-tests.sh

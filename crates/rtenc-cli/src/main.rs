@@ -27,6 +27,9 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Stream the demo scene or a file live to browsers (HTTP + WebSocket, WebCodecs page)
     Serve(serve::ServeArgs),
+    /// Print the CPU features detected and the SIMD kernel set in use (avx2, sse2, neon,
+    /// scalar; `RTENC_CPU=scalar|sse2|avx2|neon` caps it)
+    Info,
 }
 
 fn main() -> ExitCode {
@@ -35,6 +38,14 @@ fn main() -> ExitCode {
         Command::Encode(args) => encode::cmd(args),
         Command::Demo(args) => demo::cmd(args),
         Command::Serve(args) => serve::cmd(args),
+        Command::Info => {
+            print!(
+                "rtenc {}\n{}",
+                env!("CARGO_PKG_VERSION"),
+                rtenc::dsp::CpuInfo::detect()
+            );
+            Ok(())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -85,5 +96,9 @@ mod tests {
         }
         assert!(Cli::try_parse_from(["rtenc", "serve", "--qp", "20", "--bitrate", "1M"]).is_err());
         assert!(Cli::try_parse_from(["rtenc", "serve", "--max-viewers", "0"]).is_err());
+        assert!(matches!(
+            Cli::try_parse_from(["rtenc", "info"]).unwrap().command,
+            Command::Info
+        ));
     }
 }

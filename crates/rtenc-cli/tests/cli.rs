@@ -193,3 +193,53 @@ fn demo_writes_a_decodable_stream() {
     );
     assert!(decode_nv12(ff, &out) == std::fs::read(&recon).unwrap());
 }
+
+/// `rtenc info` names the CPU features and the kernel set in use, and `RTENC_CPU` caps it.
+#[test]
+fn info_reports_cpu_features_and_kernels() {
+    let run = |cap: Option<&str>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_rtenc"));
+        c.arg("info").env_remove("RTENC_CPU");
+        if let Some(cap) = cap {
+            c.env("RTENC_CPU", cap);
+        }
+        let out = c.output().expect("run rtenc info");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let best = if cfg!(target_arch = "x86_64") {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            "avx2"
+        } else {
+            "sse2"
+        }
+    } else if cfg!(target_arch = "aarch64") {
+        "neon"
+    } else {
+        "scalar"
+    };
+    let text = run(None);
+    assert!(text.starts_with("rtenc "), "{text}");
+    assert!(
+        text.contains(&format!("arch: {}\n", std::env::consts::ARCH)),
+        "{text}"
+    );
+    assert!(text.contains(&format!("\nkernels: {best}\n")), "{text}");
+    let features = text
+        .lines()
+        .find_map(|l| l.strip_prefix("cpu features: "))
+        .unwrap();
+    if best != "scalar" {
+        assert!(features.split(' ').any(|f| f == best), "{text}");
+    }
+    let sets = text
+        .lines()
+        .find_map(|l| l.strip_prefix("kernel sets: "))
+        .unwrap();
+    assert!(sets.starts_with("scalar") && sets.ends_with(best), "{text}");
+    let text = run(Some("scalar"));
+    assert!(
+        text.contains("\nkernels: scalar (RTENC_CPU=scalar)\n"),
+        "{text}"
+    );
+}

@@ -51,11 +51,30 @@ fn supported() -> bool {
     true
 }
 
+/// info() -> dict
+///
+/// What ``rtenc info`` prints, as a dict: ``version``, ``arch`` (``"x86_64"``,
+/// ``"aarch64"``, ...), ``cpu_features`` (list of str, e.g. ``["sse2", "avx2"]``),
+/// ``kernel_sets`` (the SIMD kernel sets this CPU can run, lowest first) and ``kernels`` (the
+/// one in use: ``"avx2"``, ``"sse2"``, ``"neon"`` or ``"scalar"``; ``RTENC_CPU`` caps it).
+#[pyfunction]
+fn info(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyDict>> {
+    let i = rtenc::dsp::CpuInfo::detect();
+    let d = pyo3::types::PyDict::new(py);
+    d.set_item("version", env!("CARGO_PKG_VERSION"))?;
+    d.set_item("arch", i.arch)?;
+    d.set_item("cpu_features", i.features)?;
+    d.set_item("kernel_sets", i.available)?;
+    d.set_item("kernels", i.kernels)?;
+    Ok(d)
+}
+
 #[pymodule]
 fn _rtenc(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<encoder::PyEncoder>()?;
     m.add("VtEncoder", m.getattr("Encoder")?)?;
     m.add_function(wrap_pyfunction!(supported, m)?)?;
+    m.add_function(wrap_pyfunction!(info, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_test, m)?)?;
     m.add_function(wrap_pyfunction!(color::rgb_to_nv12, m)?)?;
     m.add_function(wrap_pyfunction!(color::yuv420p_to_nv12, m)?)?;

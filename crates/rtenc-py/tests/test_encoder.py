@@ -38,6 +38,32 @@ def test_module_surface():
     assert rtenc.Encoder.encode.__doc__ and rtenc.rgb_to_nv12.__doc__
 
 
+def test_info_reports_the_kernels_in_use():
+    import os
+    import platform
+    import subprocess
+    import sys
+
+    i = rtenc.info()
+    assert i["version"] == rtenc.__version__
+    assert i["kernels"] in i["kernel_sets"] and i["kernel_sets"][0] == "scalar"
+    assert i["kernels"] in ("avx2", "sse2", "neon", "scalar")
+    machine = platform.machine().lower()
+    if machine in ("x86_64", "amd64"):
+        assert i["arch"] == "x86_64" and "sse2" in i["cpu_features"]
+    elif machine in ("aarch64", "arm64"):
+        assert i["arch"] == "aarch64" and "neon" in i["cpu_features"]
+    if "RTENC_CPU" not in os.environ:
+        assert i["kernels"] == i["kernel_sets"][-1]
+    # RTENC_CPU=scalar forces the portable kernels (read once per process: a fresh one).
+    env = dict(os.environ, RTENC_CPU="scalar")
+    out = subprocess.run(
+        [sys.executable, "-c", "import rtenc; print(rtenc.info()['kernels'])"],
+        env=env, capture_output=True, text=True, check=True,
+    )
+    assert out.stdout.strip() == "scalar"
+
+
 def test_first_access_unit_holds_sps_pps_idr_and_deltas_are_p_slices(tmp_path):
     enc = rtenc.VtEncoder(W, H, fps=30, gop=0, bitrate=0)
     frames = [nv12_frame(W, H, t) for t in range(8)]

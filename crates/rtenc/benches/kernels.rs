@@ -2,7 +2,10 @@
 //! `cargo bench -p rtenc --bench kernels` (filter with e.g. `-- satd16x16`).
 //!
 //! Each group is one kernel; its members are the instruction-set levels (`scalar`, `sse2`,
-//! `avx2`), so criterion prints them side by side.
+//! `avx2`; `scalar`, `neon` on aarch64), so criterion prints them side by side. Every entry of
+//! the `Kernels` table is benchmarked (`prediction_kernels` holds the ones no other group
+//! covers). Speed cannot be measured under qemu: run the NEON numbers on Arm hardware
+//! (`cargo bench -p rtenc --bench kernels` there).
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -340,11 +343,122 @@ fn macroblock_kernels(c: &mut Criterion) {
     g.finish();
 }
 
+/// The kernels the other groups leave out: the whole-block `code4x4`, SATD against an
+/// average, the average itself and the three half-sample row filters (one 1080p row).
+fn prediction_kernels(c: &mut Criterion) {
+    let src = samples(REF_STRIDE * 20, 11);
+    let refp = samples(REF_STRIDE * 20, 12);
+    let off = REF_STRIDE + 3;
+
+    // One 4x4 block at picture strides, a prediction near the source (Intra_4x4 style).
+    let pred: Vec<u8> = src
+        .iter()
+        .zip(samples(src.len(), 13))
+        .map(|(&s, n)| s.saturating_add(n % 17).saturating_sub(8))
+        .collect();
+    let q = rtenc::common::quant::params4x4(26, rtenc::common::quant::Deadzone::Intra);
+    let mut g = c.benchmark_group("code4x4");
+    for k in Kernels::available() {
+        g.bench_function(k.isa.name(), |b| {
+            b.iter(|| {
+                let (mut levels, mut recon) = ([0i32; 16], [0u8; 4 * 32]);
+                let nz = (k.code4x4)(
+                    black_box(&src[off..]),
+                    REF_STRIDE,
+                    black_box(&pred[off..]),
+                    REF_STRIDE,
+                    q,
+                    &mut levels,
+                    &mut recon,
+                    32,
+                );
+                (nz, levels, recon)
+            })
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("satd_avg16x16");
+    for k in Kernels::available() {
+        g.bench_function(k.isa.name(), |b| {
+            b.iter(|| {
+                (k.satd_avg16x16)(
+                    black_box(&src[..256]),
+                    16,
+                    black_box(&refp[off..]),
+                    REF_STRIDE,
+                    black_box(&refp[off + 1..]),
+                    REF_STRIDE,
+                )
+            })
+        });
+    }
+    g.finish();
+
+    for (w, h) in [(16usize, 16usize), (8, 8), (4, 4)] {
+        let mut g = c.benchmark_group(format!("avg_block{w}x{h}"));
+        for k in Kernels::available() {
+            g.bench_function(k.isa.name(), |b| {
+                b.iter(|| {
+                    let mut out = [0u8; 256];
+                    (k.avg_block)(
+                        black_box(&refp[off..]),
+                        REF_STRIDE,
+                        black_box(&src[off + 1..]),
+                        REF_STRIDE,
+                        &mut out,
+                        w,
+                        h,
+                    );
+                    out
+                })
+            });
+        }
+        g.finish();
+    }
+
+    let n = 1920 + 32;
+    let rows: Vec<&[u8]> = (0..6)
+        .map(|k| &src[k * REF_STRIDE..k * REF_STRIDE + n + 5])
+        .collect();
+    let r6: [&[u8]; 6] = std::array::from_fn(|k| rows[k]);
+    let mut g = c.benchmark_group("hpel_row_h_1952");
+    for k in Kernels::available() {
+        g.bench_function(k.isa.name(), |b| {
+            let (mut b1, mut out) = (vec![0i16; n], vec![0u8; n]);
+            b.iter(|| (k.hpel_row_h)(black_box(r6[0]), &mut b1, &mut out))
+        });
+    }
+    g.finish();
+    let mut g = c.benchmark_group("hpel_row_v_1952");
+    for k in Kernels::available() {
+        g.bench_function(k.isa.name(), |b| {
+            let (mut h1, mut out) = (vec![0i16; n], vec![0u8; n]);
+            b.iter(|| (k.hpel_row_v)(black_box(r6), &mut h1, &mut out))
+        });
+    }
+    g.finish();
+    // Intermediates as the encoder feeds the centre filter: one row of vertical sums, shifted.
+    let (mut h1, mut v) = (vec![0i16; n + 5], vec![0u8; n + 5]);
+    let tall: [&[u8]; 6] = std::array::from_fn(|k| &src[k * REF_STRIDE..k * REF_STRIDE + n + 5]);
+    rtenc::dsp::scalar::hpel_row_v(tall, &mut h1, &mut v);
+    let m6: [&[i16]; 6] = std::array::from_fn(|k| &h1[k..k + n]);
+    let mut g = c.benchmark_group("hpel_row_c_1952");
+    for k in Kernels::available() {
+        g.bench_function(k.isa.name(), |b| {
+            let mut out = vec![0u8; n];
+            b.iter(|| (k.hpel_row_c)(black_box(m6), &mut out))
+        });
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = kernels;
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_millis(900));
-    targets = sad_satd, quant_transform, deinterleave, deblock, rgb_to_nv12, macroblock_kernels
+    targets = sad_satd, quant_transform, deinterleave, deblock, rgb_to_nv12, macroblock_kernels,
+        prediction_kernels
 }
 criterion_main!(kernels);

@@ -17,6 +17,7 @@ __all__ = [
     "Encoder",
     "VtEncoder",
     "__version__",
+    "info",
     "rgb_to_nv12",
     "supported",
     "yuv420p_to_nv12",
@@ -123,6 +124,11 @@ VtEncoder = Encoder
 
 def supported() -> bool:
     """Always True: rtenc is pure software."""
+
+def info() -> dict[str, Any]:
+    """What ``rtenc info`` prints: ``version``, ``arch``, ``cpu_features`` (list of str),
+    ``kernel_sets`` (list of str, lowest first) and ``kernels`` (the SIMD kernel set in use:
+    ``"avx2"``, ``"sse2"``, ``"neon"`` or ``"scalar"``; ``RTENC_CPU`` caps it)."""
 
 def rgb_to_nv12(
     rgb: _BufferLike,

@@ -3,28 +3,34 @@
 //! with one runtime dispatch point.
 //!
 //! [`kernels`] picks a table of function pointers once per process (a [`OnceLock`]): the best
-//! instruction set the CPU reports (`is_x86_feature_detected!`; SSE2 is the x86-64 baseline),
-//! else the portable [`scalar`] twins. Every variant returns exactly the scalar results (integer
+//! instruction set the CPU reports (`is_x86_feature_detected!`; SSE2 is the x86-64 baseline;
+//! NEON is the aarch64 baseline), else the portable [`scalar`] twins. Every variant returns exactly the scalar results (integer
 //! code, checked by property tests), so the choice never changes the bitstream.
 //!
 //! The environment variable `RTENC_CPU`, read once, caps the choice: `scalar` forces the
-//! portable kernels, `sse2` allows at most SSE2, `avx2` (or unset / anything else) allows the
-//! best available.
+//! portable kernels, `sse2` allows at most SSE2 (on aarch64: scalar), `avx2` at most AVX2
+//! (on aarch64: scalar), `neon` (or unset / anything else) the best available.
 //!
 //! Layout: `scalar.rs` holds the one portable implementation of each kernel; `x86/` the SSE2
-//! and AVX2 variants (the only `unsafe` code of the crate: SIMD loads and stores, and calls into
-//! `#[target_feature]` functions after detection). Another architecture (e.g. a `neon.rs` under
-//! `cfg(target_arch = "aarch64")`) adds an [`Isa`] variant, a table constructor and a line in
-//! [`Kernels::for_isa`].
+//! and AVX2 variants, `neon.rs` the aarch64 NEON ones (the only `unsafe` code of the crate:
+//! SIMD loads and stores, and calls into `#[target_feature]` functions after detection).
+//! `neon.rs` is compiled for `target_arch = "aarch64"` with `target_feature = "neon"`, which
+//! every aarch64 target enables by default (NEON is part of the aarch64 baseline); its kernels
+//! still carry `#[target_feature(enable = "neon")]`, which std's intrinsics need to be called
+//! without `unsafe`.
 
 use std::sync::OnceLock;
 
+#[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
+#[allow(unsafe_code)]
+mod neon;
 pub mod scalar;
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
 mod x86;
 
-/// An instruction-set level a kernel table is built for, in increasing order.
+/// An instruction-set level a kernel table is built for, in increasing order (levels of
+/// different architectures never meet: a CPU supports those of one only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Isa {
     /// Portable Rust.
@@ -33,11 +39,13 @@ pub enum Isa {
     Sse2,
     /// x86-64 AVX2.
     Avx2,
+    /// aarch64 NEON (Advanced SIMD, always present on aarch64).
+    Neon,
 }
 
 impl Isa {
     /// Every level, lowest first.
-    pub const ALL: [Isa; 3] = [Isa::Scalar, Isa::Sse2, Isa::Avx2];
+    pub const ALL: [Isa; 4] = [Isa::Scalar, Isa::Sse2, Isa::Avx2, Isa::Neon];
 
     /// Lower-case name, as `RTENC_CPU` spells it.
     pub fn name(self) -> &'static str {
@@ -45,6 +53,7 @@ impl Isa {
             Isa::Scalar => "scalar",
             Isa::Sse2 => "sse2",
             Isa::Avx2 => "avx2",
+            Isa::Neon => "neon",
         }
     }
 
@@ -59,6 +68,8 @@ impl Isa {
                 std::arch::is_x86_feature_detected!("avx2")
                     && std::arch::is_x86_feature_detected!("popcnt")
             }
+            #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
+            Isa::Neon => std::arch::is_aarch64_feature_detected!("neon"),
             #[allow(unreachable_patterns)]
             _ => false,
         }
@@ -382,6 +393,8 @@ impl Kernels {
             Isa::Sse2 => Some(x86::sse2_kernels()),
             #[cfg(target_arch = "x86_64")]
             Isa::Avx2 => x86::avx2_kernels(),
+            #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
+            Isa::Neon => neon::neon_kernels(),
             #[allow(unreachable_patterns)]
             _ => None,
         }
@@ -393,12 +406,102 @@ impl Kernels {
     }
 }
 
+/// The CPU features this process detects that matter to rtenc's kernels (and a few more for
+/// reference), by the names `is_x86_feature_detected!` / `is_aarch64_feature_detected!` use;
+/// `rtenc info` and the Python `info()` print them.
+pub fn cpu_features() -> Vec<&'static str> {
+    #[allow(unused_mut)]
+    let mut found = Vec::new();
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::is_x86_feature_detected as has;
+        for (name, on) in [
+            ("sse2", has!("sse2")),
+            ("ssse3", has!("ssse3")),
+            ("sse4.1", has!("sse4.1")),
+            ("popcnt", has!("popcnt")),
+            ("avx2", has!("avx2")),
+            ("avx512f", has!("avx512f")),
+        ] {
+            if on {
+                found.push(name);
+            }
+        }
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        use std::arch::is_aarch64_feature_detected as has;
+        for (name, on) in [
+            ("neon", has!("neon")),
+            ("dotprod", has!("dotprod")),
+            ("sve", has!("sve")),
+            ("sve2", has!("sve2")),
+        ] {
+            if on {
+                found.push(name);
+            }
+        }
+    }
+    found
+}
+
+/// What `rtenc info` reports: the architecture, [`cpu_features`], the kernel sets this CPU can
+/// run ([`Kernels::available`]), the one in use ([`kernels`]) and `RTENC_CPU` as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CpuInfo {
+    /// `std::env::consts::ARCH` (`x86_64`, `aarch64`, ...).
+    pub arch: &'static str,
+    /// See [`cpu_features`].
+    pub features: Vec<&'static str>,
+    /// Names of the kernel sets this CPU can run, lowest first (`scalar`, `sse2`, ...).
+    pub available: Vec<&'static str>,
+    /// Name of the kernel set every encoder in this process uses.
+    pub kernels: &'static str,
+    /// The value of `RTENC_CPU`, if set.
+    pub rtenc_cpu: Option<String>,
+}
+
+impl CpuInfo {
+    /// The current process's.
+    pub fn detect() -> CpuInfo {
+        CpuInfo {
+            arch: std::env::consts::ARCH,
+            features: cpu_features(),
+            available: Kernels::available().map(|k| k.isa.name()).collect(),
+            kernels: kernels().isa.name(),
+            rtenc_cpu: std::env::var("RTENC_CPU").ok(),
+        }
+    }
+}
+
+impl std::fmt::Display for CpuInfo {
+    /// One `key: value` line each: `arch`, `cpu features`, `kernel sets`, `kernels` (the one
+    /// in use, with the `RTENC_CPU` cap when set).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let none = |v: &[&str]| {
+            if v.is_empty() {
+                "none".to_string()
+            } else {
+                v.join(" ")
+            }
+        };
+        writeln!(f, "arch: {}", self.arch)?;
+        writeln!(f, "cpu features: {}", none(&self.features))?;
+        writeln!(f, "kernel sets: {}", none(&self.available))?;
+        match &self.rtenc_cpu {
+            Some(cap) => writeln!(f, "kernels: {} (RTENC_CPU={cap})", self.kernels),
+            None => writeln!(f, "kernels: {}", self.kernels),
+        }
+    }
+}
+
 /// The highest level allowed by `RTENC_CPU` (see the module documentation).
 fn cap_from_env() -> Isa {
     match std::env::var("RTENC_CPU") {
         Ok(v) if v.eq_ignore_ascii_case("scalar") => Isa::Scalar,
         Ok(v) if v.eq_ignore_ascii_case("sse2") => Isa::Sse2,
-        _ => Isa::Avx2,
+        Ok(v) if v.eq_ignore_ascii_case("avx2") => Isa::Avx2,
+        _ => Isa::Neon,
     }
 }
 

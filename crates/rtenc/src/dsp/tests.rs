@@ -37,7 +37,7 @@ fn tables() -> Vec<Kernels> {
 }
 
 #[test]
-fn sse2_and_avx2_are_detected_as_expected() {
+fn simd_levels_are_detected_as_expected() {
     #[cfg(target_arch = "x86_64")]
     {
         assert!(Kernels::for_isa(Isa::Sse2).is_some());
@@ -45,18 +45,44 @@ fn sse2_and_avx2_are_detected_as_expected() {
             Kernels::for_isa(Isa::Avx2).is_some(),
             std::arch::is_x86_feature_detected!("avx2")
         );
+        assert!(Kernels::for_isa(Isa::Neon).is_none());
     }
-    let best = Isa::ALL
+    #[cfg(target_arch = "aarch64")]
+    {
+        // NEON is the aarch64 baseline: its table must exist (and be tested below).
+        assert!(Kernels::for_isa(Isa::Neon).is_some());
+        assert!(Kernels::for_isa(Isa::Sse2).is_none());
+        assert!(Kernels::for_isa(Isa::Avx2).is_none());
+    }
+    let cap = match std::env::var("RTENC_CPU").as_deref() {
+        Ok("scalar") => Isa::Scalar,
+        Ok("sse2") => Isa::Sse2,
+        Ok("avx2") => Isa::Avx2,
+        _ => Isa::Neon,
+    };
+    let expect = Isa::ALL
         .into_iter()
-        .filter(|i| i.is_supported())
+        .filter(|&i| i <= cap && i.is_supported())
         .max()
         .unwrap();
-    let expect = match std::env::var("RTENC_CPU").as_deref() {
-        Ok("scalar") => Isa::Scalar,
-        Ok("sse2") => best.min(Isa::Sse2),
-        _ => best,
-    };
     assert_eq!(kernels().isa, expect, "RTENC_CPU caps the dispatch");
+    // Every table holds the kernels of its own level.
+    for k in tables() {
+        assert!(k.isa.is_supported(), "{:?}", k.isa);
+    }
+    // What `rtenc info` prints agrees.
+    let info = CpuInfo::detect();
+    assert_eq!(info.kernels, expect.name());
+    assert!(info.available.contains(&"scalar") && info.available.contains(&expect.name()));
+    #[cfg(target_arch = "aarch64")]
+    assert!(info.features.contains(&"neon") && info.available.contains(&"neon"));
+    #[cfg(target_arch = "x86_64")]
+    assert!(info.features.contains(&"sse2") && info.available.contains(&"sse2"));
+    let text = info.to_string();
+    assert!(
+        text.contains(&format!("kernels: {}", expect.name())),
+        "{text}"
+    );
 }
 
 proptest! {
