@@ -20,7 +20,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::frame::{Nv12Frame, Rect};
 use crate::picture::Picture;
-use crate::preset::SpeedSettings;
+use crate::preset::{SpeedSettings, Subpel};
 use crate::ratecontrol::RateControl;
 use crate::slice::{balance_slice_rows, mb_cost, slice_rows, PictureCtx, SliceCoder};
 
@@ -269,12 +269,16 @@ impl Encoder {
                     return Ok(self.encode_static_frame(qp));
                 }
             }
-            self.update_hpel();
-            debug_assert!(
-                self.ref_hpel.is_up_to_date(&self.reference.y),
-                "frame {}: half-sample planes out of date",
-                self.frame_index
-            );
+            // Whole-sample motion (and P_Skip vectors predicted from it) never reads the
+            // half-sample planes.
+            if self.speed.subpel != Subpel::Full {
+                self.update_hpel();
+                debug_assert!(
+                    self.ref_hpel.is_up_to_date(&self.reference.y),
+                    "frame {}: half-sample planes out of date",
+                    self.frame_index
+                );
+            }
         }
         if idr && self.frame_index > 0 && self.rc.is_some() {
             // How much of the picture carries on from the last one (see
@@ -466,7 +470,11 @@ impl Encoder {
     /// kbit/s at 41.00 dB with one row of macroblock edges left unfiltered.
     fn deblock_params(&self) -> DeblockParams {
         DeblockParams {
-            disable_idc: if self.coders.len() > 1 { 2 } else { 0 },
+            disable_idc: match (self.speed.deblock, self.coders.len()) {
+                (false, _) => 1,
+                (true, 1) => 0,
+                (true, _) => 2,
+            },
             ..DeblockParams::default()
         }
     }
