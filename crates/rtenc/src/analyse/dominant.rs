@@ -15,6 +15,15 @@ pub const MAX_DOMINANT: usize = 2;
 /// Fewest macroblocks that must share a vector for it to be proposed.
 pub const MIN_SHARE: usize = 8;
 
+/// Only vectors at least this long in one component (quarter samples: 8 samples) are
+/// proposed: shorter motion is found from the neighbours' and co-located candidates, and on
+/// periodic texture a short shared vector can be an alias that misleads the search (measured:
+/// the rate control tests' moving sinusoids coded at a higher QP).
+pub const MIN_LENGTH: i16 = 32;
+
+/// ... and at least this fraction (1 / `MIN_FRACTION`) of the inter macroblocks with a long vector.
+pub const MIN_FRACTION: usize = 4;
+
 /// Finds the dominant vectors of a picture's macroblocks; keeps its buffer between pictures.
 #[derive(Debug, Clone, Default)]
 pub struct DominantMotion {
@@ -32,7 +41,9 @@ impl DominantMotion {
     }
 
     /// The non-zero vectors (rounded to whole samples, in quarter-sample units) shared by at
-    /// least [`MIN_SHARE`] inter macroblocks of `mbs`, most shared first; `Mv::ZERO` for none.
+    /// least [`MIN_SHARE`] inter macroblocks of `mbs` (P_Skip included: a window moved
+    /// exactly is mostly skipped at its vector), and by at least a [`MIN_FRACTION`]th of those
+    /// with a long vector, most shared first; `Mv::ZERO` for none.
     /// Ties go to the smaller key, so the result depends only on `mbs`.
     pub fn find(&mut self, mbs: &[MbInfo]) -> [Mv; MAX_DOMINANT] {
         self.keys.clear();
@@ -41,7 +52,7 @@ impl DominantMotion {
                 continue;
             }
             let mv = full_sample(m.mv[0]);
-            if mv != Mv::ZERO {
+            if mv.x.abs().max(mv.y.abs()) >= MIN_LENGTH {
                 self.keys.push(key(mv));
             }
         }
@@ -58,7 +69,10 @@ impl DominantMotion {
             }
             i += run;
         }
-        best.map(|(n, k)| if n >= MIN_SHARE { unkey(k) } else { Mv::ZERO })
+        // Dominant means shared by a real part of the moving macroblocks, not only by a few
+        // of many scattered vectors (periodic texture aliases; noise).
+        let min = MIN_SHARE.max(self.keys.len() / MIN_FRACTION);
+        best.map(|(n, k)| if n >= min { unkey(k) } else { Mv::ZERO })
     }
 }
 
@@ -96,7 +110,8 @@ mod tests {
         mbs.extend((0..30).map(|_| inter(Mv::ZERO)));
         mbs.extend((0..20).map(|i| inter(Mv::new(drag.x + (i % 2), drag.y - 1)))); // rounds
         mbs.extend((0..9).map(|_| inter(scroll)));
-        mbs.extend((0..7).map(|_| inter(Mv::new(4, 4))));
+        mbs.extend((0..7).map(|_| inter(Mv::new(400, 4))));
+        mbs.extend((0..40).map(|_| inter(Mv::new(8, -4)))); // short: never proposed
         let mut d = DominantMotion::new(mbs.len());
         assert_eq!(d.find(&mbs), [drag, scroll]);
         // Too few for the second.
