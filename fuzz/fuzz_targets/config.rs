@@ -7,7 +7,7 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use rtenc::{Config, Encoder, Error, Nv12Frame, Speed};
+use rtenc::{Config, Encoder, Error, Nv12Frame, Preset};
 
 #[derive(Debug, Arbitrary)]
 struct Input {
@@ -22,7 +22,7 @@ struct Input {
     min_qp: u8,
     max_qp: u8,
     vbv_size: Option<u32>,
-    quality: bool,
+    preset: u8,
     threads: u32,
     frames: u8,
     content: u8,
@@ -45,11 +45,7 @@ fuzz_target!(|input: Input| {
         min_qp: input.min_qp,
         max_qp: input.max_qp,
         vbv_size: input.vbv_size,
-        speed: if input.quality {
-            Speed::Quality
-        } else {
-            Speed::Realtime
-        },
+        preset: Preset::ALL[usize::from(input.preset) % Preset::ALL.len()],
         threads: input.threads,
         colour_primaries: input.colour_primaries,
         transfer_characteristics: input.transfer_characteristics,

@@ -1,5 +1,5 @@
 //! A small valid encoder (16..=96 even sizes, cropped or not, fixed QP or a bitrate, 1 to 4
-//! slices, either speed) fed arbitrary frames: contents from the fuzz input, padded planes
+//! slices, every preset) fed arbitrary frames: contents from the fuzz input, padded planes
 //! (`Nv12Frame::new` with strides), repeated and partly changed frames, forced IDRs and damage
 //! hints (true or false ones). Never panics; the stream decodes in openh264, in-process, and
 //! every picture equals the encoder's reconstruction.
@@ -7,7 +7,7 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use rtenc::{Config, Encoder, Nv12Frame, Rect, Speed};
+use rtenc::{Config, Encoder, Nv12Frame, Preset, Rect};
 
 #[path = "../../crates/rtenc/tests/common/oh264.rs"]
 mod oh264;
@@ -21,7 +21,7 @@ struct Input {
     qp: u8,
     gop: u8,
     threads: u8,
-    quality: bool,
+    preset: u8,
     y_pad: u8,
     uv_pad: u8,
     /// The sample source, cycled.
@@ -60,11 +60,7 @@ fuzz_target!(|input: Input| {
     }
     cfg.gop = u32::from(input.gop % 12);
     cfg.threads = 1 + u32::from(input.threads % 4);
-    cfg.speed = if input.quality {
-        Speed::Quality
-    } else {
-        Speed::Realtime
-    };
+    cfg.preset = Preset::ALL[usize::from(input.preset) % Preset::ALL.len()];
     let mut enc = Encoder::new(cfg).expect("a valid config");
     let (w, h) = (width as usize, height as usize);
     let (ys, uvs) = (
