@@ -27,6 +27,7 @@
 //! [`initial_fullness`] (90 % of its size). If a coded frame is too big anyway
 //! ([`RateControl::max_frame_bits`]), the encoder re-encodes it at [`RateControl::retry_qp`].
 
+use crate::analyse::inter::REFINE_MARGIN;
 use crate::FrameType;
 
 /// VBV fullness (fraction) above which static frames let the P QP drift down.
@@ -71,6 +72,14 @@ const ALPHA_MIN_SHARE: f64 = 0.25;
 /// The IDR reserve (see `RateControl::idr_reserve`) is for an IDR this many times the size
 /// predicted at QP 51 (a prediction, not a bound).
 const IDR_RESERVE_MARGIN: f64 = 1.25;
+/// Share of a P frame's macroblocks unchanged since the previous picture from which the
+/// encoder takes its QP from [`RateControl::still_qp`]: the rest (a cursor, a clock, a
+/// blinking caret) costs little, refining the unchanged picture is what the frame spends.
+pub const STILL_SHARE: f64 = 0.9;
+/// Longest refinement period of a still frame: one macroblock row in 16.
+pub const MAX_REFINE_PERIOD: usize = 16;
+/// Largest QP decrease from one still frame to the next (see [`RateControl::still_qp`]).
+const STILL_STEP: f64 = 2.0;
 /// `retry_qp` aims the retried frame at this fraction of the largest size the VBV accepts.
 const RETRY_AIM: f64 = 0.85;
 
@@ -190,6 +199,12 @@ pub struct RateControl {
     /// The IDR being coded carries a changing picture on (see `frame_qp`): its size is no sign
     /// of a content change.
     idr_persists: bool,
+    /// QP and bits of the last still frame (see [`still_qp`](Self::still_qp)) since the last
+    /// frame that changed: what refining the picture costs, kept apart from the P model,
+    /// which predicts what coding changes costs.
+    last_still: Option<(u8, f64)>,
+    /// Refinement period of the last still frame (see [`refine_period`](Self::refine_period)).
+    still_period: usize,
 }
 
 impl RateControl {
@@ -225,6 +240,8 @@ impl RateControl {
             static_share: 0.0,
             idr_unchanged_share: 0.0,
             idr_persists: false,
+            last_still: None,
+            still_period: 0,
         }
     }
 
@@ -299,15 +316,18 @@ impl RateControl {
     /// IDR needs beyond that is kept: reserving the whole IDR left a buffer of 1.5 frames
     /// (a screen streamer's) with P frames of at most 0.64 of a frame's inflow, and a
     /// scrolling web page at 1080p used 21 % of 6 Mbit/s.
+    ///
+    /// The IDR's cost is the last IDR's own when there was one, else the P frames' times the
+    /// IDR/P ratio: on a screen whose P frames are page jumps (intra content) that product
+    /// (with the initial ratio of 5, never learned with `gop` 0) kept half of a 1.5-frame
+    /// buffer in reserve and sent the jumps as all-skip. An IDR that does not fit after all
+    /// is coded flat and refined by the P frames after it.
     fn idr_reserve(&self) -> f64 {
         let p = self.models[index(FrameType::P)]
             .plain
             .map(|p| p * self.idr_ratio);
         let idr = self.models[index(FrameType::Idr)].plain;
-        let coef = match (p, idr) {
-            (Some(a), Some(b)) => a.max(b),
-            (a, b) => a.or(b).unwrap_or(0.0),
-        };
+        let coef = idr.or(p).unwrap_or(0.0);
         (IDR_RESERVE_MARGIN * coef / qscale(f64::from(QP_LIMIT)) - self.inflow)
             .clamp(0.0, 0.5 * self.size)
     }
@@ -475,6 +495,80 @@ impl RateControl {
         qp
     }
 
+    /// QP for a P frame whose source (nearly all of it, see [`STILL_SHARE`]) equals the
+    /// previous frame's, before encoding it: such a frame codes little but the refinement of
+    /// unchanged macroblocks whose content QP is well above it (`analyse::inter::refines`),
+    /// so what it costs depends on how coarse the picture still is, not on the P model. Pass
+    /// the result to [`update_still`](Self::update_still) (or, for a frame sent as all-skip,
+    /// [`update_static`](Self::update_static)); the step limit's centre and the P model stay
+    /// as they were for the next frame that changes.
+    ///
+    /// The first still frame after a change starts just low enough to refine what the P
+    /// frames coded; each next one moves from the last still frame's QP towards the P target,
+    /// down by at most `STILL_STEP` (with refinement every other row, each visit of a row
+    /// re-codes it 4 QP finer, just past the refinement margin), up as far as needed. A
+    /// refinement costs a step function of the QP (nothing until it passes the content's QP
+    /// less the margin, then every macroblock of a row at once), which a fitted model follows
+    /// poorly: the ladder converges, and a frame that overshoots anyway is retried.
+    ///
+    /// Before this, such frames took the P frames' QP: a page that stopped scrolling stayed at
+    /// the QP it was coded at, with the buffer full and the budget lost.
+    pub fn still_qp(&mut self) -> u8 {
+        self.current = FrameType::P;
+        self.attempt = None;
+        let Some(centre) = self.p_centre.or(self.last_idr_qp.map(f64::from)) else {
+            self.planned = self.inflow;
+            return FIRST_QP.clamp(self.min_qp, self.max_qp);
+        };
+        let avail = self.available();
+        let mut target = self.inflow.min(avail);
+        let fill = avail / self.size;
+        if fill < 0.5 {
+            target *= 0.5 + fill;
+        }
+        let target = target.min(self.vbv_cap(FrameType::P)).max(1.0);
+        let qp = match self.last_still {
+            None => centre - f64::from(REFINE_MARGIN) - 1.0,
+            Some((q, bits)) => {
+                let q = f64::from(q);
+                (q - 6.0 * (target / bits.max(1.0)).log2()).max(q - STILL_STEP)
+            }
+        };
+        let qp = qp
+            .round()
+            .min(centre)
+            .clamp(f64::from(self.min_qp), f64::from(self.max_qp)) as u8;
+        self.planned = target;
+        self.last_still = Some((qp, 0.0));
+        qp
+    }
+
+    /// The refinement period (one macroblock row in that many refined per frame) for the
+    /// still frame [`still_qp`](Self::still_qp) just planned, at least `base` (the preset's):
+    /// the last still frame's, halved when that frame took less than a third of the target.
+    /// The encoder doubles it, up to [`MAX_REFINE_PERIOD`], instead of raising the QP when a
+    /// still frame is too big: refining a page of text at 1080p in every other row cost more
+    /// than a buffer of 1.5 frames holds at any QP that refined anything, and raising the QP
+    /// of such a frame refines nothing at all.
+    pub fn refine_period(&self, base: usize) -> usize {
+        let base = base.max(1);
+        let period = match self.last_still {
+            Some((_, bits)) if bits < self.planned / 3.0 => self.still_period / 2,
+            _ => self.still_period,
+        };
+        period.clamp(base, MAX_REFINE_PERIOD.max(base))
+    }
+
+    /// After the final encode of a frame whose QP came from [`still_qp`](Self::still_qp),
+    /// coded with refinement period `period`.
+    pub fn update_still(&mut self, qp: u8, bits: u64, period: usize) {
+        let b = bits as f64;
+        self.fullness = (self.available() - b).max(0.0);
+        self.error = (self.error + self.inflow - b).clamp(-self.size, 0.25 * self.size);
+        self.last_still = Some((qp, b));
+        self.still_period = period;
+    }
+
     /// Largest frame (bits) the VBV accepts now without underflow.
     ///
     /// This is never more than the buffer fullness at the frame's removal, and is tighter in
@@ -507,7 +601,17 @@ impl RateControl {
         }
         let allowed = (self.max_frame_bits().max(1) as f64) * RETRY_AIM;
         let over = (bits.max(1) as f64 / allowed).max(1.0);
-        let step = (6.0 * over.log2()).ceil().max(1.0).min(f64::from(QP_LIMIT)) as u8;
+        // A P frame's size falls by the learned exponent per qscale step: with a plain
+        // 1/qscale step, steep content (screens at low QPs, grain) came back at half the size
+        // the VBV allowed.
+        let alpha = match self.current {
+            FrameType::P => self.p_alpha,
+            FrameType::Idr => 1.0,
+        };
+        let step = (6.0 * over.log2() / alpha)
+            .ceil()
+            .max(1.0)
+            .min(f64::from(QP_LIMIT)) as u8;
         Some(qp.saturating_add(step).min(QP_LIMIT))
     }
 
@@ -540,6 +644,10 @@ impl RateControl {
         let b = bits as f64;
         self.fullness = (self.available() - b).max(0.0);
         self.error = (self.error + self.inflow - b).clamp(-self.size, 0.25 * self.size);
+        // Nothing refined at the still frame's QP.
+        if let Some((_, last)) = &mut self.last_still {
+            *last = b;
+        }
         if self.fullness >= STATIC_DRIFT_FILL * self.size {
             if let Some(c) = &mut self.p_centre {
                 *c = (*c - 1.0).max(f64::from(self.min_qp));
@@ -556,6 +664,8 @@ impl RateControl {
         self.error = (self.error + self.inflow - b).clamp(-self.size, 0.25 * self.size);
 
         let bq = b.max(1.0) * qscale(f64::from(qp.min(QP_LIMIT)));
+        // The picture changed: what refining it costs starts afresh.
+        self.last_still = None;
         if frame_type == FrameType::Idr {
             if let Some(plain) = self.models[index(FrameType::P)].plain {
                 // Measured against what was predicted for it: the P frames' estimate (from the

@@ -53,7 +53,11 @@ struct Run {
 
 impl Run {
     fn bits(&self) -> Vec<u64> {
-        self.enc.frames.iter().map(|f| f.size() as u64 * 8).collect()
+        self.enc
+            .frames
+            .iter()
+            .map(|f| f.size() as u64 * 8)
+            .collect()
     }
 
     /// Achieved bitrate over frames `[from, to)` as a fraction of the target.
@@ -140,13 +144,7 @@ fn report(kind: ScreenKind, run: &Run) {
 fn assert_vbv(kind: ScreenKind, run: &Run) {
     let size = u64::from(run.cfg.vbv_size.unwrap());
     let bits = run.bits();
-    if let Err(i) = vbv_replay(
-        run.cfg.bitrate,
-        FPS,
-        size,
-        initial_fullness(size),
-        &bits,
-    ) {
+    if let Err(i) = vbv_replay(run.cfg.bitrate, FPS, size, initial_fullness(size), &bits) {
         panic!(
             "{}: VBV underflow at frame {i} (sizes around it: {:?})",
             kind.name(),
