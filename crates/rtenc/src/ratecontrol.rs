@@ -69,13 +69,16 @@ const ALPHA_WEIGHT_SAME: f64 = 0.3;
 /// Frames smaller than this fraction of a frame's inflow say little about the exponent
 /// (headers and skip runs).
 const ALPHA_MIN_SHARE: f64 = 0.25;
-/// The IDR reserve (see `RateControl::idr_reserve`) is for an IDR this many times the size
-/// predicted at QP 51 (a prediction, not a bound).
-const IDR_RESERVE_MARGIN: f64 = 1.25;
+/// The IDR reserve (see `RateControl::idr_reserve`) keeps a frame's inflow beyond what an IDR
+/// at QP 51 needs, but at most this fraction of the buffer.
+const IDR_RESERVE_SLACK: f64 = 0.1;
 /// Share of a P frame's macroblocks unchanged since the previous picture from which the
 /// encoder takes its QP from [`RateControl::still_qp`]: the rest (a cursor, a clock, a
 /// blinking caret) costs little, refining the unchanged picture is what the frame spends.
 pub const STILL_SHARE: f64 = 0.9;
+/// Buffer fullness (before the frame's removal) below which still frames spend almost nothing
+/// on refinement, and from which they spend a whole frame's inflow.
+const STILL_FILL: (f64, f64) = (0.6, 0.9);
 /// Longest refinement period of a still frame: one macroblock row in 16.
 pub const MAX_REFINE_PERIOD: usize = 16;
 /// Largest QP decrease from one still frame to the next (see [`RateControl::still_qp`]).
@@ -312,24 +315,23 @@ impl RateControl {
     }
 
     /// Bits to keep in the buffer after a P frame so that an IDR coded at QP 51 still fits
-    /// (at most half the buffer). The IDR also gets the next frame's inflow, so only what an
-    /// IDR needs beyond that is kept: reserving the whole IDR left a buffer of 1.5 frames
-    /// (a screen streamer's) with P frames of at most 0.64 of a frame's inflow, and a
-    /// scrolling web page at 1080p used 21 % of 6 Mbit/s.
-    ///
-    /// The IDR's cost is the last IDR's own when there was one, else the P frames' times the
-    /// IDR/P ratio: on a screen whose P frames are page jumps (intra content) that product
-    /// (with the initial ratio of 5, never learned with `gop` 0) kept half of a 1.5-frame
-    /// buffer in reserve and sent the jumps as all-skip. An IDR that does not fit after all
-    /// is coded flat and refined by the P frames after it.
+    /// (at most half the buffer). The IDR also gets the next frame's inflow; what is kept
+    /// beyond what it needs after that is a frame's inflow (a better IDR after hopeless
+    /// content: the abuse test's recovery after a scene cut every frame), but at most
+    /// `IDR_RESERVE_SLACK` of the buffer: reserving the whole IDR plus a frame left a buffer
+    /// of 1.5 frames (a screen streamer's) with P frames of at most 0.64 of a frame's inflow,
+    /// and a scrolling web page at 1080p used 21 % of 6 Mbit/s.
     fn idr_reserve(&self) -> f64 {
         let p = self.models[index(FrameType::P)]
             .plain
             .map(|p| p * self.idr_ratio);
         let idr = self.models[index(FrameType::Idr)].plain;
-        let coef = idr.or(p).unwrap_or(0.0);
-        (IDR_RESERVE_MARGIN * coef / qscale(f64::from(QP_LIMIT)) - self.inflow)
-            .clamp(0.0, 0.5 * self.size)
+        let coef = match (p, idr) {
+            (Some(a), Some(b)) => a.max(b),
+            (a, b) => a.or(b).unwrap_or(0.0),
+        };
+        let slack = self.inflow.min(IDR_RESERVE_SLACK * self.size);
+        (coef / qscale(f64::from(QP_LIMIT)) - self.inflow + slack).clamp(0.0, 0.5 * self.size)
     }
 
     /// Largest P frame the buffer should take now: the fullness minus the IDR reserve, but not
@@ -520,13 +522,16 @@ impl RateControl {
             self.planned = self.inflow;
             return FIRST_QP.clamp(self.min_qp, self.max_qp);
         };
+        // What is left: a frame's inflow while the buffer is nearly full (a tight buffer always
+        // is after a frame of its inflow), less as it drains, so refining never eats into what
+        // the next IDR or motion needs (a 1 s buffer drained by refinement made the next IDR
+        // the emergency picture).
         let avail = self.available();
-        let mut target = self.inflow.min(avail);
         let fill = avail / self.size;
-        if fill < 0.5 {
-            target *= 0.5 + fill;
-        }
-        let target = target.min(self.vbv_cap(FrameType::P)).max(1.0);
+        let share = ((fill - STILL_FILL.0) / (STILL_FILL.1 - STILL_FILL.0)).clamp(0.05, 1.0);
+        let target = (self.inflow * share)
+            .min(self.vbv_cap(FrameType::P))
+            .max(1.0);
         let qp = match self.last_still {
             None => centre - f64::from(REFINE_MARGIN) - 1.0,
             Some((q, bits)) => {
@@ -567,6 +572,17 @@ impl RateControl {
         self.error = (self.error + self.inflow - b).clamp(-self.size, 0.25 * self.size);
         self.last_still = Some((qp, b));
         self.still_period = period;
+        self.drift_down();
+    }
+
+    /// While the buffer is nearly full after a frame that changed little, the P QP drifts down
+    /// by one (the next frame that changes starts nearer what the budget affords).
+    fn drift_down(&mut self) {
+        if self.fullness >= STATIC_DRIFT_FILL * self.size {
+            if let Some(c) = &mut self.p_centre {
+                *c = (*c - 1.0).max(f64::from(self.min_qp));
+            }
+        }
     }
 
     /// Largest frame (bits) the VBV accepts now without underflow.
@@ -601,17 +617,7 @@ impl RateControl {
         }
         let allowed = (self.max_frame_bits().max(1) as f64) * RETRY_AIM;
         let over = (bits.max(1) as f64 / allowed).max(1.0);
-        // A P frame's size falls by the learned exponent per qscale step: with a plain
-        // 1/qscale step, steep content (screens at low QPs, grain) came back at half the size
-        // the VBV allowed.
-        let alpha = match self.current {
-            FrameType::P => self.p_alpha,
-            FrameType::Idr => 1.0,
-        };
-        let step = (6.0 * over.log2() / alpha)
-            .ceil()
-            .max(1.0)
-            .min(f64::from(QP_LIMIT)) as u8;
+        let step = (6.0 * over.log2()).ceil().max(1.0).min(f64::from(QP_LIMIT)) as u8;
         Some(qp.saturating_add(step).min(QP_LIMIT))
     }
 
@@ -648,11 +654,7 @@ impl RateControl {
         if let Some((_, last)) = &mut self.last_still {
             *last = b;
         }
-        if self.fullness >= STATIC_DRIFT_FILL * self.size {
-            if let Some(c) = &mut self.p_centre {
-                *c = (*c - 1.0).max(f64::from(self.min_qp));
-            }
-        }
+        self.drift_down();
     }
 
     /// After the final encode of a frame: update model and VBV.
