@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::frame::{Nv12Frame, Rect};
 use crate::picture::Picture;
 use crate::preset::{SpeedSettings, Subpel};
-use crate::ratecontrol::RateControl;
+use crate::ratecontrol::{RateControl, MAX_REFINE_PERIOD, STILL_SHARE};
 use crate::slice::{balance_slice_rows, mb_cost, slice_rows, PictureCtx, SliceCoder};
 
 /// Border (in luma samples) kept around reference pictures for motion vectors that point
@@ -260,12 +260,26 @@ impl Encoder {
             || self.frame_index == 0
             || (self.cfg.gop > 0 && self.frames_since_idr >= u64::from(self.cfg.gop));
         let frame_type = if idr { FrameType::Idr } else { FrameType::P };
+        let mut still_qp = None;
+        let refine_period = self.speed.refine_period;
         if !idr {
             // Unchanged macroblocks are found on the incoming NV12 itself: a frame identical to
             // the last one costs little more than the comparison.
-            if self.find_unchanged(frame, damage) {
-                let qp = self.frame_qp(FrameType::P);
+            let all_unchanged = self.find_unchanged(frame, damage);
+            // Little to code but the refinement: the rate control sizes that (see
+            // `RateControl::still_qp`).
+            let share = self.unchanged.iter().filter(|&&u| u).count() as f64
+                / self.unchanged.len().max(1) as f64;
+            // How many rows it refines is sized by the budget too: a still frame refines one
+            // macroblock row in `refine_period` (restored below).
+            if let Some(rc) = self.rc.as_mut().filter(|_| share >= STILL_SHARE) {
+                still_qp = Some(rc.still_qp());
+                self.speed.refine_period = rc.refine_period(refine_period);
+            }
+            if all_unchanged {
+                let qp = still_qp.unwrap_or_else(|| self.frame_qp(FrameType::P));
                 if !self.needs_refinement(qp) {
+                    self.speed.refine_period = refine_period;
                     return Ok(self.encode_static_frame(qp));
                 }
             }
@@ -306,7 +320,10 @@ impl Encoder {
             self.frame_num = 0;
             self.frames_since_idr = 0;
         }
-        let mut qp = self.frame_qp(frame_type);
+        let mut qp = match still_qp {
+            Some(q) => q,
+            None => self.frame_qp(frame_type),
+        };
         let mut data = Vec::with_capacity(self.writer.bytes().len() + 64);
         let mut emergency = false;
         let mut unchanged_reference;
@@ -340,6 +357,10 @@ impl Encoder {
                 break;
             }
             match rc.retry_qp(qp, bits) {
+                // A still frame refines fewer rows at the same QP rather than none at a coarser one.
+                _ if still_qp.is_some() && self.speed.refine_period < MAX_REFINE_PERIOD => {
+                    self.speed.refine_period *= 2;
+                }
                 Some(q) if q > qp => {
                     if let Some(rc) = &mut self.rc {
                         rc.observe_attempt(qp, bits);
@@ -367,13 +388,17 @@ impl Encoder {
             }
         }
         if let Some(rc) = &mut self.rc {
-            rc.update(frame_type, qp, data.len() as u64 * 8, None);
+            match still_qp {
+                Some(_) => rc.update_still(qp, data.len() as u64 * 8, self.speed.refine_period),
+                None => rc.update(frame_type, qp, data.len() as u64 * 8, None),
+            }
             // (The all-skip fallback for content too costly to code says nothing of what
             // persists.)
             if frame_type == FrameType::P && coded_by_slices {
                 rc.observe_static_share(self.static_skips as f64 / self.mbs.len().max(1) as f64);
             }
         }
+        self.speed.refine_period = refine_period;
         if coded_by_slices {
             self.collect_slices();
             self.balance_slices();
@@ -634,12 +659,15 @@ impl Encoder {
         self.write_slice_header(false, qp);
         self.writer.put_ue((self.mb_width * self.mb_height) as u32);
         self.writer.put_trailing_bits();
-        for (m, prev) in self.mbs.iter_mut().zip(&self.prev_mbs) {
+        for ((m, prev), &same) in self.mbs.iter_mut().zip(&self.prev_mbs).zip(&self.unchanged) {
             *m = MbInfo {
                 mb_type: MbType::PSkip,
                 qp,
                 ref_idx: [0; 4],
-                content_qp: prev.content_qp,
+                // A macroblock whose source changed keeps the old picture: stale, refined by
+                // every later frame until coded (else a source that then stands still, a page
+                // jump the VBV could not take, stayed stale until the next IDR).
+                content_qp: if same { prev.content_qp } else { u8::MAX },
                 ..MbInfo::default()
             };
         }

@@ -27,6 +27,7 @@
 //! [`initial_fullness`] (90 % of its size). If a coded frame is too big anyway
 //! ([`RateControl::max_frame_bits`]), the encoder re-encodes it at [`RateControl::retry_qp`].
 
+use crate::analyse::inter::REFINE_MARGIN;
 use crate::FrameType;
 
 /// VBV fullness (fraction) above which static frames let the P QP drift down.
@@ -68,6 +69,20 @@ const ALPHA_WEIGHT_SAME: f64 = 0.3;
 /// Frames smaller than this fraction of a frame's inflow say little about the exponent
 /// (headers and skip runs).
 const ALPHA_MIN_SHARE: f64 = 0.25;
+/// The IDR reserve (see `RateControl::idr_reserve`) keeps a frame's inflow beyond what an IDR
+/// at QP 51 needs, but at most this fraction of the buffer.
+const IDR_RESERVE_SLACK: f64 = 0.1;
+/// Share of a P frame's macroblocks unchanged since the previous picture from which the
+/// encoder takes its QP from [`RateControl::still_qp`]: the rest (a cursor, a clock, a
+/// blinking caret) costs little, refining the unchanged picture is what the frame spends.
+pub const STILL_SHARE: f64 = 0.9;
+/// Buffer fullness (before the frame's removal) below which still frames spend almost nothing
+/// on refinement, and from which they spend a whole frame's inflow.
+const STILL_FILL: (f64, f64) = (0.6, 0.9);
+/// Longest refinement period of a still frame: one macroblock row in 16.
+pub const MAX_REFINE_PERIOD: usize = 16;
+/// Largest QP decrease from one still frame to the next (see [`RateControl::still_qp`]).
+const STILL_STEP: f64 = 4.0;
 /// `retry_qp` aims the retried frame at this fraction of the largest size the VBV accepts.
 const RETRY_AIM: f64 = 0.85;
 
@@ -187,6 +202,14 @@ pub struct RateControl {
     /// The IDR being coded carries a changing picture on (see `frame_qp`): its size is no sign
     /// of a content change.
     idr_persists: bool,
+    /// QP and bits of the last still frame (see [`still_qp`](Self::still_qp)) since the last
+    /// frame that changed: what refining the picture costs, kept apart from the P model,
+    /// which predicts what coding changes costs.
+    last_still: Option<(u8, f64)>,
+    /// Refinement period of the last still frame (see [`refine_period`](Self::refine_period)).
+    still_period: usize,
+    /// The frame being encoded is a still frame (its QP came from `still_qp`).
+    still: bool,
 }
 
 impl RateControl {
@@ -222,6 +245,9 @@ impl RateControl {
             static_share: 0.0,
             idr_unchanged_share: 0.0,
             idr_persists: false,
+            last_still: None,
+            still_period: 0,
+            still: false,
         }
     }
 
@@ -292,7 +318,12 @@ impl RateControl {
     }
 
     /// Bits to keep in the buffer after a P frame so that an IDR coded at QP 51 still fits
-    /// (at most half the buffer).
+    /// (at most half the buffer). The IDR also gets the next frame's inflow; what is kept
+    /// beyond what it needs after that is a frame's inflow (a better IDR after hopeless
+    /// content: the abuse test's recovery after a scene cut every frame), but at most
+    /// `IDR_RESERVE_SLACK` of the buffer: reserving the whole IDR plus a frame left a buffer
+    /// of 1.5 frames (a screen streamer's) with P frames of at most 0.64 of a frame's inflow,
+    /// and a scrolling web page at 1080p used 21 % of 6 Mbit/s.
     fn idr_reserve(&self) -> f64 {
         let p = self.models[index(FrameType::P)]
             .plain
@@ -302,7 +333,8 @@ impl RateControl {
             (Some(a), Some(b)) => a.max(b),
             (a, b) => a.or(b).unwrap_or(0.0),
         };
-        (coef / qscale(f64::from(QP_LIMIT))).min(0.5 * self.size)
+        let slack = self.inflow.min(IDR_RESERVE_SLACK * self.size);
+        (coef / qscale(f64::from(QP_LIMIT)) - self.inflow + slack).clamp(0.0, 0.5 * self.size)
     }
 
     /// Largest P frame the buffer should take now: the fullness minus the IDR reserve, but not
@@ -358,6 +390,7 @@ impl RateControl {
     /// measure, for frames of the same type, to [`update`](Self::update).
     pub fn frame_qp(&mut self, frame_type: FrameType, complexity: Option<f64>) -> u8 {
         self.current = frame_type;
+        self.still = false;
         // An IDR in a picture that mostly persists but still changes (most macroblocks of
         // recent P frames were static skips, most of this one's are unchanged, not all: a
         // still picture keeps its own rule below).
@@ -468,6 +501,97 @@ impl RateControl {
         qp
     }
 
+    /// QP for a P frame whose source (nearly all of it, see [`STILL_SHARE`]) equals the
+    /// previous frame's, before encoding it: such a frame codes little but the refinement of
+    /// unchanged macroblocks whose content QP is well above it (`analyse::inter::refines`),
+    /// so what it costs depends on how coarse the picture still is, not on the P model. Pass
+    /// the result to [`update_still`](Self::update_still) (or, for a frame sent as all-skip,
+    /// [`update_static`](Self::update_static)); the step limit's centre and the P model stay
+    /// as they were for the next frame that changes.
+    ///
+    /// The first still frame after a change starts just low enough to refine what the P
+    /// frames coded; each next one moves from the last still frame's QP towards the P target,
+    /// down by at most `STILL_STEP` (with refinement every other row, each visit of a row
+    /// re-codes it 8 QP finer: 2 per frame, just past the refinement margin at each visit,
+    /// cost desktop 1.3 dB and web scroll 0.4 dB at 1080p under a tight buffer, on bits spent
+    /// on intermediate qualities), up as far as needed. A
+    /// refinement costs a step function of the QP (nothing until it passes the content's QP
+    /// less the margin, then every macroblock of a row at once), which a fitted model follows
+    /// poorly: the ladder converges, and a frame that overshoots anyway is retried.
+    ///
+    /// Before this, such frames took the P frames' QP: a page that stopped scrolling stayed at
+    /// the QP it was coded at, with the buffer full and the budget lost.
+    pub fn still_qp(&mut self) -> u8 {
+        self.current = FrameType::P;
+        self.still = true;
+        self.attempt = None;
+        let Some(centre) = self.p_centre.or(self.last_idr_qp.map(f64::from)) else {
+            self.planned = self.inflow;
+            return FIRST_QP.clamp(self.min_qp, self.max_qp);
+        };
+        // What is left: a frame's inflow while the buffer is nearly full (a tight buffer always
+        // is after a frame of its inflow), less as it drains, so refining never eats into what
+        // the next IDR or motion needs (a 1 s buffer drained by refinement made the next IDR
+        // the emergency picture).
+        let avail = self.available();
+        let fill = avail / self.size;
+        let share = ((fill - STILL_FILL.0) / (STILL_FILL.1 - STILL_FILL.0)).clamp(0.05, 1.0);
+        let target = (self.inflow * share)
+            .min(self.vbv_cap(FrameType::P))
+            .max(1.0);
+        let qp = match self.last_still {
+            None => centre - f64::from(REFINE_MARGIN) - 1.0,
+            Some((q, bits)) => {
+                let q = f64::from(q);
+                (q - 6.0 * (target / bits.max(1.0)).log2()).max(q - STILL_STEP)
+            }
+        };
+        let qp = qp
+            .round()
+            .min(centre)
+            .clamp(f64::from(self.min_qp), f64::from(self.max_qp)) as u8;
+        self.planned = target;
+        self.last_still = Some((qp, 0.0));
+        qp
+    }
+
+    /// The refinement period (one macroblock row in that many refined per frame) for the
+    /// still frame [`still_qp`](Self::still_qp) just planned, at least `base` (the preset's):
+    /// the last still frame's, halved when that frame took less than a third of the target.
+    /// The encoder doubles it, up to [`MAX_REFINE_PERIOD`], instead of raising the QP when a
+    /// still frame is too big: refining a page of text at 1080p in every other row cost more
+    /// than a buffer of 1.5 frames holds at any QP that refined anything, and raising the QP
+    /// of such a frame refines nothing at all.
+    pub fn refine_period(&self, base: usize) -> usize {
+        let base = base.max(1);
+        let period = match self.last_still {
+            Some((_, bits)) if bits < self.planned / 3.0 => self.still_period / 2,
+            _ => self.still_period,
+        };
+        period.clamp(base, MAX_REFINE_PERIOD.max(base))
+    }
+
+    /// After the final encode of a frame whose QP came from [`still_qp`](Self::still_qp),
+    /// coded with refinement period `period`.
+    pub fn update_still(&mut self, qp: u8, bits: u64, period: usize) {
+        let b = bits as f64;
+        self.fullness = (self.available() - b).max(0.0);
+        self.error = (self.error + self.inflow - b).clamp(-self.size, 0.25 * self.size);
+        self.last_still = Some((qp, b));
+        self.still_period = period;
+        self.drift_down();
+    }
+
+    /// While the buffer is nearly full after a frame that changed little, the P QP drifts down
+    /// by one (the next frame that changes starts nearer what the budget affords).
+    fn drift_down(&mut self) {
+        if self.fullness >= STATIC_DRIFT_FILL * self.size {
+            if let Some(c) = &mut self.p_centre {
+                *c = (*c - 1.0).max(f64::from(self.min_qp));
+            }
+        }
+    }
+
     /// Largest frame (bits) the VBV accepts now without underflow.
     ///
     /// This is never more than the buffer fullness at the frame's removal, and is tighter in
@@ -484,8 +608,10 @@ impl RateControl {
             FrameType::P => self.p_limit(),
         };
         let mut soft = (MAX_OVERSHOOT * self.planned).max(0.25 * self.inflow);
-        if self.current == FrameType::P {
-            // Never skip a P frame the buffer can comfortably take.
+        if self.current == FrameType::P && !self.still {
+            // Never skip a P frame the buffer can comfortably take (a still frame's
+            // refinement is optional: it is held to its plan, which shrinks as the buffer
+            // drains).
             soft = soft.max(self.vbv_cap(FrameType::P));
         }
         hard.min(soft).floor() as u64
@@ -533,11 +659,11 @@ impl RateControl {
         let b = bits as f64;
         self.fullness = (self.available() - b).max(0.0);
         self.error = (self.error + self.inflow - b).clamp(-self.size, 0.25 * self.size);
-        if self.fullness >= STATIC_DRIFT_FILL * self.size {
-            if let Some(c) = &mut self.p_centre {
-                *c = (*c - 1.0).max(f64::from(self.min_qp));
-            }
+        // Nothing refined at the still frame's QP.
+        if let Some((_, last)) = &mut self.last_still {
+            *last = b;
         }
+        self.drift_down();
     }
 
     /// After the final encode of a frame: update model and VBV.
@@ -549,6 +675,8 @@ impl RateControl {
         self.error = (self.error + self.inflow - b).clamp(-self.size, 0.25 * self.size);
 
         let bq = b.max(1.0) * qscale(f64::from(qp.min(QP_LIMIT)));
+        // The picture changed: what refining it costs starts afresh.
+        self.last_still = None;
         if frame_type == FrameType::Idr {
             if let Some(plain) = self.models[index(FrameType::P)].plain {
                 // Measured against what was predicted for it: the P frames' estimate (from the

@@ -284,11 +284,14 @@ fn a_still_screen_keeps_its_quality_across_idrs_and_refines() {
             );
         }
     }
-    let best = psnr.iter().copied().fold(f64::MIN, f64::max);
+    // Within a GOP the still frames refine the picture beyond what an IDR at its own budget
+    // holds (RateControl::still_qp), so each GOP is compared with the first at the same place.
     assert!(
-        psnr[94] >= best - 1.0 && psnr[29] >= psnr[0],
-        "the still picture degraded: first {:.2}, frame 29 {:.2}, last {:.2}, best {best:.2} dB",
+        psnr[94] >= psnr[4] - 1.0 && psnr[29] > psnr[0] + 1.0,
+        "the still picture degraded or was not refined: first {:.2}, frame 4 {:.2}, frame 29 \
+         {:.2}, frame 94 {:.2} dB",
         psnr[0],
+        psnr[4],
         psnr[29],
         psnr[94]
     );
