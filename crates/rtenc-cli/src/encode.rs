@@ -130,6 +130,9 @@ pub struct EncodeArgs {
     /// Encode at most this many frames
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub frames: Option<u64>,
+    /// Also write one CSV line per frame (index, type, bytes, QP, encode ms, PSNR-Y) to this file
+    #[arg(long)]
+    pub frame_log: Option<PathBuf>,
 }
 
 /// Something that produces contiguous NV12 frames.
@@ -412,6 +415,13 @@ pub fn cmd(args: EncodeArgs) -> CliResult<()> {
     );
     pb.finish_and_clear();
     let stats = result?;
+    if let Some(path) = &args.frame_log {
+        let name = path.display();
+        let mut f = create_output(&name.to_string())?;
+        stats
+            .write_frame_log(f.as_mut())
+            .map_err(|e| format!("cannot write {name}: {e}"))?;
+    }
     if stats.frames() == 0 {
         let name = if args.input == "-" {
             "standard input"

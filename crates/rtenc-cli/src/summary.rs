@@ -58,6 +58,8 @@ pub struct Stats {
     psnr_sum: f64,
     /// Time spent in `Encoder::encode`, per frame, in milliseconds.
     encode_ms: Vec<f64>,
+    /// Per frame: size in bytes, keyframe, QP and PSNR-Y (for `--frame-log`).
+    per_frame: Vec<(usize, bool, u8, f64)>,
 }
 
 impl Stats {
@@ -86,6 +88,20 @@ impl Stats {
         self.qp_sum += u64::from(qp);
         self.psnr_sum += psnr_y.min(PSNR_CAP_DB);
         self.encode_ms.push(encode_time.as_secs_f64() * 1e3);
+        self.per_frame.push((bytes, keyframe, qp, psnr_y));
+    }
+
+    /// Writes one CSV line per frame: index, type (I or P), bytes, QP, encode time in ms and
+    /// PSNR-Y in dB, after a header line.
+    pub fn write_frame_log(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        writeln!(w, "frame,type,bytes,qp,encode_ms,psnr_y")?;
+        for (i, (&(bytes, key, qp, psnr), ms)) in
+            self.per_frame.iter().zip(&self.encode_ms).enumerate()
+        {
+            let t = if key { 'I' } else { 'P' };
+            writeln!(w, "{i},{t},{bytes},{qp},{ms:.3},{psnr:.3}")?;
+        }
+        w.flush()
     }
 
     /// Frames recorded.

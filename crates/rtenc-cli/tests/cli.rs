@@ -121,6 +121,45 @@ fn decode_nv12(ff: &str, stream: &std::path::Path) -> Vec<u8> {
 }
 
 #[test]
+fn frame_log_has_one_line_per_access_unit() {
+    let (w, h) = (64u32, 48u32);
+    let scene = rtenc_synth::DemoScene::new(w, h);
+    let mut raw = Vec::new();
+    for i in 0..6 {
+        raw.extend_from_slice(&scene.frame(i));
+    }
+    let input = scratch("log-in.nv12");
+    std::fs::write(&input, &raw).unwrap();
+    let (out, log) = (scratch("log.h264"), scratch("log.csv"));
+    let o = rtenc(&[
+        "encode",
+        s(&input),
+        "--size",
+        "64x48",
+        "-o",
+        s(&out),
+        "--gop",
+        "4",
+        "--frame-log",
+        s(&log),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "frame,type,bytes,qp,encode_ms,psnr_y");
+    assert_eq!(lines.len(), 7, "{text}");
+    let fields: Vec<Vec<&str>> = lines[1..].iter().map(|l| l.split(',').collect()).collect();
+    let types: String = fields.iter().map(|f| f[1]).collect();
+    assert_eq!(types, "IPPPIP");
+    let bytes: usize = fields.iter().map(|f| f[2].parse::<usize>().unwrap()).sum();
+    assert_eq!(bytes as u64, std::fs::metadata(&out).unwrap().len());
+    for (i, f) in fields.iter().enumerate() {
+        assert_eq!(f[0], i.to_string());
+        assert!(f[4].parse::<f64>().unwrap() >= 0.0 && f[5].parse::<f64>().unwrap() > 20.0);
+    }
+}
+
+#[test]
 fn y4m_encode_writes_a_stream_whose_decode_equals_the_recon() {
     let Some(ff) = ffmpeg() else { return };
     let (w, h) = (96u32, 64u32);
