@@ -33,9 +33,10 @@ fn register_font() {
     });
 }
 
-/// A colour per encoder, fixed by its position in the run.
+/// A colour per encoder, fixed by its position in the run (20 before they repeat: a ladder of
+/// rtenc and x264 presets at two thread counts is a dozen encoders or more).
 fn colour(i: usize) -> RGBColor {
-    const C: [RGBColor; 10] = [
+    const C: [RGBColor; 20] = [
         RGBColor(214, 39, 40),
         RGBColor(255, 127, 14),
         RGBColor(31, 119, 180),
@@ -46,6 +47,16 @@ fn colour(i: usize) -> RGBColor {
         RGBColor(227, 119, 194),
         RGBColor(127, 127, 127),
         RGBColor(188, 189, 34),
+        RGBColor(0, 0, 0),
+        RGBColor(120, 0, 0),
+        RGBColor(0, 60, 130),
+        RGBColor(0, 110, 60),
+        RGBColor(90, 40, 140),
+        RGBColor(200, 160, 0),
+        RGBColor(255, 80, 160),
+        RGBColor(0, 150, 150),
+        RGBColor(160, 100, 30),
+        RGBColor(90, 160, 255),
     ];
     C[i % C.len()]
 }
