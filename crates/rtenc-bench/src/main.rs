@@ -1,6 +1,6 @@
 //! `rtenc-bench`: rtenc against x264 (Debian's ffmpeg, libx264) and openh264 (the `openh264`
-//! crate, Cisco's source built in) on the same synthetic clips at the same target bitrates, in
-//! one run.
+//! crate, Cisco's source built in) on the same clips (synthetic ones, and real footage fetched
+//! by `scripts/fetch-footage.sh`) at the same target bitrates, in one run.
 //!
 //! ```sh
 //! cargo run --release -p rtenc-bench              # the full run (all clips, 4 bitrates)
@@ -9,9 +9,11 @@
 //!
 //! For every clip, bitrate and encoder it measures encode ms/frame (p50, p99, mean), frames per
 //! second, achieved kbit/s, PSNR-Y of ffmpeg's decode against the source and dropped frames;
-//! then rtenc's time ratio and BD-rate against each peer. It prints the tables, writes them as
-//! Markdown (`<out>/results.md`) and draws, per clip, the rate-distortion curves and the
-//! per-frame encode-time distribution as PNGs in `<out>`.
+//! then rtenc's time ratio and BD-rate against each peer, and, per preset pair (rtenc and x264
+//! presets of the same name), the time ratio and BD-rate. It prints the tables, writes them as
+//! Markdown (`<out>/results.md`) and draws, per clip, the rate-distortion curves, the
+//! per-frame encode-time distribution and the speed-quality front (ms/frame against BD-rate
+//! relative to x264 `superfast`) as PNGs in `<out>`.
 //!
 //! Timing is wall-clock per `encode` call for rtenc and openh264 and per libx264 encode call for
 //! x264 (ffmpeg's `-benchmark_all`), on whatever else the machine is doing: run it on an idle
@@ -19,6 +21,7 @@
 
 mod bdrate;
 mod clips;
+mod front;
 mod plot;
 mod report;
 mod run;
@@ -45,9 +48,13 @@ struct Args {
     /// given explicitly still apply).
     #[arg(long)]
     quick: bool,
-    /// Clips to encode [default: camera-1080p, camera-720p and the four 1080p screen clips].
+    /// Clips to encode [default: camera-1080p, camera-720p, the four 1080p screen clips, and
+    /// the natural-* clips of real footage whose files are in --footage].
     #[arg(long, value_enum, value_delimiter = ',')]
     clips: Option<Vec<ClipKind>>,
+    /// Directory of the natural-* clips' NV12 files, as scripts/fetch-footage.sh writes them.
+    #[arg(long, value_name = "DIR", default_value = "target/footage")]
+    footage: PathBuf,
     /// Also encode the screens that move like real ones (web-scroll, editor-paging, fast-drag,
     /// video-window and terminal-fast, all 1080p), after the --clips (or default) clips.
     #[arg(long)]
@@ -279,10 +286,42 @@ fn run_all(args: &Args) -> Result<(), String> {
     let started = Instant::now();
     let load_start = loadavg();
     let q = args.quick;
-    let mut clip_kinds = args
-        .clips
-        .clone()
-        .unwrap_or_else(|| ClipKind::DEFAULT.to_vec());
+    let mut clip_kinds = match &args.clips {
+        Some(clips) => {
+            // Asked for by name: missing footage is an error, before anything runs.
+            let missing: Vec<String> = clips
+                .iter()
+                .filter(|k| !k.available(&args.footage))
+                .filter_map(|k| k.footage())
+                .map(|f| f.name.to_string())
+                .collect();
+            if !missing.is_empty() {
+                return Err(format!(
+                    "no footage for {} in {}: {}",
+                    missing.join(", "),
+                    args.footage.display(),
+                    clips::FETCH_HINT
+                ));
+            }
+            clips.clone()
+        }
+        None => {
+            let mut kinds = ClipKind::DEFAULT.to_vec();
+            let (present, absent): (Vec<ClipKind>, Vec<ClipKind>) = ClipKind::NATURAL
+                .into_iter()
+                .partition(|k| k.available(&args.footage));
+            kinds.extend(present);
+            if !absent.is_empty() {
+                eprintln!(
+                    "notice: the clips of real footage (natural-*) are left out: no footage in \
+                     {}; to add them, {}",
+                    args.footage.display(),
+                    clips::FETCH_HINT
+                );
+            }
+            kinds
+        }
+    };
     if args.screen_motion {
         for k in ClipKind::SCREEN_MOTION {
             if !clip_kinds.contains(&k) {
@@ -302,7 +341,7 @@ fn run_all(args: &Args) -> Result<(), String> {
     if let Some(dir) = &args.write_clips {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         for kind in &clip_kinds {
-            let clip = kind.render(frames);
+            let clip = kind.render(frames, &args.footage)?;
             let path = dir.join(format!("{}.nv12", clip.name));
             std::fs::write(&path, clip.frames.concat())
                 .map_err(|e| format!("{}: {e}", path.display()))?;
@@ -353,7 +392,7 @@ fn run_all(args: &Args) -> Result<(), String> {
     let mut results = Vec::new();
     for &kind in &clip_kinds {
         let t = Instant::now();
-        let clip = kind.render(frames);
+        let clip = kind.render(frames, &args.footage)?;
         let render_s = t.elapsed().as_secs_f64();
         let raw = streams.join(format!("{}.nv12", clip.name));
         run::write_raw(&clip, &raw)?;
@@ -389,14 +428,14 @@ fn run_all(args: &Args) -> Result<(), String> {
         results.push(ClipResult {
             name: clip.name.clone(),
             description: format!(
-                "{}x{}, {} frames at {} fps, {} content, default target {} kbit/s \
-                 (rendered in {render_s:.1} s)",
+                "{}x{}, {} frames at {} fps, default target {} kbit/s; {} (rendered or read in \
+                 {render_s:.1} s)",
                 clip.width,
                 clip.height,
                 clip.frames.len(),
                 clip.fps,
-                if clip.screen { "screen" } else { "camera-like" },
-                clip.bitrate / 1000
+                clip.bitrate / 1000,
+                clip.content
             ),
             reference_scale,
             rows,
@@ -438,6 +477,18 @@ fn run_all(args: &Args) -> Result<(), String> {
     println!("wrote {}", md_path.display());
     for r in &results {
         for path in plot::clip_pictures(r, &peers, &args.out)? {
+            println!("wrote {}", path.display());
+        }
+        let fronts = front::fronts(r, &peers, args.bd_method);
+        if fronts.is_empty() {
+            println!(
+                "no front plot for {}: it needs x264 in the run and BD-rates (four or more \
+                 --scales)",
+                r.name
+            );
+        } else {
+            let path = args.out.join(format!("front-{}.png", r.name));
+            plot::front_plot(r, &fronts, &path)?;
             println!("wrote {}", path.display());
         }
     }

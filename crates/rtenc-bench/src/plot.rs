@@ -8,7 +8,9 @@ use std::sync::Once;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use crate::front::Front;
 use crate::report::curve;
 use crate::run::Peer;
 use crate::ClipResult;
@@ -31,9 +33,10 @@ fn register_font() {
     });
 }
 
-/// A colour per encoder, fixed by its position in the run.
+/// A colour per encoder, fixed by its position in the run (20 before they repeat: a ladder of
+/// rtenc and x264 presets at two thread counts is a dozen encoders or more).
 fn colour(i: usize) -> RGBColor {
-    const C: [RGBColor; 10] = [
+    const C: [RGBColor; 20] = [
         RGBColor(214, 39, 40),
         RGBColor(255, 127, 14),
         RGBColor(31, 119, 180),
@@ -44,6 +47,16 @@ fn colour(i: usize) -> RGBColor {
         RGBColor(227, 119, 194),
         RGBColor(127, 127, 127),
         RGBColor(188, 189, 34),
+        RGBColor(0, 0, 0),
+        RGBColor(120, 0, 0),
+        RGBColor(0, 60, 130),
+        RGBColor(0, 110, 60),
+        RGBColor(90, 40, 140),
+        RGBColor(200, 160, 0),
+        RGBColor(255, 80, 160),
+        RGBColor(0, 150, 150),
+        RGBColor(160, 100, 30),
+        RGBColor(90, 160, 255),
     ];
     C[i % C.len()]
 }
@@ -82,6 +95,51 @@ fn span(values: impl Iterator<Item = f64>, log: bool) -> (f64, f64) {
     }
 }
 
+/// Tick values for a log axis over `[lo, hi]`: 1-2-5 per decade, or finer when the range is
+/// under a decade (plotters' own log ticks are the powers of ten only, often one or none).
+fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let mantissas: &[f64] = if hi / lo < 4.0 {
+        &[1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
+    } else if hi / lo < 12.0 {
+        &[1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 7.0]
+    } else if hi / lo < 1000.0 {
+        &[1.0, 2.0, 5.0]
+    } else {
+        &[1.0]
+    };
+    let mut ticks = Vec::new();
+    if !(lo > 0.0 && hi > lo && lo.is_finite() && hi.is_finite()) {
+        return ticks;
+    }
+    let mut decade = 10f64.powf(lo.log10().floor());
+    while decade <= hi {
+        for &m in mantissas {
+            let v = m * decade;
+            if v >= lo && v <= hi {
+                ticks.push(v);
+            }
+        }
+        decade *= 10.0;
+    }
+    ticks
+}
+
+/// A tick's label: no more decimals than it needs (the ticks are 1-2-5-like values).
+fn tick_label(v: f64) -> String {
+    let s = if v >= 10.0 {
+        format!("{v:.0}")
+    } else if v >= 1.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    };
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
 fn rd_plot(r: &ClipResult, peers: &[Peer], path: &Path) -> Result<(), String> {
     let curves: Vec<(String, Vec<(f64, f64)>)> = peers
         .iter()
@@ -103,13 +161,16 @@ fn rd_plot(r: &ClipResult, peers: &[Peer], path: &Path) -> Result<(), String> {
         .margin(16)
         .x_label_area_size(50)
         .y_label_area_size(70)
-        .build_cartesian_2d((x0..x1).log_scale(), y0..y1)
+        .build_cartesian_2d(
+            (x0..x1).log_scale().with_key_points(log_ticks(x0, x1)),
+            y0..y1,
+        )
         .map_err(|e| err(path, e))?;
     chart
         .configure_mesh()
         .x_desc("achieved kbit/s (log scale)")
         .x_labels(8)
-        .x_label_formatter(&|v| format!("{v:.0}"))
+        .x_label_formatter(&|v| tick_label(*v))
         .y_desc("PSNR-Y (dB)")
         .label_style((FONT, 15))
         .axis_desc_style((FONT, 17))
@@ -189,19 +250,16 @@ fn draw_cdf(
         .margin(16)
         .x_label_area_size(50)
         .y_label_area_size(70)
-        .build_cartesian_2d((x0..x1).log_scale(), 0.0..1.0)
+        .build_cartesian_2d(
+            (x0..x1).log_scale().with_key_points(log_ticks(x0, x1)),
+            0.0..1.0,
+        )
         .map_err(|e| err(path, e))?;
     chart
         .configure_mesh()
         .x_desc("ms per frame (log scale)")
         .x_labels(8)
-        .x_label_formatter(&|v| {
-            if *v < 1.0 {
-                format!("{v:.2}")
-            } else {
-                format!("{v:.0}")
-            }
-        })
+        .x_label_formatter(&|v| tick_label(*v))
         .y_desc("fraction of frames encoded within")
         .label_style((FONT, 15))
         .axis_desc_style((FONT, 17))
@@ -223,4 +281,129 @@ fn draw_cdf(
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3)));
     }
     legend(&mut chart, path)
+}
+
+/// The colour of an encoder on the front.
+fn family_colour(encoder: &str) -> RGBColor {
+    match encoder {
+        "rtenc" => RGBColor(214, 39, 40),
+        "x264" => RGBColor(31, 119, 180),
+        _ => RGBColor(44, 160, 44),
+    }
+}
+
+/// Draws `front-<clip>.png`: one panel per thread count, ms/frame (log) across, BD-rate against
+/// the anchor up, one line per encoder through its presets, each point named by its preset. The
+/// panels share their axes.
+pub fn front_plot(r: &ClipResult, fronts: &[Front], path: &Path) -> Result<(), String> {
+    register_font();
+    let points = || {
+        fronts
+            .iter()
+            .flat_map(|f| f.series.iter().flat_map(|s| s.points.iter()))
+            .filter(|p| p.bd_rate.is_some() && p.ms > 0.0)
+    };
+    let (x0, x1) = span(points().map(|p| p.ms), true);
+    let (y0, y1) = span(points().filter_map(|p| p.bd_rate).chain([0.0]), false);
+    // Room above for the preset names.
+    let y1 = y1 + (y1 - y0) * 0.04;
+    let n = fronts.len().max(1);
+    let root = BitMapBackend::new(path, (50 + 850 * n as u32, 760)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(path, e))?;
+    let target = r
+        .rows
+        .iter()
+        .find(|x| x.scale == r.reference_scale)
+        .map_or(0, |x| x.target / 1000);
+    let root = root
+        .titled(&format!("{}: speed-quality front", r.name), (FONT, 24))
+        .map_err(|e| err(path, e))?;
+    for (f, area) in fronts.iter().zip(root.split_evenly((1, n))) {
+        let mut chart = ChartBuilder::on(&area)
+            .caption(
+                format!(
+                    "{} thread{}; time at {target} kbit/s, BD-rate over all bitrates",
+                    f.threads,
+                    if f.threads == 1 { "" } else { "s" }
+                ),
+                (FONT, 17).into_font(),
+            )
+            .margin(16)
+            .x_label_area_size(50)
+            .y_label_area_size(70)
+            .build_cartesian_2d(
+                (x0..x1).log_scale().with_key_points(log_ticks(x0, x1)),
+                y0..y1,
+            )
+            .map_err(|e| err(path, e))?;
+        chart
+            .configure_mesh()
+            .x_desc("p50 ms per frame (log scale)")
+            .x_labels(8)
+            .x_label_formatter(&|v| tick_label(*v))
+            .y_desc(format!(
+                "BD-rate against {} (%; lower is better)",
+                f.anchor.label()
+            ))
+            .y_label_formatter(&|v| format!("{v:+.0}"))
+            .label_style((FONT, 15))
+            .axis_desc_style((FONT, 16))
+            .draw()
+            .map_err(|e| err(path, e))?;
+        // The anchor's level.
+        chart
+            .draw_series(LineSeries::new(
+                [(x0, 0.0), (x1, 0.0)],
+                RGBColor(150, 150, 150).stroke_width(1),
+            ))
+            .map_err(|e| err(path, e))?;
+        for series in &f.series {
+            let c = family_colour(series.encoder);
+            let pts: Vec<(f64, f64, String)> = series
+                .points
+                .iter()
+                .filter_map(|p| {
+                    let name = p.peer.preset_name().unwrap_or(series.encoder).to_string();
+                    Some((p.ms, p.bd_rate?, name))
+                })
+                .collect();
+            if pts.is_empty() {
+                continue; // No BD-rate (the table says n/a).
+            }
+            chart
+                .draw_series(LineSeries::new(
+                    pts.iter().map(|p| (p.0, p.1)),
+                    c.stroke_width(2),
+                ))
+                .map_err(|e| err(path, e))?
+                .label(format!("{} t{}", series.encoder, f.threads.max(1)))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3))
+                });
+            chart
+                .draw_series(pts.iter().map(|p| Circle::new((p.0, p.1), 5, c.filled())))
+                .map_err(|e| err(path, e))?;
+            chart
+                .draw_series(pts.iter().map(|p| {
+                    Text::new(
+                        p.2.clone(),
+                        (p.0, p.1),
+                        (FONT, 14)
+                            .into_font()
+                            .color(&c)
+                            .pos(Pos::new(HPos::Left, VPos::Bottom)),
+                    )
+                }))
+                .map_err(|e| err(path, e))?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font((FONT, 16))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| err(path, e))?;
+    }
+    root.present().map_err(|e| err(path, e))
 }

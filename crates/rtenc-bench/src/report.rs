@@ -1,10 +1,12 @@
 //! The results as Markdown: per clip, a summary at the reference bitrate (times, rate, quality,
-//! dropped frames, rtenc's time ratio and BD-rate against each peer) and every
-//! rate-distortion point.
+//! dropped frames, rtenc's time ratio and BD-rate against each peer), every rate-distortion
+//! point and the speed-quality front; then the preset pairs (each rtenc preset against its x264
+//! namesake) of every clip in one table.
 
 use std::fmt::Write as _;
 
 use crate::bdrate::{bd_rate, Method, RdPoint};
+use crate::front::{fronts, pairs};
 use crate::run::Peer;
 use crate::{ClipResult, Row};
 
@@ -35,7 +37,8 @@ pub fn rtenc_for<'a>(peers: &'a [Peer], peer: &Peer) -> Option<&'a Peer> {
         .copied()
 }
 
-fn reference_row<'a>(result: &'a ClipResult, peer: &Peer) -> Option<&'a Row> {
+/// The row of `peer` at the clip's reference bitrate.
+pub fn reference_row<'a>(result: &'a ClipResult, peer: &Peer) -> Option<&'a Row> {
     result
         .rows
         .iter()
@@ -166,7 +169,9 @@ pub fn markdown(
                 s.push('\n');
             }
         }
+        front_table(&mut s, r, peers, method);
     }
+    pairs_table(&mut s, results, peers, method);
     if !static_lines.is_empty() {
         let _ = writeln!(s, "\n### Screen fast paths (rtenc only)\n");
         for line in static_lines {
@@ -174,4 +179,83 @@ pub fn markdown(
         }
     }
     s
+}
+
+fn bd_text(bd: Option<f64>) -> String {
+    bd.map_or("n/a".to_string(), |b| format!("{b:+.1} %"))
+}
+
+/// The numbers behind `front-<clip>.png`.
+fn front_table(s: &mut String, r: &ClipResult, peers: &[Peer], method: Method) {
+    let fronts = fronts(r, peers, method);
+    if fronts.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "\nSpeed-quality front (`front-{}.png`): p50 ms/frame at the target above, BD-rate over \
+         all bitrates against the anchor of the same thread count (x264 `superfast`, else the \
+         first x264 preset of the run; positive: more rate for the same PSNR-Y):\n",
+        r.name
+    );
+    let _ = writeln!(
+        s,
+        "| threads | anchor | encoder | p50 ms | BD-rate against the anchor |"
+    );
+    let _ = writeln!(s, "| ---: | --- | --- | ---: | ---: |");
+    for f in &fronts {
+        for series in &f.series {
+            for p in &series.points {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} | {:.2} | {} |",
+                    f.threads,
+                    f.anchor.label(),
+                    p.peer.label(),
+                    p.ms,
+                    bd_text(p.bd_rate)
+                );
+            }
+        }
+    }
+}
+
+/// Every rtenc preset against the x264 preset of the same name, clip by clip.
+fn pairs_table(s: &mut String, results: &[ClipResult], peers: &[Peer], method: Method) {
+    let all: Vec<(&ClipResult, Vec<crate::front::Pair>)> = results
+        .iter()
+        .map(|r| (r, pairs(r, peers, method)))
+        .filter(|(_, p)| !p.is_empty())
+        .collect();
+    if all.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "\n### Preset pairs: each rtenc preset against its x264 namesake\n\n\
+         Same thread count; time ratio: rtenc p50 ÷ x264 p50 at the reference target (below 1: \
+         rtenc is faster); BD-rate of rtenc against x264 over all bitrates (negative: rtenc \
+         needs less rate for the same PSNR-Y). rtenc beats its namesake where the ratio is at \
+         most 1 and the BD-rate at most 0.\n"
+    );
+    let _ = writeln!(
+        s,
+        "| clip | threads | preset | rtenc p50 ms | x264 p50 ms | time ratio | BD-rate |"
+    );
+    let _ = writeln!(s, "| --- | ---: | --- | ---: | ---: | ---: | ---: |");
+    for (r, pairs) in &all {
+        for p in pairs {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {:.2} | {:.2} | {:.2} | {} |",
+                r.name,
+                p.threads,
+                p.preset,
+                p.rtenc_ms,
+                p.x264_ms,
+                p.ratio(),
+                bd_text(p.bd_rate)
+            );
+        }
+    }
 }
