@@ -460,8 +460,7 @@ impl RateControl {
         // of the clip, 2.7 times a P frame's instructions). It is coded no finer than the step
         // limit below the IDR's QP (only a floor: content too costly for the guess still goes
         // up at once).
-        if let (FrameType::P, None, Some(idr_qp)) = (frame_type, self.p_centre, self.last_idr_qp)
-        {
+        if let (FrameType::P, None, Some(idr_qp)) = (frame_type, self.p_centre, self.last_idr_qp) {
             qp = qp.max(idr_qp.saturating_sub(MAX_QP_STEP)).min(self.max_qp);
         }
         if let (FrameType::P, Some(prev)) = (frame_type, self.p_centre) {
