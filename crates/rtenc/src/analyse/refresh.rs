@@ -13,9 +13,9 @@
 //! The macroblocks left of the column are inter (or intra) and may read only that exact area:
 //! luma motion at a sub-sample position reads 2 samples left and 3 right of the block (the
 //! 6-tap filter), chroma 1 more on the right at eighth-sample positions. A horizontal vector
-//! component of at most `4 * (exact - x - w - 6)` quarter samples for a block at `x`, `w` wide
-//! keeps both inside (chroma reaches `8 * end - 5` of the `8 * end - 1` exact chroma
-//! columns), whatever the fraction. Vertical motion is free: rows outside the picture repeat
+//! component of at most `4 * (exact - x - w - 3)` quarter samples for a block at `x`, `w` wide
+//! keeps both inside (luma reads up to `exact - 1`, chroma up to `8 * end - 3` of the
+//! `8 * end - 1` exact chroma columns), whatever the fraction. Vertical motion is free: rows outside the picture repeat
 //! the edge rows of the same columns. The intra column itself predicts from its left (exact)
 //! and top (the column) neighbours, but its rightmost macroblock's top-right neighbour is not
 //! refreshed yet: its top-right 4x4 block must not use the two modes that read it.
@@ -90,7 +90,7 @@ impl RefreshFrame {
     /// of a block at luma column `x`, `w` samples wide, in a clean macroblock.
     #[inline]
     pub fn max_mv_x(&self, x: usize, w: usize) -> i32 {
-        4 * (self.exact_x - x as i32 - w as i32 - 6)
+        4 * (self.exact_x - x as i32 - w as i32 - 3)
     }
 
     /// Whether a block at `x`, `w` wide, in macroblock column `mb_x` may use horizontal vector
@@ -138,10 +138,10 @@ mod tests {
         // 16 * 12 - 3 = 189.
         let f = RefreshFrame::new(3, 10, 40);
         assert_eq!((f.start, f.end, f.exact_x), (11, 16, 189));
-        // A 16-wide block at x = 160 may move right by 189 - 176 - 6 = 7 whole samples; at
-        // 6.75 samples (27) it reads up to 160 + 6 + 15 + 3 = 184 < 189.
-        assert_eq!(f.max_mv_x(160, 16), 28);
-        assert!(f.allows(10, 160, 16, 28) && !f.allows(10, 160, 16, 29));
+        // A 16-wide block at x = 160 may move right by 189 - 176 - 3 = 10 whole samples; at
+        // 9.75 samples (39) it reads up to 160 + 9 + 15 + 3 = 187, at 10 up to 185 < 189.
+        assert_eq!(f.max_mv_x(160, 16), 40);
+        assert!(f.allows(10, 160, 16, 40) && !f.allows(10, 160, 16, 41));
         // Columns from `start` on are not limited.
         assert!(f.allows(11, 176, 16, 400));
         assert!(f.dirty_top_right(15) && !f.dirty_top_right(14));
