@@ -27,9 +27,15 @@ pub struct RateArgs {
     /// Target bitrate in bit/s for rate control; k and M suffixes allowed (e.g. 2500k, 4M)
     #[arg(long, value_parser = parse_bitrate)]
     pub bitrate: Option<u32>,
-    /// Keyframe interval in frames; 0 = only the first frame [default: 30]
+    /// Keyframe interval in frames; 0 = only the first frame [default: 30]. With
+    /// --intra-refresh: the refresh period
     #[arg(long)]
     pub gop: Option<u32>,
+    /// Intra refresh instead of periodic keyframes: a column of intra macroblocks sweeps the
+    /// picture once per --gop frames (each sweep marked by a recovery point SEI), so frame
+    /// sizes stay flat; an IDR only for the first frame
+    #[arg(long)]
+    pub intra_refresh: bool,
     /// Worker threads, one slice each; 0 = one per core
     #[arg(long, default_value_t = 1)]
     pub threads: u32,
@@ -75,6 +81,7 @@ impl RateArgs {
         if let Some(g) = self.gop {
             cfg.gop = g;
         }
+        cfg.intra_refresh = self.intra_refresh;
         cfg.threads = self.threads;
         cfg.preset = preset_of(self.preset, self.speed);
         cfg
@@ -475,6 +482,7 @@ mod tests {
             qp: None,
             bitrate: Some(1_000_000),
             gop: Some(60),
+            intra_refresh: true,
             threads: 2,
             preset: None,
             speed: Some(SpeedArg::Quality),
@@ -485,11 +493,13 @@ mod tests {
             (25.0, 1_000_000, 60, None)
         );
         assert_eq!((cfg.threads, cfg.preset), (2, rtenc::Preset::Medium));
+        assert!(cfg.intra_refresh);
         let args = RateArgs {
             fps: Some(60.0),
             qp: Some(30),
             bitrate: None,
             gop: None,
+            intra_refresh: false,
             threads: 1,
             preset: Some(rtenc::Preset::Ultrafast),
             speed: None,
@@ -500,6 +510,7 @@ mod tests {
             (60.0, 0, 30, Some(30))
         );
         assert_eq!(cfg.preset, rtenc::Preset::Ultrafast);
+        assert!(!cfg.intra_refresh);
         assert_eq!(preset_of(None, None), rtenc::Preset::Veryfast);
         assert!(parse_preset("placebo").unwrap_err().contains("ultrafast"));
     }

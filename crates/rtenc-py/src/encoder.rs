@@ -26,13 +26,19 @@ const POISONED: &str =
 /// H.264 Constrained Baseline encoder: NV12 frames in, one Annex B access unit out per frame.
 ///
 /// ``Encoder(width, height, codec="h264", fps=30, gop=30, bitrate=12_000_000, realtime=True,
-/// low_latency=True, *, qp=None, min_qp=None, max_qp=None, vbv=None, threads=0)``
+/// low_latency=True, *, qp=None, min_qp=None, max_qp=None, vbv=None, threads=0,
+/// intra_refresh=None)``
 ///
 /// The positional parameters mean what they mean for ``pdum.vtenc.VtEncoder``: ``fps <= 0``
 /// means 30, ``gop <= 0`` keyframes only on demand (the first frame and ``force_idr``),
 /// ``bitrate <= 0`` constant quality (QP 26 unless ``qp`` is given). ``low_latency`` sizes the
 /// rate control's buffer (VBV) to 4 frames' worth of bitrate, so frame sizes stay even on the
-/// wire; without it the buffer holds one second. ``preset`` picks a point on the speed ladder,
+/// wire; without it the buffer holds one second. Such a buffer cannot hold an IDR of detailed
+/// content, so under ``low_latency`` (without ``vbv``) with a bitrate and ``gop > 0`` it uses intra
+/// refresh by default: after the first frame, keyframes only on ``force_idr``, and a column of
+/// intra macroblocks sweeps the picture once every ``gop`` frames (a recovery point SEI marks
+/// each sweep). ``intra_refresh=True``/``False`` chooses explicitly (True needs ``gop > 0``).
+/// A WebCodecs client still needs an IDR to start: force one when a viewer joins. ``preset`` picks a point on the speed ladder,
 /// fastest first: ``"ultrafast"``, ``"superfast"``, ``"veryfast"``, ``"faster"``, ``"fast"``,
 /// ``"medium"``; without it ``realtime=True`` means the default preset (``"veryfast"``) and
 /// ``False`` ``"medium"`` (partitions, every Intra_4x4 mode).
@@ -145,6 +151,7 @@ fn config(
     primaries: Option<i64>,
     transfer: Option<i64>,
     preset: Option<&str>,
+    intra_refresh: Option<bool>,
 ) -> PyResult<Config> {
     let dim = |v: i64, name: &str| {
         u32::try_from(v)
@@ -204,6 +211,10 @@ fn config(
             "threads must be >= 0 (0 = one per core), got {threads}"
         ))
     })?;
+    // Under low_latency, a rate-controlled stream with a keyframe period refreshes instead of
+    // sending periodic IDRs its small buffer cannot hold.
+    cfg.intra_refresh = intra_refresh
+        .unwrap_or(low_latency && vbv.is_none() && cfg.constant_qp().is_none() && cfg.gop > 0);
     cfg.colour_primaries = colour_code(primaries, "primaries")?;
     cfg.transfer_characteristics = colour_code(transfer, "transfer")?;
     cfg.validate().map_err(|e| value_error(e.to_string()))?;
@@ -320,7 +331,7 @@ impl PyEncoder {
         width, height, codec = "h264", fps = 30.0, gop = 30, bitrate = 12_000_000,
         realtime = true, low_latency = true, *,
         qp = None, min_qp = None, max_qp = None, vbv = None, threads = 0,
-        primaries = None, transfer = None, preset = None
+        primaries = None, transfer = None, preset = None, intra_refresh = None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -340,6 +351,7 @@ impl PyEncoder {
         primaries: Option<i64>,
         transfer: Option<i64>,
         preset: Option<&str>,
+        intra_refresh: Option<bool>,
     ) -> PyResult<Self> {
         if codec != "h264" {
             return Err(value_error(format!(
@@ -362,6 +374,7 @@ impl PyEncoder {
             primaries,
             transfer,
             preset,
+            intra_refresh,
         )?;
         let fps = cfg.fps;
         let slices = cfg.slice_count();

@@ -207,12 +207,26 @@ def test_config_mapping():
     keys = lambda aus: [i for i, au in enumerate(aus) if 5 in nal_types(au)]
     assert keys(stream_of(frames, gop=0)) == [0]
     assert keys(stream_of(frames, gop=-3)) == [0]
-    assert keys(stream_of(frames, gop=5)) == [0, 5, 10]
-    # low_latency: a VBV of LOW_LATENCY_VBV_FRAMES frames' worth; otherwise one second.
+    assert keys(stream_of(frames, gop=5, low_latency=False)) == [0, 5, 10]
+    assert keys(stream_of(frames, gop=5, intra_refresh=False)) == [0, 5, 10]
+    # low_latency: a VBV of LOW_LATENCY_VBV_FRAMES frames' worth (otherwise one second) and,
+    # with a bitrate, gop > 0 and no vbv, intra refresh: one IDR, then a recovery point SEI
+    # (NAL type 6) opening each sweep of gop frames.
+    assert keys(stream_of(frames, gop=5)) == [0]
+    sei = lambda aus: [i for i, au in enumerate(aus) if 6 in nal_types(au)]
+    assert sei(stream_of(frames, gop=5)) == [1, 6, 11]
+    assert sei(stream_of(frames, gop=5, bitrate=0, intra_refresh=True)) == [1, 6, 11]
+    assert keys(stream_of(frames, gop=5, bitrate=0)) == [0, 5, 10]
+    assert keys(stream_of(frames, gop=5, vbv=1_000_000)) == [0, 5, 10]
+    assert keys(stream_of(frames, gop=0)) == [0] and sei(stream_of(frames, gop=0)) == []
+    with pytest.raises(ValueError, match="intra_refresh"):
+        rtenc.Encoder(W, H, gop=0, intra_refresh=True)
     br, fps = 400_000, 30
     tight = int(np.ceil(br * rtenc.LOW_LATENCY_VBV_FRAMES / fps))
     ll = stream_of(frames, fps=fps, bitrate=br)
-    assert ll == stream_of(frames, fps=fps, bitrate=br, low_latency=False, vbv=tight)
+    assert ll == stream_of(
+        frames, fps=fps, bitrate=br, low_latency=False, vbv=tight, intra_refresh=True
+    )
     assert stream_of(frames, fps=fps, bitrate=br, low_latency=False) == stream_of(
         frames, fps=fps, bitrate=br, vbv=br
     )

@@ -52,6 +52,13 @@ pub struct Config {
     /// transfer_characteristics written in the SPS VUI (H.264 Table E-4): 6 (SMPTE 170M, the
     /// default), 1 (BT.709), 13 (sRGB, IEC 61966-2-1), 8 (linear), 16 (PQ), 18 (HLG), ...
     pub transfer_characteristics: u8,
+    /// Periodic intra refresh instead of periodic IDRs: after the first IDR, keyframes come
+    /// only from `force_idr`, and a column of intra macroblocks sweeps the picture left to
+    /// right once every `gop` frames (which must then be at least 1), each sweep announced by
+    /// a recovery point SEI. Motion of the refreshed area never reads the area not yet
+    /// refreshed, so a decoder that starts at the SEI shows exactly the encoder's picture
+    /// from the sweep's last frame on, and frame sizes stay flat (no IDR peaks).
+    pub intra_refresh: bool,
 }
 
 /// The default [`Config::colour_primaries`] and [`Config::transfer_characteristics`]: SMPTE 170M
@@ -81,6 +88,10 @@ impl From<Speed> for Preset {
 /// The most worker threads an encoder accepts.
 pub const MAX_THREADS: u32 = 64;
 
+/// The longest intra refresh period (`gop` with `intra_refresh`): a recovery point SEI's
+/// recovery_frame_cnt (`gop - 1`) must stay below MaxFrameNum (2^16).
+pub const MAX_REFRESH_PERIOD: u32 = 1 << 16;
+
 /// The QP used when neither a fixed QP nor a bitrate is configured.
 pub const DEFAULT_QP: u8 = 26;
 
@@ -101,6 +112,7 @@ impl Config {
             threads: 1,
             colour_primaries: DEFAULT_COLOUR_CODE,
             transfer_characteristics: DEFAULT_COLOUR_CODE,
+            intra_refresh: false,
         }
     }
 
@@ -209,6 +221,13 @@ impl Config {
         if !(matches!(t, 1..=18) && t != 3) {
             return bad(format!(
                 "transfer_characteristics must be an H.264 Table E-4 code (1, 2 or 4..=18), got {t}"
+            ));
+        }
+        if self.intra_refresh && !(1..=MAX_REFRESH_PERIOD).contains(&self.gop) {
+            return bad(format!(
+                "intra_refresh needs gop in 1..={MAX_REFRESH_PERIOD} (the refresh period in \
+                 frames), got {}",
+                self.gop
             ));
         }
         if level::choose_level(self).is_none() {

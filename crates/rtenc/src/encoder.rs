@@ -7,9 +7,11 @@ use crate::analyse::dominant::DominantMotion;
 use crate::analyse::inter::refines;
 use crate::analyse::inter::PFrameCtx;
 use crate::analyse::inter::FRAME_CANDIDATES;
+use crate::analyse::refresh::RefreshFrame;
 use crate::analyse::scroll::{ScrollDetector, MAX_SHIFTS};
 use crate::bitstream::nal::{write_nal, NalType};
 use crate::bitstream::pps::Pps;
+use crate::bitstream::sei::RecoveryPoint;
 use crate::bitstream::slice_header::{SliceHeader, SliceType};
 use crate::bitstream::sps::Sps;
 use crate::bitstream::BitWriter;
@@ -125,6 +127,8 @@ pub struct Encoder {
     frame_num: u32,
     idr_count: u32,
     frames_since_idr: u64,
+    /// The intra refresh column of the frame being coded (intra refresh on, P frames).
+    refresh: Option<RefreshFrame>,
 }
 
 impl Encoder {
@@ -155,13 +159,16 @@ impl Encoder {
             mbs: vec![MbInfo::default(); mb_width * mb_height],
             prev_mbs: Vec::new(),
             rc: cfg.constant_qp().is_none().then(|| {
-                RateControl::new(
+                let mut rc = RateControl::new(
                     cfg.bitrate,
                     cfg.fps,
                     cfg.vbv_size.unwrap_or(cfg.bitrate),
                     cfg.min_qp,
                     cfg.max_qp,
-                )
+                );
+                // With intra refresh only the first frame is planned as an IDR.
+                rc.set_idr_reserve(!cfg.intra_refresh);
+                rc
             }),
             max_vmv: crate::level::choose_level(&cfg).map_or(512, |l| l.max_vmv_r),
             speed: SpeedSettings::from_preset(cfg.preset),
@@ -181,6 +188,7 @@ impl Encoder {
             frame_index: 0,
             frame_num: 0,
             idr_count: 0,
+            refresh: None,
             frames_since_idr: 0,
             cfg,
         })
@@ -256,10 +264,18 @@ impl Encoder {
                 self.cfg.height
             )));
         }
+        let refresh = self.cfg.intra_refresh;
         let idr = force_idr
             || self.frame_index == 0
-            || (self.cfg.gop > 0 && self.frames_since_idr >= u64::from(self.cfg.gop));
+            || (!refresh && self.cfg.gop > 0 && self.frames_since_idr >= u64::from(self.cfg.gop));
         let frame_type = if idr { FrameType::Idr } else { FrameType::P };
+        // Intra refresh: frame k of the sweep that started after the last IDR; the first of
+        // each sweep carries a recovery point SEI.
+        let sweep_frame = self.frames_since_idr.saturating_sub(1) % u64::from(self.cfg.gop.max(1));
+        self.refresh =
+            (refresh && !idr).then(|| RefreshFrame::new(sweep_frame, self.cfg.gop, self.mb_width));
+        let recovery_point = (self.refresh.is_some() && sweep_frame == 0)
+            .then(|| RecoveryPoint::exact(self.cfg.gop.saturating_sub(1)));
         let mut still_qp = None;
         let refine_period = self.speed.refine_period;
         if !idr {
@@ -276,7 +292,8 @@ impl Encoder {
                 still_qp = Some(rc.still_qp());
                 self.speed.refine_period = rc.refine_period(refine_period);
             }
-            if all_unchanged {
+            // (Intra refresh codes its column in every frame.)
+            if all_unchanged && self.refresh.is_none() {
                 let qp = still_qp.unwrap_or_else(|| self.frame_qp(FrameType::P));
                 if !self.needs_refinement(qp) {
                     self.speed.refine_period = refine_period;
@@ -338,6 +355,10 @@ impl Encoder {
                 self.pps.write_rbsp(&mut self.writer);
                 write_nal(&mut data, 3, NalType::Pps, self.writer.bytes());
             }
+            if let Some(rp) = recovery_point {
+                rp.write_sei_rbsp(&mut self.writer);
+                write_nal(&mut data, 0, NalType::Sei, self.writer.bytes());
+            }
             self.code_picture(frame_type, qp, emergency);
             coded_by_slices = true;
             unchanged_reference = self.all_static_skip;
@@ -376,6 +397,15 @@ impl Encoder {
                 // editor's page jump at 1080p, 2 Mbit/s, 1 s VBV, needed 160 kbit at QP 51 with
                 // 1.68 Mbit in the buffer; skipped, the next 14 frames stayed 4-6 dB below).
                 _ if bits <= rc.hard_frame_bits() && still_qp.is_none() => break,
+                // With intra refresh the last resort still codes the column (everything else
+                // skipped), or the sweep would not refresh the picture when it promised to.
+                _ if frame_type == FrameType::P && self.refresh.is_some_and(|r| !r.only) => {
+                    if let Some(r) = &mut self.refresh {
+                        r.only = true;
+                    }
+                    self.scroll.invalidate();
+                }
+                _ if frame_type == FrameType::P && self.refresh.is_some() => break,
                 _ if frame_type == FrameType::P => {
                     data.clear();
                     self.encode_skip_slice(qp);
@@ -696,6 +726,7 @@ impl Encoder {
                 max_vmv: self.max_vmv,
                 speed: self.speed,
                 frame_candidates: self.frame_candidates,
+                refresh: self.refresh,
             },
             sps: &self.sps,
             pps: &self.pps,

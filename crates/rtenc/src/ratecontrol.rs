@@ -210,6 +210,9 @@ pub struct RateControl {
     still_period: usize,
     /// The frame being encoded is a still frame (its QP came from `still_qp`).
     still: bool,
+    /// P frames keep the IDR reserve (see `idr_reserve`); off with intra refresh, where IDRs
+    /// come only on demand.
+    reserve_idr: bool,
 }
 
 impl RateControl {
@@ -248,7 +251,15 @@ impl RateControl {
             last_still: None,
             still_period: 0,
             still: false,
+            reserve_idr: true,
         }
+    }
+
+    /// Whether P frames keep room for a later IDR (the default). An encoder with intra refresh
+    /// turns it off: after the first frame it plans for P frames only, and an IDR asked for
+    /// takes what the buffer holds then.
+    pub fn set_idr_reserve(&mut self, on: bool) {
+        self.reserve_idr = on;
     }
 
     /// After a coded P frame: the share (0..=1) of its macroblocks that were P_Skip with a zero
@@ -325,6 +336,9 @@ impl RateControl {
     /// of 1.5 frames (a screen streamer's) with P frames of at most 0.64 of a frame's inflow,
     /// and a scrolling web page at 1080p used 21 % of 6 Mbit/s.
     fn idr_reserve(&self) -> f64 {
+        if !self.reserve_idr {
+            return 0.0;
+        }
         let p = self.models[index(FrameType::P)]
             .plain
             .map(|p| p * self.idr_ratio);

@@ -136,6 +136,7 @@ impl SliceCoder {
                         p.speed.i4_idr,
                         u32::MAX,
                         None,
+                        false,
                         &mut self.mb,
                         &mut info,
                     );

@@ -43,9 +43,15 @@ pub struct ServeArgs {
     /// Constant QP, 0 (best) to 51 (smallest), instead of a bitrate
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=51), conflicts_with = "bitrate")]
     pub qp: Option<u8>,
-    /// Keyframe interval in frames; 0 = only when a viewer needs one [default: 2 seconds]
+    /// Keyframe interval in frames; 0 = only when a viewer needs one [default: 2 seconds].
+    /// With --intra-refresh: the refresh period
     #[arg(long)]
     pub gop: Option<u32>,
+    /// Intra refresh instead of periodic keyframes: a column of intra macroblocks sweeps the
+    /// picture once per --gop frames, so frame sizes stay flat; a viewer that joins still gets
+    /// an IDR (WebCodecs starts only there)
+    #[arg(long)]
+    pub intra_refresh: bool,
     /// Worker threads, one slice each; 0 = one per core
     #[arg(long, default_value_t = 1)]
     pub threads: u32,
@@ -102,6 +108,7 @@ fn config(args: &ServeArgs, w: u32, h: u32, file_fps: Option<f64>) -> Config {
     cfg.gop = args
         .gop
         .unwrap_or_else(|| (cfg.fps * 2.0).round().clamp(1.0, 10_000.0) as u32);
+    cfg.intra_refresh = args.intra_refresh;
     cfg.threads = args.threads;
     cfg.preset = crate::encode::preset_of(args.preset, args.speed);
     cfg
@@ -246,11 +253,15 @@ pub fn cmd(args: ServeArgs) -> CliResult<()> {
         Some(qp) => format!("QP {qp}"),
         None => format!("{} kbit/s", cfg.bitrate / 1000),
     };
+    let keyframes = if cfg.intra_refresh {
+        format!("intra refresh every {} frames", cfg.gop)
+    } else {
+        format!("an IDR every {} frames", cfg.gop)
+    };
     println!(
-        "rtenc serve: {} {w}x{h} at {} fps, {rate}, an IDR every {} frames, codec {codec}",
+        "rtenc serve: {} {w}x{h} at {} fps, {rate}, {keyframes}, codec {codec}",
         args.source,
         fmt_fps(cfg.fps),
-        cfg.gop
     );
     if !local.ip().is_loopback() {
         eprintln!(

@@ -33,7 +33,10 @@ class Encoder:
 
     ``fps <= 0`` means 30; ``gop <= 0`` keyframes only on demand; ``bitrate <= 0`` constant
     quality (QP 26 unless ``qp`` is given); ``codec`` must be ``"h264"``; ``low_latency`` keeps
-    the VBV at 4 frames' worth of bitrate (else one second); ``preset`` is a point on the speed
+    the VBV at 4 frames' worth of bitrate (else one second) and, with a bitrate, ``gop > 0`` and
+    no ``vbv``, turns intra refresh on by default: after the first IDR, keyframes only on
+    ``force_idr``, and a column of intra macroblocks sweeps the picture every ``gop`` frames
+    (``intra_refresh=True``/``False`` chooses explicitly); ``preset`` is a point on the speed
     ladder, fastest first: ``"ultrafast"``, ``"superfast"``, ``"veryfast"`` (the default),
     ``"faster"``, ``"fast"``, ``"medium"``; without it ``realtime=True`` means the default
     preset and ``False`` ``"medium"``. ``threads``
@@ -59,6 +62,7 @@ class Encoder:
         primaries: Optional[int] = None,
         transfer: Optional[int] = None,
         preset: Optional[str] = None,
+        intra_refresh: Optional[bool] = None,
     ) -> Self: ...
     def encode(
         self,

@@ -6,6 +6,7 @@ use super::intra::{
     store_block, I16_HEADER_BITS,
 };
 use super::me::{self, Block, MvLimits};
+use super::refresh::RefreshFrame;
 use crate::common::hpel::RefLuma;
 use crate::common::mc::mc_chroma;
 use crate::common::mvpred::{p_skip_mv, predict_mv, PartShape};
@@ -43,6 +44,8 @@ pub struct PFrameCtx<'a> {
     /// scrolled content (see [`super::scroll`]) and the last picture's dominant motions (see
     /// [`super::dominant`]).
     pub frame_candidates: [Mv; FRAME_CANDIDATES],
+    /// The intra refresh column of this frame and the limits it sets, with intra refresh on.
+    pub refresh: Option<RefreshFrame>,
 }
 
 /// How many picture-wide candidates a P picture offers every macroblock.
@@ -118,13 +121,61 @@ pub fn code_p_mb(
     let (x0, y0) = (pos.mb_x * 16, pos.mb_y * 16);
     let (cx0, cy0) = (pos.mb_x * 8, pos.mb_y * 8);
     let skip_mv = p_skip_mv(mbs, pos);
+    let copied_qp = ctx.prev_mbs.get(pos.addr).map_or(0, |m| m.content_qp);
+
+    // Intra refresh: the column is intra whatever the content; in the rate control's last
+    // resort everything else is skipped; left of the column, motion stays in the refreshed
+    // area (see `analyse::refresh`), P_Skip's inferred vector included.
+    let mut limit_x = None;
+    if let Some(r) = &ctx.refresh {
+        if r.is_intra(pos.mb_x) {
+            code_intra_luma(
+                &ctx.src.y,
+                &mut recon.y,
+                mbs,
+                pos,
+                ctx.qp,
+                ctx.lambda,
+                ctx.speed.i4_p,
+                u32::MAX,
+                None,
+                r.dirty_top_right(pos.mb_x),
+                mb,
+                info,
+            );
+            code_intra_chroma(ctx.src, recon, pos, ctx.qp_c, ctx.lambda, mb, info);
+            info.ref_idx = [-1; 4];
+            info.mv = [Mv::ZERO; 16];
+            return PDecision::Intra;
+        }
+        if r.only {
+            // Every inter macroblock here is a zero-vector P_Skip and the column is intra, so
+            // every skip vector is zero (8.4.1.1): a copy.
+            info.content_qp = if ctx.unchanged[pos.addr] {
+                copied_qp
+            } else {
+                u8::MAX
+            };
+            if skip_mv == Mv::ZERO {
+                copy_colocated(ctx.refp, recon, x0, y0);
+                return mark_skip(skip_mv, info);
+            }
+            let (mut pred16, mut predc) = ([0u8; 256], [[0u8; 64]; 2]);
+            predict_inter(ctx, x0, y0, skip_mv, &mut pred16, &mut predc);
+            return store_skip(recon, pos, skip_mv, &pred16, &predc, info);
+        }
+        if r.is_clean(pos.mb_x) {
+            limit_x = Some(r.max_mv_x(x0, 16));
+        }
+    }
+    let skip_ok = limit_x.is_none_or(|m| i32::from(skip_mv.x) <= m);
 
     // Unchanged source and a zero skip vector: the reference already holds what we would code,
     // unless it was coded at a QP well above this frame's (then the macroblock is coded again,
     // which refines it).
-    let copied_qp = ctx.prev_mbs.get(pos.addr).map_or(0, |m| m.content_qp);
     if ctx.unchanged[pos.addr]
         && skip_mv == Mv::ZERO
+        && skip_ok
         && !refines(
             copied_qp,
             ctx.qp,
@@ -145,7 +196,7 @@ pub fn code_p_mb(
     load_block(&ctx.src.v, cx0, cy0, 8, &mut srcc[1]);
 
     let mvp = predict_mv(mbs, pos, info, PartShape::P16x16, 0);
-    if ctx.unchanged[pos.addr] && skip_mv == Mv::ZERO {
+    if ctx.unchanged[pos.addr] && skip_mv == Mv::ZERO && skip_ok {
         // Refining unchanged content (see above): the co-located reference is the prediction,
         // only the residual at this QP is new; no search, no intra.
         let choice = InterChoice {
@@ -164,7 +215,7 @@ pub fn code_p_mb(
     // cheapest macroblock there is.
     let mut pred16 = [0u8; 256];
     let mut predc = [[0u8; 64]; 2];
-    let probed = ctx.speed.probe_skip && neighbour_skipped(ctx, mbs, pos);
+    let probed = ctx.speed.probe_skip && skip_ok && neighbour_skipped(ctx, mbs, pos);
     if probed {
         predict_inter(ctx, x0, y0, skip_mv, &mut pred16, &mut predc);
         if residual_vanishes(&src16, &pred16, &srcc, &predc, ctx) {
@@ -202,7 +253,7 @@ pub fn code_p_mb(
             push(s);
         }
     }
-    let limits = MvLimits::for_block(
+    let mut limits = MvLimits::for_block(
         x0,
         y0,
         16,
@@ -212,6 +263,11 @@ pub fn code_p_mb(
         16,
         ctx.max_vmv,
     );
+    if let Some(m) = limit_x {
+        // A multiple of 4 (whole samples: the full-sample search stays on whole samples), at
+        // least the zero vector's (the refresh column overlaps the last one).
+        limits.max_x = limits.max_x.min(m).max(limits.min_x);
+    }
     let blk = Block {
         src: &src16,
         x: x0,
@@ -233,7 +289,7 @@ pub fn code_p_mb(
     // about as good as the found one's once the latter's vector and type bits are counted.
     // (When the search lands on the skip vector, coding that vector below finds out whether
     // anything is left to send; after a failed probe nothing is.)
-    if found.mv != skip_mv && !probed {
+    if found.mv != skip_mv && !probed && skip_ok {
         let skip_satd = ctx
             .ref_luma
             .satd16x16(x0 as i32, y0 as i32, skip_mv, &src16);
@@ -269,6 +325,7 @@ pub fn code_p_mb(
             ctx.speed.i4_p,
             inter_cost,
             i16_estimate,
+            false,
             mb,
             info,
         );

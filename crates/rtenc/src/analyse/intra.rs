@@ -45,7 +45,9 @@ const I4_HEADER_BITS: u32 = 1;
 /// much of Intra_4x4 to try (see [`I4x4Search`]); `inter_cost` is the cost the intra choice
 /// must beat in a P slice (`u32::MAX` in an IDR picture). The returned cost is that of the
 /// chosen intra coding, except when it cannot beat `inter_cost`: then it is some cost at least
-/// `inter_cost` and the caller must not choose intra.
+/// `inter_cost` and the caller must not choose intra. With `avoid_top_right` the top-right 4x4
+/// block never uses the two modes that read the above-right macroblock (intra refresh: it is
+/// not refreshed yet).
 #[allow(clippy::too_many_arguments)]
 pub fn code_intra_luma(
     src: &Plane,
@@ -57,6 +59,7 @@ pub fn code_intra_luma(
     search: I4x4Search,
     inter_cost: u32,
     i16_estimate: Option<(u32, u8)>,
+    avoid_top_right: bool,
     mb: &mut MbCoding,
     info: &mut MbInfo,
 ) -> IntraLumaCost {
@@ -80,7 +83,17 @@ pub fn code_intra_luma(
     let mut i4 = if search == I4x4Search::Off {
         None
     } else {
-        code_i4x4(&src16, recon, mbs, pos, qp, lambda, fast, bound)
+        code_i4x4(
+            &src16,
+            recon,
+            mbs,
+            pos,
+            qp,
+            lambda,
+            fast,
+            avoid_top_right,
+            bound,
+        )
     };
 
     // Intra_16x16 wins only when it is cheaper and its DC did not clip.
@@ -123,7 +136,19 @@ pub fn code_intra_luma(
         // Intra_4x4, run again to the end when it stopped but Intra_16x16's DC clipped.
         let i4 = i4
             .take()
-            .or_else(|| code_i4x4(&src16, recon, mbs, pos, qp, lambda, fast, Bound::NONE))
+            .or_else(|| {
+                code_i4x4(
+                    &src16,
+                    recon,
+                    mbs,
+                    pos,
+                    qp,
+                    lambda,
+                    fast,
+                    avoid_top_right,
+                    Bound::NONE,
+                )
+            })
             .expect("an unbounded Intra_4x4 search always finishes");
         store_block(recon, x0, y0, 16, &i4.recon);
         mb.mb_type = MbType::I4x4;
@@ -188,7 +213,9 @@ struct I4x4Coded {
 }
 
 /// Intra_4x4: each block in decoding order, best mode by SATD + mode bits, coded at once so
-/// later blocks predict from its reconstruction (written into `recon`).
+/// later blocks predict from its reconstruction (written into `recon`). With
+/// `avoid_top_right`, the top-right block (raster 3) does not use the modes reading its
+/// top-right samples, which lie in the above-right macroblock.
 #[allow(clippy::too_many_arguments)]
 fn code_i4x4(
     src16: &[u8; 256],
@@ -198,6 +225,7 @@ fn code_i4x4(
     qp: u8,
     lambda: u32,
     fast_modes: bool,
+    avoid_top_right: bool,
     bound: Bound,
 ) -> Option<I4x4Coded> {
     let (x0, y0) = (pos.mb_x * 16, pos.mb_y * 16);
@@ -237,8 +265,11 @@ fn code_i4x4(
         let top: [u8; 4] = nb.top[..4].try_into().expect("4 samples");
         let left: [u8; 4] = nb.left[..4].try_into().expect("4 samples");
         let axis = satd4x4_axis(&src16[o..], 16, &top, &left, intra_pred::dc4x4(&nb));
+        let no_top_right = avoid_top_right && raster == 3;
         let mut try_mode = |mode: u8, best: &mut (u32, u8)| {
-            if !mode4x4_available(mode, &nb) {
+            if !mode4x4_available(mode, &nb)
+                || (no_top_right && (mode == intra_pred::i4::DDL || mode == intra_pred::i4::VL))
+            {
                 return;
             }
             let m = usize::from(mode);

@@ -7,5 +7,6 @@ pub mod dominant;
 pub mod inter;
 pub mod intra;
 pub mod me;
+pub mod refresh;
 pub mod residual;
 pub mod scroll;

@@ -4,6 +4,7 @@
 pub mod nal;
 pub mod parse;
 pub mod pps;
+pub mod sei;
 pub mod slice_header;
 pub mod sps;
 pub mod writer;

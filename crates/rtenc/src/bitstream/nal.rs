@@ -8,6 +8,8 @@ pub enum NalType {
     Slice = 1,
     /// Coded slice of an IDR picture.
     IdrSlice = 5,
+    /// Supplemental enhancement information (the recovery point of intra refresh).
+    Sei = 6,
     /// Sequence parameter set.
     Sps = 7,
     /// Picture parameter set.

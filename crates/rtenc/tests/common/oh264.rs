@@ -2,7 +2,7 @@
 //! independent, in-process decoder.
 //!
 //! Self-contained (only `std` and `openh264`), so the fuzz targets include this same file by
-//! path. The stream is split into access units (a new one starts at an SPS, or at a slice whose
+//! path. The stream is split into access units (a new one starts at an SEI or SPS, or at a slice whose
 //! `first_mb_in_slice` is 0, after a slice), each access unit is handed to
 //! `DecodeFrameNoDelay` whole, with error concealment off, and must produce exactly one picture
 //! at once: rtenc's streams never hold a frame back.
@@ -43,7 +43,7 @@ pub fn access_units(stream: &[u8]) -> Vec<&[u8]> {
         let is_slice = nal_type == 1 || nal_type == 5;
         // first_mb_in_slice is ue(v): 0 is the single bit '1'.
         let first_mb_zero = is_slice && stream.get(i + 4).is_some_and(|b| b & 0x80 != 0);
-        let starts_au = (matches!(nal_type, 7..=9) || first_mb_zero) && seen_slice;
+        let starts_au = (matches!(nal_type, 6..=9) || first_mb_zero) && seen_slice;
         match au_start {
             None => au_start = Some(code_start),
             Some(s) if starts_au => {
