@@ -28,6 +28,7 @@ struct Input {
     content: u8,
     colour_primaries: u8,
     transfer_characteristics: u8,
+    isa: Option<u8>,
 }
 
 fuzz_target!(|input: Input| {
@@ -49,6 +50,7 @@ fuzz_target!(|input: Input| {
         threads: input.threads,
         colour_primaries: input.colour_primaries,
         transfer_characteristics: input.transfer_characteristics,
+        isa: input.isa.map(|i| rtenc::Isa::ALL[usize::from(i) % rtenc::Isa::ALL.len()]),
     };
     let valid = cfg.validate();
     if let Err(e) = &valid {

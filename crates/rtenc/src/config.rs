@@ -1,5 +1,6 @@
 //! Encoder configuration and its validation.
 
+use crate::dsp::Isa;
 use crate::error::{Error, Result};
 use crate::level;
 use crate::preset::Preset;
@@ -52,6 +53,11 @@ pub struct Config {
     /// transfer_characteristics written in the SPS VUI (H.264 Table E-4): 6 (SMPTE 170M, the
     /// default), 1 (BT.709), 13 (sRGB, IEC 61966-2-1), 8 (linear), 16 (PQ), 18 (HLG), ...
     pub transfer_characteristics: u8,
+    /// The highest instruction-set level of the SIMD kernels this encoder may use; `None`:
+    /// the process-wide choice (the best this CPU runs, capped by `RTENC_CPU`). The level used
+    /// is the best this CPU runs at most this one and at most `RTENC_CPU`'s cap
+    /// ([`crate::Encoder::isa`] tells it). Every level gives the same stream.
+    pub isa: Option<Isa>,
 }
 
 /// The default [`Config::colour_primaries`] and [`Config::transfer_characteristics`]: SMPTE 170M
@@ -101,6 +107,7 @@ impl Config {
             threads: 1,
             colour_primaries: DEFAULT_COLOUR_CODE,
             transfer_characteristics: DEFAULT_COLOUR_CODE,
+            isa: None,
         }
     }
 

@@ -125,6 +125,7 @@ pub struct Encoder {
     frame_num: u32,
     idr_count: u32,
     frames_since_idr: u64,
+    kernels: &'static crate::dsp::Kernels,
 }
 
 impl Encoder {
@@ -182,8 +183,16 @@ impl Encoder {
             frame_num: 0,
             idr_count: 0,
             frames_since_idr: 0,
+            kernels: cfg
+                .isa
+                .map_or(crate::dsp::default_kernels(), crate::dsp::Kernels::best),
             cfg,
         })
+    }
+
+    /// The instruction-set level of the kernels this encoder uses (see [`Config::isa`]).
+    pub fn isa(&self) -> crate::Isa {
+        self.kernels.isa
     }
 
     /// The configuration this encoder was built with.
@@ -247,6 +256,7 @@ impl Encoder {
         force_idr: bool,
         damage: Option<&[Rect]>,
     ) -> Result<EncodedFrame> {
+        let _kernels = crate::dsp::KernelScope::enter(self.kernels);
         if frame.width() != self.cfg.width || frame.height() != self.cfg.height {
             return Err(Error::InvalidFrame(format!(
                 "frame is {}x{}, the encoder was configured for {}x{}",
@@ -676,6 +686,7 @@ impl Encoder {
             mb_width: self.mb_width,
             slice_rows: &self.slice_rows,
             deblock: self.deblock_params(),
+            kernels: self.kernels,
         };
         let mb_height = self.mb_height;
         let rows =

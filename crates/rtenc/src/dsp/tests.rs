@@ -36,6 +36,40 @@ fn tables() -> Vec<Kernels> {
     Kernels::available().collect()
 }
 
+/// An encoder's table, installed on its thread, is what the kernels' callers get; scopes nest
+/// and restore; other threads keep theirs; `Kernels::best` caps at the level asked for.
+#[test]
+fn kernel_scopes_install_an_encoders_table() {
+    let process = default_kernels().isa;
+    assert_eq!(kernels().isa, process, "no scope: the process-wide table");
+    assert_eq!(Kernels::best(Isa::Scalar).isa, Isa::Scalar);
+    #[cfg(target_arch = "x86_64")]
+    if process >= Isa::Sse2 {
+        assert_eq!(Kernels::best(Isa::Sse2).isa, Isa::Sse2);
+    }
+    assert_eq!(
+        Kernels::best(Isa::Neon).isa,
+        process,
+        "no higher than RTENC_CPU allows"
+    );
+    {
+        let _outer = KernelScope::enter(Kernels::best(Isa::Scalar));
+        assert_eq!(kernels().isa, Isa::Scalar);
+        {
+            let _inner = KernelScope::enter(default_kernels());
+            assert_eq!(kernels().isa, process);
+            let other = std::thread::spawn(|| kernels().isa).join().unwrap();
+            assert_eq!(other, process, "a scope is per thread");
+        }
+        assert_eq!(
+            kernels().isa,
+            Isa::Scalar,
+            "the inner scope restored the outer one"
+        );
+    }
+    assert_eq!(kernels().isa, process);
+}
+
 #[test]
 fn simd_levels_are_detected_as_expected() {
     #[cfg(target_arch = "x86_64")]
