@@ -346,6 +346,16 @@ pub fn prefetch_rows(data: &[u8], start: usize, stride: usize, rows: usize) {
     let _ = (data, start, stride, rows);
 }
 
+/// How many of the `rows` rows `start + k * stride` lie in `len` bytes: the largest `n <= rows`
+/// with `start + k * stride < len` for every `k < n` (for stride 0, where every row is row 0,
+/// at most `len - start` of them). [`prefetch_rows`]'s kernels keep their addresses within the
+/// data with it.
+#[inline]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+fn prefetch_rows_within(len: usize, start: usize, stride: usize, rows: usize) -> usize {
+    rows.min(len.saturating_sub(start).div_ceil(stride.max(1)))
+}
+
 /// [`prefetch_rows`] for the cache lines of one value (a macroblock's state, say).
 #[inline]
 pub fn prefetch_value<T>(v: &T) {
