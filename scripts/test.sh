@@ -32,9 +32,18 @@ cargo fmt --all -- --check
 
 section "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p rtenc --all-targets --features check-asm -- -D warnings
 
 section "cargo test (opt-level 2, see [profile.test])"
 cargo test --workspace
+
+# The SIMD kernels against their scalar twins on real encodes: with the check-asm feature every
+# call through a SIMD kernel table also runs the scalar kernel and panics on any difference
+# (crates/rtenc/src/dsp/check.rs). The ffmpeg bit-exactness matrices, the openh264 matrix and
+# the test that encodes the same clips at every instruction-set level.
+section "check-asm: SIMD kernels checked against the scalar ones on real encodes"
+cargo test -p rtenc --features check-asm \
+    --test ffmpeg_intra --test ffmpeg_inter --test openh264 --test isa_levels
 
 # The NEON kernels: clippy for aarch64, cargo check for macOS, the rtenc library's tests under
 # qemu-aarch64 with NEON and with scalar kernels (a subset of the large pictures; see the

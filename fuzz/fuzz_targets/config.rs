@@ -29,6 +29,7 @@ struct Input {
     colour_primaries: u8,
     transfer_characteristics: u8,
     intra_refresh: bool,
+    isa: Option<u8>,
 }
 
 fuzz_target!(|input: Input| {
@@ -51,6 +52,7 @@ fuzz_target!(|input: Input| {
         colour_primaries: input.colour_primaries,
         transfer_characteristics: input.transfer_characteristics,
         intra_refresh: input.intra_refresh,
+        isa: input.isa.map(|i| rtenc::Isa::ALL[usize::from(i) % rtenc::Isa::ALL.len()]),
     };
     let valid = cfg.validate();
     if let Err(e) = &valid {

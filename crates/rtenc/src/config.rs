@@ -1,5 +1,6 @@
 //! Encoder configuration and its validation.
 
+use crate::dsp::Isa;
 use crate::error::{Error, Result};
 use crate::level;
 use crate::preset::Preset;
@@ -59,6 +60,11 @@ pub struct Config {
     /// refreshed, so a decoder that starts at the SEI shows exactly the encoder's picture
     /// from the sweep's last frame on, and frame sizes stay flat (no IDR peaks).
     pub intra_refresh: bool,
+    /// The highest instruction-set level of the SIMD kernels this encoder may use; `None`:
+    /// the process-wide choice (the best this CPU runs, capped by `RTENC_CPU`). The level used
+    /// is the best this CPU runs at most this one and at most `RTENC_CPU`'s cap
+    /// ([`crate::Encoder::isa`] tells it). Every level gives the same stream.
+    pub isa: Option<Isa>,
 }
 
 /// The default [`Config::colour_primaries`] and [`Config::transfer_characteristics`]: SMPTE 170M
@@ -113,6 +119,7 @@ impl Config {
             colour_primaries: DEFAULT_COLOUR_CODE,
             transfer_characteristics: DEFAULT_COLOUR_CODE,
             intra_refresh: false,
+            isa: None,
         }
     }
 

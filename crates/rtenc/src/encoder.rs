@@ -129,6 +129,7 @@ pub struct Encoder {
     frames_since_idr: u64,
     /// The intra refresh column of the frame being coded (intra refresh on, P frames).
     refresh: Option<RefreshFrame>,
+    kernels: &'static crate::dsp::Kernels,
 }
 
 impl Encoder {
@@ -190,8 +191,16 @@ impl Encoder {
             idr_count: 0,
             refresh: None,
             frames_since_idr: 0,
+            kernels: cfg
+                .isa
+                .map_or(crate::dsp::default_kernels(), crate::dsp::Kernels::best),
             cfg,
         })
+    }
+
+    /// The instruction-set level of the kernels this encoder uses (see [`Config::isa`]).
+    pub fn isa(&self) -> crate::Isa {
+        self.kernels.isa
     }
 
     /// The configuration this encoder was built with.
@@ -255,6 +264,7 @@ impl Encoder {
         force_idr: bool,
         damage: Option<&[Rect]>,
     ) -> Result<EncodedFrame> {
+        let _kernels = crate::dsp::KernelScope::enter(self.kernels);
         if frame.width() != self.cfg.width || frame.height() != self.cfg.height {
             return Err(Error::InvalidFrame(format!(
                 "frame is {}x{}, the encoder was configured for {}x{}",
@@ -737,6 +747,7 @@ impl Encoder {
             mb_width: self.mb_width,
             slice_rows: &self.slice_rows,
             deblock: self.deblock_params(),
+            kernels: self.kernels,
         };
         let mb_height = self.mb_height;
         let rows =

@@ -45,6 +45,7 @@ pub mod ratecontrol;
 mod slice;
 
 pub use config::{Config, Speed, DEFAULT_COLOUR_CODE, DEFAULT_QP};
+pub use dsp::Isa;
 pub use encoder::{EncodedFrame, Encoder, FrameType};
 pub use error::{Error, Result};
 pub use frame::{Nv12Frame, Rect};

@@ -22,6 +22,8 @@ use crate::picture::Picture;
 
 /// What every slice of a picture shares.
 pub struct PictureCtx<'a> {
+    /// The encoder's kernels ([`SliceCoder::code`] installs them on its thread).
+    pub kernels: &'static crate::dsp::Kernels,
     /// Sources, reference and decision parameters (the reference is unused in IDR pictures).
     pub p: PFrameCtx<'a>,
     /// The sequence parameter set (for the slice header syntax).
@@ -83,6 +85,7 @@ impl SliceCoder {
 
     /// Codes macroblock rows `rows` (slice number `index`) of the picture into `self.writer`.
     pub fn code(&mut self, pic: &PictureCtx<'_>, index: usize, rows: Range<usize>) {
+        let _kernels = crate::dsp::KernelScope::enter(pic.kernels);
         let p = &pic.p;
         let (qp, qp_c, lambda) = (p.qp, p.qp_c, p.lambda);
         let first_mb = rows.start * pic.mb_width;

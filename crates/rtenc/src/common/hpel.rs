@@ -104,9 +104,14 @@ impl HpelPlanes {
             }
             return;
         }
+        // The bands' threads use this thread's kernels (an encoder's, see `dsp::kernels`).
+        let k = crate::dsp::kernels();
         std::thread::scope(|scope| {
             for (i, (((h, v), c), scratch)) in bands.enumerate() {
-                scope.spawn(move || filter_rows(full, start + i * band, h, v, c, scratch));
+                scope.spawn(move || {
+                    let _kernels = crate::dsp::KernelScope::enter(k);
+                    filter_rows(full, start + i * band, h, v, c, scratch)
+                });
             }
         });
     }

@@ -1,15 +1,25 @@
 //! Hot kernels (SAD, SATD, quantisation, 4x4 transforms, deblocking, chroma deinterleave,
-//! half-sample interpolation and quarter-sample averaging)
-//! with one runtime dispatch point.
+//! half-sample interpolation and quarter-sample averaging), as tables of function pointers, one
+//! per instruction-set level ([`Isa`]).
 //!
-//! [`kernels`] picks a table of function pointers once per process (a [`OnceLock`]): the best
-//! instruction set the CPU reports (`is_x86_feature_detected!`; SSE2 is the x86-64 baseline;
-//! NEON is the aarch64 baseline), else the portable [`scalar`] twins. Every variant returns exactly the scalar results (integer
-//! code, checked by property tests), so the choice never changes the bitstream.
+//! [`Kernels::get`] builds each level's table once per process. Every variant returns exactly
+//! the scalar results (integer code, checked by property tests, by the `check-asm` feature on
+//! real encodes, and by `tests/isa_levels.rs` on whole streams), so the choice never changes the
+//! bitstream.
 //!
-//! The environment variable `RTENC_CPU`, read once, caps the choice: `scalar` forces the
-//! portable kernels, `sse2` allows at most SSE2 (on aarch64: scalar), `avx2` at most AVX2
-//! (on aarch64: scalar), `neon` (or unset / anything else) the best available.
+//! Which table runs: each encoder picks one when it is built (`Config::isa`, see
+//! [`Kernels::best`]) and installs it on its threads while it works ([`KernelScope`]); callers
+//! reach it through [`kernels`]. Outside an encoder (the colour conversions, say) [`kernels`]
+//! returns [`default_kernels`]: the best instruction set the CPU reports
+//! (`is_x86_feature_detected!`; SSE2 is the x86-64 baseline; NEON is the aarch64 baseline).
+//!
+//! The environment variable `RTENC_CPU`, read once, caps every choice in the process: `scalar`
+//! forces the portable kernels, `sse2` allows at most SSE2 (on aarch64: scalar), `avx2` at most
+//! AVX2 (on aarch64: scalar), `neon` (or unset / anything else) the best available.
+//!
+//! With the cargo feature `check-asm` every SIMD table's entries also run the scalar twin on the
+//! same inputs and panic on any difference (see `check.rs`); without it nothing of that is
+//! compiled.
 //!
 //! Layout: `scalar.rs` holds the one portable implementation of each kernel; `x86/` the SSE2
 //! and AVX2 variants, `neon.rs` the aarch64 NEON ones (the only `unsafe` code of the crate:
@@ -19,6 +29,7 @@
 //! still carry `#[target_feature(enable = "neon")]`, which std's intrinsics need to be called
 //! without `unsafe`.
 
+use std::cell::Cell;
 use std::sync::OnceLock;
 
 #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
@@ -335,6 +346,16 @@ pub fn prefetch_rows(data: &[u8], start: usize, stride: usize, rows: usize) {
     let _ = (data, start, stride, rows);
 }
 
+/// How many of the `rows` rows `start + k * stride` lie in `len` bytes: the largest `n <= rows`
+/// with `start + k * stride < len` for every `k < n` (for stride 0, where every row is row 0,
+/// at most `len - start` of them). [`prefetch_rows`]'s kernels keep their addresses within the
+/// data with it.
+#[inline]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+fn prefetch_rows_within(len: usize, start: usize, stride: usize, rows: usize) -> usize {
+    rows.min(len.saturating_sub(start).div_ceil(stride.max(1)))
+}
+
 /// [`prefetch_rows`] for the cache lines of one value (a macroblock's state, say).
 #[inline]
 pub fn prefetch_value<T>(v: &T) {
@@ -382,28 +403,66 @@ pub const SCALAR: Kernels = Kernels {
 };
 
 impl Kernels {
-    /// The kernels of `isa`, or `None` when this CPU (or build target) cannot run them.
+    /// The table of `isa` that encoders use, or `None` when this CPU (or build target) cannot
+    /// run it. Each level's table is built once per process. With the `check-asm` feature every
+    /// SIMD table is a checking one (see the module documentation).
+    pub fn get(isa: Isa) -> Option<&'static Kernels> {
+        static TABLES: [OnceLock<Option<Kernels>>; 4] = [const { OnceLock::new() }; 4];
+        TABLES[isa as usize]
+            .get_or_init(|| {
+                #[cfg(feature = "check-asm")]
+                if isa != Isa::Scalar {
+                    return raw(isa).map(|_| check::checking(isa));
+                }
+                raw(isa).copied()
+            })
+            .as_ref()
+    }
+
+    /// A copy of [`Kernels::get`]'s table of `isa`.
     pub fn for_isa(isa: Isa) -> Option<Kernels> {
-        if !isa.is_supported() {
-            return None;
-        }
-        match isa {
-            Isa::Scalar => Some(SCALAR),
-            #[cfg(target_arch = "x86_64")]
-            Isa::Sse2 => Some(x86::sse2_kernels()),
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx2 => x86::avx2_kernels(),
-            #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
-            Isa::Neon => neon::neon_kernels(),
-            #[allow(unreachable_patterns)]
-            _ => None,
-        }
+        Kernels::get(isa).copied()
     }
 
     /// The kernel tables this CPU can run, lowest level first (for tests and benchmarks).
     pub fn available() -> impl Iterator<Item = Kernels> {
         Isa::ALL.into_iter().filter_map(Kernels::for_isa)
     }
+
+    /// The highest level this CPU runs that is at most `cap` and at most the process-wide cap
+    /// of `RTENC_CPU` (scalar at worst).
+    pub fn best(cap: Isa) -> &'static Kernels {
+        let cap = cap.min(env_cap());
+        Isa::ALL
+            .into_iter()
+            .rev()
+            .filter(|&isa| isa <= cap)
+            .find_map(Kernels::get)
+            .unwrap_or(&SCALAR)
+    }
+}
+
+/// The kernels of `isa` themselves (never checking ones), built once per process.
+fn raw(isa: Isa) -> Option<&'static Kernels> {
+    static RAW: [OnceLock<Option<Kernels>>; 4] = [const { OnceLock::new() }; 4];
+    RAW[isa as usize]
+        .get_or_init(|| {
+            if !isa.is_supported() {
+                return None;
+            }
+            match isa {
+                Isa::Scalar => Some(SCALAR),
+                #[cfg(target_arch = "x86_64")]
+                Isa::Sse2 => Some(x86::sse2_kernels()),
+                #[cfg(target_arch = "x86_64")]
+                Isa::Avx2 => x86::avx2_kernels(),
+                #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
+                Isa::Neon => neon::neon_kernels(),
+                #[allow(unreachable_patterns)]
+                _ => None,
+            }
+        })
+        .as_ref()
 }
 
 /// The CPU features this process detects that matter to rtenc's kernels (and a few more for
@@ -446,7 +505,7 @@ pub fn cpu_features() -> Vec<&'static str> {
 }
 
 /// What `rtenc info` reports: the architecture, [`cpu_features`], the kernel sets this CPU can
-/// run ([`Kernels::available`]), the one in use ([`kernels`]) and `RTENC_CPU` as read.
+/// run ([`Kernels::available`]), the process-wide one ([`default_kernels`]) and `RTENC_CPU` as read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CpuInfo {
     /// `std::env::consts::ARCH` (`x86_64`, `aarch64`, ...).
@@ -455,7 +514,7 @@ pub struct CpuInfo {
     pub features: Vec<&'static str>,
     /// Names of the kernel sets this CPU can run, lowest first (`scalar`, `sse2`, ...).
     pub available: Vec<&'static str>,
-    /// Name of the kernel set every encoder in this process uses.
+    /// Name of the process-wide kernel set (encoders without `Config::isa` use it).
     pub kernels: &'static str,
     /// The value of `RTENC_CPU`, if set.
     pub rtenc_cpu: Option<String>,
@@ -468,7 +527,7 @@ impl CpuInfo {
             arch: std::env::consts::ARCH,
             features: cpu_features(),
             available: Kernels::available().map(|k| k.isa.name()).collect(),
-            kernels: kernels().isa.name(),
+            kernels: default_kernels().isa.name(),
             rtenc_cpu: std::env::var("RTENC_CPU").ok(),
         }
     }
@@ -495,30 +554,67 @@ impl std::fmt::Display for CpuInfo {
     }
 }
 
-/// The highest level allowed by `RTENC_CPU` (see the module documentation).
-fn cap_from_env() -> Isa {
-    match std::env::var("RTENC_CPU") {
+/// The highest level allowed by `RTENC_CPU` (see the module documentation), read once.
+fn env_cap() -> Isa {
+    static CAP: OnceLock<Isa> = OnceLock::new();
+    *CAP.get_or_init(|| match std::env::var("RTENC_CPU") {
         Ok(v) if v.eq_ignore_ascii_case("scalar") => Isa::Scalar,
         Ok(v) if v.eq_ignore_ascii_case("sse2") => Isa::Sse2,
         Ok(v) if v.eq_ignore_ascii_case("avx2") => Isa::Avx2,
         _ => Isa::Neon,
-    }
-}
-
-/// The kernels every caller uses: chosen on first use from CPU detection and `RTENC_CPU`.
-#[inline]
-pub fn kernels() -> &'static Kernels {
-    static KERNELS: OnceLock<Kernels> = OnceLock::new();
-    KERNELS.get_or_init(|| {
-        let cap = cap_from_env();
-        Isa::ALL
-            .into_iter()
-            .rev()
-            .filter(|&isa| isa <= cap)
-            .find_map(Kernels::for_isa)
-            .unwrap_or(SCALAR)
     })
 }
 
+/// The process-wide kernels: the best this CPU runs under the `RTENC_CPU` cap.
+pub fn default_kernels() -> &'static Kernels {
+    static DEFAULT: OnceLock<&'static Kernels> = OnceLock::new();
+    DEFAULT.get_or_init(|| Kernels::best(Isa::Neon))
+}
+
+thread_local! {
+    /// The table an encoder installed on this thread for the duration of its work (see
+    /// [`KernelScope`]); `None` outside any.
+    static CURRENT: Cell<Option<&'static Kernels>> = const { Cell::new(None) };
+}
+
+/// The kernels every caller uses: the table of the encoder working on this thread (installed
+/// by a [`KernelScope`]), else [`default_kernels`].
+///
+/// Encoders pick their table when built ([`crate::Config::isa`]) and install it for each frame
+/// (and in the threads they spawn) instead of passing it down the call tree: the kernels are
+/// reached from deep inside the analysis, and this keeps the cost of a lookup that of the
+/// process-wide table it replaces (a thread-local load instead of a [`OnceLock`] state check).
+#[inline]
+pub fn kernels() -> &'static Kernels {
+    match CURRENT.with(Cell::get) {
+        Some(k) => k,
+        None => default_kernels(),
+    }
+}
+
+/// While alive, makes [`kernels`] return a given table on this thread; dropping it restores the
+/// previous one (scopes nest).
+#[must_use = "the table is in use only while the scope lives"]
+pub struct KernelScope {
+    prev: Option<&'static Kernels>,
+}
+
+impl KernelScope {
+    /// Installs `k` on this thread.
+    pub fn enter(k: &'static Kernels) -> KernelScope {
+        KernelScope {
+            prev: CURRENT.with(|c| c.replace(Some(k))),
+        }
+    }
+}
+
+impl Drop for KernelScope {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.set(self.prev));
+    }
+}
+
+#[cfg(feature = "check-asm")]
+mod check;
 #[cfg(test)]
 mod tests;

@@ -36,6 +36,40 @@ fn tables() -> Vec<Kernels> {
     Kernels::available().collect()
 }
 
+/// An encoder's table, installed on its thread, is what the kernels' callers get; scopes nest
+/// and restore; other threads keep theirs; `Kernels::best` caps at the level asked for.
+#[test]
+fn kernel_scopes_install_an_encoders_table() {
+    let process = default_kernels().isa;
+    assert_eq!(kernels().isa, process, "no scope: the process-wide table");
+    assert_eq!(Kernels::best(Isa::Scalar).isa, Isa::Scalar);
+    #[cfg(target_arch = "x86_64")]
+    if process >= Isa::Sse2 {
+        assert_eq!(Kernels::best(Isa::Sse2).isa, Isa::Sse2);
+    }
+    assert_eq!(
+        Kernels::best(Isa::Neon).isa,
+        process,
+        "no higher than RTENC_CPU allows"
+    );
+    {
+        let _outer = KernelScope::enter(Kernels::best(Isa::Scalar));
+        assert_eq!(kernels().isa, Isa::Scalar);
+        {
+            let _inner = KernelScope::enter(default_kernels());
+            assert_eq!(kernels().isa, process);
+            let other = std::thread::spawn(|| kernels().isa).join().unwrap();
+            assert_eq!(other, process, "a scope is per thread");
+        }
+        assert_eq!(
+            kernels().isa,
+            Isa::Scalar,
+            "the inner scope restored the outer one"
+        );
+    }
+    assert_eq!(kernels().isa, process);
+}
+
 #[test]
 fn simd_levels_are_detected_as_expected() {
     #[cfg(target_arch = "x86_64")]
@@ -54,18 +88,33 @@ fn simd_levels_are_detected_as_expected() {
         assert!(Kernels::for_isa(Isa::Sse2).is_none());
         assert!(Kernels::for_isa(Isa::Avx2).is_none());
     }
-    let cap = match std::env::var("RTENC_CPU").as_deref() {
+    // The level the process-wide table must have, written out per architecture and cap (not
+    // derived like `Kernels::best`: a wrong order of `Isa`, a wrong cap filter or a wrong
+    // detection there would not show if this computed the same way).
+    let cap = std::env::var("RTENC_CPU").map(|v| v.to_ascii_lowercase());
+    #[cfg(target_arch = "x86_64")]
+    let expect = match cap.as_deref() {
         Ok("scalar") => Isa::Scalar,
         Ok("sse2") => Isa::Sse2,
-        Ok("avx2") => Isa::Avx2,
+        _ if std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("popcnt") =>
+        {
+            Isa::Avx2
+        }
+        _ => Isa::Sse2,
+    };
+    #[cfg(target_arch = "aarch64")]
+    let expect = match cap.as_deref() {
+        Ok("scalar" | "sse2" | "avx2") => Isa::Scalar,
         _ => Isa::Neon,
     };
-    let expect = Isa::ALL
-        .into_iter()
-        .filter(|&i| i <= cap && i.is_supported())
-        .max()
-        .unwrap();
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    let expect = {
+        let _ = cap;
+        Isa::Scalar
+    };
     assert_eq!(kernels().isa, expect, "RTENC_CPU caps the dispatch");
+    assert_eq!(default_kernels().isa, expect);
     // Every table holds the kernels of its own level.
     for k in tables() {
         assert!(k.isa.is_supported(), "{:?}", k.isa);
@@ -609,24 +658,57 @@ proptest! {
     }
 }
 
-/// Prefetching is a hint: any offsets, also past the end of the data, neither panic nor
-/// change the data.
+/// Prefetching is a hint: nothing observable changes, and the data is borrowed immutably, so
+/// what can be tested is that no offsets (past the end, huge, stride 0) panic (the overflow
+/// checks are on in tests), and that the bound the x86 kernel keeps its addresses within the
+/// data by, [`prefetch_rows_within`], is right: the safety of its `unsafe` pointer arithmetic
+/// rests on that bound.
 #[test]
 fn prefetch_rows_is_harmless_anywhere() {
     let data: Vec<u8> = (0..1000u32).map(|v| v as u8).collect();
-    let copy = data.clone();
     for (start, stride, rows) in [
         (0, 10, 5),
         (990, 10, 5),
         (5000, 1, 3),
         (0, 0, 0),
+        (0, 0, 7),
         (999, 1000, 2),
+        (usize::MAX, usize::MAX, usize::MAX),
+        (1, usize::MAX, 3),
     ] {
         prefetch_rows(&data, start, stride, rows);
     }
-    let big = [7u64; 40];
-    prefetch_value(&big);
+    prefetch_value(&[7u64; 40]);
     prefetch_value(&());
-    assert_eq!(data, copy);
-    assert_eq!(big, [7u64; 40]);
+}
+
+proptest! {
+    /// `prefetch_rows_within` counts exactly the rows that start inside the data, against a
+    /// row-by-row count (checked arithmetic: a row whose offset overflows is outside).
+    #[test]
+    fn prefetch_bound_is_exact(
+        len in 0usize..300,
+        start in prop_oneof![0usize..400, Just(usize::MAX)],
+        stride in prop_oneof![0usize..64, Just(usize::MAX)],
+        rows in prop_oneof![0usize..40, Just(usize::MAX)],
+    ) {
+        let inside = |k: usize| {
+            k.checked_mul(stride)
+                .and_then(|o| o.checked_add(start))
+                .is_some_and(|a| a < len)
+        };
+        let n = prefetch_rows_within(len, start, stride, rows);
+        prop_assert!(n <= rows);
+        // Every counted row is inside (only the last needs checking: offsets grow with k), and
+        // the next is outside unless every row was counted (stride 0 repeats row 0, as often
+        // as there are bytes left).
+        if n > 0 {
+            prop_assert!(inside(n - 1), "row {} of {n} outside", n - 1);
+        }
+        if stride == 0 {
+            prop_assert_eq!(n, rows.min(len.saturating_sub(start)));
+        } else if n < rows {
+            prop_assert!(!inside(n), "row {n} inside but not counted");
+        }
+    }
 }

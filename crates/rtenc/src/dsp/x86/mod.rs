@@ -179,11 +179,12 @@ fn row_mut(b: &mut [i32; 16], r: usize) -> &mut [i32; 4] {
 #[inline]
 pub fn prefetch_rows(data: &[u8], start: usize, stride: usize, rows: usize) {
     // Rows past the end are dropped by this bound, checked once (not per row).
-    let rows = rows.min(data.len().saturating_sub(start).div_ceil(stride.max(1)));
+    let rows = super::prefetch_rows_within(data.len(), start, stride, rows);
     let base = data.as_ptr().wrapping_add(start);
     for k in 0..rows {
         // SAFETY: a prefetch reads nothing architecturally and cannot fault; the address is
-        // that of a byte of `data` (k * stride < data.len() - start by the bound above), and
+        // that of a byte of `data` (start + k * stride < data.len(), which the bound above
+        // guarantees and `dsp::tests` checks), and
         // it is never dereferenced.
         unsafe { _mm_prefetch::<_MM_HINT_T0>(base.wrapping_add(k * stride).cast()) };
     }
