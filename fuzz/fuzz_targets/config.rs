@@ -52,7 +52,9 @@ fuzz_target!(|input: Input| {
         colour_primaries: input.colour_primaries,
         transfer_characteristics: input.transfer_characteristics,
         intra_refresh: input.intra_refresh,
-        isa: input.isa.map(|i| rtenc::Isa::ALL[usize::from(i) % rtenc::Isa::ALL.len()]),
+        isa: input
+            .isa
+            .map(|i| rtenc::Isa::ALL[usize::from(i) % rtenc::Isa::ALL.len()]),
     };
     let valid = cfg.validate();
     if let Err(e) = &valid {

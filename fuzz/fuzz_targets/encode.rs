@@ -93,9 +93,24 @@ fuzz_target!(|input: Input| {
                 h: ph,
                 v,
             } => {
-                for row in usize::from(y)..(usize::from(y) + usize::from(pw)).min(h) {
-                    for col in usize::from(x)..(usize::from(x) + usize::from(ph)).min(w) {
+                // A rectangle of one colour: luma v, Cb v, Cr 255 - v (over the chroma
+                // samples the rectangle covers).
+                let (x, y, pw, ph) = (
+                    usize::from(x),
+                    usize::from(y),
+                    usize::from(pw),
+                    usize::from(ph),
+                );
+                for row in y..(y + ph).min(h) {
+                    for col in x..(x + pw).min(w) {
                         cur[row * w + col] = v;
+                    }
+                }
+                for row in y / 2..(y + ph).div_ceil(2).min(h / 2) {
+                    for col in x / 2..(x + pw).div_ceil(2).min(w / 2) {
+                        let o = w * h + row * w + 2 * col;
+                        cur[o] = v;
+                        cur[o + 1] = 255 - v;
                     }
                 }
             }

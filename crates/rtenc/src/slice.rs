@@ -2,9 +2,10 @@
 //! not predict from each other (intra neighbours, motion vector predictors and CAVLC contexts
 //! stop at slice edges, 6.4.8), so each is coded by a [`SliceCoder`] that owns everything it
 //! writes — bits, reconstruction, macroblock state — and several can run on separate threads.
-//! With one slice the encoder deblocks the whole picture afterwards; with several, each slice
-//! coder deblocks its own rows at the end (disable_deblocking_filter_idc 2: slice edges are not
-//! filtered, so the slices stay independent).
+//! Each slice coder runs the loop filter itself, one macroblock row behind the coding (while
+//! the samples are still in the caches); with several slices it filters only its own rows
+//! (disable_deblocking_filter_idc 2: slice edges are not filtered, so the slices stay
+//! independent).
 
 use std::ops::Range;
 
