@@ -401,12 +401,17 @@ impl Encoder {
                     }
                     qp = q;
                 }
-                // A frame at QP 51 that the buffer can take is sent as it is: the soft limit
-                // only guards against a wrong prediction, and the alternatives are far worse (a
-                // flat IDR; a P frame of skips whose loss takes many frames to win back: an
-                // editor's page jump at 1080p, 2 Mbit/s, 1 s VBV, needed 160 kbit at QP 51 with
-                // 1.68 Mbit in the buffer; skipped, the next 14 frames stayed 4-6 dB below).
-                _ if bits <= rc.hard_frame_bits() && still_qp.is_none() => break,
+                // An IDR at QP 51 that the buffer can take is sent as it is (the soft limit
+                // only guards against a wrong prediction; the flat picture would be far worse),
+                // and so is a P frame that leaves the buffer 3/4 full (a skipped
+                // page jump takes many frames to win back; see `RateControl::sends_at_limit`).
+                _ if frame_type == FrameType::Idr && bits <= rc.hard_frame_bits() => break,
+                _ if frame_type == FrameType::P
+                    && still_qp.is_none()
+                    && rc.sends_at_limit(bits) =>
+                {
+                    break
+                }
                 // With intra refresh the last resort still codes the column (everything else
                 // skipped), or the sweep would not refresh the picture when it promised to.
                 _ if frame_type == FrameType::P && self.refresh.is_some_and(|r| !r.only) => {
