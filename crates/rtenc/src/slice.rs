@@ -9,7 +9,7 @@
 
 use std::ops::Range;
 
-use crate::analyse::inter::{code_p_mb, PDecision, PFrameCtx};
+use crate::analyse::inter::{code_p_mb, PDecision, PFrameCtx, PScratch};
 use crate::analyse::intra::{code_intra_chroma, code_intra_flat, code_intra_luma};
 use crate::bitstream::pps::Pps;
 use crate::bitstream::slice_header::{SliceHeader, SliceType};
@@ -67,6 +67,8 @@ pub struct SliceCoder {
     pub mbs: Vec<MbInfo>,
     /// Macroblock syntax scratch.
     mb: MbCoding,
+    /// P macroblock decision scratch (predictions and residuals).
+    p_scratch: PScratch,
     /// P_Skip macroblocks with a zero vector in the last slice coded.
     pub static_skips: usize,
 }
@@ -80,6 +82,7 @@ impl SliceCoder {
             recon: like.clone(),
             mbs: vec![MbInfo::default(); mb_width * mb_height],
             mb: MbCoding::default(),
+            p_scratch: PScratch::default(),
             static_skips: 0,
         }
     }
@@ -155,7 +158,15 @@ impl SliceCoder {
                     );
                     PDecision::Intra
                 } else {
-                    code_p_mb(p, &mut self.recon, &self.mbs, &pos, &mut self.mb, &mut info)
+                    code_p_mb(
+                        p,
+                        &mut self.recon,
+                        &self.mbs,
+                        &pos,
+                        &mut self.p_scratch,
+                        &mut self.mb,
+                        &mut info,
+                    )
                 };
                 self.mbs[pos.addr] = info;
                 match decision {
