@@ -121,7 +121,7 @@ impl SliceCoder {
             for mb_x in 0..pic.mb_width {
                 let pos = MbPos::new(mb_x, mb_y, pic.mb_width, |a| pic.slice_of(a));
                 prefetch_next(pic, &self.recon, mb_x + 1, mb_y);
-                self.mb.clear();
+                self.mb.reset();
                 let mut info = MbInfo {
                     qp,
                     slice: index as u16,

@@ -342,7 +342,7 @@ pub fn code_p_mb(
             info.mv = [Mv::ZERO; 16];
             return PDecision::Intra;
         }
-        mb.clear();
+        mb.reset();
         *info = MbInfo {
             qp: info.qp,
             slice: info.slice,
@@ -729,7 +729,6 @@ fn code_inter_luma(
     x0: usize,
     y0: usize,
 ) -> [u8; 16] {
-    let mut levels = luma.levels;
     let mut counts = luma.counts;
     let mut cbp = 0u8;
     for (blk, count) in counts.iter_mut().enumerate() {
@@ -737,18 +736,23 @@ fn code_inter_luma(
         if !luma.kept[q] {
             // Decimated: the levels go, and the reconstruction is the prediction.
             *count = 0;
-            levels[blk] = [0; 16];
         } else if *count > 0 {
             cbp |= 1 << q;
         }
     }
-    for (dst, l) in mb.luma.iter_mut().zip(&levels) {
-        *dst = l.map(i32::from);
-    }
     mb.cbp_luma = cbp;
     if cbp == 0 {
+        // Nothing coded: no level is read (see `MbCoding::reset`), the prediction stands.
         store_block(&mut recon.y, x0, y0, 16, pred16);
     } else {
+        let mut levels = luma.levels;
+        for (blk, (dst, l)) in mb.luma.iter_mut().zip(levels.iter_mut()).enumerate() {
+            if luma.kept[quadrant(blk)] {
+                *dst = l.map(i32::from);
+            } else {
+                *l = [0; 16];
+            }
+        }
         let q = params4x4(qp, Deadzone::Inter);
         let mut rec16 = [0u8; 256];
         (crate::dsp::kernels().recon_strips)(&levels, None, pred16, q, &mut rec16);

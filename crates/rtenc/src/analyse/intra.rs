@@ -438,12 +438,7 @@ pub fn code_chroma_quant(
     info: &mut MbInfo,
 ) {
     let (x0, y0) = (pos.mb_x * 8, pos.mb_y * 8);
-    let mut rec = [[0u8; 64]; 2];
-    quant.write_levels(&mut mb.chroma_dc, &mut mb.chroma_ac);
-    quant.recon(preds, qp_c, dz, &mut rec);
     let (counts, dc_counts) = (quant.ac_counts, quant.dc_counts);
-    store_block(&mut recon.u, x0, y0, 8, &rec[0]);
-    store_block(&mut recon.v, x0, y0, 8, &rec[1]);
     let any_dc = dc_counts.iter().any(|&n| n > 0);
     let any_ac = counts.iter().flatten().any(|&n| n > 0);
     mb.cbp_chroma = if any_ac {
@@ -453,6 +448,17 @@ pub fn code_chroma_quant(
     } else {
         0
     };
+    if mb.cbp_chroma == 0 {
+        // No level at all: none is read (see `MbCoding::reset`), the prediction stands.
+        store_block(&mut recon.u, x0, y0, 8, &preds[0]);
+        store_block(&mut recon.v, x0, y0, 8, &preds[1]);
+    } else {
+        quant.write_levels(&mut mb.chroma_dc, &mut mb.chroma_ac);
+        let mut rec = [[0u8; 64]; 2];
+        quant.recon(preds, qp_c, dz, &mut rec);
+        store_block(&mut recon.u, x0, y0, 8, &rec[0]);
+        store_block(&mut recon.v, x0, y0, 8, &rec[1]);
+    }
     if mb.cbp_chroma == 2 {
         info.total_coeff_cb = counts[0];
         info.total_coeff_cr = counts[1];
