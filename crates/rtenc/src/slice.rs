@@ -20,6 +20,7 @@ use crate::common::{MbInfo, MbPos, Mv};
 use crate::entropy::macroblock::{write_inter_mb, write_intra_mb};
 use crate::macroblock::MbCoding;
 use crate::picture::Picture;
+use crate::preset::Subpel;
 
 /// What every slice of a picture shares.
 pub struct PictureCtx<'a> {
@@ -305,12 +306,18 @@ fn prefetch_next(pic: &PictureCtx<'_>, recon: &Picture, mb_x: usize, mb_y: usize
     }
     let r = p.ref_luma.full;
     let o = r.offset(x as isize + 8, y as isize - 4);
+    // Whole-sample motion (`Subpel::Full`) reads no half-sample plane (the encoder does not
+    // even keep them up to date then).
+    let planes = if p.speed.subpel == Subpel::Full { 1 } else { 4 };
     for plane in [
         r,
         &p.ref_luma.hpel.h,
         &p.ref_luma.hpel.v,
         &p.ref_luma.hpel.c,
-    ] {
+    ]
+    .into_iter()
+    .take(planes)
+    {
         crate::dsp::prefetch_rows(&plane.data, o, plane.stride, 24);
     }
 }
