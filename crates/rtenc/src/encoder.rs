@@ -610,22 +610,36 @@ impl Encoder {
             let Some((x0, y0, x1, y1)) = r.macroblock_span(w, h) else {
                 continue;
             };
+            // Once every macroblock of the span in a macroblock row has changed, the row's
+            // other sample rows need no comparing (`skip_to`).
+            let mut skip_to = y0;
             for y in y0..y1 {
+                if y < skip_to {
+                    continue;
+                }
                 let new = &frame.y_row(y)[x0..x1];
                 let old = &self.src.y.row(y)[x0..x1];
                 if new != old {
                     all = false;
                     let flags = &mut self.unchanged[(y / 16) * self.mb_width..][x0 / 16..];
-                    mark_changed(flags, new, old);
+                    if !mark_changed(flags, new, old) {
+                        skip_to = (y / 16 + 1) * 16;
+                    }
                 }
             }
+            let mut skip_to = y0 / 2;
             for y in y0 / 2..y1 / 2 {
+                if y < skip_to {
+                    continue;
+                }
                 let new = &frame.uv_row(y)[x0..x1];
                 let old = &self.src_uv[y * w..(y + 1) * w][x0..x1];
                 if new != old {
                     all = false;
                     let flags = &mut self.unchanged[(y / 8) * self.mb_width..][x0 / 16..];
-                    mark_changed(flags, new, old);
+                    if !mark_changed(flags, new, old) {
+                        skip_to = (y / 8 + 1) * 8;
+                    }
                 }
             }
         }
@@ -812,12 +826,16 @@ impl Encoder {
 
 /// Clears the `unchanged` flags (one per macroblock, from the first one `new` covers) of the
 /// macroblocks whose 16-byte columns of `new` and `old` (part of a row of luma, or of
-/// interleaved chroma, starting at a macroblock edge) differ.
-fn mark_changed(flags: &mut [bool], new: &[u8], old: &[u8]) {
+/// interleaved chroma, starting at a macroblock edge) differ. Returns whether any of the
+/// macroblocks `new` covers is still unchanged.
+fn mark_changed(flags: &mut [bool], new: &[u8], old: &[u8]) -> bool {
+    let mut left = false;
     for ((flag, a), b) in flags.iter_mut().zip(new.chunks(16)).zip(old.chunks(16)) {
         // Once a macroblock is known to have changed its other rows need no comparing.
         if *flag && a != b {
             *flag = false;
         }
+        left |= *flag;
     }
+    left
 }

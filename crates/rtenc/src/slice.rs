@@ -9,7 +9,7 @@
 
 use std::ops::Range;
 
-use crate::analyse::inter::{code_p_mb, PDecision, PFrameCtx};
+use crate::analyse::inter::{code_p_mb, PDecision, PFrameCtx, PScratch};
 use crate::analyse::intra::{code_intra_chroma, code_intra_flat, code_intra_luma};
 use crate::bitstream::pps::Pps;
 use crate::bitstream::slice_header::{SliceHeader, SliceType};
@@ -20,6 +20,7 @@ use crate::common::{MbInfo, MbPos, Mv};
 use crate::entropy::macroblock::{write_inter_mb, write_intra_mb};
 use crate::macroblock::MbCoding;
 use crate::picture::Picture;
+use crate::preset::Subpel;
 
 /// What every slice of a picture shares.
 pub struct PictureCtx<'a> {
@@ -67,6 +68,8 @@ pub struct SliceCoder {
     pub mbs: Vec<MbInfo>,
     /// Macroblock syntax scratch.
     mb: MbCoding,
+    /// P macroblock decision scratch (predictions and residuals).
+    p_scratch: PScratch,
     /// P_Skip macroblocks with a zero vector in the last slice coded.
     pub static_skips: usize,
 }
@@ -80,6 +83,7 @@ impl SliceCoder {
             recon: like.clone(),
             mbs: vec![MbInfo::default(); mb_width * mb_height],
             mb: MbCoding::default(),
+            p_scratch: PScratch::default(),
             static_skips: 0,
         }
     }
@@ -118,7 +122,7 @@ impl SliceCoder {
             for mb_x in 0..pic.mb_width {
                 let pos = MbPos::new(mb_x, mb_y, pic.mb_width, |a| pic.slice_of(a));
                 prefetch_next(pic, &self.recon, mb_x + 1, mb_y);
-                self.mb.clear();
+                self.mb.reset();
                 let mut info = MbInfo {
                     qp,
                     slice: index as u16,
@@ -155,7 +159,15 @@ impl SliceCoder {
                     );
                     PDecision::Intra
                 } else {
-                    code_p_mb(p, &mut self.recon, &self.mbs, &pos, &mut self.mb, &mut info)
+                    code_p_mb(
+                        p,
+                        &mut self.recon,
+                        &self.mbs,
+                        &pos,
+                        &mut self.p_scratch,
+                        &mut self.mb,
+                        &mut info,
+                    )
                 };
                 self.mbs[pos.addr] = info;
                 match decision {
@@ -294,12 +306,18 @@ fn prefetch_next(pic: &PictureCtx<'_>, recon: &Picture, mb_x: usize, mb_y: usize
     }
     let r = p.ref_luma.full;
     let o = r.offset(x as isize + 8, y as isize - 4);
+    // Whole-sample motion (`Subpel::Full`) reads no half-sample plane (the encoder does not
+    // even keep them up to date then).
+    let planes = if p.speed.subpel == Subpel::Full { 1 } else { 4 };
     for plane in [
         r,
         &p.ref_luma.hpel.h,
         &p.ref_luma.hpel.v,
         &p.ref_luma.hpel.c,
-    ] {
+    ]
+    .into_iter()
+    .take(planes)
+    {
         crate::dsp::prefetch_rows(&plane.data, o, plane.stride, 24);
     }
 }

@@ -2,11 +2,12 @@
 //! residual with coefficient decimation.
 
 use super::intra::{
-    best_i16x16, code_chroma, code_intra_chroma, code_intra_luma, load_block, mb_neighbours16,
-    store_block, I16_HEADER_BITS,
+    best_i16x16, code_chroma_quant, code_intra_chroma, code_intra_luma, load_block,
+    mb_neighbours16, store_block, I16_HEADER_BITS,
 };
 use super::me::{self, Block, MvLimits};
 use super::refresh::RefreshFrame;
+use super::residual::ChromaQuant;
 use crate::common::hpel::RefLuma;
 use crate::common::mc::mc_chroma;
 use crate::common::mvpred::{p_skip_mv, predict_mv, PartShape};
@@ -109,12 +110,14 @@ fn decimate_score(levels: &[i16; 16]) -> u32 {
 }
 
 /// Chooses and codes one macroblock of a P slice. Fills `mb` and `info`, writes the
-/// reconstruction into `recon`, and returns the decision.
+/// reconstruction into `recon`, and returns the decision. `scratch` holds the predictions and
+/// residuals the decision computes and the coding reuses.
 pub fn code_p_mb(
     ctx: &PFrameCtx<'_>,
     recon: &mut Picture,
     mbs: &[MbInfo],
     pos: &MbPos,
+    scratch: &mut PScratch,
     mb: &mut MbCoding,
     info: &mut MbInfo,
 ) -> PDecision {
@@ -205,22 +208,24 @@ pub fn code_p_mb(
             mvds: [Mv::new(-mvp.x, -mvp.y); 4],
             cost: 0,
         };
-        return code_inter_choice(
-            ctx, recon, pos, &src16, &srcc, &choice, skip_mv, None, mb, info,
-        );
+        let res = &mut scratch.coded;
+        res.predict(ctx, x0, y0, &choice);
+        res.quant_luma(&src16, ctx.qp);
+        return code_inter_choice(ctx, recon, pos, &srcc, &choice, skip_mv, res, mb, info);
     }
 
     // P_Skip probed before any search when a neighbour (left, top or co-located) was skipped:
     // skipped areas come in patches, and a vanishing residual at the skip vector is the
-    // cheapest macroblock there is.
-    let mut pred16 = [0u8; 256];
-    let mut predc = [[0u8; 64]; 2];
+    // cheapest macroblock there is. A failed probe is kept: when the decision codes that
+    // prediction after all, its forward path is already computed.
     let probed = ctx.speed.probe_skip && skip_ok && neighbour_skipped(ctx, mbs, pos);
-    if probed {
-        predict_inter(ctx, x0, y0, skip_mv, &mut pred16, &mut predc);
-        if residual_vanishes(&src16, &pred16, &srcc, &predc, ctx) {
-            return store_skip(recon, pos, skip_mv, &pred16, &predc, info);
-        }
+    if probed
+        && scratch
+            .probe
+            .probe_skip(ctx, x0, y0, skip_mv, &src16, &srcc)
+    {
+        let p = &scratch.probe;
+        return store_skip(recon, pos, skip_mv, &p.pred16, &p.predc, info);
     }
 
     // Motion search for the 16x16 partition.
@@ -294,9 +299,11 @@ pub fn code_p_mb(
             .ref_luma
             .satd16x16(x0 as i32, y0 as i32, skip_mv, &src16);
         if skip_satd <= found.cost + ctx.lambda * ctx.speed.skip_slack {
-            predict_inter(ctx, x0, y0, skip_mv, &mut pred16, &mut predc);
-            if residual_vanishes(&src16, &pred16, &srcc, &predc, ctx) {
-                return store_skip(recon, pos, skip_mv, &pred16, &predc, info);
+            // (Nothing of this probe is reused when it fails: the vector coded next is the
+            // one found.)
+            let p = &mut scratch.coded;
+            if p.probe_skip(ctx, x0, y0, skip_mv, &src16, &srcc) {
+                return store_skip(recon, pos, skip_mv, &p.pred16, &p.predc, info);
             }
         }
     }
@@ -335,7 +342,7 @@ pub fn code_p_mb(
             info.mv = [Mv::ZERO; 16];
             return PDecision::Intra;
         }
-        mb.clear();
+        mb.reset();
         *info = MbInfo {
             qp: info.qp,
             slice: info.slice,
@@ -360,46 +367,48 @@ pub fn code_p_mb(
         }
     }
 
-    // After a failed probe, the prediction at the skip vector is already there.
-    let known = (probed && choice.mb_type == MbType::P16x16 && choice.mvs[0] == skip_mv)
-        .then_some((&pred16, &predc));
-    code_inter_choice(
-        ctx, recon, pos, &src16, &srcc, &choice, skip_mv, known, mb, info,
-    )
+    // After a failed probe, the prediction at the skip vector and its residual's forward path
+    // are already there.
+    let res = if probed && choice.mb_type == MbType::P16x16 && choice.mvs[0] == skip_mv {
+        &mut scratch.probe
+    } else {
+        let res = &mut scratch.coded;
+        res.predict(ctx, x0, y0, &choice);
+        res.quant_luma(&src16, ctx.qp);
+        res
+    };
+    code_inter_choice(ctx, recon, pos, &srcc, &choice, skip_mv, res, mb, info)
 }
 
-/// Codes an inter macroblock with the chosen partitions and vectors: the residual against
-/// their prediction (luma with decimation, chroma), and P_Skip when nothing is left and the
+/// Codes an inter macroblock with the chosen partitions and vectors from `res`, their
+/// prediction with the forward path of its luma residual (and of its chroma residual, when
+/// computed): the luma with decimation, the chroma, and P_Skip when nothing is left and the
 /// vector is the skip vector.
-/// `known_pred` is the choice's prediction when it is already computed.
 #[allow(clippy::too_many_arguments)]
 fn code_inter_choice(
     ctx: &PFrameCtx<'_>,
     recon: &mut Picture,
     pos: &MbPos,
-    src16: &[u8; 256],
     srcc: &[[u8; 64]; 2],
     choice: &InterChoice,
     skip_mv: Mv,
-    known_pred: Option<(&[u8; 256], &[[u8; 64]; 2])>,
+    res: &mut Residual,
     mb: &mut MbCoding,
     info: &mut MbInfo,
 ) -> PDecision {
     let (x0, y0) = (pos.mb_x * 16, pos.mb_y * 16);
-    // Code the chosen inter prediction (predicted here unless the caller has it).
-    let mut own16 = [0u8; 256];
-    let mut ownc = [[0u8; 64]; 2];
-    let (pred16, predc) = match known_pred {
-        Some(known) => known,
-        None => {
-            predict_partitions(ctx, x0, y0, choice, &mut own16, &mut ownc);
-            (&own16, &ownc)
-        }
-    };
-    let mut rec16 = [0u8; 256];
-    let counts = code_inter_luma(src16, pred16, ctx.qp, mb, &mut rec16);
-    store_block(&mut recon.y, x0, y0, 16, &rec16);
-    code_chroma(srcc, predc, ctx.qp_c, Deadzone::Inter, recon, pos, mb, info);
+    let counts = code_inter_luma(&res.luma, &res.pred16, ctx.qp, mb, recon, x0, y0);
+    res.quant_chroma(srcc, ctx.qp_c);
+    code_chroma_quant(
+        &res.chroma,
+        &res.predc,
+        ctx.qp_c,
+        Deadzone::Inter,
+        recon,
+        pos,
+        mb,
+        info,
+    );
     info.total_coeff = counts;
     info.mv = choice.block_mvs();
     info.ref_idx = [0; 4];
@@ -561,49 +570,97 @@ fn predict_inter(
     mc_chroma(&ctx.refp.v, cx, cy, mv, 8, 8, &mut predc[1]);
 }
 
-/// Whether the residual against a prediction quantises to nothing worth sending (after
-/// decimation), in which case P_Skip reproduces the prediction exactly.
-fn residual_vanishes(
-    src16: &[u8; 256],
-    pred16: &[u8; 256],
-    srcc: &[[u8; 64]; 2],
-    predc: &[[u8; 64]; 2],
-    ctx: &PFrameCtx<'_>,
-) -> bool {
-    if !luma_vanishes(src16, pred16, ctx.qp) {
-        return false;
+/// What a P macroblock's decision computes and its coding reuses, owned by the slice coder and
+/// kept from one macroblock to the next: nothing in it is cleared or moved per macroblock,
+/// every field is written before it is read.
+#[derive(Debug, Clone, Default)]
+pub struct PScratch {
+    /// The P_Skip probe before the search.
+    probe: Residual,
+    /// Whatever else is coded (or probed after the search).
+    coded: Residual,
+}
+
+/// A prediction of the macroblock and the forward path of the residual against it: what a
+/// P_Skip probe computes, and what coding that prediction needs.
+#[derive(Debug, Clone)]
+struct Residual {
+    /// Luma prediction.
+    pred16: [u8; 256],
+    /// Chroma predictions (Cb, Cr).
+    predc: [[u8; 64]; 2],
+    /// The luma residual's levels and decimation.
+    luma: InterLuma,
+    /// The chroma residual's levels, when `chroma_done`.
+    chroma: ChromaQuant,
+    /// Whether `chroma` belongs to this prediction.
+    chroma_done: bool,
+}
+
+impl Default for Residual {
+    fn default() -> Self {
+        Residual {
+            pred16: [0; 256],
+            predc: [[0; 64]; 2],
+            luma: InterLuma {
+                levels: [[0; 16]; 16],
+                counts: [0; 16],
+                kept: [false; 4],
+            },
+            chroma: ChromaQuant::default(),
+            chroma_done: false,
+        }
     }
-    // Chroma: any non-zero level rules skip out.
-    let (mut dc, mut ac) = ([[0i32; 4]; 2], [[[0i32; 16]; 4]; 2]);
-    let (counts, dc_counts) = super::residual::code_chroma(
-        srcc,
-        predc,
-        ctx.qp_c,
-        Deadzone::Inter,
-        &mut dc,
-        &mut ac,
-        None,
-    );
-    dc_counts == [0; 2] && counts == [[0; 4]; 2]
+}
+
+impl Residual {
+    /// The prediction of the macroblock at (x0, y0) with `choice`'s partitions and vectors.
+    fn predict(&mut self, ctx: &PFrameCtx<'_>, x0: usize, y0: usize, choice: &InterChoice) {
+        predict_partitions(ctx, x0, y0, choice, &mut self.pred16, &mut self.predc);
+        self.chroma_done = false;
+    }
+
+    /// The luma residual's forward path against the prediction.
+    fn quant_luma(&mut self, src16: &[u8; 256], qp: u8) {
+        self.luma.quantise(src16, &self.pred16, qp);
+    }
+
+    /// The chroma residual's forward path against the prediction, unless already computed.
+    fn quant_chroma(&mut self, srcc: &[[u8; 64]; 2], qp_c: u8) {
+        if !self.chroma_done {
+            self.chroma
+                .quantise(srcc, &self.predc, qp_c, Deadzone::Inter);
+            self.chroma_done = true;
+        }
+    }
+
+    /// Probes P_Skip for the macroblock at (x0, y0) (source `src16`, `srcc`) at vector `mv`:
+    /// predicts it and quantises the residual (the chroma only when the luma vanished).
+    /// Returns whether the residual quantises to nothing worth sending (after decimation;
+    /// chroma: no level at all), in which case P_Skip reproduces the prediction exactly.
+    fn probe_skip(
+        &mut self,
+        ctx: &PFrameCtx<'_>,
+        x0: usize,
+        y0: usize,
+        mv: Mv,
+        src16: &[u8; 256],
+        srcc: &[[u8; 64]; 2],
+    ) -> bool {
+        predict_inter(ctx, x0, y0, mv, &mut self.pred16, &mut self.predc);
+        self.chroma_done = false;
+        self.quant_luma(src16, ctx.qp);
+        if !self.luma.vanishes() {
+            return false;
+        }
+        self.quant_chroma(srcc, ctx.qp_c);
+        self.chroma.is_empty()
+    }
 }
 
 /// The 8x8 quadrant (coded_block_pattern bit) of raster 4x4 block `blk`.
 fn quadrant(blk: usize) -> usize {
     (blk % 4) / 2 + 2 * (blk / 8)
-}
-
-/// The forward path of the 16 luma 4x4 blocks of an inter macroblock: levels in scan order
-/// and their non-zero counts, per raster block.
-fn quant_inter_luma(
-    src16: &[u8; 256],
-    pred16: &[u8; 256],
-    qp: u8,
-    levels: &mut [[i16; 16]; 16],
-) -> [u8; 16] {
-    let q = params4x4(qp, Deadzone::Inter);
-    let mut counts = [0u8; 16];
-    (crate::dsp::kernels().quant_strips)(src16, pred16, q, false, levels, &mut [], &mut counts);
-    counts
 }
 
 /// Decimation scores of the four 8x8 quadrants.
@@ -624,48 +681,82 @@ fn quadrants_kept(scores: &[u32; 4]) -> [bool; 4] {
     scores.map(|s| whole && s >= 4)
 }
 
-/// Whether [`code_inter_luma`] would leave no luma coefficient (coded_block_pattern 0), found
-/// without reconstructing anything.
-fn luma_vanishes(src16: &[u8; 256], pred16: &[u8; 256], qp: u8) -> bool {
-    let mut levels = [[0i16; 16]; 16];
-    let counts = quant_inter_luma(src16, pred16, qp, &mut levels);
-    let scores = quadrant_scores(&levels, &counts);
-    quadrants_kept(&scores) == [false; 4]
+/// The forward path of the 16 luma 4x4 blocks of an inter macroblock against one prediction:
+/// levels (scan order) and non-zero counts per raster block, and which 8x8 quadrants survive
+/// decimation (see [`code_inter_luma`]).
+#[derive(Debug, Clone)]
+struct InterLuma {
+    /// Levels per raster 4x4 block, before decimation.
+    levels: [[i16; 16]; 16],
+    /// Their non-zero counts.
+    counts: [u8; 16],
+    /// The quadrants that keep their levels.
+    kept: [bool; 4],
 }
 
-/// Codes the 16 luma 4x4 blocks of an inter macroblock against `pred16`, with decimation of
-/// 8x8 quadrants (and the whole macroblock) whose few +-1 levels are not worth their bits.
-/// Fills `mb.luma` and `mb.cbp_luma`; returns total_coeff per block (raster).
+impl InterLuma {
+    /// The forward path of `src16` against `pred16` at `qp`.
+    fn quantise(&mut self, src16: &[u8; 256], pred16: &[u8; 256], qp: u8) {
+        let q = params4x4(qp, Deadzone::Inter);
+        (crate::dsp::kernels().quant_strips)(
+            src16,
+            pred16,
+            q,
+            false,
+            &mut self.levels,
+            &mut [],
+            &mut self.counts,
+        );
+        self.kept = quadrants_kept(&quadrant_scores(&self.levels, &self.counts));
+    }
+
+    /// Whether no luma coefficient is left after decimation (coded_block_pattern 0).
+    fn vanishes(&self) -> bool {
+        self.kept == [false; 4]
+    }
+}
+
+/// Codes the 16 luma 4x4 blocks of an inter macroblock from their forward path `luma` against
+/// `pred16`, with decimation of 8x8 quadrants (and the whole macroblock) whose few +-1 levels
+/// are not worth their bits. Fills `mb.luma` and `mb.cbp_luma`, writes the reconstruction
+/// into `recon` at (x0, y0); returns total_coeff per block (raster).
 fn code_inter_luma(
-    src16: &[u8; 256],
+    luma: &InterLuma,
     pred16: &[u8; 256],
     qp: u8,
     mb: &mut MbCoding,
-    rec16: &mut [u8; 256],
+    recon: &mut Picture,
+    x0: usize,
+    y0: usize,
 ) -> [u8; 16] {
-    let mut levels = [[0i16; 16]; 16];
-    let mut counts = quant_inter_luma(src16, pred16, qp, &mut levels);
-    let kept = quadrants_kept(&quadrant_scores(&levels, &counts));
+    let mut counts = luma.counts;
     let mut cbp = 0u8;
     for (blk, count) in counts.iter_mut().enumerate() {
         let q = quadrant(blk);
-        if !kept[q] {
+        if !luma.kept[q] {
             // Decimated: the levels go, and the reconstruction is the prediction.
             *count = 0;
-            levels[blk] = [0; 16];
         } else if *count > 0 {
             cbp |= 1 << q;
         }
     }
-    for (dst, l) in mb.luma.iter_mut().zip(&levels) {
-        *dst = l.map(i32::from);
-    }
     mb.cbp_luma = cbp;
     if cbp == 0 {
-        *rec16 = *pred16;
+        // Nothing coded: no level is read (see `MbCoding::reset`), the prediction stands.
+        store_block(&mut recon.y, x0, y0, 16, pred16);
     } else {
+        let mut levels = luma.levels;
+        for (blk, (dst, l)) in mb.luma.iter_mut().zip(levels.iter_mut()).enumerate() {
+            if luma.kept[quadrant(blk)] {
+                *dst = l.map(i32::from);
+            } else {
+                *l = [0; 16];
+            }
+        }
         let q = params4x4(qp, Deadzone::Inter);
-        (crate::dsp::kernels().recon_strips)(&levels, None, pred16, q, rec16);
+        let mut rec16 = [0u8; 256];
+        (crate::dsp::kernels().recon_strips)(&levels, None, pred16, q, &mut rec16);
+        store_block(&mut recon.y, x0, y0, 16, &rec16);
     }
     counts
 }

@@ -418,19 +418,27 @@ pub fn code_chroma(
     mb: &mut MbCoding,
     info: &mut MbInfo,
 ) {
+    let mut quant = residual::ChromaQuant::default();
+    quant.quantise(srcs, preds, qp_c, dz);
+    code_chroma_quant(&quant, preds, qp_c, dz, recon, pos, mb, info);
+}
+
+/// [`code_chroma`] with the forward path already computed (by a decision that needed it):
+/// the levels, cbp_chroma, chroma total_coeff and the reconstruction over `preds`, the
+/// predictions `quant` was computed against.
+#[allow(clippy::too_many_arguments)]
+pub fn code_chroma_quant(
+    quant: &residual::ChromaQuant,
+    preds: &[[u8; 64]; 2],
+    qp_c: u8,
+    dz: Deadzone,
+    recon: &mut Picture,
+    pos: &MbPos,
+    mb: &mut MbCoding,
+    info: &mut MbInfo,
+) {
     let (x0, y0) = (pos.mb_x * 8, pos.mb_y * 8);
-    let mut rec = [[0u8; 64]; 2];
-    let (counts, dc_counts) = residual::code_chroma(
-        srcs,
-        preds,
-        qp_c,
-        dz,
-        &mut mb.chroma_dc,
-        &mut mb.chroma_ac,
-        Some(&mut rec),
-    );
-    store_block(&mut recon.u, x0, y0, 8, &rec[0]);
-    store_block(&mut recon.v, x0, y0, 8, &rec[1]);
+    let (counts, dc_counts) = (quant.ac_counts, quant.dc_counts);
     let any_dc = dc_counts.iter().any(|&n| n > 0);
     let any_ac = counts.iter().flatten().any(|&n| n > 0);
     mb.cbp_chroma = if any_ac {
@@ -440,6 +448,17 @@ pub fn code_chroma(
     } else {
         0
     };
+    if mb.cbp_chroma == 0 {
+        // No level at all: none is read (see `MbCoding::reset`), the prediction stands.
+        store_block(&mut recon.u, x0, y0, 8, &preds[0]);
+        store_block(&mut recon.v, x0, y0, 8, &preds[1]);
+    } else {
+        quant.write_levels(&mut mb.chroma_dc, &mut mb.chroma_ac);
+        let mut rec = [[0u8; 64]; 2];
+        quant.recon(preds, qp_c, dz, &mut rec);
+        store_block(&mut recon.u, x0, y0, 8, &rec[0]);
+        store_block(&mut recon.v, x0, y0, 8, &rec[1]);
+    }
     if mb.cbp_chroma == 2 {
         info.total_coeff_cb = counts[0];
         info.total_coeff_cr = counts[1];

@@ -97,57 +97,87 @@ fn chroma_block(b: usize) -> (usize, usize) {
     ((b % 4) / 2, 2 * (b / 4) + b % 2)
 }
 
-/// Codes both 8x8 chroma blocks of a macroblock (Cb, Cr; 4:2:0, 8.5.11) against their
-/// predictions: per plane the DC levels (2x2 raster c[0..4]) into `dc_levels` and the AC
-/// levels per 4x4 block (raster, scan positions 1..16) into `ac_levels`; the reconstruction
-/// into `recon` when given (a caller that only asks whether anything is left passes `None`).
-/// Returns per plane the AC total_coeff per block and the number of non-zero DC levels.
-pub fn code_chroma(
-    src: &[[u8; 64]; 2],
-    pred: &[[u8; 64]; 2],
-    qp_c: u8,
-    dz: Deadzone,
-    dc_levels: &mut [[i32; 4]; 2],
-    ac_levels: &mut [[[i32; 16]; 4]; 2],
-    recon: Option<&mut [[u8; 64]; 2]>,
-) -> ([[u8; 4]; 2], [u8; 2]) {
-    let k = crate::dsp::kernels();
-    let q = quant::params4x4(qp_c, dz);
-    let (src2, pred2) = (interleave_chroma(src), interleave_chroma(pred));
-    let mut levels = [[0i16; 16]; 8];
-    let mut dc = [0i32; 8];
-    let mut counts = [0u8; 8];
-    (k.quant_strips)(&src2, &pred2, q, true, &mut levels, &mut dc, &mut counts);
-    let mut dc2 = [[0i32; 4]; 2];
-    let mut ac_counts = [[0u8; 4]; 2];
-    let mut dc_counts = [0u8; 2];
-    for b in 0..8 {
-        let (c, blk) = chroma_block(b);
-        dc2[c][blk] = dc[b];
-        ac_levels[c][blk] = levels[b].map(i32::from);
-        ac_counts[c][blk] = counts[b];
-    }
-    let mut dcr = [0i32; 8];
-    for c in 0..2 {
-        hadamard2x2(&mut dc2[c]);
-        dc_counts[c] = quant::quant_chroma_dc(&mut dc2[c], qp_c, dz) as u8;
-        dc_levels[c] = dc2[c];
-        let mut r = dc2[c];
-        quant::dequant_chroma_dc(&mut r, qp_c);
-        for (b, d) in dcr.iter_mut().enumerate() {
-            let (cb, blk) = chroma_block(b);
-            if cb == c {
-                *d = r[blk];
+/// The forward path of both chroma planes of a macroblock against one prediction (Cb, Cr;
+/// 4:2:0, 8.5.11): the levels, their counts and the scaled DC the reconstruction needs. A
+/// decision that computed it (the P_Skip probe) hands it to coding, which reuses it.
+#[derive(Debug, Clone, Default)]
+pub struct ChromaQuant {
+    /// AC levels in [`interleave_chroma`]'s strips layout (scan order, position 0 unused).
+    levels: [[i16; 16]; 8],
+    /// DC levels per plane (2x2 raster c[0..4]).
+    dc: [[i32; 4]; 2],
+    /// The scaled DC of each strips block, for the reconstruction.
+    dcr: [i32; 8],
+    /// AC total_coeff per plane and block (raster).
+    pub ac_counts: [[u8; 4]; 2],
+    /// Non-zero DC levels per plane.
+    pub dc_counts: [u8; 2],
+}
+
+impl ChromaQuant {
+    /// Transform and quantisation of both chroma planes against their predictions (every
+    /// field is overwritten).
+    pub fn quantise(&mut self, src: &[[u8; 64]; 2], pred: &[[u8; 64]; 2], qp_c: u8, dz: Deadzone) {
+        let k = crate::dsp::kernels();
+        let q = quant::params4x4(qp_c, dz);
+        let (src2, pred2) = (interleave_chroma(src), interleave_chroma(pred));
+        let mut dc = [0i32; 8];
+        let mut counts = [0u8; 8];
+        (k.quant_strips)(
+            &src2,
+            &pred2,
+            q,
+            true,
+            &mut self.levels,
+            &mut dc,
+            &mut counts,
+        );
+        for b in 0..8 {
+            let (c, blk) = chroma_block(b);
+            self.dc[c][blk] = dc[b];
+            self.ac_counts[c][blk] = counts[b];
+        }
+        for c in 0..2 {
+            hadamard2x2(&mut self.dc[c]);
+            self.dc_counts[c] = quant::quant_chroma_dc(&mut self.dc[c], qp_c, dz) as u8;
+            let mut r = self.dc[c];
+            quant::dequant_chroma_dc(&mut r, qp_c);
+            for (b, d) in self.dcr.iter_mut().enumerate() {
+                let (cb, blk) = chroma_block(b);
+                if cb == c {
+                    *d = r[blk];
+                }
             }
         }
     }
-    if let Some(recon) = recon {
+
+    /// Whether no level is left (P_Skip needs that).
+    pub fn is_empty(&self) -> bool {
+        self.dc_counts == [0; 2] && self.ac_counts == [[0; 4]; 2]
+    }
+
+    /// The levels as the syntax lays them out: per plane the DC levels (2x2 raster c[0..4])
+    /// into `dc_levels`, the AC levels per 4x4 block (raster, scan positions 1..16) into
+    /// `ac_levels`.
+    pub fn write_levels(&self, dc_levels: &mut [[i32; 4]; 2], ac_levels: &mut [[[i32; 16]; 4]; 2]) {
+        for b in 0..8 {
+            let (c, blk) = chroma_block(b);
+            ac_levels[c][blk] = self.levels[b].map(i32::from);
+        }
+        *dc_levels = self.dc;
+    }
+
+    /// The reconstruction of both planes from these levels over `pred`, the prediction they
+    /// were computed against at `qp_c` and `dz`.
+    pub fn recon(&self, pred: &[[u8; 64]; 2], qp_c: u8, dz: Deadzone, recon: &mut [[u8; 64]; 2]) {
+        let k = crate::dsp::kernels();
+        let q = quant::params4x4(qp_c, dz);
+        let pred2 = interleave_chroma(pred);
         let mut rec2 = [0u8; 128];
-        (k.recon_strips)(&levels, Some(&dcr), &pred2, q, &mut rec2);
+        (k.recon_strips)(&self.levels, Some(&self.dcr), &pred2, q, &mut rec2);
         for (r, row) in rec2.chunks_exact(16).enumerate() {
             recon[0][8 * r..8 * r + 8].copy_from_slice(&row[..8]);
             recon[1][8 * r..8 * r + 8].copy_from_slice(&row[8..]);
         }
     }
-    (ac_counts, dc_counts)
 }

@@ -191,6 +191,17 @@ pub struct RefLuma<'a> {
     pub hpel: &'a HpelPlanes,
 }
 
+/// Copies `out.len() / W` rows of `W` samples, the first at `data[o]`, `stride` apart, into
+/// `out` (stride `W`).
+#[inline]
+fn copy_rows<const W: usize>(data: &[u8], o: usize, stride: usize, out: &mut [u8]) {
+    for (r, dst) in out.chunks_exact_mut(W).enumerate() {
+        let dst: &mut [u8; W] = dst.try_into().expect("chunk of W");
+        let start = o + r * stride;
+        dst.copy_from_slice(&data[start..start + W]);
+    }
+}
+
 /// Where a block's prediction can be read: one plane at an offset, or the average of two.
 enum Source<'a> {
     One(&'a Plane, usize),
@@ -246,11 +257,16 @@ impl<'a> RefLuma<'a> {
     /// the same samples as [`mc_luma`] on the full plane, for any vector.
     pub fn predict(&self, x: i32, y: i32, mv: Mv, w: usize, h: usize, out: &mut [u8]) {
         match self.source(x, y, mv, w, h) {
-            Some(Source::One(p, o)) => {
-                for (r, dst) in out[..w * h].chunks_exact_mut(w).enumerate() {
-                    dst.copy_from_slice(&p.data[o + r * p.stride..][..w]);
+            // Rows of a width known here are copied inline (not one `memcpy` call per row).
+            Some(Source::One(p, o)) => match w {
+                16 => copy_rows::<16>(&p.data, o, p.stride, &mut out[..16 * h]),
+                8 => copy_rows::<8>(&p.data, o, p.stride, &mut out[..8 * h]),
+                _ => {
+                    for (r, dst) in out[..w * h].chunks_exact_mut(w).enumerate() {
+                        dst.copy_from_slice(&p.data[o + r * p.stride..][..w]);
+                    }
                 }
-            }
+            },
             Some(Source::Two(p, o, q, oq)) => (crate::dsp::kernels().avg_block)(
                 &p.data[o..],
                 p.stride,

@@ -333,7 +333,8 @@ fn mc_chroma_w<const W: usize>(refp: &Plane, cx: i32, cy: i32, mv: Mv, h: usize,
     let fy = (mv.y & 7) as u16;
     // Fractional positions read one extra column and row (even where its weight is 0).
     let m = (fx != 0 || fy != 0) as usize;
-    let mut buf = [0u8; CHROMA_BUF_STRIDE * CHROMA_BUF_STRIDE];
+    // Initialised (and cleared) only when the block reaches beyond the padded area.
+    let mut buf;
     let (data, o, s): (&[u8], usize, usize) = if inside_padded(refp, xi, yi, W + m, h + m) {
         (
             &refp.data,
@@ -341,6 +342,7 @@ fn mc_chroma_w<const W: usize>(refp: &Plane, cx: i32, cy: i32, mv: Mv, h: usize,
             refp.stride,
         )
     } else {
+        buf = [0u8; CHROMA_BUF_STRIDE * CHROMA_BUF_STRIDE];
         gather_clamped(refp, xi, yi, W + 1, h + 1, &mut buf, CHROMA_BUF_STRIDE);
         (&buf, 0, CHROMA_BUF_STRIDE)
     };

@@ -353,6 +353,15 @@ pub fn prefetch_rows(data: &[u8], start: usize, stride: usize, rows: usize) {
 #[inline]
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 fn prefetch_rows_within(len: usize, start: usize, stride: usize, rows: usize) -> usize {
+    // Every row inside (the usual case, ten times per macroblock): no division.
+    if stride > 0 && rows > 0 {
+        let last = (rows - 1)
+            .checked_mul(stride)
+            .and_then(|o| o.checked_add(start));
+        if last.is_some_and(|a| a < len) {
+            return rows;
+        }
+    }
     rows.min(len.saturating_sub(start).div_ceil(stride.max(1)))
 }
 
