@@ -43,6 +43,7 @@ pub mod picture;
 pub mod preset;
 pub mod ratecontrol;
 mod slice;
+mod tables;
 
 pub use config::{Config, Speed, DEFAULT_COLOUR_CODE, DEFAULT_QP};
 pub use dsp::Isa;

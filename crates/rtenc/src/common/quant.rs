@@ -5,34 +5,8 @@
 //! passed in as `deadzone`); the reconstruction uses only the dequantisation functions, which
 //! are normative.
 
-/// normAdjust4x4 (8.5.9, v in Table 8-... ): per qP % 6, the scale for positions with both
-/// coordinates even, both odd, and the rest.
-const NORM_ADJUST: [[i32; 3]; 6] = [
-    [10, 16, 13],
-    [11, 18, 14],
-    [13, 20, 16],
-    [14, 23, 18],
-    [16, 25, 20],
-    [18, 29, 23],
-];
-
-/// The forward quantisation multipliers matching [`NORM_ADJUST`] (MF = 2^15 * 2^... / (v * Qstep
-/// scale)), the classic encoder table.
-const QUANT_MF: [[i32; 3]; 6] = [
-    [13107, 5243, 8066],
-    [11916, 4660, 7490],
-    [10082, 4194, 6554],
-    [9362, 3647, 5825],
-    [8192, 3355, 5243],
-    [7282, 2893, 4559],
-];
-
-/// Which of the three scale classes a raster position belongs to.
-const POS_CLASS: [usize; 16] = [0, 2, 0, 2, 2, 1, 2, 1, 0, 2, 0, 2, 2, 1, 2, 1];
-
-/// The largest level magnitude rtenc emits: Baseline's CAVLC (level_prefix <= 15) can code
-/// 2063 in every state; staying a little below keeps a margin.
-pub const MAX_LEVEL: i32 = 2047;
+pub use crate::tables::MAX_LEVEL;
+use crate::tables::{NORM_ADJUST, POS_CLASS, QUANT_MF};
 
 /// Dead-zone rounding offsets in units of 1/2^15 of a quantisation step... expressed as the
 /// fraction numerator over 2^14: intra 1/3, inter 1/6 (the classic reference choices).
@@ -89,7 +63,7 @@ pub fn quant4x4(block: &mut [i32; 16], qp: u8, dz: Deadzone, skip_dc: bool) -> u
 ///
 /// Coefficient (i, j) of `Cf * X * Cf^T` is a sum of residuals weighted by at most
 /// `max|Cf[i]| * max|Cf[j]|`: 1 at (even, even) positions, 4 at (odd, odd), 2 at the others,
-/// which are exactly [`POS_CLASS`]'s classes 0, 1 and 2. So `|c| <= weight * abs_sum`, and the
+/// which are exactly [`POS_CLASS`](crate::tables::POS_CLASS)'s classes 0, 1 and 2. So `|c| <= weight * abs_sum`, and the
 /// level is zero whenever `(weight * abs_sum * mf + offset) >> qbits` is: for every class,
 /// `abs_sum <= (2^qbits - offset - 1) / (weight * mf)`, the smallest of which
 /// [`ZERO_SUM_LIMIT`] holds per dead zone and qP.

@@ -21,32 +21,9 @@ pub fn idct4x4(block: &mut [i32; 16]) {
 }
 
 /// 4x4 Hadamard transform (unscaled), used forward for the Intra16x16 DC coefficients and, being
-/// its own inverse up to scale, for the decoder's inverse DC transform (8.5.10).
-pub fn hadamard4x4(block: &mut [i32; 16]) {
-    let mut tmp = [0i32; 16];
-    for i in 0..4 {
-        let r = &block[i * 4..i * 4 + 4];
-        let s01 = r[0] + r[1];
-        let d01 = r[0] - r[1];
-        let s23 = r[2] + r[3];
-        let d23 = r[2] - r[3];
-        tmp[i * 4] = s01 + s23;
-        tmp[i * 4 + 1] = s01 - s23;
-        tmp[i * 4 + 2] = d01 - d23;
-        tmp[i * 4 + 3] = d01 + d23;
-    }
-    for j in 0..4 {
-        let (a, b, c, d) = (tmp[j], tmp[4 + j], tmp[8 + j], tmp[12 + j]);
-        let s01 = a + b;
-        let d01 = a - b;
-        let s23 = c + d;
-        let d23 = c - d;
-        block[j] = s01 + s23;
-        block[4 + j] = s01 - s23;
-        block[8 + j] = d01 - d23;
-        block[12 + j] = d01 + d23;
-    }
-}
+/// its own inverse up to scale, for the decoder's inverse DC transform (8.5.10). The SATD
+/// kernels use it too, so it lives with them in `dsp`.
+pub use crate::dsp::scalar::hadamard4x4;
 
 /// 2x2 Hadamard transform of the four chroma DC coefficients (raster order), forward and
 /// inverse alike (8.5.11.1).

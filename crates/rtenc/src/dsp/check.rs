@@ -9,8 +9,7 @@
 //! kernel in that level's raw table, so plain `fn` pointers suffice. Without the feature none of
 //! this is compiled and the tables hold the kernels themselves.
 
-use super::{raw, scalar, Edge, Isa, Kernels, QuantParams, SCALAR};
-use crate::color::{ChromaSiting, PixelLayout};
+use super::{raw, scalar, ChromaSiting, Edge, Isa, Kernels, PixelLayout, QuantParams, SCALAR};
 
 /// The raw (unchecked) table of level `I`.
 #[inline]

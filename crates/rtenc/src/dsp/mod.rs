@@ -237,19 +237,53 @@ pub type QuantStripsFn =
 /// as its prediction. See [`scalar::recon_strips`].
 pub type ReconStripsFn = fn(&[[i16; 16]], Option<&[i32]>, &[u8], &QuantParams, &mut [u8]);
 
+/// Byte order of the packed input pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PixelLayout {
+    /// 3 bytes per pixel: R, G, B.
+    Rgb,
+    /// 4 bytes per pixel: R, G, B, A (alpha ignored).
+    Rgba,
+    /// 3 bytes per pixel: B, G, R.
+    Bgr,
+    /// 4 bytes per pixel: B, G, R, A (alpha ignored).
+    Bgra,
+}
+
+impl PixelLayout {
+    /// Bytes per pixel.
+    pub fn bytes_per_pixel(self) -> usize {
+        match self {
+            PixelLayout::Rgb | PixelLayout::Bgr => 3,
+            PixelLayout::Rgba | PixelLayout::Bgra => 4,
+        }
+    }
+
+    /// Offsets of R, G and B within a pixel.
+    #[cfg(test)]
+    pub(crate) fn rgb_offsets(self) -> (usize, usize, usize) {
+        match self {
+            PixelLayout::Rgb | PixelLayout::Rgba => (0, 1, 2),
+            PixelLayout::Bgr | PixelLayout::Bgra => (2, 1, 0),
+        }
+    }
+}
+
+/// How each chroma sample is derived from its 2x2 block of pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChromaSiting {
+    /// The mean of the four pixels.
+    Average,
+    /// The top-left pixel only.
+    TopLeft,
+}
+
 /// `rgb_to_nv12_rows(row0, row1, y0, y1, uv, layout, siting)`: two rows of `n = y0.len()`
 /// packed pixels (each row at least `n` pixels) to their luma rows `y0`, `y1` and the `n` bytes
 /// of interleaved chroma `uv` (see [`scalar::rgb_to_nv12_rows`]); `n` even, `y1` and `uv` also
 /// `n` long.
-pub type RgbToNv12RowsFn = fn(
-    &[u8],
-    &[u8],
-    &mut [u8],
-    &mut [u8],
-    &mut [u8],
-    crate::color::PixelLayout,
-    crate::color::ChromaSiting,
-);
+pub type RgbToNv12RowsFn =
+    fn(&[u8], &[u8], &mut [u8], &mut [u8], &mut [u8], PixelLayout, ChromaSiting);
 
 /// `deblock_*_edge(samples, edge)`: filters one edge in place.
 pub type EdgeFn = fn(&mut [u8], &Edge);

@@ -16,8 +16,8 @@
 use std::arch::aarch64::*;
 
 use super::{Edge, Isa, Kernels, QuantParams};
-use crate::common::quant::MAX_LEVEL;
 use crate::dsp::scalar;
+use crate::tables::MAX_LEVEL;
 
 // ---------------------------------------------------------------------------------------------
 // Loads and stores.
@@ -684,7 +684,7 @@ const SCAN_BYTES: [[u8; 16]; 2] = {
     let mut t = [[0u8; 16]; 2];
     let mut k = 0;
     while k < 16 {
-        let r = crate::common::ZIGZAG4X4[k];
+        let r = crate::tables::ZIGZAG4X4[k];
         let ti = (r % 4) * 4 + r / 4; // index in the transposed block
         t[k / 8][2 * (k % 8)] = 2 * ti as u8;
         t[k / 8][2 * (k % 8) + 1] = 2 * ti as u8 + 1;
@@ -699,7 +699,7 @@ const UNSCAN_BYTES: [[u8; 16]; 2] = {
     let mut t = [[0u8; 16]; 2];
     let mut k = 0;
     while k < 16 {
-        let r = crate::common::ZIGZAG4X4[k];
+        let r = crate::tables::ZIGZAG4X4[k];
         let ti = (r % 4) * 4 + r / 4;
         t[ti / 8][2 * (ti % 8)] = 2 * k as u8;
         t[ti / 8][2 * (ti % 8) + 1] = 2 * k as u8 + 1;
@@ -1561,7 +1561,7 @@ fn rgb_to_nv12_run<const BPP: usize, const BGR: bool>(
     y0: &mut [u8],
     y1: &mut [u8],
     uv: &mut [u8],
-    siting: crate::color::ChromaSiting,
+    siting: crate::dsp::ChromaSiting,
 ) {
     let n = y0.len();
     assert!(
@@ -1576,7 +1576,7 @@ fn rgb_to_nv12_run<const BPP: usize, const BGR: bool>(
         st16(y0, x, luma16(r0, g0, b0));
         st16(y1, x, luma16(r1, g1, b1));
         let (u, v) = match siting {
-            crate::color::ChromaSiting::Average => {
+            crate::dsp::ChromaSiting::Average => {
                 let sum = |a: uint8x16_t, b: uint8x16_t| {
                     vreinterpretq_s16_u16(vpadalq_u8(vpaddlq_u8(a), b))
                 };
@@ -1586,7 +1586,7 @@ fn rgb_to_nv12_run<const BPP: usize, const BGR: bool>(
                     chroma8::<10>(r, g, b, V_COEF),
                 )
             }
-            crate::color::ChromaSiting::TopLeft => {
+            crate::dsp::ChromaSiting::TopLeft => {
                 let even = |a: uint8x16_t| {
                     vreinterpretq_s16_u16(vandq_u16(vreinterpretq_u16_u8(a), vdupq_n_u16(0xff)))
                 };
@@ -1607,10 +1607,10 @@ fn rgb_to_nv12_run<const BPP: usize, const BGR: bool>(
         &mut y1[x..],
         &mut uv[x..],
         match (BPP, BGR) {
-            (3, false) => crate::color::PixelLayout::Rgb,
-            (3, true) => crate::color::PixelLayout::Bgr,
-            (_, false) => crate::color::PixelLayout::Rgba,
-            (_, true) => crate::color::PixelLayout::Bgra,
+            (3, false) => crate::dsp::PixelLayout::Rgb,
+            (3, true) => crate::dsp::PixelLayout::Bgr,
+            (_, false) => crate::dsp::PixelLayout::Rgba,
+            (_, true) => crate::dsp::PixelLayout::Bgra,
         },
         siting,
     );
@@ -1625,10 +1625,10 @@ pub fn rgb_to_nv12_rows(
     y0: &mut [u8],
     y1: &mut [u8],
     uv: &mut [u8],
-    layout: crate::color::PixelLayout,
-    siting: crate::color::ChromaSiting,
+    layout: crate::dsp::PixelLayout,
+    siting: crate::dsp::ChromaSiting,
 ) {
-    use crate::color::PixelLayout;
+    use crate::dsp::PixelLayout;
     match layout {
         PixelLayout::Rgb => rgb_to_nv12_run::<3, false>(row0, row1, y0, y1, uv, siting),
         PixelLayout::Bgr => rgb_to_nv12_run::<3, true>(row0, row1, y0, y1, uv, siting),
@@ -1688,8 +1688,7 @@ pub fn neon_kernels() -> Option<Kernels> {
 /// compiler already uses it everywhere), so every CPU that runs this code has the feature the
 /// kernels enable.
 mod entry {
-    use crate::color::{ChromaSiting, PixelLayout};
-    use crate::dsp::{Edge, QuantParams};
+    use crate::dsp::{ChromaSiting, Edge, PixelLayout, QuantParams};
 
     macro_rules! entries {
         ($($name:ident($($arg:ident: $ty:ty),*) $(-> $ret:ty)?;)*) => {$(

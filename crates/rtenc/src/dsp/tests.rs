@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::common::quant::MAX_LEVEL;
+use crate::tables::MAX_LEVEL;
 
 /// Samples biased towards the extremes 0 and 255.
 fn sample() -> impl Strategy<Value = u8> {
@@ -498,7 +498,7 @@ proptest! {
         extra in 0usize..8,
         rows in proptest::collection::vec(sample(), 2 * (120 * 4 + 8)),
     ) {
-        use crate::color::{ChromaSiting, PixelLayout};
+        use crate::dsp::{ChromaSiting, PixelLayout};
         let layout = [PixelLayout::Rgb, PixelLayout::Bgr, PixelLayout::Rgba, PixelLayout::Bgra][layout];
         let siting = if average { ChromaSiting::Average } else { ChromaSiting::TopLeft };
         let n = 2 * half_n;

@@ -6,7 +6,7 @@ use super::{
     load16, load4, load8, load_i16x8, load_i32x4, row, row_mut, store16, store4, store8,
     store_i16x8, store_i32x4, Rows,
 };
-use crate::common::quant::MAX_LEVEL;
+use crate::tables::MAX_LEVEL;
 
 /// Horizontal sum of the two 64-bit lanes of a `psadbw` accumulator.
 #[target_feature(enable = "sse2")]
@@ -915,12 +915,12 @@ pub fn hpel_row_c(r: [&[i16]; 6], out: &mut [u8]) {
     crate::dsp::scalar::hpel_row_c(rest, &mut out[i..]);
 }
 
-/// [`crate::common::ZIGZAG4X4`] for a block held transposed (index `4 * col + row`).
+/// [`crate::tables::ZIGZAG4X4`] for a block held transposed (index `4 * col + row`).
 const ZIGZAG4X4_T: [usize; 16] = {
     let mut t = [0usize; 16];
     let mut k = 0;
     while k < 16 {
-        let r = crate::common::ZIGZAG4X4[k];
+        let r = crate::tables::ZIGZAG4X4[k];
         t[k] = (r % 4) * 4 + r / 4;
         k += 1;
     }
