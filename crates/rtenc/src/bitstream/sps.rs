@@ -8,7 +8,7 @@
 //! `max_dec_frame_buffering` 1), so they output every picture as soon as it is decoded.
 //!
 //! The VUI types here ([`Vui`] and its parts) describe the complete E.1.1 syntax so that the
-//! parser in [`super::parse`] can return them as well.
+//! test parser (`bitstream::parse`, behind the `parse` feature) can return them as well.
 
 use super::writer::BitWriter;
 use crate::config::Config;
@@ -27,6 +27,16 @@ pub const PROFILE_BASELINE: u8 = 66;
 /// lossy transport) sees an unambiguous gap in frame_num instead of one aliased to a small
 /// difference.
 pub const LOG2_MAX_FRAME_NUM: u8 = 16;
+
+/// True for the profile_idc values whose SPS carries chroma_format_idc, bit depths and scaling
+/// matrices (7.3.2.1.1: High, High 10, High 4:2:2, High 4:4:4, CAVLC 4:4:4 and the SVC / MVC
+/// profiles).
+pub fn profile_has_chroma_info(profile_idc: u8) -> bool {
+    matches!(
+        profile_idc,
+        100 | 110 | 122 | 244 | 44 | 83 | 86 | 118 | 128 | 138 | 139 | 134 | 135
+    )
+}
 
 /// The sequence parameter set syntax elements (7.3.2.1.1) for rtenc's streams.
 ///
@@ -482,7 +492,7 @@ impl Sps {
     /// If a field holds a value the writer does not support (see the field docs).
     pub fn write_rbsp(&self, w: &mut BitWriter) {
         assert!(
-            !super::parse::profile_has_chroma_info(self.profile_idc),
+            !profile_has_chroma_info(self.profile_idc),
             "profile_idc {} needs the chroma_format_idc branch, which the SPS writer lacks",
             self.profile_idc
         );
