@@ -50,77 +50,6 @@ fn sad_satd(c: &mut Criterion) {
     }
 }
 
-fn quant_transform(c: &mut Criterion) {
-    // A typical residual and its transform.
-    let res = samples(16, 3);
-    let mut residual = [0i32; 16];
-    for (r, &v) in residual.iter_mut().zip(&res) {
-        *r = i32::from(v) / 4 - 32;
-    }
-    let mut coefs = residual;
-    rtenc::dsp::scalar::fdct4x4(&mut coefs);
-    // qP 26 intra: qbits 19, MF row for qP % 6 = 2.
-    let mf = [
-        10082, 6554, 10082, 6554, 6554, 4194, 6554, 4194, 10082, 6554, 10082, 6554, 6554, 4194,
-        6554, 4194,
-    ];
-    let (qbits, offset) = (19u32, (1i32 << 19) / 3);
-    let mut dequant = [0i32; 16];
-    for (i, d) in dequant.iter_mut().enumerate() {
-        *d = (coefs[i] / 40) * 16 * 4;
-    }
-
-    let mut g = c.benchmark_group("quant4x4");
-    for k in Kernels::available() {
-        g.bench_function(k.isa.name(), |b| {
-            b.iter(|| {
-                let mut blk = black_box(coefs);
-                let nz = (k.quant4x4)(&mut blk, &mf, offset, qbits, false);
-                (blk, nz)
-            })
-        });
-    }
-    g.finish();
-    let mut g = c.benchmark_group("fdct4x4");
-    for k in Kernels::available() {
-        g.bench_function(k.isa.name(), |b| {
-            b.iter(|| {
-                let mut blk = black_box(residual);
-                (k.fdct4x4)(&mut blk);
-                blk
-            })
-        });
-    }
-    g.finish();
-    let mut g = c.benchmark_group("idct4x4");
-    for k in Kernels::available() {
-        g.bench_function(k.isa.name(), |b| {
-            b.iter(|| {
-                let mut blk = black_box(dequant);
-                (k.idct4x4)(&mut blk);
-                blk
-            })
-        });
-    }
-    g.finish();
-    let mut residual_small = [0i32; 16];
-    for (i, r) in residual_small.iter_mut().enumerate() {
-        *r = (i as i32 * 37) % 61 - 30;
-    }
-    let pred: [u8; 16] = samples(16, 5).try_into().unwrap();
-    let mut g = c.benchmark_group("add_pred4x4");
-    for k in Kernels::available() {
-        g.bench_function(k.isa.name(), |b| {
-            b.iter(|| {
-                let mut out = [0u8; 16];
-                (k.add_pred4x4)(black_box(&residual_small), black_box(&pred), &mut out);
-                out
-            })
-        });
-    }
-    g.finish();
-}
-
 fn deinterleave(c: &mut Criterion) {
     // One 1080p NV12 chroma row: 960 Cb/Cr pairs.
     let uv = samples(1920, 4);
@@ -458,7 +387,7 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_millis(900));
-    targets = sad_satd, quant_transform, deinterleave, deblock, rgb_to_nv12, macroblock_kernels,
+    targets = sad_satd, deinterleave, deblock, rgb_to_nv12, macroblock_kernels,
         prediction_kernels
 }
 criterion_main!(kernels);

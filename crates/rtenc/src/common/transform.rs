@@ -1,24 +1,10 @@
 //! The 4x4 integer transform and the DC Hadamard transforms.
 //!
-//! Forward transforms are the encoder's side (the specification only defines the inverse ones);
-//! the inverse transforms follow 8.5.12.2 (4x4 residual), 8.5.10 (Intra16x16 luma DC) and
+//! The 4x4 core transforms themselves are `dsp` kernels (`scalar::fdct4x4`, `scalar::idct4x4`,
+//! run inside `code4x4` and the strip kernels). Forward transforms are the encoder's side (the
+//! specification only defines the inverse ones); the inverse transforms follow 8.5.12.2 (4x4 residual), 8.5.10 (Intra16x16 luma DC) and
 //! 8.5.11.1 (4:2:0 chroma DC) exactly, since the reconstruction must match every decoder.
 //! Blocks are 16 coefficients in raster order (`x + 4 * y`).
-
-/// Forward 4x4 core transform `Cf * X * Cf^T` of a residual block (no scaling); the
-/// dispatched kernel (see [`crate::dsp::scalar::fdct4x4`]).
-#[inline]
-pub fn fdct4x4(block: &mut [i32; 16]) {
-    (crate::dsp::kernels().fdct4x4)(block)
-}
-
-/// Inverse 4x4 transform of scaled coefficients `d` (8.5.12.2), including the final
-/// `(x + 32) >> 6`: the output is the residual to add to the prediction. The dispatched kernel
-/// (see [`crate::dsp::scalar::idct4x4`]).
-#[inline]
-pub fn idct4x4(block: &mut [i32; 16]) {
-    (crate::dsp::kernels().idct4x4)(block)
-}
 
 /// 4x4 Hadamard transform (unscaled), used forward for the Intra16x16 DC coefficients and, being
 /// its own inverse up to scale, for the decoder's inverse DC transform (8.5.10). The SATD
@@ -38,6 +24,7 @@ pub fn hadamard2x2(dc: &mut [i32; 4]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dsp::scalar::{fdct4x4, idct4x4};
 
     /// The spec's matrix form of the inverse transform, computed in rationals (x 4 to stay
     /// integral), as an independent check of the butterfly version.

@@ -118,7 +118,9 @@ pub fn quant_one(coef: i32, mf: i32, offset: i32, qbits: u32) -> i32 {
 }
 
 /// Quantises a 4x4 block in place with per-position multipliers `mf`; returns the number of
-/// non-zero levels. With `skip_dc` position 0 is left untouched and not counted.
+/// non-zero levels. With `skip_dc` position 0 is left untouched and not counted. Like
+/// [`fdct4x4`] and [`idct4x4`], a step of the whole-block kernels ([`code4x4`],
+/// [`quant_strips`], [`recon_strips`]), with no table entry of its own.
 pub fn quant4x4(
     block: &mut [i32; 16],
     mf: &[i32; 16],
@@ -331,8 +333,9 @@ pub fn deblock_chroma_edge(d: &mut [u8], e: &super::Edge) {
     }
 }
 
-/// Reconstruction of a 4x4 block: `out[i] = Clip1(pred[i] + res[i])` (8.5.14).
-pub fn add_pred4x4(res: &[i32; 16], pred: &[u8; 16], out: &mut [u8; 16]) {
+/// Reconstruction of a 4x4 block: `out[i] = Clip1(pred[i] + res[i])` (8.5.14). A step of
+/// [`code4x4`] and [`recon_strips`], not a kernel of its own.
+fn add_pred4x4(res: &[i32; 16], pred: &[u8; 16], out: &mut [u8; 16]) {
     for i in 0..16 {
         out[i] = (i32::from(pred[i]) + res[i]).clamp(0, 255) as u8;
     }
@@ -358,7 +361,7 @@ fn scatter4x4(b: &[u8; 16], d: &mut [u8], stride: usize) {
 
 /// One 4x4 block from samples to zig-zag levels and reconstruction (see
 /// [`super::Code4x4Fn`]): the composition of [`fdct4x4`], [`quant4x4`], the scan, scaling,
-/// [`idct4x4`] and [`add_pred4x4`].
+/// [`idct4x4`] and `add_pred4x4`.
 #[allow(clippy::too_many_arguments)]
 pub fn code4x4(
     src: &[u8],
