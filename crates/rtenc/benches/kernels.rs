@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use rtenc::dsp::{BlockSize, Edge, Kernels};
+use rtenc::internals::dsp::{BlockSize, Edge, Kernels};
 
 /// Deterministic pseudo-random samples.
 fn samples(n: usize, seed: u32) -> Vec<u8> {
@@ -219,7 +219,10 @@ fn macroblock_kernels(c: &mut Criterion) {
         .zip(samples(256, 9))
         .map(|(&s, n)| s.saturating_add(n % 9).saturating_sub(4))
         .collect();
-    let q = rtenc::common::quant::params4x4(26, rtenc::common::quant::Deadzone::Inter);
+    let q = rtenc::internals::common::quant::params4x4(
+        26,
+        rtenc::internals::common::quant::Deadzone::Inter,
+    );
     let mut g = c.benchmark_group("quant_strips_16x16");
     for k in Kernels::available() {
         g.bench_function(k.isa.name(), |b| {
@@ -240,7 +243,15 @@ fn macroblock_kernels(c: &mut Criterion) {
     }
     g.finish();
     let (mut levels, mut counts) = ([[0i16; 16]; 16], [0u8; 16]);
-    rtenc::dsp::scalar::quant_strips(&src, &pred, q, false, &mut levels, &mut [], &mut counts);
+    rtenc::internals::dsp::scalar::quant_strips(
+        &src,
+        &pred,
+        q,
+        false,
+        &mut levels,
+        &mut [],
+        &mut counts,
+    );
     let mut g = c.benchmark_group("recon_strips_16x16");
     for k in Kernels::available() {
         g.bench_function(k.isa.name(), |b| {
@@ -285,7 +296,10 @@ fn prediction_kernels(c: &mut Criterion) {
         .zip(samples(src.len(), 13))
         .map(|(&s, n)| s.saturating_add(n % 17).saturating_sub(8))
         .collect();
-    let q = rtenc::common::quant::params4x4(26, rtenc::common::quant::Deadzone::Intra);
+    let q = rtenc::internals::common::quant::params4x4(
+        26,
+        rtenc::internals::common::quant::Deadzone::Intra,
+    );
     let mut g = c.benchmark_group("code4x4");
     for k in Kernels::available() {
         g.bench_function(k.isa.name(), |b| {
@@ -370,7 +384,7 @@ fn prediction_kernels(c: &mut Criterion) {
     // Intermediates as the encoder feeds the centre filter: one row of vertical sums, shifted.
     let (mut h1, mut v) = (vec![0i16; n + 5], vec![0u8; n + 5]);
     let tall: [&[u8]; 6] = std::array::from_fn(|k| &src[k * REF_STRIDE..k * REF_STRIDE + n + 5]);
-    rtenc::dsp::scalar::hpel_row_v(tall, &mut h1, &mut v);
+    rtenc::internals::dsp::scalar::hpel_row_v(tall, &mut h1, &mut v);
     let m6: [&[i16]; 6] = std::array::from_fn(|k| &h1[k..k + n]);
     let mut g = c.benchmark_group("hpel_row_c_1952");
     for k in Kernels::available() {

@@ -213,6 +213,7 @@ impl TimingInfo {
         }
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// The frame rate this timing describes: time_scale / (2 * num_units_in_tick).
     pub fn fps(&self) -> f64 {
         f64::from(self.time_scale) / (2.0 * f64::from(self.num_units_in_tick))
@@ -464,22 +465,26 @@ impl Sps {
         1 << self.log2_max_frame_num
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// PicWidthInMbs.
     pub fn width_in_mbs(&self) -> u32 {
         self.pic_width_in_mbs_minus1 + 1
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// FrameHeightInMbs (frame-only: PicHeightInMapUnits).
     pub fn height_in_mbs(&self) -> u32 {
         self.pic_height_in_map_units_minus1 + 1
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// The visible (cropped) width in luma samples.
     pub fn width(&self) -> u32 {
         let c = self.frame_cropping.unwrap_or_default();
         16 * self.width_in_mbs() - 2 * (c.left + c.right)
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// The visible (cropped) height in luma samples.
     pub fn height(&self) -> u32 {
         let c = self.frame_cropping.unwrap_or_default();
@@ -535,6 +540,7 @@ impl Sps {
         w.put_trailing_bits();
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// The SPS RBSP as bytes (what [`super::nal::write_nal`] takes).
     pub fn to_rbsp(&self) -> Vec<u8> {
         let mut w = BitWriter::with_capacity(32);

@@ -33,6 +33,7 @@ impl Deadzone {
 use crate::dsp::scalar::quant_one;
 use crate::dsp::QuantParams;
 
+#[cfg(test)]
 /// True when quantising with [`params4x4`]'s multipliers (all 16 positions) must turn the forward transform of any 4x4
 /// residual whose absolute sum is `abs_sum` into zeros, so the transform can be skipped.
 ///
@@ -159,6 +160,7 @@ pub fn quant_chroma_dc(block: &mut [i32; 4], qp_c: u8, dz: Deadzone) -> u32 {
     nz
 }
 
+#[cfg(test)]
 /// Scaling of a 4x4 block's levels (8.5.12.1, flat matrices): `d = c * v << (qP / 6)`. With
 /// `skip_dc` position 0 is left as is (it holds the separately reconstructed DC).
 pub fn dequant4x4(block: &mut [i32; 16], qp: u8, skip_dc: bool) {

@@ -104,6 +104,7 @@ pub enum BlockSize {
 }
 
 impl BlockSize {
+    #[cfg(any(test, feature = "internals", feature = "check-asm"))]
     /// Every size, in table order.
     pub const ALL: [BlockSize; 5] = [
         BlockSize::B16x16,
@@ -126,6 +127,7 @@ impl BlockSize {
         })
     }
 
+    #[cfg(any(test, feature = "internals", feature = "check-asm"))]
     /// Width and height in samples.
     pub fn dims(self) -> (usize, usize) {
         match self {
