@@ -42,7 +42,7 @@ fn main() -> ExitCode {
             print!(
                 "rtenc {}\n{}",
                 env!("CARGO_PKG_VERSION"),
-                rtenc::dsp::CpuInfo::detect()
+                rtenc::CpuInfo::detect()
             );
             Ok(())
         }

@@ -59,7 +59,7 @@ fn supported() -> bool {
 /// one in use: ``"avx2"``, ``"sse2"``, ``"neon"`` or ``"scalar"``; ``RTENC_CPU`` caps it).
 #[pyfunction]
 fn info(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyDict>> {
-    let i = rtenc::dsp::CpuInfo::detect();
+    let i = rtenc::CpuInfo::detect();
     let d = pyo3::types::PyDict::new(py);
     d.set_item("version", env!("CARGO_PKG_VERSION"))?;
     d.set_item("arch", i.arch)?;

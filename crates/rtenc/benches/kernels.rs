@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use rtenc::dsp::{BlockSize, Edge, Kernels};
+use rtenc::internals::dsp::{BlockSize, Edge, Kernels};
 
 /// Deterministic pseudo-random samples.
 fn samples(n: usize, seed: u32) -> Vec<u8> {
@@ -48,77 +48,6 @@ fn sad_satd(c: &mut Criterion) {
             g.finish();
         }
     }
-}
-
-fn quant_transform(c: &mut Criterion) {
-    // A typical residual and its transform.
-    let res = samples(16, 3);
-    let mut residual = [0i32; 16];
-    for (r, &v) in residual.iter_mut().zip(&res) {
-        *r = i32::from(v) / 4 - 32;
-    }
-    let mut coefs = residual;
-    rtenc::dsp::scalar::fdct4x4(&mut coefs);
-    // qP 26 intra: qbits 19, MF row for qP % 6 = 2.
-    let mf = [
-        10082, 6554, 10082, 6554, 6554, 4194, 6554, 4194, 10082, 6554, 10082, 6554, 6554, 4194,
-        6554, 4194,
-    ];
-    let (qbits, offset) = (19u32, (1i32 << 19) / 3);
-    let mut dequant = [0i32; 16];
-    for (i, d) in dequant.iter_mut().enumerate() {
-        *d = (coefs[i] / 40) * 16 * 4;
-    }
-
-    let mut g = c.benchmark_group("quant4x4");
-    for k in Kernels::available() {
-        g.bench_function(k.isa.name(), |b| {
-            b.iter(|| {
-                let mut blk = black_box(coefs);
-                let nz = (k.quant4x4)(&mut blk, &mf, offset, qbits, false);
-                (blk, nz)
-            })
-        });
-    }
-    g.finish();
-    let mut g = c.benchmark_group("fdct4x4");
-    for k in Kernels::available() {
-        g.bench_function(k.isa.name(), |b| {
-            b.iter(|| {
-                let mut blk = black_box(residual);
-                (k.fdct4x4)(&mut blk);
-                blk
-            })
-        });
-    }
-    g.finish();
-    let mut g = c.benchmark_group("idct4x4");
-    for k in Kernels::available() {
-        g.bench_function(k.isa.name(), |b| {
-            b.iter(|| {
-                let mut blk = black_box(dequant);
-                (k.idct4x4)(&mut blk);
-                blk
-            })
-        });
-    }
-    g.finish();
-    let mut residual_small = [0i32; 16];
-    for (i, r) in residual_small.iter_mut().enumerate() {
-        *r = (i as i32 * 37) % 61 - 30;
-    }
-    let pred: [u8; 16] = samples(16, 5).try_into().unwrap();
-    let mut g = c.benchmark_group("add_pred4x4");
-    for k in Kernels::available() {
-        g.bench_function(k.isa.name(), |b| {
-            b.iter(|| {
-                let mut out = [0u8; 16];
-                (k.add_pred4x4)(black_box(&residual_small), black_box(&pred), &mut out);
-                out
-            })
-        });
-    }
-    g.finish();
 }
 
 fn deinterleave(c: &mut Criterion) {
@@ -290,7 +219,10 @@ fn macroblock_kernels(c: &mut Criterion) {
         .zip(samples(256, 9))
         .map(|(&s, n)| s.saturating_add(n % 9).saturating_sub(4))
         .collect();
-    let q = rtenc::common::quant::params4x4(26, rtenc::common::quant::Deadzone::Inter);
+    let q = rtenc::internals::common::quant::params4x4(
+        26,
+        rtenc::internals::common::quant::Deadzone::Inter,
+    );
     let mut g = c.benchmark_group("quant_strips_16x16");
     for k in Kernels::available() {
         g.bench_function(k.isa.name(), |b| {
@@ -311,7 +243,15 @@ fn macroblock_kernels(c: &mut Criterion) {
     }
     g.finish();
     let (mut levels, mut counts) = ([[0i16; 16]; 16], [0u8; 16]);
-    rtenc::dsp::scalar::quant_strips(&src, &pred, q, false, &mut levels, &mut [], &mut counts);
+    rtenc::internals::dsp::scalar::quant_strips(
+        &src,
+        &pred,
+        q,
+        false,
+        &mut levels,
+        &mut [],
+        &mut counts,
+    );
     let mut g = c.benchmark_group("recon_strips_16x16");
     for k in Kernels::available() {
         g.bench_function(k.isa.name(), |b| {
@@ -356,7 +296,10 @@ fn prediction_kernels(c: &mut Criterion) {
         .zip(samples(src.len(), 13))
         .map(|(&s, n)| s.saturating_add(n % 17).saturating_sub(8))
         .collect();
-    let q = rtenc::common::quant::params4x4(26, rtenc::common::quant::Deadzone::Intra);
+    let q = rtenc::internals::common::quant::params4x4(
+        26,
+        rtenc::internals::common::quant::Deadzone::Intra,
+    );
     let mut g = c.benchmark_group("code4x4");
     for k in Kernels::available() {
         g.bench_function(k.isa.name(), |b| {
@@ -441,7 +384,7 @@ fn prediction_kernels(c: &mut Criterion) {
     // Intermediates as the encoder feeds the centre filter: one row of vertical sums, shifted.
     let (mut h1, mut v) = (vec![0i16; n + 5], vec![0u8; n + 5]);
     let tall: [&[u8]; 6] = std::array::from_fn(|k| &src[k * REF_STRIDE..k * REF_STRIDE + n + 5]);
-    rtenc::dsp::scalar::hpel_row_v(tall, &mut h1, &mut v);
+    rtenc::internals::dsp::scalar::hpel_row_v(tall, &mut h1, &mut v);
     let m6: [&[i16]; 6] = std::array::from_fn(|k| &h1[k..k + n]);
     let mut g = c.benchmark_group("hpel_row_c_1952");
     for k in Kernels::available() {
@@ -458,7 +401,7 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_millis(900));
-    targets = sad_satd, quant_transform, deinterleave, deblock, rgb_to_nv12, macroblock_kernels,
+    targets = sad_satd, deinterleave, deblock, rgb_to_nv12, macroblock_kernels,
         prediction_kernels
 }
 criterion_main!(kernels);

@@ -9,46 +9,9 @@
 
 use crate::error::{Error, Result};
 
-/// Byte order of the packed input pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PixelLayout {
-    /// 3 bytes per pixel: R, G, B.
-    Rgb,
-    /// 4 bytes per pixel: R, G, B, A (alpha ignored).
-    Rgba,
-    /// 3 bytes per pixel: B, G, R.
-    Bgr,
-    /// 4 bytes per pixel: B, G, R, A (alpha ignored).
-    Bgra,
-}
-
-impl PixelLayout {
-    /// Bytes per pixel.
-    pub fn bytes_per_pixel(self) -> usize {
-        match self {
-            PixelLayout::Rgb | PixelLayout::Bgr => 3,
-            PixelLayout::Rgba | PixelLayout::Bgra => 4,
-        }
-    }
-
-    /// Offsets of R, G and B within a pixel.
-    #[cfg(test)]
-    fn rgb_offsets(self) -> (usize, usize, usize) {
-        match self {
-            PixelLayout::Rgb | PixelLayout::Rgba => (0, 1, 2),
-            PixelLayout::Bgr | PixelLayout::Bgra => (2, 1, 0),
-        }
-    }
-}
-
-/// How each chroma sample is derived from its 2x2 block of pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChromaSiting {
-    /// The mean of the four pixels.
-    Average,
-    /// The top-left pixel only.
-    TopLeft,
-}
+// The pixel layouts and chroma sitings are arguments of the conversion kernel, so `dsp` defines
+// them (it depends on nothing above it); this is their public home.
+pub use crate::dsp::{ChromaSiting, PixelLayout};
 
 /// The conversion proper, on checked arguments: one dispatched kernel call per pair of rows
 /// ([`crate::dsp::Kernels::rgb_to_nv12_rows`]).

@@ -105,6 +105,7 @@ pub fn initial_fullness(vbv_size_bits: u64) -> u64 {
     vbv_size_bits / 10 * 9 + vbv_size_bits % 10 * 9 / 10
 }
 
+#[cfg(any(test, feature = "internals"))]
 /// Replays frame sizes through a VBV of `vbv_size_bits` starting at `initial_fullness_bits`.
 ///
 /// Returns `Err(i)` with the index of the first frame that underflows (is larger than the
@@ -765,11 +766,6 @@ impl RateControl {
         } else {
             self.last_idr_qp = Some(qp);
         }
-    }
-
-    /// Current VBV fullness (bits), after the last frame's removal.
-    pub fn vbv_fullness(&self) -> u64 {
-        self.fullness.floor() as u64
     }
 }
 

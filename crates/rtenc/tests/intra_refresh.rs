@@ -20,8 +20,8 @@ mod common;
 
 use common::oh264::{access_units, decode_openh264};
 use common::{check_access_units, check_with_ffmpeg, ffmpeg, ffmpeg_decode, nal_types, Encoded};
-use rtenc::bitstream::nal::split_annex_b;
-use rtenc::bitstream::sei::RecoveryPoint;
+use rtenc::internals::bitstream::nal::split_annex_b;
+use rtenc::internals::bitstream::sei::RecoveryPoint;
 use rtenc::{Config, Encoder, FrameType, Nv12Frame, Preset};
 use rtenc_synth::{DemoScene, ScreenKind, ScreenScene};
 

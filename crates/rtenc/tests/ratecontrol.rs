@@ -7,7 +7,7 @@
 mod common;
 
 use common::{check_access_units, check_with_ffmpeg, Encoded};
-use rtenc::ratecontrol::{initial_fullness, vbv_replay};
+use rtenc::internals::ratecontrol::{initial_fullness, vbv_replay};
 use rtenc::{Config, Encoder, Nv12Frame};
 
 /// A textured picture moving by a sub-sample vector every frame: content that needs bits.
@@ -143,7 +143,7 @@ fn abuse_never_underflows_the_vbv_and_recovers() {
 /// bytes (A.3.1 item a, frames: fR = 1/172, tr(n) - tr(n-1) = 1/fps), taken with MinCR = 4, the
 /// strictest value of Table A-1, so the check holds whatever the level's own MinCR.
 fn assert_level_limits(cfg: &Config, enc: &Encoded) {
-    let level = rtenc::level::choose_level(cfg).expect("a level");
+    let level = rtenc::internals::level::choose_level(cfg).expect("a level");
     let mbs = f64::from(cfg.mb_width() * cfg.mb_height());
     let max_mbps = f64::from(level.max_mbps);
     let max_au_bytes = 384.0 * (mbs.max(max_mbps / 172.0) + max_mbps / cfg.fps - mbs) / 4.0;

@@ -17,9 +17,11 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use common::oh264::{access_units, decode_openh264_each};
-use rtenc::bitstream::parse::{access_unit_nals, parse_pps, parse_slice_header, parse_sps};
-use rtenc::bitstream::parse::{ParsedPps, ParsedSps};
-use rtenc::ratecontrol::{initial_fullness, vbv_replay};
+use rtenc::internals::bitstream::parse::{
+    access_unit_nals, parse_pps, parse_slice_header, parse_sps,
+};
+use rtenc::internals::bitstream::parse::{ParsedPps, ParsedSps};
+use rtenc::internals::ratecontrol::{initial_fullness, vbv_replay};
 use rtenc::{Config, Encoder, Nv12Frame};
 
 const W: u32 = 320;

@@ -19,7 +19,7 @@
 mod common;
 
 use common::{check_access_units, check_with_ffmpeg, Encoded};
-use rtenc::ratecontrol::{initial_fullness, vbv_replay};
+use rtenc::internals::ratecontrol::{initial_fullness, vbv_replay};
 use rtenc::{Config, Encoder, FrameType, Nv12Frame};
 use rtenc_synth::{ScreenKind, ScreenScene};
 

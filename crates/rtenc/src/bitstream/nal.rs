@@ -43,6 +43,7 @@ pub fn write_nal(out: &mut Vec<u8>, nal_ref_idc: u8, nal_type: NalType, rbsp: &[
     }
 }
 
+#[cfg(any(test, feature = "internals"))]
 /// Splits an Annex B byte stream into NAL units (header byte first, emulation prevention still
 /// in place). Accepts 3- and 4-byte start codes.
 pub fn split_annex_b(stream: &[u8]) -> Vec<&[u8]> {
@@ -71,6 +72,7 @@ pub fn split_annex_b(stream: &[u8]) -> Vec<&[u8]> {
     nals
 }
 
+#[cfg(any(test, feature = "internals"))]
 /// Removes emulation prevention bytes (the inverse of [`write_nal`]'s escaping) from a NAL
 /// payload.
 pub fn unescape(payload: &[u8]) -> Vec<u8> {

@@ -11,10 +11,15 @@
 //! Every parser takes an RBSP: the NAL unit payload after the one-byte header, with the
 //! emulation prevention bytes removed ([`super::nal::unescape`]); [`access_unit_nals`] produces
 //! those from an Annex B access unit.
+//!
+//! Test support: the encoder never calls it. It is compiled for the crate's own unit tests and
+//! with the cargo feature `parse`, which the integration tests enable (through the crate's
+//! dev-dependency on itself).
 
 use super::nal;
 use super::pps::Pps;
 use super::slice_header::{SliceHeader, SliceType};
+pub use super::sps::profile_has_chroma_info;
 use super::sps::{
     AspectRatio, BitstreamRestriction, ChromaLocInfo, ColourDescription, CpbSpec, FrameCropping,
     HrdParameters, Sps, TimingInfo, VideoSignalType, Vui, EXTENDED_SAR,
@@ -188,16 +193,6 @@ fn se(r: &mut BitReader<'_>, name: &str, min: i32, max: i32) -> ParseResult<i32>
         ));
     }
     Ok(v)
-}
-
-/// True for the profile_idc values whose SPS carries chroma_format_idc, bit depths and scaling
-/// matrices (7.3.2.1.1: High, High 10, High 4:2:2, High 4:4:4, CAVLC 4:4:4 and the SVC / MVC
-/// profiles).
-pub fn profile_has_chroma_info(profile_idc: u8) -> bool {
-    matches!(
-        profile_idc,
-        100 | 110 | 122 | 244 | 44 | 83 | 86 | 118 | 128 | 138 | 139 | 134 | 135
-    )
 }
 
 /// Every syntax element of seq_parameter_set_data() (7.3.2.1.1). Elements absent from the

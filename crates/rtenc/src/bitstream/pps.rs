@@ -121,6 +121,7 @@ impl Pps {
         w.put_trailing_bits();
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// The PPS RBSP as bytes (what [`super::nal::write_nal`] takes).
     pub fn to_rbsp(&self) -> Vec<u8> {
         let mut w = BitWriter::with_capacity(8);

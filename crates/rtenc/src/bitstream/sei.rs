@@ -1,6 +1,7 @@
 //! Supplemental enhancement information: the recovery point SEI message (D.1.8, D.2.8) that
 //! announces each intra refresh sweep.
 
+#[cfg(any(test, feature = "parse"))]
 use super::parse::BitReader;
 use super::writer::{ue_len, BitWriter};
 
@@ -57,7 +58,9 @@ impl RecoveryPoint {
     }
 
     /// Reads the recovery point messages of an SEI RBSP (emulation prevention removed);
-    /// other messages are skipped. `None` when the RBSP is malformed.
+    /// other messages are skipped. `None` when the RBSP is malformed. Test support, like
+    /// `bitstream::parse`: only with the `parse` feature (and in the unit tests).
+    #[cfg(any(test, feature = "parse"))]
     pub fn parse_sei_rbsp(rbsp: &[u8]) -> Option<Vec<RecoveryPoint>> {
         let mut out = Vec::new();
         let mut i = 0;

@@ -29,6 +29,7 @@ impl SliceType {
         }
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// The slice type of a slice_type value (0..=9), if it is one rtenc writes.
     pub fn from_code(slice_type: u32) -> Option<SliceType> {
         match slice_type % 5 {
@@ -69,6 +70,7 @@ pub struct SliceHeader {
 }
 
 impl SliceHeader {
+    #[cfg(any(test, feature = "internals"))]
     /// A header for a whole picture in one slice (first_mb_in_slice 0) of a reference picture
     /// (nal_ref_idc 3), deblocking on with zero offsets. Pass `idr_pic_id` for IDR pictures.
     pub fn new(slice_type: SliceType, frame_num: u32, idr_pic_id: Option<u32>, qp: u8) -> Self {

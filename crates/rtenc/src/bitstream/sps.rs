@@ -8,7 +8,7 @@
 //! `max_dec_frame_buffering` 1), so they output every picture as soon as it is decoded.
 //!
 //! The VUI types here ([`Vui`] and its parts) describe the complete E.1.1 syntax so that the
-//! parser in [`super::parse`] can return them as well.
+//! test parser (`bitstream::parse`, behind the `parse` feature) can return them as well.
 
 use super::writer::BitWriter;
 use crate::config::Config;
@@ -27,6 +27,16 @@ pub const PROFILE_BASELINE: u8 = 66;
 /// lossy transport) sees an unambiguous gap in frame_num instead of one aliased to a small
 /// difference.
 pub const LOG2_MAX_FRAME_NUM: u8 = 16;
+
+/// True for the profile_idc values whose SPS carries chroma_format_idc, bit depths and scaling
+/// matrices (7.3.2.1.1: High, High 10, High 4:2:2, High 4:4:4, CAVLC 4:4:4 and the SVC / MVC
+/// profiles).
+pub fn profile_has_chroma_info(profile_idc: u8) -> bool {
+    matches!(
+        profile_idc,
+        100 | 110 | 122 | 244 | 44 | 83 | 86 | 118 | 128 | 138 | 139 | 134 | 135
+    )
+}
 
 /// The sequence parameter set syntax elements (7.3.2.1.1) for rtenc's streams.
 ///
@@ -203,6 +213,7 @@ impl TimingInfo {
         }
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// The frame rate this timing describes: time_scale / (2 * num_units_in_tick).
     pub fn fps(&self) -> f64 {
         f64::from(self.time_scale) / (2.0 * f64::from(self.num_units_in_tick))
@@ -454,22 +465,26 @@ impl Sps {
         1 << self.log2_max_frame_num
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// PicWidthInMbs.
     pub fn width_in_mbs(&self) -> u32 {
         self.pic_width_in_mbs_minus1 + 1
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// FrameHeightInMbs (frame-only: PicHeightInMapUnits).
     pub fn height_in_mbs(&self) -> u32 {
         self.pic_height_in_map_units_minus1 + 1
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// The visible (cropped) width in luma samples.
     pub fn width(&self) -> u32 {
         let c = self.frame_cropping.unwrap_or_default();
         16 * self.width_in_mbs() - 2 * (c.left + c.right)
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// The visible (cropped) height in luma samples.
     pub fn height(&self) -> u32 {
         let c = self.frame_cropping.unwrap_or_default();
@@ -482,7 +497,7 @@ impl Sps {
     /// If a field holds a value the writer does not support (see the field docs).
     pub fn write_rbsp(&self, w: &mut BitWriter) {
         assert!(
-            !super::parse::profile_has_chroma_info(self.profile_idc),
+            !profile_has_chroma_info(self.profile_idc),
             "profile_idc {} needs the chroma_format_idc branch, which the SPS writer lacks",
             self.profile_idc
         );
@@ -525,6 +540,7 @@ impl Sps {
         w.put_trailing_bits();
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// The SPS RBSP as bytes (what [`super::nal::write_nal`] takes).
     pub fn to_rbsp(&self) -> Vec<u8> {
         let mut w = BitWriter::with_capacity(32);

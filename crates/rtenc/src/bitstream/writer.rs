@@ -10,6 +10,7 @@ pub struct BitWriter {
 }
 
 impl BitWriter {
+    #[cfg(any(test, feature = "internals"))]
     /// An empty writer.
     pub fn new() -> Self {
         Self::default()
@@ -87,6 +88,7 @@ impl BitWriter {
         self.put_ue(mapped as u32);
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// Number of bits written so far.
     pub fn bit_len(&self) -> usize {
         self.buf.len() * 8 + self.nbits as usize
@@ -111,6 +113,7 @@ impl BitWriter {
         &self.buf
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// Consumes the writer and returns its bytes; it must be byte-aligned.
     pub fn into_bytes(self) -> Vec<u8> {
         debug_assert!(self.is_byte_aligned());

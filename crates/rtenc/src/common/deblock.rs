@@ -208,6 +208,7 @@ pub fn macroblock_bs(cur: &MbInfo, left: Option<&MbInfo>, top: Option<&MbInfo>) 
     bs
 }
 
+#[cfg(test)]
 /// Filters the whole picture in place, macroblock by macroblock in raster order (8.7), using the
 /// coded macroblocks' types, QPs, coefficient counts and motion.
 pub fn deblock_picture(
@@ -391,12 +392,11 @@ fn filter_edge(
     filter(&mut plane.data, &edge);
 }
 
-pub use crate::dsp::scalar::{filter_samples_chroma, filter_samples_luma};
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::common::Mv;
+    use crate::dsp::scalar::{filter_samples_chroma, filter_samples_luma};
 
     fn intra(qp: u8) -> MbInfo {
         MbInfo {

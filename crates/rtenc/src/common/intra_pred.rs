@@ -37,7 +37,8 @@ pub mod i16 {
     pub const H: u8 = 1;
     /// DC.
     pub const DC: u8 = 2;
-    /// Plane.
+    /// Plane (implemented, never chosen by the encoder).
+    #[allow(dead_code)]
     pub const PLANE: u8 = 3;
 }
 
@@ -49,7 +50,8 @@ pub mod chroma {
     pub const H: u8 = 1;
     /// Vertical.
     pub const V: u8 = 2;
-    /// Plane.
+    /// Plane (implemented, never chosen by the encoder).
+    #[allow(dead_code)]
     pub const PLANE: u8 = 3;
 }
 
@@ -69,8 +71,6 @@ pub struct Neighbours<const N: usize> {
     pub has_left: bool,
     /// Whether p[-1, -1] exists.
     pub has_top_left: bool,
-    /// Whether the top-right samples exist (4x4 only; when not, [`gather`] repeats p[N-1, -1]).
-    pub has_top_right: bool,
 }
 
 /// Reads the neighbours of the `n` x `n` block at (x, y) of `plane`, given which of them are
@@ -92,7 +92,6 @@ pub fn gather<const N: usize>(
         has_top,
         has_left,
         has_top_left,
-        has_top_right,
     };
     if has_top {
         let row = plane.row(y - 1);
@@ -458,7 +457,6 @@ mod tests {
             has_top: true,
             has_left: true,
             has_top_left: true,
-            has_top_right: true,
         }
     }
 
@@ -553,7 +551,6 @@ mod tests {
                 has_top: true,
                 has_left: true,
                 has_top_left: true,
-                has_top_right: false,
             };
             for i in 0..16 {
                 nb16.top[i] = next();
@@ -569,7 +566,6 @@ mod tests {
                 has_top: true,
                 has_left: true,
                 has_top_left: true,
-                has_top_right: false,
             };
             nb8.top[..8].copy_from_slice(&nb16.top[..8]);
             nb8.left[..8].copy_from_slice(&nb16.left[..8]);
@@ -588,7 +584,6 @@ mod tests {
             has_top: true,
             has_left: true,
             has_top_left: true,
-            has_top_right: false,
         };
         for i in 0..16 {
             nb.top[i] = (40 + 4 * (i + 1)) as u8;
@@ -617,7 +612,6 @@ mod tests {
             has_top: true,
             has_left: false,
             has_top_left: false,
-            has_top_right: false,
         };
         nb.top[..8].copy_from_slice(&[10, 10, 10, 10, 50, 50, 50, 50]);
         let mut out = [0u8; 64];

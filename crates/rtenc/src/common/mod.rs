@@ -173,9 +173,5 @@ pub fn chroma_qp(qp_y: u8) -> u8 {
 
 /// `luma4x4BlkIdx` (bitstream order, 6.4.3) to raster index `bx + 4 * by`.
 pub const BLK_TO_RASTER: [usize; 16] = [0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11, 14, 15];
-/// Raster index `bx + 4 * by` to `luma4x4BlkIdx`.
-pub const RASTER_TO_BLK: [usize; 16] = [0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11, 14, 15];
 
-/// 4x4 zig-zag scan (frame macroblocks, 8.5.6 Table 8-13): scan position -> raster index within
-/// the 4x4 block (`x + 4 * y`).
-pub const ZIGZAG4X4: [usize; 16] = [0, 1, 4, 8, 5, 2, 3, 6, 9, 12, 13, 10, 7, 11, 14, 15];
+pub use crate::tables::ZIGZAG4X4;

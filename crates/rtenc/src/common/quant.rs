@@ -1,38 +1,13 @@
 //! Quantisation (the encoder's side) and scaling / dequantisation (8.5.12.1, 8.5.10, 8.5.11.2)
 //! with flat scaling matrices (Baseline has none other).
 //!
-//! The encoder chooses levels with [`quant4x4`] and friends (dead-zone rounding is a decision,
-//! passed in as `deadzone`); the reconstruction uses only the dequantisation functions, which
+//! The encoder chooses levels with the `dsp` kernels (`code4x4`, `quant_strips`) and the
+//! constants of [`params4x4`], and with [`quant_luma_dc`] / [`quant_chroma_dc`] (dead-zone
+//! rounding is a decision, passed in as a [`Deadzone`]); the reconstruction uses only the dequantisation functions, which
 //! are normative.
 
-/// normAdjust4x4 (8.5.9, v in Table 8-... ): per qP % 6, the scale for positions with both
-/// coordinates even, both odd, and the rest.
-const NORM_ADJUST: [[i32; 3]; 6] = [
-    [10, 16, 13],
-    [11, 18, 14],
-    [13, 20, 16],
-    [14, 23, 18],
-    [16, 25, 20],
-    [18, 29, 23],
-];
-
-/// The forward quantisation multipliers matching [`NORM_ADJUST`] (MF = 2^15 * 2^... / (v * Qstep
-/// scale)), the classic encoder table.
-const QUANT_MF: [[i32; 3]; 6] = [
-    [13107, 5243, 8066],
-    [11916, 4660, 7490],
-    [10082, 4194, 6554],
-    [9362, 3647, 5825],
-    [8192, 3355, 5243],
-    [7282, 2893, 4559],
-];
-
-/// Which of the three scale classes a raster position belongs to.
-const POS_CLASS: [usize; 16] = [0, 2, 0, 2, 2, 1, 2, 1, 0, 2, 0, 2, 2, 1, 2, 1];
-
-/// The largest level magnitude rtenc emits: Baseline's CAVLC (level_prefix <= 15) can code
-/// 2063 in every state; staying a little below keeps a margin.
-pub const MAX_LEVEL: i32 = 2047;
+pub use crate::tables::MAX_LEVEL;
+use crate::tables::{NORM_ADJUST, POS_CLASS, QUANT_MF};
 
 /// Dead-zone rounding offsets in units of 1/2^15 of a quantisation step... expressed as the
 /// fraction numerator over 2^14: intra 1/3, inter 1/6 (the classic reference choices).
@@ -58,38 +33,13 @@ impl Deadzone {
 use crate::dsp::scalar::quant_one;
 use crate::dsp::QuantParams;
 
-/// [`QUANT_MF`] spread over the 16 raster positions, per qP % 6.
-const QUANT_MF4X4: [[i32; 16]; 6] = {
-    let mut t = [[0i32; 16]; 6];
-    let mut q = 0;
-    while q < 6 {
-        let mut i = 0;
-        while i < 16 {
-            t[q][i] = QUANT_MF[q][POS_CLASS[i]];
-            i += 1;
-        }
-        q += 1;
-    }
-    t
-};
-
-/// Quantises a transformed 4x4 block (raster order) in place; returns the number of non-zero
-/// levels. With `skip_dc` the DC position is left untouched (Intra16x16 and chroma AC blocks,
-/// whose DC travels separately). Runs the dispatched kernel ([`crate::dsp::Quant4x4Fn`]).
-#[inline]
-pub fn quant4x4(block: &mut [i32; 16], qp: u8, dz: Deadzone, skip_dc: bool) -> u32 {
-    let qp = usize::from(qp.min(51));
-    let qbits = 15 + (qp / 6) as u32;
-    let mf = &QUANT_MF4X4[qp % 6];
-    (crate::dsp::kernels().quant4x4)(block, mf, dz.offset(qbits), qbits, skip_dc)
-}
-
-/// True when [`quant4x4`] (all 16 positions) must turn the forward transform of any 4x4
+#[cfg(test)]
+/// True when quantising with [`params4x4`]'s multipliers (all 16 positions) must turn the forward transform of any 4x4
 /// residual whose absolute sum is `abs_sum` into zeros, so the transform can be skipped.
 ///
 /// Coefficient (i, j) of `Cf * X * Cf^T` is a sum of residuals weighted by at most
 /// `max|Cf[i]| * max|Cf[j]|`: 1 at (even, even) positions, 4 at (odd, odd), 2 at the others,
-/// which are exactly [`POS_CLASS`]'s classes 0, 1 and 2. So `|c| <= weight * abs_sum`, and the
+/// which are exactly [`POS_CLASS`](crate::tables::POS_CLASS)'s classes 0, 1 and 2. So `|c| <= weight * abs_sum`, and the
 /// level is zero whenever `(weight * abs_sum * mf + offset) >> qbits` is: for every class,
 /// `abs_sum <= (2^qbits - offset - 1) / (weight * mf)`, the smallest of which
 /// [`ZERO_SUM_LIMIT`] holds per dead zone and qP.
@@ -132,7 +82,7 @@ const ZERO_SUM_LIMIT: [[u32; 52]; 2] = {
 };
 
 /// The constants of [`crate::dsp::Kernels::code4x4`] for qP `qp` and dead zone `dz`: the same
-/// multipliers, offset and zero bound as [`quant4x4`] / [`quant4x4_all_zero`], and the scales
+/// multipliers ([`QUANT_MF`] by position), offset and zero bound ([`quant4x4_all_zero`]), and the scales
 /// of [`dequant4x4`] with the shift folded in.
 #[inline]
 pub fn params4x4(qp: u8, dz: Deadzone) -> &'static QuantParams {
@@ -210,6 +160,7 @@ pub fn quant_chroma_dc(block: &mut [i32; 4], qp_c: u8, dz: Deadzone) -> u32 {
     nz
 }
 
+#[cfg(test)]
 /// Scaling of a 4x4 block's levels (8.5.12.1, flat matrices): `d = c * v << (qP / 6)`. With
 /// `skip_dc` position 0 is left as is (it holds the separately reconstructed DC).
 pub fn dequant4x4(block: &mut [i32; 16], qp: u8, skip_dc: bool) {
@@ -248,8 +199,17 @@ pub fn dequant_chroma_dc(block: &mut [i32; 4], qp_c: u8) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::transform::{fdct4x4, idct4x4};
     use super::*;
+    use crate::dsp::scalar::{fdct4x4, idct4x4};
+
+    /// The quantisation of a whole 4x4 block at `qp`: the scalar kernel with [`QUANT_MF`]'s
+    /// multipliers by position.
+    fn quant4x4(block: &mut [i32; 16], qp: u8, dz: Deadzone, skip_dc: bool) -> u32 {
+        let qp = usize::from(qp.min(51));
+        let qbits = 15 + (qp / 6) as u32;
+        let mf = std::array::from_fn(|i| QUANT_MF[qp % 6][POS_CLASS[i]]);
+        crate::dsp::scalar::quant4x4(block, &mf, dz.offset(qbits), qbits, skip_dc)
+    }
 
     #[test]
     fn params4x4_agree_with_quant_and_dequant() {
@@ -387,7 +347,7 @@ mod tests {
             let src = if use_big { &big } else { &res };
             let mut c: [i32; 16] = src[..].try_into().unwrap();
             let sum: u32 = c.iter().map(|v| v.unsigned_abs()).sum();
-            super::super::transform::fdct4x4(&mut c);
+            fdct4x4(&mut c);
             let nz = quant4x4(&mut c, qp, dz, false);
             if quant4x4_all_zero(sum, qp, dz) {
                 proptest::prop_assert_eq!(nz, 0, "sum {} qp {}", sum, qp);

@@ -1,52 +1,15 @@
 //! The 4x4 integer transform and the DC Hadamard transforms.
 //!
-//! Forward transforms are the encoder's side (the specification only defines the inverse ones);
-//! the inverse transforms follow 8.5.12.2 (4x4 residual), 8.5.10 (Intra16x16 luma DC) and
+//! The 4x4 core transforms themselves are `dsp` kernels (`scalar::fdct4x4`, `scalar::idct4x4`,
+//! run inside `code4x4` and the strip kernels). Forward transforms are the encoder's side (the
+//! specification only defines the inverse ones); the inverse transforms follow 8.5.12.2 (4x4 residual), 8.5.10 (Intra16x16 luma DC) and
 //! 8.5.11.1 (4:2:0 chroma DC) exactly, since the reconstruction must match every decoder.
 //! Blocks are 16 coefficients in raster order (`x + 4 * y`).
 
-/// Forward 4x4 core transform `Cf * X * Cf^T` of a residual block (no scaling); the
-/// dispatched kernel (see [`crate::dsp::scalar::fdct4x4`]).
-#[inline]
-pub fn fdct4x4(block: &mut [i32; 16]) {
-    (crate::dsp::kernels().fdct4x4)(block)
-}
-
-/// Inverse 4x4 transform of scaled coefficients `d` (8.5.12.2), including the final
-/// `(x + 32) >> 6`: the output is the residual to add to the prediction. The dispatched kernel
-/// (see [`crate::dsp::scalar::idct4x4`]).
-#[inline]
-pub fn idct4x4(block: &mut [i32; 16]) {
-    (crate::dsp::kernels().idct4x4)(block)
-}
-
 /// 4x4 Hadamard transform (unscaled), used forward for the Intra16x16 DC coefficients and, being
-/// its own inverse up to scale, for the decoder's inverse DC transform (8.5.10).
-pub fn hadamard4x4(block: &mut [i32; 16]) {
-    let mut tmp = [0i32; 16];
-    for i in 0..4 {
-        let r = &block[i * 4..i * 4 + 4];
-        let s01 = r[0] + r[1];
-        let d01 = r[0] - r[1];
-        let s23 = r[2] + r[3];
-        let d23 = r[2] - r[3];
-        tmp[i * 4] = s01 + s23;
-        tmp[i * 4 + 1] = s01 - s23;
-        tmp[i * 4 + 2] = d01 - d23;
-        tmp[i * 4 + 3] = d01 + d23;
-    }
-    for j in 0..4 {
-        let (a, b, c, d) = (tmp[j], tmp[4 + j], tmp[8 + j], tmp[12 + j]);
-        let s01 = a + b;
-        let d01 = a - b;
-        let s23 = c + d;
-        let d23 = c - d;
-        block[j] = s01 + s23;
-        block[4 + j] = s01 - s23;
-        block[8 + j] = d01 - d23;
-        block[12 + j] = d01 + d23;
-    }
-}
+/// its own inverse up to scale, for the decoder's inverse DC transform (8.5.10). The SATD
+/// kernels use it too, so it lives with them in `dsp`.
+pub use crate::dsp::scalar::hadamard4x4;
 
 /// 2x2 Hadamard transform of the four chroma DC coefficients (raster order), forward and
 /// inverse alike (8.5.11.1).
@@ -61,6 +24,7 @@ pub fn hadamard2x2(dc: &mut [i32; 4]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dsp::scalar::{fdct4x4, idct4x4};
 
     /// The spec's matrix form of the inverse transform, computed in rationals (x 4 to stay
     /// integral), as an independent check of the butterfly version.

@@ -9,8 +9,7 @@
 //! kernel in that level's raw table, so plain `fn` pointers suffice. Without the feature none of
 //! this is compiled and the tables hold the kernels themselves.
 
-use super::{raw, scalar, Edge, Isa, Kernels, QuantParams, SCALAR};
-use crate::color::{ChromaSiting, PixelLayout};
+use super::{raw, scalar, ChromaSiting, Edge, Isa, Kernels, PixelLayout, QuantParams, SCALAR};
 
 /// The raw (unchecked) table of level `I`.
 #[inline]
@@ -87,62 +86,6 @@ fn satd_avg16x16<const I: usize>(
     let want = scalar::satd_avg16x16(s, ss, a, sa, b, sb);
     let what = format_args!("strides {ss}, {sa}, {sb}");
     same("satd_avg16x16", Isa::ALL[I], what, got, want)
-}
-
-fn quant4x4<const I: usize>(
-    block: &mut [i32; 16],
-    mf: &[i32; 16],
-    offset: i32,
-    qbits: u32,
-    skip_dc: bool,
-) -> u32 {
-    let mut want_block = *block;
-    let input = *block;
-    let got = (inner::<I>().quant4x4)(block, mf, offset, qbits, skip_dc);
-    let want = scalar::quant4x4(&mut want_block, mf, offset, qbits, skip_dc);
-    let what = format_args!("block {input:?}, mf {mf:?}, offset {offset}, qbits {qbits}");
-    same(
-        "quant4x4",
-        Isa::ALL[I],
-        what,
-        (got, *block),
-        (want, want_block),
-    )
-    .0
-}
-
-fn fdct4x4<const I: usize>(block: &mut [i32; 16]) {
-    let (input, mut want) = (*block, *block);
-    (inner::<I>().fdct4x4)(block);
-    scalar::fdct4x4(&mut want);
-    same(
-        "fdct4x4",
-        Isa::ALL[I],
-        format_args!("block {input:?}"),
-        *block,
-        want,
-    );
-}
-
-fn idct4x4<const I: usize>(block: &mut [i32; 16]) {
-    let (input, mut want) = (*block, *block);
-    (inner::<I>().idct4x4)(block);
-    scalar::idct4x4(&mut want);
-    same(
-        "idct4x4",
-        Isa::ALL[I],
-        format_args!("block {input:?}"),
-        *block,
-        want,
-    );
-}
-
-fn add_pred4x4<const I: usize>(res: &[i32; 16], pred: &[u8; 16], out: &mut [u8; 16]) {
-    let mut want = *out;
-    (inner::<I>().add_pred4x4)(res, pred, out);
-    scalar::add_pred4x4(res, pred, &mut want);
-    let what = format_args!("residual {res:?}, prediction {pred:?}");
-    same("add_pred4x4", Isa::ALL[I], what, *out, want);
 }
 
 /// Rows `0..4` of 4 samples at `stride` (what a 4x4 kernel writes), for comparing.
@@ -403,10 +346,6 @@ fn table<const I: usize>() -> Kernels {
         ],
         sad16x16_x4: sad16x16_x4::<I>,
         satd_avg16x16: satd_avg16x16::<I>,
-        quant4x4: quant4x4::<I>,
-        fdct4x4: fdct4x4::<I>,
-        idct4x4: idct4x4::<I>,
-        add_pred4x4: add_pred4x4::<I>,
         code4x4: code4x4::<I>,
         quant_strips: quant_strips::<I>,
         recon_strips: recon_strips::<I>,

@@ -104,6 +104,7 @@ pub enum BlockSize {
 }
 
 impl BlockSize {
+    #[cfg(any(test, feature = "internals", feature = "check-asm"))]
     /// Every size, in table order.
     pub const ALL: [BlockSize; 5] = [
         BlockSize::B16x16,
@@ -126,6 +127,7 @@ impl BlockSize {
         })
     }
 
+    #[cfg(any(test, feature = "internals", feature = "check-asm"))]
     /// Width and height in samples.
     pub fn dims(self) -> (usize, usize) {
         match self {
@@ -151,15 +153,6 @@ pub type SadX4Fn = fn(&[u8], usize, [&[u8]; 4], usize) -> [u32; 4];
 /// rounded average of two blocks (a quarter-sample luma prediction, see [`scalar::avg_block`]),
 /// without storing that average.
 pub type PixelCmpAvgFn = fn(&[u8], usize, &[u8], usize, &[u8], usize) -> u32;
-
-/// `quant4x4(block, mf, offset, qbits, skip_dc) -> non-zero count`: each coefficient `c` at
-/// position `i` (from 1 with `skip_dc`) becomes
-/// `sign(c) * min((|c| * mf[i] + offset) >> qbits, MAX_LEVEL)`. `mf[i]` in `0..=2^15`, `offset` in
-/// `0..2^30`, `qbits` in `15..=32`.
-pub type Quant4x4Fn = fn(&mut [i32; 16], &[i32; 16], i32, u32, bool) -> u32;
-
-/// An in-place 4x4 transform of a raster-order block.
-pub type Transform4x4Fn = fn(&mut [i32; 16]);
 
 /// `deinterleave_uv(uv, u, v)`: `u[x] = uv[2x]`, `v[x] = uv[2x + 1]` for every `x < u.len()`.
 pub type DeinterleaveFn = fn(&[u8], &mut [u8], &mut [u8]);
@@ -207,7 +200,7 @@ pub struct QuantParams {
 /// `code4x4(src, ss, pred, ps, q, levels, recon, rs) -> non-zero count`: one whole 4x4 block
 /// from samples to levels and back. `src`, `pred` and `recon` hold the block's rows at their
 /// strides (row `k` at `k * stride`). Residual `src - pred`, forward core transform,
-/// quantisation (as [`Quant4x4Fn`] with `q`'s multipliers, all 16 positions), the levels in
+/// quantisation (as [`scalar::quant4x4`] with `q`'s multipliers, all 16 positions), the levels in
 /// zig-zag scan order into `levels`, then (when any level is non-zero) scaling, the inverse
 /// transform and `Clip1(pred + residual)` into `recon`; with no level left `recon` is `pred`.
 /// See [`scalar::code4x4`].
@@ -237,26 +230,56 @@ pub type QuantStripsFn =
 /// as its prediction. See [`scalar::recon_strips`].
 pub type ReconStripsFn = fn(&[[i16; 16]], Option<&[i32]>, &[u8], &QuantParams, &mut [u8]);
 
+/// Byte order of the packed input pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PixelLayout {
+    /// 3 bytes per pixel: R, G, B.
+    Rgb,
+    /// 4 bytes per pixel: R, G, B, A (alpha ignored).
+    Rgba,
+    /// 3 bytes per pixel: B, G, R.
+    Bgr,
+    /// 4 bytes per pixel: B, G, R, A (alpha ignored).
+    Bgra,
+}
+
+impl PixelLayout {
+    /// Bytes per pixel.
+    pub fn bytes_per_pixel(self) -> usize {
+        match self {
+            PixelLayout::Rgb | PixelLayout::Bgr => 3,
+            PixelLayout::Rgba | PixelLayout::Bgra => 4,
+        }
+    }
+
+    /// Offsets of R, G and B within a pixel.
+    #[cfg(test)]
+    pub(crate) fn rgb_offsets(self) -> (usize, usize, usize) {
+        match self {
+            PixelLayout::Rgb | PixelLayout::Rgba => (0, 1, 2),
+            PixelLayout::Bgr | PixelLayout::Bgra => (2, 1, 0),
+        }
+    }
+}
+
+/// How each chroma sample is derived from its 2x2 block of pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChromaSiting {
+    /// The mean of the four pixels.
+    Average,
+    /// The top-left pixel only.
+    TopLeft,
+}
+
 /// `rgb_to_nv12_rows(row0, row1, y0, y1, uv, layout, siting)`: two rows of `n = y0.len()`
 /// packed pixels (each row at least `n` pixels) to their luma rows `y0`, `y1` and the `n` bytes
 /// of interleaved chroma `uv` (see [`scalar::rgb_to_nv12_rows`]); `n` even, `y1` and `uv` also
 /// `n` long.
-pub type RgbToNv12RowsFn = fn(
-    &[u8],
-    &[u8],
-    &mut [u8],
-    &mut [u8],
-    &mut [u8],
-    crate::color::PixelLayout,
-    crate::color::ChromaSiting,
-);
+pub type RgbToNv12RowsFn =
+    fn(&[u8], &[u8], &mut [u8], &mut [u8], &mut [u8], PixelLayout, ChromaSiting);
 
 /// `deblock_*_edge(samples, edge)`: filters one edge in place.
 pub type EdgeFn = fn(&mut [u8], &Edge);
-
-/// `add_pred4x4(residual, pred, out)`: `out[i] = Clip1(pred[i] + residual[i])`, for residuals
-/// in `i32::MIN + 255..=i32::MAX - 255`.
-pub type AddPredFn = fn(&[i32; 16], &[u8; 16], &mut [u8; 16]);
 
 /// `mc_chroma8(src, stride, fx, fy, out)`: the chroma sample interpolation (8.4.2.2.2) of a
 /// block 8 samples wide and `out.len() / 8` rows high (at most 8) at eighth-sample fraction
@@ -294,14 +317,6 @@ pub struct Kernels {
     pub sad16x16_x4: SadX4Fn,
     /// SATD of a 16x16 block against the average of two (see [`PixelCmpAvgFn`]).
     pub satd_avg16x16: PixelCmpAvgFn,
-    /// Forward quantisation of a 4x4 block (see [`Quant4x4Fn`]).
-    pub quant4x4: Quant4x4Fn,
-    /// Forward 4x4 core transform (see [`scalar::fdct4x4`]).
-    pub fdct4x4: Transform4x4Fn,
-    /// Inverse 4x4 transform with the final rounding shift (8.5.12.2, see [`scalar::idct4x4`]).
-    pub idct4x4: Transform4x4Fn,
-    /// Prediction plus residual, clipped to 8 bits (see [`scalar::add_pred4x4`]).
-    pub add_pred4x4: AddPredFn,
     /// A whole 4x4 block: transform, quantisation, scan and reconstruction (see [`Code4x4Fn`]).
     pub code4x4: Code4x4Fn,
     /// Forward path of strips of four 4x4 blocks (see [`QuantStripsFn`]).
@@ -393,10 +408,6 @@ pub const SCALAR: Kernels = Kernels {
     ],
     sad16x16_x4: scalar::sad16x16_x4,
     satd_avg16x16: scalar::satd_avg16x16,
-    quant4x4: scalar::quant4x4,
-    fdct4x4: scalar::fdct4x4,
-    idct4x4: scalar::idct4x4,
-    add_pred4x4: scalar::add_pred4x4,
     code4x4: scalar::code4x4,
     rgb_to_nv12_rows: scalar::rgb_to_nv12_rows,
     quant_strips: scalar::quant_strips,

@@ -16,8 +16,8 @@
 use std::arch::aarch64::*;
 
 use super::{Edge, Isa, Kernels, QuantParams};
-use crate::common::quant::MAX_LEVEL;
 use crate::dsp::scalar;
+use crate::tables::MAX_LEVEL;
 
 // ---------------------------------------------------------------------------------------------
 // Loads and stores.
@@ -85,15 +85,6 @@ fn ld_i16x4(s: &[i16], off: usize) -> int16x4_t {
     let s: &[i16; 4] = s[off..off + 4].try_into().expect("4 values");
     // SAFETY: `s` is a valid reference to 8 readable bytes; `ld1` needs no alignment.
     unsafe { vld1_s16(s.as_ptr()) }
-}
-
-/// Loads four `i32` at `s[off..off + 4]` (panics when out of bounds).
-#[target_feature(enable = "neon")]
-#[inline]
-fn ld_i32x4(s: &[i32], off: usize) -> int32x4_t {
-    let s: &[i32; 4] = s[off..off + 4].try_into().expect("4 values");
-    // SAFETY: `s` is a valid reference to 16 readable bytes; `ld1` needs no alignment.
-    unsafe { vld1q_s32(s.as_ptr()) }
 }
 
 /// Stores four `i32` to `d[off..off + 4]` (panics when out of bounds).
@@ -472,59 +463,7 @@ pub fn satd_avg16x16(s: &[u8], ss: usize, a: &[u8], sa: usize, b: &[u8], sb: usi
 }
 
 // ---------------------------------------------------------------------------------------------
-// Quantisation and transforms of `i32` blocks.
-
-/// Quantisation of a 4x4 block, exact like `scalar::quant4x4`: `|c| * mf + offset` in 64-bit
-/// lanes (`umlal`), so no input range needs proving beyond the kernel's contract.
-#[target_feature(enable = "neon")]
-pub fn quant4x4(
-    block: &mut [i32; 16],
-    mf: &[i32; 16],
-    offset: i32,
-    qbits: u32,
-    skip_dc: bool,
-) -> u32 {
-    let dc = block[0];
-    let off = vdupq_n_u64(offset as u64);
-    let shift = vdupq_n_s64(-i64::from(qbits));
-    let max = vdupq_n_u32(MAX_LEVEL as u32);
-    let mut nonzero = vdupq_n_u32(0);
-    for r in 0..4 {
-        let c = ld_i32x4(block, 4 * r);
-        let m = vreinterpretq_u32_s32(ld_i32x4(mf, 4 * r));
-        // |c| as u32 (also for i32::MIN, whose wrapping abs reads as 2^31).
-        let a = vreinterpretq_u32_s32(vabsq_s32(c));
-        let lo = vshlq_u64(vmlal_u32(off, vget_low_u32(a), vget_low_u32(m)), shift);
-        let hi = vshlq_u64(vmlal_high_u32(off, a, m), shift);
-        let level = vminq_u32(vcombine_u32(vqmovn_u64(lo), vqmovn_u64(hi)), max);
-        let sign = vshrq_n_s32::<31>(c);
-        let q = vsubq_s32(veorq_s32(vreinterpretq_s32_u32(level), sign), sign);
-        st_i32x4(block, 4 * r, q);
-        nonzero = vsubq_u32(nonzero, vtstq_s32(q, q));
-    }
-    let mut nz = vaddvq_u32(nonzero);
-    if skip_dc {
-        nz -= u32::from(block[0] != 0);
-        block[0] = dc;
-    }
-    nz
-}
-
-/// The forward 4x4 core butterfly across four registers of `i32`.
-#[target_feature(enable = "neon")]
-#[inline]
-fn fdct4_s32(x: [int32x4_t; 4]) -> [int32x4_t; 4] {
-    let s03 = vaddq_s32(x[0], x[3]);
-    let d03 = vsubq_s32(x[0], x[3]);
-    let s12 = vaddq_s32(x[1], x[2]);
-    let d12 = vsubq_s32(x[1], x[2]);
-    [
-        vaddq_s32(s03, s12),
-        vaddq_s32(vaddq_s32(d03, d03), d12),
-        vsubq_s32(s03, s12),
-        vsubq_s32(d03, vaddq_s32(d12, d12)),
-    ]
-}
+// The inverse transform of `i32` blocks (see `inverse_block`).
 
 /// The inverse 4x4 butterfly (8.5.12.2) across four registers of `i32`.
 #[target_feature(enable = "neon")]
@@ -554,64 +493,6 @@ fn transpose4_s32(r: [int32x4_t; 4]) -> [int32x4_t; 4] {
         vcombine_s32(vget_high_s32(t01.0), vget_high_s32(t23.0)),
         vcombine_s32(vget_high_s32(t01.1), vget_high_s32(t23.1)),
     ]
-}
-
-#[target_feature(enable = "neon")]
-#[inline]
-fn load_block(b: &[i32; 16]) -> [int32x4_t; 4] {
-    [
-        ld_i32x4(b, 0),
-        ld_i32x4(b, 4),
-        ld_i32x4(b, 8),
-        ld_i32x4(b, 12),
-    ]
-}
-
-#[target_feature(enable = "neon")]
-#[inline]
-fn store_block(b: &mut [i32; 16], r: [int32x4_t; 4]) {
-    for (k, v) in r.into_iter().enumerate() {
-        st_i32x4(b, 4 * k, v);
-    }
-}
-
-/// Forward 4x4 core transform. Linear without rounding, so doing the columns first (across
-/// row registers) gives exactly the scalar rows-first result (also modulo 2^32).
-#[target_feature(enable = "neon")]
-pub fn fdct4x4(block: &mut [i32; 16]) {
-    let v = fdct4_s32(load_block(block));
-    let o = fdct4_s32(transpose4_s32(v));
-    store_block(block, transpose4_s32(o));
-}
-
-/// Inverse 4x4 transform, rows first as 8.5.12.2 requires (the `>> 1` steps make the order
-/// matter), then columns, then `(x + 32) >> 6` (`srshr`, which rounds exactly so).
-#[target_feature(enable = "neon")]
-pub fn idct4x4(block: &mut [i32; 16]) {
-    let t = idct4_s32(transpose4_s32(load_block(block))); // register m = column m
-    let o = idct4_s32(transpose4_s32(t));
-    store_block(
-        block,
-        [
-            vrshrq_n_s32::<6>(o[0]),
-            vrshrq_n_s32::<6>(o[1]),
-            vrshrq_n_s32::<6>(o[2]),
-            vrshrq_n_s32::<6>(o[3]),
-        ],
-    );
-}
-
-/// Reconstruction of a 4x4 block: prediction plus residual, clipped to 0..=255. The residual
-/// saturates to `i16` and the addition saturates too, neither of which can change a result
-/// clipped to 8 bits.
-#[target_feature(enable = "neon")]
-pub fn add_pred4x4(res: &[i32; 16], pred: &[u8; 16], out: &mut [u8; 16]) {
-    let lo = vcombine_s16(vqmovn_s32(ld_i32x4(res, 0)), vqmovn_s32(ld_i32x4(res, 4)));
-    let hi = vcombine_s16(vqmovn_s32(ld_i32x4(res, 8)), vqmovn_s32(ld_i32x4(res, 12)));
-    let p = ld16(pred, 0);
-    let lo = vqaddq_s16(vreinterpretq_s16_u16(vmovl_u8(vget_low_u8(p))), lo);
-    let hi = vqaddq_s16(vreinterpretq_s16_u16(vmovl_high_u8(p)), hi);
-    st16(out, 0, vcombine_u8(vqmovun_s16(lo), vqmovun_s16(hi)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -684,7 +565,7 @@ const SCAN_BYTES: [[u8; 16]; 2] = {
     let mut t = [[0u8; 16]; 2];
     let mut k = 0;
     while k < 16 {
-        let r = crate::common::ZIGZAG4X4[k];
+        let r = crate::tables::ZIGZAG4X4[k];
         let ti = (r % 4) * 4 + r / 4; // index in the transposed block
         t[k / 8][2 * (k % 8)] = 2 * ti as u8;
         t[k / 8][2 * (k % 8) + 1] = 2 * ti as u8 + 1;
@@ -699,7 +580,7 @@ const UNSCAN_BYTES: [[u8; 16]; 2] = {
     let mut t = [[0u8; 16]; 2];
     let mut k = 0;
     while k < 16 {
-        let r = crate::common::ZIGZAG4X4[k];
+        let r = crate::tables::ZIGZAG4X4[k];
         let ti = (r % 4) * 4 + r / 4;
         t[ti / 8][2 * (ti % 8)] = 2 * k as u8;
         t[ti / 8][2 * (ti % 8) + 1] = 2 * k as u8 + 1;
@@ -1561,7 +1442,7 @@ fn rgb_to_nv12_run<const BPP: usize, const BGR: bool>(
     y0: &mut [u8],
     y1: &mut [u8],
     uv: &mut [u8],
-    siting: crate::color::ChromaSiting,
+    siting: crate::dsp::ChromaSiting,
 ) {
     let n = y0.len();
     assert!(
@@ -1576,7 +1457,7 @@ fn rgb_to_nv12_run<const BPP: usize, const BGR: bool>(
         st16(y0, x, luma16(r0, g0, b0));
         st16(y1, x, luma16(r1, g1, b1));
         let (u, v) = match siting {
-            crate::color::ChromaSiting::Average => {
+            crate::dsp::ChromaSiting::Average => {
                 let sum = |a: uint8x16_t, b: uint8x16_t| {
                     vreinterpretq_s16_u16(vpadalq_u8(vpaddlq_u8(a), b))
                 };
@@ -1586,7 +1467,7 @@ fn rgb_to_nv12_run<const BPP: usize, const BGR: bool>(
                     chroma8::<10>(r, g, b, V_COEF),
                 )
             }
-            crate::color::ChromaSiting::TopLeft => {
+            crate::dsp::ChromaSiting::TopLeft => {
                 let even = |a: uint8x16_t| {
                     vreinterpretq_s16_u16(vandq_u16(vreinterpretq_u16_u8(a), vdupq_n_u16(0xff)))
                 };
@@ -1607,10 +1488,10 @@ fn rgb_to_nv12_run<const BPP: usize, const BGR: bool>(
         &mut y1[x..],
         &mut uv[x..],
         match (BPP, BGR) {
-            (3, false) => crate::color::PixelLayout::Rgb,
-            (3, true) => crate::color::PixelLayout::Bgr,
-            (_, false) => crate::color::PixelLayout::Rgba,
-            (_, true) => crate::color::PixelLayout::Bgra,
+            (3, false) => crate::dsp::PixelLayout::Rgb,
+            (3, true) => crate::dsp::PixelLayout::Bgr,
+            (_, false) => crate::dsp::PixelLayout::Rgba,
+            (_, true) => crate::dsp::PixelLayout::Bgra,
         },
         siting,
     );
@@ -1625,10 +1506,10 @@ pub fn rgb_to_nv12_rows(
     y0: &mut [u8],
     y1: &mut [u8],
     uv: &mut [u8],
-    layout: crate::color::PixelLayout,
-    siting: crate::color::ChromaSiting,
+    layout: crate::dsp::PixelLayout,
+    siting: crate::dsp::ChromaSiting,
 ) {
-    use crate::color::PixelLayout;
+    use crate::dsp::PixelLayout;
     match layout {
         PixelLayout::Rgb => rgb_to_nv12_run::<3, false>(row0, row1, y0, y1, uv, siting),
         PixelLayout::Bgr => rgb_to_nv12_run::<3, true>(row0, row1, y0, y1, uv, siting),
@@ -1664,10 +1545,6 @@ pub fn neon_kernels() -> Option<Kernels> {
         ],
         sad16x16_x4: entry::sad16x16_x4,
         satd_avg16x16: entry::satd_avg16x16,
-        quant4x4: entry::quant4x4,
-        fdct4x4: entry::fdct4x4,
-        idct4x4: entry::idct4x4,
-        add_pred4x4: entry::add_pred4x4,
         code4x4: entry::code4x4,
         quant_strips: entry::quant_strips,
         recon_strips: entry::recon_strips,
@@ -1688,8 +1565,7 @@ pub fn neon_kernels() -> Option<Kernels> {
 /// compiler already uses it everywhere), so every CPU that runs this code has the feature the
 /// kernels enable.
 mod entry {
-    use crate::color::{ChromaSiting, PixelLayout};
-    use crate::dsp::{Edge, QuantParams};
+    use crate::dsp::{ChromaSiting, Edge, PixelLayout, QuantParams};
 
     macro_rules! entries {
         ($($name:ident($($arg:ident: $ty:ty),*) $(-> $ret:ty)?;)*) => {$(
@@ -1714,10 +1590,6 @@ mod entry {
         satd8x8(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
         satd4x4(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
         satd_avg16x16(s: &[u8], ss: usize, a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
-        quant4x4(block: &mut [i32; 16], mf: &[i32; 16], offset: i32, qbits: u32, skip_dc: bool) -> u32;
-        fdct4x4(block: &mut [i32; 16]);
-        idct4x4(block: &mut [i32; 16]);
-        add_pred4x4(res: &[i32; 16], pred: &[u8; 16], out: &mut [u8; 16]);
         code4x4(src: &[u8], ss: usize, pred: &[u8], ps: usize, q: &QuantParams, levels: &mut [i32; 16], recon: &mut [u8], rs: usize) -> u32;
         quant_strips(src: &[u8], pred: &[u8], q: &QuantParams, dc_apart: bool, levels: &mut [[i16; 16]], dc: &mut [i32], counts: &mut [u8]);
         recon_strips(levels: &[[i16; 16]], dc: Option<&[i32]>, pred: &[u8], q: &QuantParams, recon: &mut [u8]);

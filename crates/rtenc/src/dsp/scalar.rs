@@ -1,8 +1,7 @@
 //! The portable kernels: the reference every SIMD variant must match bit for bit, and the
 //! fallback on CPUs without one (`RTENC_CPU=scalar` forces them).
 
-use crate::common::quant::MAX_LEVEL;
-use crate::common::transform::hadamard4x4;
+use crate::tables::{MAX_LEVEL, ZIGZAG4X4};
 
 /// Sum of absolute differences of a `w` x `h` block.
 #[inline]
@@ -23,6 +22,34 @@ pub fn sad(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h: us
 /// The 16x16 SAD of `src` against each of four blocks (see [`super::SadX4Fn`]).
 pub fn sad16x16_x4(src: &[u8], ss: usize, refs: [&[u8]; 4], rs: usize) -> [u32; 4] {
     refs.map(|r| sad(src, ss, r, rs, 16, 16))
+}
+
+/// 4x4 Hadamard transform (unscaled), used forward for the Intra16x16 DC coefficients and, being
+/// its own inverse up to scale, for the decoder's inverse DC transform (8.5.10).
+pub fn hadamard4x4(block: &mut [i32; 16]) {
+    let mut tmp = [0i32; 16];
+    for i in 0..4 {
+        let r = &block[i * 4..i * 4 + 4];
+        let s01 = r[0] + r[1];
+        let d01 = r[0] - r[1];
+        let s23 = r[2] + r[3];
+        let d23 = r[2] - r[3];
+        tmp[i * 4] = s01 + s23;
+        tmp[i * 4 + 1] = s01 - s23;
+        tmp[i * 4 + 2] = d01 - d23;
+        tmp[i * 4 + 3] = d01 + d23;
+    }
+    for j in 0..4 {
+        let (a, b, c, d) = (tmp[j], tmp[4 + j], tmp[8 + j], tmp[12 + j]);
+        let s01 = a + b;
+        let d01 = a - b;
+        let s23 = c + d;
+        let d23 = c - d;
+        block[j] = s01 + s23;
+        block[4 + j] = s01 - s23;
+        block[8 + j] = d01 - d23;
+        block[12 + j] = d01 + d23;
+    }
 }
 
 /// SATD of a 4x4 block of differences (raster order): the Hadamard transform's absolute sum,
@@ -91,7 +118,9 @@ pub fn quant_one(coef: i32, mf: i32, offset: i32, qbits: u32) -> i32 {
 }
 
 /// Quantises a 4x4 block in place with per-position multipliers `mf`; returns the number of
-/// non-zero levels. With `skip_dc` position 0 is left untouched and not counted.
+/// non-zero levels. With `skip_dc` position 0 is left untouched and not counted. Like
+/// [`fdct4x4`] and [`idct4x4`], a step of the whole-block kernels ([`code4x4`],
+/// [`quant_strips`], [`recon_strips`]), with no table entry of its own.
 pub fn quant4x4(
     block: &mut [i32; 16],
     mf: &[i32; 16],
@@ -304,8 +333,9 @@ pub fn deblock_chroma_edge(d: &mut [u8], e: &super::Edge) {
     }
 }
 
-/// Reconstruction of a 4x4 block: `out[i] = Clip1(pred[i] + res[i])` (8.5.14).
-pub fn add_pred4x4(res: &[i32; 16], pred: &[u8; 16], out: &mut [u8; 16]) {
+/// Reconstruction of a 4x4 block: `out[i] = Clip1(pred[i] + res[i])` (8.5.14). A step of
+/// [`code4x4`] and [`recon_strips`], not a kernel of its own.
+fn add_pred4x4(res: &[i32; 16], pred: &[u8; 16], out: &mut [u8; 16]) {
     for i in 0..16 {
         out[i] = (i32::from(pred[i]) + res[i]).clamp(0, 255) as u8;
     }
@@ -331,7 +361,7 @@ fn scatter4x4(b: &[u8; 16], d: &mut [u8], stride: usize) {
 
 /// One 4x4 block from samples to zig-zag levels and reconstruction (see
 /// [`super::Code4x4Fn`]): the composition of [`fdct4x4`], [`quant4x4`], the scan, scaling,
-/// [`idct4x4`] and [`add_pred4x4`].
+/// [`idct4x4`] and `add_pred4x4`.
 #[allow(clippy::too_many_arguments)]
 pub fn code4x4(
     src: &[u8],
@@ -358,7 +388,7 @@ pub fn code4x4(
     fdct4x4(&mut c);
     let mf = q.mf.map(i32::from);
     let nz = quant4x4(&mut c, &mf, q.offset, q.qbits, false);
-    for (k, &r) in crate::common::ZIGZAG4X4.iter().enumerate() {
+    for (k, &r) in ZIGZAG4X4.iter().enumerate() {
         levels[k] = c[r];
     }
     if nz == 0 {
@@ -438,7 +468,7 @@ pub fn quant_strips(
             c[0] = 0;
         }
         counts[b] = quant4x4(&mut c, &mf, q.offset, q.qbits, dc_apart) as u8;
-        for (l, &r) in levels[b].iter_mut().zip(&crate::common::ZIGZAG4X4) {
+        for (l, &r) in levels[b].iter_mut().zip(&ZIGZAG4X4) {
             // |level| <= MAX_LEVEL fits i16.
             *l = c[r] as i16;
         }
@@ -459,7 +489,7 @@ pub fn recon_strips(
         let o = strips_offset(b);
         let p = gather4x4(&pred[o..], 16);
         let mut c = [0i32; 16];
-        for (&l, &r) in levels[b].iter().zip(&crate::common::ZIGZAG4X4) {
+        for (&l, &r) in levels[b].iter().zip(&ZIGZAG4X4) {
             c[r] = i32::from(l) * i32::from(q.dq[r]);
         }
         if let Some(dc) = dc {
@@ -592,7 +622,7 @@ pub fn hpel_row_c(r: [&[i16]; 6], out: &mut [u8]) {
 
 // RGB to NV12 (BT.601 limited range, see `crate::color`).
 
-use crate::color::{ChromaSiting, PixelLayout};
+use crate::dsp::{ChromaSiting, PixelLayout};
 
 // Fixed-point coefficients (x256) of the BT.601 limited-range matrix.
 const YR: i32 = 66;

@@ -4,7 +4,6 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::common::quant::MAX_LEVEL;
 
 /// Samples biased towards the extremes 0 and 255.
 fn sample() -> impl Strategy<Value = u8> {
@@ -148,57 +147,6 @@ proptest! {
                 prop_assert_eq!((k.sad[size as usize])(a, sa, b, sb), sad, "{:?} {:?}", k.isa, size);
                 prop_assert_eq!((k.satd[size as usize])(a, sa, b, sb), satd, "{:?} {:?}", k.isa, size);
             }
-        }
-    }
-
-    #[test]
-    fn quant4x4_matches_scalar(
-        block in proptest::array::uniform16(prop_oneof![
-            4 => -9180i32..=9180, // |fdct output| of 8-bit residuals
-            1 => any::<i32>(),
-            1 => Just(i32::MIN),
-            1 => Just(i32::MAX),
-            1 => Just(0),
-        ]),
-        qp in 0u8..=51,
-        intra in any::<bool>(),
-        skip_dc in any::<bool>(),
-    ) {
-        let qbits = 15 + u32::from(qp / 6);
-        let offset = if intra { (1 << qbits) / 3 } else { (1 << qbits) / 6 };
-        let mf = [13107, 5243, 8066, 4660, 11916, 7490, 10082, 4194, 6554, 9362, 3647, 5825, 8192, 3355, 5243, 16384];
-        let mut expect = block;
-        let nz = scalar::quant4x4(&mut expect, &mf, offset, qbits, skip_dc);
-        prop_assert!(expect[1..].iter().all(|v| v.unsigned_abs() <= MAX_LEVEL as u32));
-        for k in tables() {
-            let mut got = block;
-            let n = (k.quant4x4)(&mut got, &mf, offset, qbits, skip_dc);
-            prop_assert_eq!(got, expect, "{:?}", k.isa);
-            prop_assert_eq!(n, nz, "{:?}", k.isa);
-        }
-    }
-
-    #[test]
-    fn transforms_match_scalar(
-        residual in proptest::array::uniform16(-255i32..=255),
-        coefs in proptest::array::uniform16(prop_oneof![
-            2 => -2047i32 * 16 * 25 * 256..=2047 * 16 * 25 * 256, // dequantised levels
-            1 => Just(-(1 << 24)),
-            1 => Just(1 << 24),
-            1 => -64i32..=64,
-        ]),
-    ) {
-        let mut f = residual;
-        scalar::fdct4x4(&mut f);
-        let mut i = coefs;
-        scalar::idct4x4(&mut i);
-        for k in tables() {
-            let mut g = residual;
-            (k.fdct4x4)(&mut g);
-            prop_assert_eq!(g, f, "fdct {:?}", k.isa);
-            let mut j = coefs;
-            (k.idct4x4)(&mut j);
-            prop_assert_eq!(j, i, "idct {:?}", k.isa);
         }
     }
 
@@ -411,31 +359,6 @@ proptest! {
     }
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(1024))]
-
-    #[test]
-    fn add_pred4x4_matches_scalar(
-        res in proptest::array::uniform16(prop_oneof![
-            4 => -300i32..=300,
-            1 => -(1i32 << 30)..=(1 << 30),
-            1 => Just(i32::MIN + 255),
-            1 => Just(i32::MAX - 255),
-            1 => Just(32767),
-            1 => Just(-32768),
-        ]),
-        pred in proptest::array::uniform16(sample()),
-    ) {
-        let mut expect = [0u8; 16];
-        scalar::add_pred4x4(&res, &pred, &mut expect);
-        for k in tables() {
-            let mut got = [0u8; 16];
-            (k.add_pred4x4)(&res, &pred, &mut got);
-            prop_assert_eq!(got, expect, "{:?}", k.isa);
-        }
-    }
-}
-
 /// A source block: random, extreme, or the prediction plus a little noise (small residuals
 /// reach the zero bound and the small levels).
 fn code4x4_inputs() -> impl Strategy<Value = ([u8; 16], [u8; 16])> {
@@ -498,7 +421,7 @@ proptest! {
         extra in 0usize..8,
         rows in proptest::collection::vec(sample(), 2 * (120 * 4 + 8)),
     ) {
-        use crate::color::{ChromaSiting, PixelLayout};
+        use crate::dsp::{ChromaSiting, PixelLayout};
         let layout = [PixelLayout::Rgb, PixelLayout::Bgr, PixelLayout::Rgba, PixelLayout::Bgra][layout];
         let siting = if average { ChromaSiting::Average } else { ChromaSiting::TopLeft };
         let n = 2 * half_n;

@@ -758,10 +758,10 @@ pub fn rgb_to_nv12_rows(
     y0: &mut [u8],
     y1: &mut [u8],
     uv: &mut [u8],
-    layout: crate::color::PixelLayout,
-    siting: crate::color::ChromaSiting,
+    layout: crate::dsp::PixelLayout,
+    siting: crate::dsp::ChromaSiting,
 ) {
-    use crate::color::PixelLayout;
+    use crate::dsp::PixelLayout;
     match layout {
         PixelLayout::Rgb => rows::<3, false>(row0, row1, y0, y1, uv, siting),
         PixelLayout::Bgr => rows::<3, true>(row0, row1, y0, y1, uv, siting),
@@ -778,9 +778,9 @@ fn rows<const BPP: usize, const BGR: bool>(
     y0: &mut [u8],
     y1: &mut [u8],
     uv: &mut [u8],
-    siting: crate::color::ChromaSiting,
+    siting: crate::dsp::ChromaSiting,
 ) {
-    use crate::color::{ChromaSiting, PixelLayout};
+    use crate::dsp::{ChromaSiting, PixelLayout};
     let n = y0.len();
     assert!(
         y1.len() == n && uv.len() == n && n.is_multiple_of(2),
@@ -834,12 +834,12 @@ fn rows<const BPP: usize, const BGR: bool>(
     );
 }
 
-/// [`crate::common::ZIGZAG4X4`] for a block held column-major (index `4 * col + row`).
+/// [`crate::tables::ZIGZAG4X4`] for a block held column-major (index `4 * col + row`).
 const ZIGZAG4X4_T: [usize; 16] = {
     let mut t = [0usize; 16];
     let mut k = 0;
     while k < 16 {
-        let r = crate::common::ZIGZAG4X4[k];
+        let r = crate::tables::ZIGZAG4X4[k];
         t[k] = (r % 4) * 4 + r / 4;
         k += 1;
     }
@@ -992,7 +992,7 @@ pub fn quant_strips(
     ];
     let off = _mm256_set1_epi32(q.offset);
     let shift = _mm_cvtsi32_si128(q.qbits as i32);
-    let max = _mm256_set1_epi16(crate::common::quant::MAX_LEVEL as i16);
+    let max = _mm256_set1_epi16(crate::tables::MAX_LEVEL as i16);
     // Clears the DC lanes (entry 0 of each block in column 0's register).
     let keep_ac = if dc_apart {
         _mm256_set_epi16(-1, -1, -1, 0, -1, -1, -1, 0, -1, -1, -1, 0, -1, -1, -1, 0)

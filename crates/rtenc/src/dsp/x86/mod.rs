@@ -143,38 +143,6 @@ fn store_i16x8(d: &mut [i16], off: usize, v: __m128i) {
     unsafe { _mm_storeu_si128(d.as_mut_ptr().cast(), v) }
 }
 
-/// Loads four `i32` (unaligned).
-#[target_feature(enable = "sse2")]
-#[inline]
-fn load_i32x4(s: &[i32; 4]) -> __m128i {
-    // SAFETY: `s` is a valid reference to 16 readable bytes; the load is unaligned.
-    unsafe { _mm_loadu_si128(s.as_ptr().cast()) }
-}
-
-/// Stores four `i32` (unaligned).
-#[target_feature(enable = "sse2")]
-#[inline]
-fn store_i32x4(d: &mut [i32; 4], v: __m128i) {
-    // SAFETY: `d` is a valid exclusive reference to 16 writable bytes; the store is unaligned.
-    unsafe { _mm_storeu_si128(d.as_mut_ptr().cast(), v) }
-}
-
-/// Row `r` of a 4x4 block as a `[i32; 4]` reference.
-#[target_feature(enable = "sse2")]
-#[inline]
-fn row(b: &[i32; 16], r: usize) -> &[i32; 4] {
-    b[r * 4..r * 4 + 4].try_into().expect("4 coefficients")
-}
-
-/// Row `r` of a 4x4 block as a mutable `[i32; 4]` reference.
-#[target_feature(enable = "sse2")]
-#[inline]
-fn row_mut(b: &mut [i32; 16], r: usize) -> &mut [i32; 4] {
-    (&mut b[r * 4..r * 4 + 4])
-        .try_into()
-        .expect("4 coefficients")
-}
-
 /// `prefetcht0` of `data[start + k * stride]` for `k < rows` (see [`super::prefetch_rows`]).
 #[inline]
 pub fn prefetch_rows(data: &[u8], start: usize, stride: usize, rows: usize) {
@@ -221,10 +189,6 @@ pub fn sse2_kernels() -> Kernels {
         ],
         sad16x16_x4: sse2_entry::sad16x16_x4,
         satd_avg16x16: sse2_satd_avg16x16,
-        quant4x4: sse2_entry::quant4x4,
-        fdct4x4: sse2_entry::fdct4x4,
-        idct4x4: sse2_entry::idct4x4,
-        add_pred4x4: sse2_entry::add_pred4x4,
         code4x4: sse2_entry::code4x4,
         rgb_to_nv12_rows: crate::dsp::scalar::rgb_to_nv12_rows,
         quant_strips: sse2_entry::quant_strips,
@@ -272,12 +236,6 @@ pub fn avx2_kernels() -> Option<Kernels> {
         ],
         sad16x16_x4: avx2_entry::sad16x16_x4,
         satd_avg16x16: avx2_entry::satd_avg16x16,
-        // An AVX2 quant4x4 (two 8-lane halves) measured slower: its 256-bit loads of a block
-        // just written with 128-bit stores (fdct4x4) miss store forwarding.
-        quant4x4: sse2_entry::quant4x4,
-        fdct4x4: sse2_entry::fdct4x4,
-        idct4x4: sse2_entry::idct4x4,
-        add_pred4x4: sse2_entry::add_pred4x4,
         code4x4: sse2_entry::code4x4,
         rgb_to_nv12_rows: avx2_entry::rgb_to_nv12_rows,
         quant_strips: avx2_entry::quant_strips,
@@ -320,12 +278,8 @@ mod sse2_entry {
         satd8x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
         satd8x8(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
         satd4x4(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
-        quant4x4(block: &mut [i32; 16], mf: &[i32; 16], offset: i32, qbits: u32, skip_dc: bool) -> u32;
-        fdct4x4(block: &mut [i32; 16]);
-        idct4x4(block: &mut [i32; 16]);
         deinterleave_uv(uv: &[u8], u: &mut [u8], v: &mut [u8]);
         deblock_luma_edge(d: &mut [u8], e: &crate::dsp::Edge);
-        add_pred4x4(res: &[i32; 16], pred: &[u8; 16], out: &mut [u8; 16]);
         code4x4(src: &[u8], ss: usize, pred: &[u8], ps: usize, q: &crate::dsp::QuantParams, levels: &mut [i32; 16], recon: &mut [u8], rs: usize) -> u32;
         deblock_chroma_edge(d: &mut [u8], e: &crate::dsp::Edge);
         avg_block(a: &[u8], sa: usize, b: &[u8], sb: usize, out: &mut [u8], w: usize, h: usize);
@@ -357,7 +311,7 @@ mod avx2_entry {
         deblock_luma_edge(d: &mut [u8], e: &crate::dsp::Edge);
         satd_avg16x16(s: &[u8], ss: usize, a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
         mc_chroma8(src: &[u8], stride: usize, fx: u32, fy: u32, out: &mut [u8]);
-        rgb_to_nv12_rows(row0: &[u8], row1: &[u8], y0: &mut [u8], y1: &mut [u8], uv: &mut [u8], layout: crate::color::PixelLayout, siting: crate::color::ChromaSiting);
+        rgb_to_nv12_rows(row0: &[u8], row1: &[u8], y0: &mut [u8], y1: &mut [u8], uv: &mut [u8], layout: crate::dsp::PixelLayout, siting: crate::dsp::ChromaSiting);
         quant_strips(src: &[u8], pred: &[u8], q: &crate::dsp::QuantParams, dc_apart: bool, levels: &mut [[i16; 16]], dc: &mut [i32], counts: &mut [u8]);
         recon_strips(levels: &[[i16; 16]], dc: Option<&[i32]>, pred: &[u8], q: &crate::dsp::QuantParams, recon: &mut [u8]);
     }

@@ -2,11 +2,8 @@
 
 use std::arch::x86_64::*;
 
-use super::{
-    load16, load4, load8, load_i16x8, load_i32x4, row, row_mut, store16, store4, store8,
-    store_i16x8, store_i32x4, Rows,
-};
-use crate::common::quant::MAX_LEVEL;
+use super::{load16, load4, load8, load_i16x8, store16, store4, store8, store_i16x8, Rows};
+use crate::tables::MAX_LEVEL;
 
 /// Horizontal sum of the two 64-bit lanes of a `psadbw` accumulator.
 #[target_feature(enable = "sse2")]
@@ -241,47 +238,6 @@ pub fn satd4x4(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32 {
     hsum_epi32(satd_core(d(0), d(1), d(2), d(3)))
 }
 
-/// Quantisation of a 4x4 block, exact like `scalar::quant4x4`: `|c| * mf + offset` is formed
-/// in 64-bit lanes (`pmuludq`), so no input range needs proving beyond the kernel's contract
-/// (`mf <= 2^14`, `offset < 2^30`, `qbits >= 15`, which keep each level below 2^31).
-#[target_feature(enable = "sse2")]
-pub fn quant4x4(
-    block: &mut [i32; 16],
-    mf: &[i32; 16],
-    offset: i32,
-    qbits: u32,
-    skip_dc: bool,
-) -> u32 {
-    let dc = block[0];
-    let off = _mm_set1_epi64x(i64::from(offset));
-    let shift = _mm_cvtsi32_si128(qbits as i32);
-    let max = _mm_set1_epi32(MAX_LEVEL);
-    let zero = _mm_setzero_si128();
-    let mut zero_mask = 0u32;
-    for r in 0..4 {
-        let c = load_i32x4(row(block, r));
-        let m = load_i32x4(row(mf, r));
-        let s = _mm_srai_epi32(c, 31);
-        let a = _mm_sub_epi32(_mm_xor_si128(c, s), s); // |c| as u32 (also for i32::MIN)
-        let even = _mm_srl_epi64(_mm_add_epi64(_mm_mul_epu32(a, m), off), shift);
-        let odd = _mm_mul_epu32(_mm_srli_epi64(a, 32), _mm_srli_epi64(m, 32));
-        let odd = _mm_srl_epi64(_mm_add_epi64(odd, off), shift);
-        let level = _mm_or_si128(even, _mm_slli_epi64(odd, 32));
-        let over = _mm_cmpgt_epi32(level, max);
-        let level = _mm_or_si128(_mm_and_si128(over, max), _mm_andnot_si128(over, level));
-        let q = _mm_sub_epi32(_mm_xor_si128(level, s), s);
-        store_i32x4(row_mut(block, r), q);
-        let z = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(q, zero))) as u32;
-        zero_mask |= z << (4 * r);
-    }
-    let mut counted = 0xffffu32;
-    if skip_dc {
-        block[0] = dc;
-        counted = 0xfffe;
-    }
-    (!zero_mask & counted).count_ones()
-}
-
 /// The forward 4x4 core butterfly across four registers of `i32`.
 #[target_feature(enable = "sse2")]
 #[inline]
@@ -343,51 +299,6 @@ fn transpose4x4_epi32(
         _mm_unpacklo_epi64(t2, t3),
         _mm_unpackhi_epi64(t2, t3),
     )
-}
-
-#[target_feature(enable = "sse2")]
-#[inline]
-fn load_block(b: &[i32; 16]) -> (__m128i, __m128i, __m128i, __m128i) {
-    (
-        load_i32x4(row(b, 0)),
-        load_i32x4(row(b, 1)),
-        load_i32x4(row(b, 2)),
-        load_i32x4(row(b, 3)),
-    )
-}
-
-#[target_feature(enable = "sse2")]
-#[inline]
-fn store_block(b: &mut [i32; 16], r: (__m128i, __m128i, __m128i, __m128i)) {
-    store_i32x4(row_mut(b, 0), r.0);
-    store_i32x4(row_mut(b, 1), r.1);
-    store_i32x4(row_mut(b, 2), r.2);
-    store_i32x4(row_mut(b, 3), r.3);
-}
-
-/// Forward 4x4 core transform. Linear without rounding, so doing the columns first (across
-/// row registers) gives exactly the scalar rows-first result (also modulo 2^32).
-#[target_feature(enable = "sse2")]
-pub fn fdct4x4(block: &mut [i32; 16]) {
-    let (r0, r1, r2, r3) = load_block(block);
-    let (v0, v1, v2, v3) = fdct4(r0, r1, r2, r3);
-    let (c0, c1, c2, c3) = transpose4x4_epi32(v0, v1, v2, v3);
-    let (o0, o1, o2, o3) = fdct4(c0, c1, c2, c3);
-    store_block(block, transpose4x4_epi32(o0, o1, o2, o3));
-}
-
-/// Inverse 4x4 transform, rows first as 8.5.12.2 requires (the `>> 1` steps make the order
-/// matter), then columns, then `(x + 32) >> 6`.
-#[target_feature(enable = "sse2")]
-pub fn idct4x4(block: &mut [i32; 16]) {
-    let (r0, r1, r2, r3) = load_block(block);
-    let (c0, c1, c2, c3) = transpose4x4_epi32(r0, r1, r2, r3);
-    let (t0, t1, t2, t3) = idct4(c0, c1, c2, c3); // register m = column m of the row pass
-    let (u0, u1, u2, u3) = transpose4x4_epi32(t0, t1, t2, t3);
-    let (o0, o1, o2, o3) = idct4(u0, u1, u2, u3);
-    let k = _mm_set1_epi32(32);
-    let fin = |v: __m128i| _mm_srai_epi32(_mm_add_epi32(v, k), 6);
-    store_block(block, (fin(o0), fin(o1), fin(o2), fin(o3)));
 }
 
 /// NV12 chroma row to planar rows, 16 pairs at a time, the tail by the scalar twin.
@@ -741,20 +652,6 @@ pub fn deblock_chroma_edge(d: &mut [u8], e: &crate::dsp::Edge) {
     }
 }
 
-/// Reconstruction of a 4x4 block: prediction plus residual, clipped to 0..=255. The residual
-/// saturates to `i16` and the addition saturates too, neither of which can change a result
-/// clipped to 8 bits.
-#[target_feature(enable = "sse2")]
-pub fn add_pred4x4(res: &[i32; 16], pred: &[u8; 16], out: &mut [u8; 16]) {
-    let lo = _mm_packs_epi32(load_i32x4(row(res, 0)), load_i32x4(row(res, 1)));
-    let hi = _mm_packs_epi32(load_i32x4(row(res, 2)), load_i32x4(row(res, 3)));
-    let p = load16(pred, 0);
-    let z = _mm_setzero_si128();
-    let lo = _mm_adds_epi16(_mm_unpacklo_epi8(p, z), lo);
-    let hi = _mm_adds_epi16(_mm_unpackhi_epi8(p, z), hi);
-    store16(out, 0, _mm_packus_epi16(lo, hi));
-}
-
 /// The rounded average of two blocks (`pavgb` computes exactly `(a + b + 1) >> 1`); 16- and
 /// 8-wide blocks (every luma partition but 4x4) read their rows bounds-checked once.
 #[target_feature(enable = "sse2")]
@@ -915,12 +812,12 @@ pub fn hpel_row_c(r: [&[i16]; 6], out: &mut [u8]) {
     crate::dsp::scalar::hpel_row_c(rest, &mut out[i..]);
 }
 
-/// [`crate::common::ZIGZAG4X4`] for a block held transposed (index `4 * col + row`).
+/// [`crate::tables::ZIGZAG4X4`] for a block held transposed (index `4 * col + row`).
 const ZIGZAG4X4_T: [usize; 16] = {
     let mut t = [0usize; 16];
     let mut k = 0;
     while k < 16 {
-        let r = crate::common::ZIGZAG4X4[k];
+        let r = crate::tables::ZIGZAG4X4[k];
         t[k] = (r % 4) * 4 + r / 4;
         k += 1;
     }
