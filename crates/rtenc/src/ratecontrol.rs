@@ -55,6 +55,16 @@ const SEND_AT_LIMIT_FILL: f64 = 0.75;
 const IDR_MIN_FILL: f64 = 0.3;
 /// Fraction of the VBV P frames aim to keep as a safety margin.
 const P_MIN_FILL: f64 = 0.1;
+/// Share of the buffer above the P margin one P frame may take (see
+/// `RateControl::one_off_cap`), for buffers of at least `ONE_OFF_MIN_FRAMES` frames.
+const ONE_OFF_SHARE: f64 = 0.5;
+const ONE_OFF_MIN_FRAMES: f64 = 5.0;
+const ONE_OFF_MIN_FILL: f64 = 0.8;
+/// An IDR is planned to cost at most this many times the last IDR's measured size, moved to
+/// the new QP along the learned rate exponent, whatever the P frames say: on screens the recent P frames may be a page jump (intra-like)
+/// or refinement, and the P model times the IDR/P ratio then planned an editor's periodic IDR
+/// at QP 46 (47 kB) where QP 30 had cost 158 kB and the buffer held more.
+const IDR_OVER_OWN: f64 = 1.5;
 /// A frame may come out at most this many times the bits predicted for it.
 const MAX_OVERSHOOT: f64 = 2.5;
 /// Static-skip share of recent P frames (and unchanged share of the IDR itself) from which an
@@ -188,6 +198,8 @@ pub struct RateControl {
     planned: f64,
     /// QP of the last IDR.
     last_idr_qp: Option<u8>,
+    /// Bits of the last IDR (see `IDR_OVER_OWN`).
+    last_idr_bits: Option<f64>,
     /// P frames' local rate exponent: bits ~ qscale^-alpha near the QPs in use. 1 for smooth
     /// content; much more where the residual sits at the dead zone's edge (sensor grain: one QP
     /// step can halve a frame), where a plain 1/qscale model makes the QP oscillate.
@@ -246,6 +258,7 @@ impl RateControl {
             current: FrameType::Idr,
             planned: f64::INFINITY,
             last_idr_qp: None,
+            last_idr_bits: None,
             p_alpha: 1.0,
             p_alpha_coef: None,
             last_p: None,
@@ -402,6 +415,23 @@ impl RateControl {
         .max(1.0)
     }
 
+    /// The most a single P frame may take when the buffer holds at least
+    /// [`ONE_OFF_MIN_FRAMES`] frames of inflow and is at least [`ONE_OFF_MIN_FILL`] full (the
+    /// frames before were cheap): [`ONE_OFF_SHARE`] of what it holds above the P margin
+    /// (x264's VBV lets a frame take half the buffer's fill). Content that is costly frame
+    /// after frame (a scene cut every frame) finds the buffer below that fill after the first
+    /// such frame and keeps the spread cap. `vbv_cap` assumes the
+    /// next frames are as big as this one, which on screens they rarely are: an editor's page
+    /// jump is followed by still frames, and held to the spread cap it was coded 20 QP
+    /// coarser and then refined, row by row, over the next frames at several times the cost.
+    fn one_off_cap(&self) -> f64 {
+        let avail = self.available();
+        if self.size < ONE_OFF_MIN_FRAMES * self.inflow || avail < ONE_OFF_MIN_FILL * self.size {
+            return 0.0;
+        }
+        (ONE_OFF_SHARE * (avail - P_MIN_FILL * self.size)).min(self.p_limit() * RETRY_AIM)
+    }
+
     /// QP for the next frame, before encoding it.
     ///
     /// `complexity`: optional per-frame measure from the encoder (e.g. sum of SATD of the
@@ -452,11 +482,22 @@ impl RateControl {
         let use_alpha = complexity.is_none() && self.p_alpha_coef.is_some();
         let ratio = self.idr_ratio;
         let idr_own = self.models[index(FrameType::Idr)].plain;
+        // The plan never exceeds IDR_OVER_OWN times the last IDR's measured size, moved to the
+        // new QP along the learned exponent: (QP, bits).
+        let alpha = self.p_alpha;
+        // Only for a picture that mostly persists from the previous one (a screen between
+        // changes): after a change of content (black, then a scene) the last IDR says nothing.
+        let idr_cap = self
+            .last_idr_bits
+            .zip(self.last_idr_qp)
+            .filter(|_| unchanged_share >= IDR_NEAR_P_SHARE)
+            .map(|(b, q)| (f64::from(q), IDR_OVER_OWN * b));
         let solve = |bits: f64| match (use_alpha, frame_type) {
             (true, FrameType::P) => self.p_alpha_qp(bits).unwrap_or(qp_of_qscale(coef / bits)),
             (true, FrameType::Idr) => {
                 let a = self.p_alpha_qp(bits / ratio).unwrap_or(0.0);
-                a.max(idr_own.map_or(0.0, |i| qp_of_qscale(i / bits)))
+                let plan = a.max(idr_own.map_or(0.0, |i| qp_of_qscale(i / bits)));
+                idr_cap.map_or(plan, |(q, b)| plan.min(q + 6.0 * (b / bits).log2() / alpha))
             }
             _ => qp_of_qscale(coef / bits),
         };
@@ -465,7 +506,10 @@ impl RateControl {
             match (use_alpha, frame_type, self.p_alpha_bits(qp)) {
                 (true, FrameType::P, Some(b)) => b,
                 (true, FrameType::Idr, Some(b)) => {
-                    (b * ratio).max(idr_own.map_or(0.0, |i| i / qscale(qp)))
+                    let plan = (b * ratio).max(idr_own.map_or(0.0, |i| i / qscale(qp)));
+                    idr_cap.map_or(plan, |(q, b)| {
+                        plan.min(b * (qscale(q) / qscale(qp)).powf(alpha))
+                    })
                 }
                 _ => coef / qscale(qp),
             }
@@ -640,7 +684,7 @@ impl RateControl {
             // Never skip a P frame the buffer can comfortably take (a still frame's
             // refinement is optional: it is held to its plan, which shrinks as the buffer
             // drains).
-            soft = soft.max(self.vbv_cap(FrameType::P));
+            soft = soft.max(self.vbv_cap(FrameType::P)).max(self.one_off_cap());
         }
         hard.min(soft).floor() as u64
     }
@@ -765,6 +809,7 @@ impl RateControl {
             self.last_p_complexity = valid_complexity(complexity);
         } else {
             self.last_idr_qp = Some(qp);
+            self.last_idr_bits = Some(b);
         }
     }
 }
@@ -1037,7 +1082,9 @@ mod tests {
         let history = || {
             let mut rc = RateControl::new(2_000_000, 30.0, 2_000_000, 10, 51);
             let q = rc.frame_qp(FrameType::Idr, None);
-            rc.update(FrameType::Idr, q, 400_000, None);
+            // An IDR that cost what the P frames' content predicts (5 P frames at equal QP):
+            // the plan from its own cost (`IDR_OVER_OWN`) is then no finer than the P frames'.
+            rc.update(FrameType::Idr, q, 1_500_000, None);
             for _ in 0..29 {
                 // Screen-like P frames: cheap, most macroblocks static skips.
                 let q = rc.frame_qp(FrameType::P, None);
