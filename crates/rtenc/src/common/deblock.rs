@@ -11,6 +11,7 @@
 //! planes are independent, so the order between luma, Cb and Cr does not matter.
 
 use crate::common::{chroma_qp, MbInfo, MbType};
+use crate::dsp::{Edge, Kernels};
 use crate::picture::{Picture, Plane};
 
 /// Slice-level deblocking controls (7.4.3): disable_deblocking_filter_idc and the offsets
@@ -241,6 +242,7 @@ pub fn deblock_rows(
     if params.disable_idc == 1 {
         return;
     }
+    let k = crate::dsp::kernels();
     for mb_y in rows {
         for mb_x in 0..mb_width {
             let cur = &mbs[mb_y * mb_width + mb_x];
@@ -262,16 +264,17 @@ pub fn deblock_rows(
                 .then(|| &mbs[(mb_y - 1) * mb_width + mb_x])
                 .filter(|t| filter_mb_edge(cur, t, params));
             let bs = macroblock_bs(cur, left, top);
-            deblock_macroblock(pic, mb_x, mb_y, cur, left, top, &bs, params);
+            deblock_macroblock(pic, k, mb_x, mb_y, cur, left, top, &bs, params);
         }
     }
 }
 
 /// Filters the edges of one macroblock in the order of 8.7 (luma vertical, luma horizontal, then
-/// the same for Cb and Cr).
+/// the same for Cb and Cr, both chroma planes through one kernel call per edge).
 #[allow(clippy::too_many_arguments)]
 fn deblock_macroblock(
     pic: &mut Picture,
+    k: &Kernels,
     mb_x: usize,
     mb_y: usize,
     cur: &MbInfo,
@@ -281,12 +284,11 @@ fn deblock_macroblock(
     params: &DeblockParams,
 ) {
     let qp = cur.qp;
-    let qpc = chroma_qp(cur.qp);
     // The QP of the macroblock holding p0: the neighbour's on macroblock edges (8.7.2.2).
-    let edge_qps = |nb: Option<&MbInfo>, e: usize| -> (u8, u8) {
+    let edge_qp = |nb: Option<&MbInfo>, e: usize| -> u8 {
         match (e, nb) {
-            (0, Some(n)) => (n.qp, chroma_qp(n.qp)),
-            _ => (qp, qpc),
+            (0, Some(n)) => n.qp,
+            _ => qp,
         }
     };
 
@@ -298,33 +300,39 @@ fn deblock_macroblock(
             if seg == [0; 4] {
                 continue;
             }
-            let (qp_p, _) = edge_qps(nb, e);
             let (ex, ey) = if dir == 0 {
                 (x0 + 4 * e, y0)
             } else {
                 (x0, y0 + 4 * e)
             };
-            filter_edge(&mut pic.y, ex, ey, dir == 1, false, &seg, qp_p, qp, params);
+            if let Some(edge) = edge_at(&pic.y, ex, ey, dir == 1, &seg, edge_qp(nb, e), qp, params)
+            {
+                (k.deblock_luma_edge)(&mut pic.y.data, &edge);
+            }
         }
     }
 
     // Chroma (chromaEdgeFlag = 1), 4:2:0: 8-sample edges at 0 and 4, i.e. the luma edges 0 and 8,
-    // each chroma sample k along the edge taking the bS of luma sample 2k (segment k / 2).
+    // each chroma sample k along the edge taking the bS of luma sample 2k (segment k / 2). Cb
+    // and Cr share their layout and every edge parameter (QPc of both is the one of
+    // chroma_qp_index_offset 0), so one call filters an edge in both.
+    debug_assert!(pic.u.stride == pic.v.stride && pic.u.pad == pic.v.pad);
+    debug_assert!(pic.u.data.len() == pic.v.data.len());
     let (cx0, cy0) = (mb_x * 8, mb_y * 8);
-    for plane in [&mut pic.u, &mut pic.v] {
-        for (dir, nb) in [(0usize, left), (1, top)] {
-            for e in [0usize, 2] {
-                let seg: [u8; 4] = bs[dir][e * 4..e * 4 + 4].try_into().unwrap();
-                if seg == [0; 4] {
-                    continue;
-                }
-                let (_, qpc_p) = edge_qps(nb, e);
-                let (ex, ey) = if dir == 0 {
-                    (cx0 + 2 * e, cy0)
-                } else {
-                    (cx0, cy0 + 2 * e)
-                };
-                filter_edge(plane, ex, ey, dir == 1, true, &seg, qpc_p, qpc, params);
+    for (dir, nb) in [(0usize, left), (1, top)] {
+        for e in [0usize, 2] {
+            let seg: [u8; 4] = bs[dir][e * 4..e * 4 + 4].try_into().unwrap();
+            if seg == [0; 4] {
+                continue;
+            }
+            let (ex, ey) = if dir == 0 {
+                (cx0 + 2 * e, cy0)
+            } else {
+                (cx0, cy0 + 2 * e)
+            };
+            let (qpc_p, qpc) = (chroma_qp(edge_qp(nb, e)), chroma_qp(qp));
+            if let Some(edge) = edge_at(&pic.u, ex, ey, dir == 1, &seg, qpc_p, qpc, params) {
+                (k.deblock_chroma_edge2)(&mut pic.u.data, &mut pic.v.data, &edge);
             }
         }
     }
@@ -340,25 +348,26 @@ pub fn edge_thresholds(qp_p: u8, qp_q: u8, params: &DeblockParams) -> (usize, i3
     (index_a, i32::from(ALPHA[index_a]), i32::from(BETA[index_b]))
 }
 
-/// Filters one edge of a macroblock (8.7.1 / 8.7.2): the vertical edge whose q0 column starts
-/// at (x, y) (`horizontal` false), or the horizontal edge whose q0 row starts there. Luma edges
-/// are 16 samples long with bS `seg[k / 4]`, chroma edges 8 samples with bS `seg[k / 2]`.
+/// The kernel parameters of one edge of a macroblock (8.7.1 / 8.7.2): the vertical edge whose
+/// q0 column starts at (x, y) (`horizontal` false), or the horizontal edge whose q0 row starts
+/// there; `None` when no sample of it can be filtered. Luma edges are 16 samples long with bS
+/// `seg[k / 4]`, chroma edges 8 samples with bS `seg[k / 2]`.
 #[allow(clippy::too_many_arguments)]
-fn filter_edge(
-    plane: &mut Plane,
+#[inline]
+fn edge_at(
+    plane: &Plane,
     x: usize,
     y: usize,
     horizontal: bool,
-    chroma: bool,
     seg: &[u8; 4],
     qp_p: u8,
     qp_q: u8,
     params: &DeblockParams,
-) {
+) -> Option<Edge> {
     let (index_a, alpha, beta) = edge_thresholds(qp_p, qp_q, params);
     if alpha == 0 || beta == 0 {
         // |p0 - q0| < 0 (or |p1 - p0| < 0) never holds: filterSamplesFlag is 0 everywhere.
-        return;
+        return None;
     }
     // Step across the edge (from p0 to q0) and along it.
     let (across, along) = if horizontal {
@@ -366,7 +375,6 @@ fn filter_edge(
     } else {
         (1, plane.stride)
     };
-    let start = plane.offset(x as isize, y as isize);
     let tc0 = seg.map(|bs| {
         if (1..4).contains(&bs) {
             i32::from(TC0[index_a][usize::from(bs) - 1])
@@ -374,22 +382,15 @@ fn filter_edge(
             0
         }
     });
-    let edge = crate::dsp::Edge {
-        q0: start,
+    Some(Edge {
+        q0: plane.offset(x as isize, y as isize),
         across,
         along,
         bs: *seg,
         alpha,
         beta,
         tc0,
-    };
-    let k = crate::dsp::kernels();
-    let filter = if chroma {
-        k.deblock_chroma_edge
-    } else {
-        k.deblock_luma_edge
-    };
-    filter(&mut plane.data, &edge);
+    })
 }
 
 #[cfg(test)]

@@ -660,6 +660,146 @@ fn luma_edge<const STRONG: bool>(d: &mut [u8], e: &crate::dsp::Edge) {
     }
 }
 
+/// The chroma filter (8.7.2.3 / 8.7.2.4 with chromaStyleFilteringFlag 1, as
+/// `scalar::filter_samples_chroma`) on sixteen lines: returns the new p0 and q0 (`i16`, to be
+/// clipped by unsigned-saturating packing). Without `STRONG` no lane may have bS 4.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn filter_chroma16<const STRONG: bool>(
+    [p1, p0, q0, q1]: [__m256i; 4],
+    bs: __m256i,
+    tc0: __m256i,
+    alpha: __m256i,
+    beta: __m256i,
+) -> [__m256i; 2] {
+    let lt = |a: __m256i, b: __m256i| _mm256_cmpgt_epi16(b, a);
+    let add = |a: __m256i, b: __m256i| _mm256_add_epi16(a, b);
+    let sub = |a: __m256i, b: __m256i| _mm256_sub_epi16(a, b);
+    let k = |v: i16| _mm256_set1_epi16(v);
+    // filterSamplesFlag (8.7.2.2).
+    let flag = _mm256_and_si256(
+        _mm256_cmpgt_epi16(bs, _mm256_setzero_si256()),
+        _mm256_and_si256(
+            lt(absd16(p0, q0), alpha),
+            _mm256_and_si256(lt(absd16(p1, p0), beta), lt(absd16(q1, q0), beta)),
+        ),
+    );
+    // bS < 4: tC = tC0 + 1 (8.7.2.3, chroma).
+    let delta = _mm256_srai_epi16(
+        add(add(_mm256_slli_epi16(sub(q0, p0), 2), sub(p1, q1)), k(4)),
+        3,
+    );
+    let delta = clamp_tc(delta, add(tc0, k(1)));
+    let mut n_p0 = add(p0, delta);
+    let mut n_q0 = sub(q0, delta);
+    if STRONG {
+        // bS == 4 (8.7.2.4, chroma: the 3-tap form only).
+        let s_p0 = _mm256_srai_epi16(add(add(add(p1, p1), p0), add(q1, k(2))), 2);
+        let s_q0 = _mm256_srai_epi16(add(add(add(q1, q1), q0), add(p1, k(2))), 2);
+        let is4 = _mm256_cmpeq_epi16(bs, k(4));
+        n_p0 = select(is4, s_p0, n_p0);
+        n_q0 = select(is4, s_q0, n_q0);
+    }
+    [select(flag, n_p0, p0), select(flag, n_q0, q0)]
+}
+
+/// The chroma deblocking filter of one 8-line edge in both chroma planes at once (as
+/// `scalar::deblock_chroma_edge2`): the Cb lines in the low eight `i16` lanes, the Cr lines in
+/// the high eight. A horizontal edge (`along == 1`) reads the rows p1..q1 directly; a vertical
+/// edge (`across == 1`) gathers the 8x4 samples p1..q1 of each plane with byte, word and dword
+/// interleaves and writes back p0 and q0, two bytes per line. Any other layout goes to the
+/// scalar twin.
+#[target_feature(enable = "avx2")]
+pub fn deblock_chroma_edge2(u: &mut [u8], v: &mut [u8], e: &crate::dsp::Edge) {
+    if e.bs == [0; 4] {
+        return;
+    }
+    if e.bs.contains(&4) {
+        chroma_edge2::<true>(u, v, e);
+    } else {
+        chroma_edge2::<false>(u, v, e);
+    }
+}
+
+/// [`deblock_chroma_edge2`] with the bS 4 filter (`STRONG`) or without.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn chroma_edge2<const STRONG: bool>(u: &mut [u8], v: &mut [u8], e: &crate::dsp::Edge) {
+    let alpha = _mm256_set1_epi16(e.alpha as i16);
+    let beta = _mm256_set1_epi16(e.beta as i16);
+    // Line `l` of either plane uses segment `l / 2` (4:2:0).
+    let lanes = |x: [i16; 4]| {
+        let [a, b, c, d] = x;
+        _mm256_set_epi16(d, d, c, c, b, b, a, a, d, d, c, c, b, b, a, a)
+    };
+    let bs = lanes(e.bs.map(i16::from));
+    let tc0 = lanes(e.tc0.map(|t| t as i16));
+    if e.along == 1 {
+        let s = e.across;
+        let top = e.q0.checked_sub(2 * s).expect("p1 row inside the plane");
+        let r: [__m256i; 4] = std::array::from_fn(|i| {
+            let o = top + i * s;
+            _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(load8(u, o), load8(v, o)))
+        });
+        let [p0, q0] = filter_chroma16::<STRONG>(r, bs, tc0, alpha, beta);
+        let (p0, q0) = (pack_u8(p0), pack_u8(q0));
+        store8(u, top + s, p0);
+        store8(v, top + s, _mm_unpackhi_epi64(p0, p0));
+        store8(u, top + 2 * s, q0);
+        store8(v, top + 2 * s, _mm_unpackhi_epi64(q0, q0));
+    } else if e.across == 1 {
+        let left = e.q0.checked_sub(2).expect("p1 column inside the plane");
+        // Lines of four bytes (p1 p0 q0 q1) of one plane: p1 of lines 0-7, then p0 (first
+        // register) and q0, then q1 (second).
+        let gather = |d: &[u8]| {
+            let line = |i: usize| {
+                let o = left + i * e.along;
+                _mm_cvtsi32_si128(i32::from_le_bytes(
+                    d[o..o + 4].try_into().expect("4 samples"),
+                ))
+            };
+            let t0 = _mm_unpacklo_epi8(line(0), line(1));
+            let t1 = _mm_unpacklo_epi8(line(2), line(3));
+            let t2 = _mm_unpacklo_epi8(line(4), line(5));
+            let t3 = _mm_unpacklo_epi8(line(6), line(7));
+            let u0 = _mm_unpacklo_epi16(t0, t1);
+            let u1 = _mm_unpacklo_epi16(t2, t3);
+            (_mm_unpacklo_epi32(u0, u1), _mm_unpackhi_epi32(u0, u1))
+        };
+        let (pu, qu) = gather(u);
+        let (pv, qv) = gather(v);
+        let c = [
+            _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(pu, pv)),
+            _mm256_cvtepu8_epi16(_mm_unpackhi_epi64(pu, pv)),
+            _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(qu, qv)),
+            _mm256_cvtepu8_epi16(_mm_unpackhi_epi64(qu, qv)),
+        ];
+        let [p0, q0] = filter_chroma16::<STRONG>(c, bs, tc0, alpha, beta);
+        let (p0, q0) = (pack_u8(p0), pack_u8(q0));
+        // p0 q0 per line, as 16-bit words: Cb lines, then Cr lines.
+        let put = |d: &mut [u8], pairs: __m128i| {
+            let words = [
+                _mm_extract_epi16::<0>(pairs),
+                _mm_extract_epi16::<1>(pairs),
+                _mm_extract_epi16::<2>(pairs),
+                _mm_extract_epi16::<3>(pairs),
+                _mm_extract_epi16::<4>(pairs),
+                _mm_extract_epi16::<5>(pairs),
+                _mm_extract_epi16::<6>(pairs),
+                _mm_extract_epi16::<7>(pairs),
+            ];
+            for (i, w) in words.into_iter().enumerate() {
+                let o = left + 1 + i * e.along;
+                d[o..o + 2].copy_from_slice(&(w as u16).to_le_bytes());
+            }
+        };
+        put(u, _mm_unpacklo_epi8(p0, q0));
+        put(v, _mm_unpackhi_epi8(p0, q0));
+    } else {
+        crate::dsp::scalar::deblock_chroma_edge2(u, v, e);
+    }
+}
+
 /// `pshufb` masks gathering channel byte `ch` of 16 packed pixels of `bpp` bytes from the
 /// `bpp` consecutive 16-byte loads holding them: mask `k` picks the bytes that lie in load `k`
 /// (0x80 elsewhere, which `pshufb` turns into zeros), so OR-ing the shuffled loads gives the

@@ -195,7 +195,7 @@ pub fn sse2_kernels() -> Kernels {
         recon_strips: sse2_entry::recon_strips,
         deinterleave_uv: sse2_entry::deinterleave_uv,
         deblock_luma_edge: sse2_entry::deblock_luma_edge,
-        deblock_chroma_edge: sse2_entry::deblock_chroma_edge,
+        deblock_chroma_edge2: sse2_deblock_chroma_edge2,
         mc_chroma8: crate::dsp::scalar::mc_chroma8,
         avg_block: sse2_entry::avg_block,
         hpel_row_h: sse2_entry::hpel_row_h,
@@ -209,6 +209,12 @@ fn sse2_satd_avg16x16(s: &[u8], ss: usize, a: &[u8], sa: usize, b: &[u8], sb: us
     let mut avg = [0u8; 256];
     sse2_entry::avg_block(a, sa, b, sb, &mut avg, 16, 16);
     sse2_entry::satd16x16(s, ss, &avg, 16)
+}
+
+/// Both chroma planes' edge with SSE2: the one-plane kernel on each.
+fn sse2_deblock_chroma_edge2(u: &mut [u8], v: &mut [u8], e: &crate::dsp::Edge) {
+    sse2_entry::deblock_chroma_edge(u, e);
+    sse2_entry::deblock_chroma_edge(v, e);
 }
 
 /// The AVX2 kernels (SSE2 ones where AVX2 gains nothing), or `None` without AVX2.
@@ -242,7 +248,7 @@ pub fn avx2_kernels() -> Option<Kernels> {
         recon_strips: avx2_entry::recon_strips,
         deinterleave_uv: avx2_entry::deinterleave_uv,
         deblock_luma_edge: avx2_entry::deblock_luma_edge,
-        deblock_chroma_edge: sse2_entry::deblock_chroma_edge,
+        deblock_chroma_edge2: avx2_entry::deblock_chroma_edge2,
         mc_chroma8: avx2_entry::mc_chroma8,
         avg_block: sse2_entry::avg_block,
         hpel_row_h: avx2_entry::hpel_row_h,
@@ -309,6 +315,7 @@ mod avx2_entry {
         hpel_row_v(r: [&[u8]; 6], h1: &mut [i16], out: &mut [u8]);
         hpel_row_c(r: [&[i16]; 6], out: &mut [u8]);
         deblock_luma_edge(d: &mut [u8], e: &crate::dsp::Edge);
+        deblock_chroma_edge2(u: &mut [u8], v: &mut [u8], e: &crate::dsp::Edge);
         satd_avg16x16(s: &[u8], ss: usize, a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
         mc_chroma8(src: &[u8], stride: usize, fx: u32, fy: u32, out: &mut [u8]);
         rgb_to_nv12_rows(row0: &[u8], row1: &[u8], y0: &mut [u8], y1: &mut [u8], uv: &mut [u8], layout: crate::dsp::PixelLayout, siting: crate::dsp::ChromaSiting);
