@@ -163,6 +163,47 @@ fn filter_mb_edge(cur: &MbInfo, neighbour: &MbInfo, params: &DeblockParams) -> b
     }
 }
 
+/// Per byte of `x` (each at most 0x80): 2 where the byte is non-zero, 0 where it is zero.
+/// Adding 0x7f sets bit 7 of a byte exactly when it is non-zero, without carrying into the next.
+#[inline]
+fn nonzero_bytes_to_2(x: u128) -> u128 {
+    const LOW7: u128 = u128::from_le_bytes([0x7f; 16]);
+    const HIGH: u128 = u128::from_le_bytes([0x80; 16]);
+    ((x + LOW7) & HIGH) >> 6
+}
+
+/// Whether a macroblock has one motion vector and one reference index for all its blocks.
+#[inline]
+fn single_motion(t: MbType) -> bool {
+    matches!(t, MbType::PSkip | MbType::P16x16)
+}
+
+/// The bS of the four segments of the macroblock edge between blocks `p_blks` of `p` and
+/// `q_blks` of `q` (8.7.2.1): as [`boundary_strength`] on each pair, with the intra and
+/// motion tests made once when both macroblocks have a single motion vector.
+#[inline]
+fn mb_edge_bs(p: &MbInfo, p_blks: [usize; 4], q: &MbInfo, q_blks: [usize; 4]) -> [u8; 4] {
+    if intra_like(p.mb_type) || intra_like(q.mb_type) {
+        return [4; 4];
+    }
+    if single_motion(p.mb_type) && single_motion(q.mb_type) {
+        let (mp, mq) = (p.mv[0], q.mv[0]);
+        let motion = u8::from(
+            p.ref_idx[0] != q.ref_idx[0]
+                || (i32::from(mp.x) - i32::from(mq.x)).abs() >= 4
+                || (i32::from(mp.y) - i32::from(mq.y)).abs() >= 4,
+        );
+        return std::array::from_fn(|k| {
+            if p.total_coeff[p_blks[k]] | q.total_coeff[q_blks[k]] != 0 {
+                2
+            } else {
+                motion
+            }
+        });
+    }
+    std::array::from_fn(|k| boundary_strength(p, p_blks[k], q, q_blks[k], true))
+}
+
 /// The boundary strengths of all edges of macroblock `cur` (see [`MbBs`]), given its left and
 /// top neighbours when their shared edge is to be filtered (`None` otherwise).
 pub fn macroblock_bs(cur: &MbInfo, left: Option<&MbInfo>, top: Option<&MbInfo>) -> MbBs {
@@ -170,19 +211,24 @@ pub fn macroblock_bs(cur: &MbInfo, left: Option<&MbInfo>, top: Option<&MbInfo>) 
     // Internal edges (e = 1..3) first. One motion vector and reference for the whole
     // macroblock (P_Skip, P_L0_16x16) leaves only the coefficient rule; an intra macroblock
     // has bS 3 on every one. Both shortcuts give what `boundary_strength` would.
-    let single_motion = matches!(cur.mb_type, MbType::PSkip | MbType::P16x16);
     if intra_like(cur.mb_type) {
         for dir in &mut bs {
             dir[4..].fill(3);
         }
-    } else if single_motion {
-        let tc = &cur.total_coeff;
+    } else if single_motion(cur.mb_type) {
+        // bS 2 where the block on either side has coefficients, else 0, for all 24 segments
+        // at once: one byte per block (raster order), a total_coeff being at most 16.
+        debug_assert!(cur.total_coeff.iter().all(|&c| c <= 16));
+        let t = u128::from_le_bytes(cur.total_coeff);
+        // Horizontal edge e, segment k: block k + 4e and the one above it, 4 bytes before.
+        let h = nonzero_bytes_to_2(t | (t << 32)).to_le_bytes();
+        bs[1][4..].copy_from_slice(&h[4..]);
+        // Vertical edge e, segment k: block e + 4k and the one left of it, 1 byte before
+        // (bytes in raster order, transposed into [e * 4 + k]).
+        let v = nonzero_bytes_to_2(t | (t << 8)).to_le_bytes();
         for e in 1..4 {
             for k in 0..4 {
-                let (p, q) = (e - 1 + 4 * k, e + 4 * k);
-                bs[0][e * 4 + k] = if tc[p] | tc[q] != 0 { 2 } else { 0 };
-                let (p, q) = (k + 4 * (e - 1), k + 4 * e);
-                bs[1][e * 4 + k] = if tc[p] | tc[q] != 0 { 2 } else { 0 };
+                bs[0][e * 4 + k] = v[e + 4 * k];
             }
         }
     } else {
@@ -196,15 +242,13 @@ pub fn macroblock_bs(cur: &MbInfo, left: Option<&MbInfo>, top: Option<&MbInfo>) 
         }
     }
     // Macroblock edges: vertical x = 0 (q0 in block (0, k)), horizontal y = 0 (block (k, 0)).
-    let [vertical, horizontal] = &mut bs;
-    for (k, (v, h)) in vertical
-        .iter_mut()
-        .zip(horizontal.iter_mut())
-        .take(4)
-        .enumerate()
-    {
-        *v = left.map_or(0, |l| boundary_strength(l, 3 + 4 * k, cur, 4 * k, true));
-        *h = top.map_or(0, |t| boundary_strength(t, k + 12, cur, k, true));
+    if let Some(l) = left {
+        let v = mb_edge_bs(l, [3, 7, 11, 15], cur, [0, 4, 8, 12]);
+        bs[0][..4].copy_from_slice(&v);
+    }
+    if let Some(t) = top {
+        let h = mb_edge_bs(t, [12, 13, 14, 15], cur, [0, 1, 2, 3]);
+        bs[1][..4].copy_from_slice(&h);
     }
     bs
 }
@@ -630,13 +674,18 @@ mod tests {
                 m.mb_type = types[next(types.len() as u64) as usize];
                 let one_mv = Mv::new(next(9) as i16 - 4, next(9) as i16 - 4);
                 for b in 0..16 {
-                    m.total_coeff[b] = if next(3) == 0 { next(4) as u8 } else { 0 };
+                    m.total_coeff[b] = if next(3) == 0 { next(17) as u8 } else { 0 };
                     m.mv[b] = if matches!(m.mb_type, MbType::PSkip | MbType::P16x16) {
                         one_mv
                     } else {
                         Mv::new(next(9) as i16 - 4, next(9) as i16 - 4)
                     };
                 }
+                m.ref_idx = if matches!(m.mb_type, MbType::PSkip | MbType::P16x16) {
+                    [next(2) as i8; 4]
+                } else {
+                    std::array::from_fn(|_| next(2) as i8)
+                };
                 if intra_like(m.mb_type) {
                     m.ref_idx = [-1; 4];
                     m.mv = [Mv::ZERO; 16];
