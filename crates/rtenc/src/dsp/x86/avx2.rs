@@ -4,7 +4,7 @@
 
 use std::arch::x86_64::*;
 
-use super::{load16, load8, store16, store8, Rows};
+use super::{load16, load8, store16, store8, Rows, RowsMut};
 
 /// Two 16-byte rows, `s[o0..]` in the low lane and `s[o1..]` in the high lane.
 #[target_feature(enable = "avx2")]
@@ -618,10 +618,14 @@ fn luma_edge<const STRONG: bool>(d: &mut [u8], e: &crate::dsp::Edge) {
     let alpha = _mm256_set1_epi16(e.alpha as i16);
     let beta = _mm256_set1_epi16(e.beta as i16);
     let (bs, tc0) = segment_lanes(e);
+    let mut rows = [_mm256_setzero_si256(); 8];
     if e.along == 1 {
         let s = e.across;
         let top = e.q0.checked_sub(4 * s).expect("p3 row inside the plane");
-        let rows: [__m256i; 8] = std::array::from_fn(|i| load_u8_as_i16(d, top + i * s));
+        let mut r = RowsMut::<16>::new(&mut d[top..], s, 8); // p3 .. q3
+        for (i, row) in rows.iter_mut().enumerate() {
+            *row = _mm256_cvtepu8_epi16(r.load16(i, 0));
+        }
         let out = filter_luma16::<STRONG>(
             [rows[3], rows[2], rows[1], rows[0]],
             [rows[4], rows[5], rows[6], rows[7]],
@@ -631,14 +635,14 @@ fn luma_edge<const STRONG: bool>(d: &mut [u8], e: &crate::dsp::Edge) {
             beta,
         );
         for (i, &v) in out.iter().enumerate() {
-            store16(d, top + (i + 1) * s, pack_u8(v));
+            r.store16(i + 1, 0, pack_u8(v));
         }
     } else if e.across == 1 {
         let left = e.q0.checked_sub(4).expect("p3 column inside the plane");
-        let line = |k: usize| left + k * e.along;
-        let rows: [__m256i; 8] = std::array::from_fn(|i| {
-            _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(load8(d, line(i)), load8(d, line(i + 8))))
-        });
+        let mut r = RowsMut::<8>::new(&mut d[left..], e.along, 16); // the 16 lines, p3 .. q3
+        for (i, row) in rows.iter_mut().enumerate() {
+            *row = _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(r.load8(i, 0), r.load8(i + 8, 0)));
+        }
         let c = transpose2x8x8_epi16(rows); // c[i]: sample i (p3 .. q3) of each line
         let out = filter_luma16::<STRONG>(
             [c[3], c[2], c[1], c[0]],
@@ -649,11 +653,11 @@ fn luma_edge<const STRONG: bool>(d: &mut [u8], e: &crate::dsp::Edge) {
             beta,
         );
         let cols = [c[0], out[0], out[1], out[2], out[3], out[4], out[5], c[7]];
-        let r = transpose2x8x8_epi16(cols);
-        for (i, &v) in r.iter().enumerate() {
+        let t = transpose2x8x8_epi16(cols);
+        for (i, &v) in t.iter().enumerate() {
             let b = pack_u8(v);
-            store8(d, line(i), b);
-            store8(d, line(i + 8), _mm_unpackhi_epi64(b, b));
+            r.store8(i, 0, b);
+            r.store8(i + 8, 0, _mm_unpackhi_epi64(b, b));
         }
     } else {
         crate::dsp::scalar::deblock_luma_edge(d, e);
@@ -728,46 +732,35 @@ fn chroma_edge2<const STRONG: bool>(u: &mut [u8], v: &mut [u8], e: &crate::dsp::
     let alpha = _mm256_set1_epi16(e.alpha as i16);
     let beta = _mm256_set1_epi16(e.beta as i16);
     // Line `l` of either plane uses segment `l / 2` (4:2:0).
-    let lanes = |x: [i16; 4]| {
-        let [a, b, c, d] = x;
-        _mm256_set_epi16(d, d, c, c, b, b, a, a, d, d, c, c, b, b, a, a)
-    };
-    let bs = lanes(e.bs.map(i16::from));
-    let tc0 = lanes(e.tc0.map(|t| t as i16));
+    let [b0, b1, b2, b3] = e.bs.map(i16::from);
+    let bs = _mm256_set_epi16(
+        b3, b3, b2, b2, b1, b1, b0, b0, b3, b3, b2, b2, b1, b1, b0, b0,
+    );
+    let [t0, t1, t2, t3] = e.tc0.map(|t| t as i16);
+    let tc0 = _mm256_set_epi16(
+        t3, t3, t2, t2, t1, t1, t0, t0, t3, t3, t2, t2, t1, t1, t0, t0,
+    );
     if e.along == 1 {
         let s = e.across;
         let top = e.q0.checked_sub(2 * s).expect("p1 row inside the plane");
-        let r: [__m256i; 4] = std::array::from_fn(|i| {
-            let o = top + i * s;
-            _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(load8(u, o), load8(v, o)))
-        });
+        let mut ru = RowsMut::<8>::new(&mut u[top..], s, 4); // p1 .. q1
+        let mut rv = RowsMut::<8>::new(&mut v[top..], s, 4);
+        let mut r = [_mm256_setzero_si256(); 4];
+        for (i, row) in r.iter_mut().enumerate() {
+            *row = _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(ru.load8(i, 0), rv.load8(i, 0)));
+        }
         let [p0, q0] = filter_chroma16::<STRONG>(r, bs, tc0, alpha, beta);
         let (p0, q0) = (pack_u8(p0), pack_u8(q0));
-        store8(u, top + s, p0);
-        store8(v, top + s, _mm_unpackhi_epi64(p0, p0));
-        store8(u, top + 2 * s, q0);
-        store8(v, top + 2 * s, _mm_unpackhi_epi64(q0, q0));
+        ru.store8(1, 0, p0);
+        rv.store8(1, 0, _mm_unpackhi_epi64(p0, p0));
+        ru.store8(2, 0, q0);
+        rv.store8(2, 0, _mm_unpackhi_epi64(q0, q0));
     } else if e.across == 1 {
         let left = e.q0.checked_sub(2).expect("p1 column inside the plane");
-        // Lines of four bytes (p1 p0 q0 q1) of one plane: p1 of lines 0-7, then p0 (first
-        // register) and q0, then q1 (second).
-        let gather = |d: &[u8]| {
-            let line = |i: usize| {
-                let o = left + i * e.along;
-                _mm_cvtsi32_si128(i32::from_le_bytes(
-                    d[o..o + 4].try_into().expect("4 samples"),
-                ))
-            };
-            let t0 = _mm_unpacklo_epi8(line(0), line(1));
-            let t1 = _mm_unpacklo_epi8(line(2), line(3));
-            let t2 = _mm_unpacklo_epi8(line(4), line(5));
-            let t3 = _mm_unpacklo_epi8(line(6), line(7));
-            let u0 = _mm_unpacklo_epi16(t0, t1);
-            let u1 = _mm_unpacklo_epi16(t2, t3);
-            (_mm_unpacklo_epi32(u0, u1), _mm_unpackhi_epi32(u0, u1))
-        };
-        let (pu, qu) = gather(u);
-        let (pv, qv) = gather(v);
+        let mut ru = RowsMut::<4>::new(&mut u[left..], e.along, 8); // lines of p1 p0 q0 q1
+        let mut rv = RowsMut::<4>::new(&mut v[left..], e.along, 8);
+        let (pu, qu) = chroma_columns(&ru);
+        let (pv, qv) = chroma_columns(&rv);
         let c = [
             _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(pu, pv)),
             _mm256_cvtepu8_epi16(_mm_unpackhi_epi64(pu, pv)),
@@ -777,27 +770,40 @@ fn chroma_edge2<const STRONG: bool>(u: &mut [u8], v: &mut [u8], e: &crate::dsp::
         let [p0, q0] = filter_chroma16::<STRONG>(c, bs, tc0, alpha, beta);
         let (p0, q0) = (pack_u8(p0), pack_u8(q0));
         // p0 q0 per line, as 16-bit words: Cb lines, then Cr lines.
-        let put = |d: &mut [u8], pairs: __m128i| {
-            let words = [
-                _mm_extract_epi16::<0>(pairs),
-                _mm_extract_epi16::<1>(pairs),
-                _mm_extract_epi16::<2>(pairs),
-                _mm_extract_epi16::<3>(pairs),
-                _mm_extract_epi16::<4>(pairs),
-                _mm_extract_epi16::<5>(pairs),
-                _mm_extract_epi16::<6>(pairs),
-                _mm_extract_epi16::<7>(pairs),
-            ];
-            for (i, w) in words.into_iter().enumerate() {
-                let o = left + 1 + i * e.along;
-                d[o..o + 2].copy_from_slice(&(w as u16).to_le_bytes());
-            }
-        };
-        put(u, _mm_unpacklo_epi8(p0, q0));
-        put(v, _mm_unpackhi_epi8(p0, q0));
+        chroma_put_p0q0(&mut ru, _mm_unpacklo_epi8(p0, q0));
+        chroma_put_p0q0(&mut rv, _mm_unpackhi_epi8(p0, q0));
     } else {
         crate::dsp::scalar::deblock_chroma_edge2(u, v, e);
     }
+}
+
+/// The eight lines of four bytes (p1 p0 q0 q1) of a vertical chroma edge as columns: p1 of
+/// lines 0-7, then p0 (first register); q0, then q1 (second). Byte, word and dword
+/// interleaves.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn chroma_columns(r: &RowsMut<'_, 4>) -> (__m128i, __m128i) {
+    let t0 = _mm_unpacklo_epi8(r.load4(0, 0), r.load4(1, 0));
+    let t1 = _mm_unpacklo_epi8(r.load4(2, 0), r.load4(3, 0));
+    let t2 = _mm_unpacklo_epi8(r.load4(4, 0), r.load4(5, 0));
+    let t3 = _mm_unpacklo_epi8(r.load4(6, 0), r.load4(7, 0));
+    let u0 = _mm_unpacklo_epi16(t0, t1); // p1, p0, q0, q1 of lines 0-3
+    let u1 = _mm_unpacklo_epi16(t2, t3); // the same of lines 4-7
+    (_mm_unpacklo_epi32(u0, u1), _mm_unpackhi_epi32(u0, u1))
+}
+
+/// Writes the eight 16-bit words of `pairs` (p0 q0 of lines 0-7) to bytes 1 and 2 of the lines.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn chroma_put_p0q0(r: &mut RowsMut<'_, 4>, pairs: __m128i) {
+    r.store2(0, 1, _mm_extract_epi16::<0>(pairs) as u16);
+    r.store2(1, 1, _mm_extract_epi16::<1>(pairs) as u16);
+    r.store2(2, 1, _mm_extract_epi16::<2>(pairs) as u16);
+    r.store2(3, 1, _mm_extract_epi16::<3>(pairs) as u16);
+    r.store2(4, 1, _mm_extract_epi16::<4>(pairs) as u16);
+    r.store2(5, 1, _mm_extract_epi16::<5>(pairs) as u16);
+    r.store2(6, 1, _mm_extract_epi16::<6>(pairs) as u16);
+    r.store2(7, 1, _mm_extract_epi16::<7>(pairs) as u16);
 }
 
 /// `pshufb` masks gathering channel byte `ch` of 16 packed pixels of `bpp` bytes from the
