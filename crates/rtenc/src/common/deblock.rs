@@ -12,7 +12,9 @@
 
 use crate::common::{chroma_qp, MbInfo, MbType};
 use crate::dsp::{Edge, Kernels};
-use crate::picture::{Picture, Plane};
+use crate::picture::Picture;
+#[cfg(test)]
+use crate::picture::Plane;
 
 /// Slice-level deblocking controls (7.4.3): disable_deblocking_filter_idc and the offsets
 /// FilterOffsetA = 2 * slice_alpha_c0_offset_div2, FilterOffsetB = 2 * slice_beta_offset_div2.
@@ -308,6 +310,9 @@ pub fn deblock_rows(
                 .then(|| &mbs[(mb_y - 1) * mb_width + mb_x])
                 .filter(|t| filter_mb_edge(cur, t, params));
             let bs = macroblock_bs(cur, left, top);
+            if bs == [[0; 16]; 2] {
+                continue;
+            }
             deblock_macroblock(pic, k, mb_x, mb_y, cur, left, top, &bs, params);
         }
     }
@@ -327,32 +332,38 @@ fn deblock_macroblock(
     bs: &MbBs,
     params: &DeblockParams,
 ) {
-    let qp = cur.qp;
-    // The QP of the macroblock holding p0: the neighbour's on macroblock edges (8.7.2.2).
-    let edge_qp = |nb: Option<&MbInfo>, e: usize| -> u8 {
-        match (e, nb) {
-            (0, Some(n)) => n.qp,
-            _ => qp,
-        }
-    };
+    let (qp, qpc) = (cur.qp, chroma_qp(cur.qp));
+    // The filters of the internal edges (both sides in this macroblock) and of the macroblock
+    // edges, whose p0 lies in the neighbour and brings its QP (8.7.2.2). Without a neighbour
+    // the macroblock edge has bS 0 and is never filtered.
+    let inner = EdgeFilter::new(qp, qp, params);
+    let inner_c = EdgeFilter::new(qpc, qpc, params);
 
     // Luma (chromaEdgeFlag = 0): 16-sample edges.
     let (x0, y0) = (mb_x * 16, mb_y * 16);
     for (dir, nb) in [(0usize, left), (1, top)] {
+        let (across, along) = if dir == 0 {
+            (1, pic.y.stride)
+        } else {
+            (pic.y.stride, 1)
+        };
         for e in 0..4 {
             let seg: [u8; 4] = bs[dir][e * 4..e * 4 + 4].try_into().unwrap();
             if seg == [0; 4] {
                 continue;
             }
+            let filter = match (e, nb) {
+                (0, Some(n)) => EdgeFilter::new(n.qp, qp, params),
+                _ => inner,
+            };
+            let Some(f) = filter else { continue };
             let (ex, ey) = if dir == 0 {
                 (x0 + 4 * e, y0)
             } else {
                 (x0, y0 + 4 * e)
             };
-            if let Some(edge) = edge_at(&pic.y, ex, ey, dir == 1, &seg, edge_qp(nb, e), qp, params)
-            {
-                (k.deblock_luma_edge)(&mut pic.y.data, &edge);
-            }
+            let q0 = pic.y.offset(ex as isize, ey as isize);
+            (k.deblock_luma_edge)(&mut pic.y.data, &f.edge(q0, across, along, seg));
         }
     }
 
@@ -364,20 +375,73 @@ fn deblock_macroblock(
     debug_assert!(pic.u.data.len() == pic.v.data.len());
     let (cx0, cy0) = (mb_x * 8, mb_y * 8);
     for (dir, nb) in [(0usize, left), (1, top)] {
+        let (across, along) = if dir == 0 {
+            (1, pic.u.stride)
+        } else {
+            (pic.u.stride, 1)
+        };
         for e in [0usize, 2] {
             let seg: [u8; 4] = bs[dir][e * 4..e * 4 + 4].try_into().unwrap();
             if seg == [0; 4] {
                 continue;
             }
+            let filter = match (e, nb) {
+                (0, Some(n)) => EdgeFilter::new(chroma_qp(n.qp), qpc, params),
+                _ => inner_c,
+            };
+            let Some(f) = filter else { continue };
             let (ex, ey) = if dir == 0 {
                 (cx0 + 2 * e, cy0)
             } else {
                 (cx0, cy0 + 2 * e)
             };
-            let (qpc_p, qpc) = (chroma_qp(edge_qp(nb, e)), chroma_qp(qp));
-            if let Some(edge) = edge_at(&pic.u, ex, ey, dir == 1, &seg, qpc_p, qpc, params) {
-                (k.deblock_chroma_edge2)(&mut pic.u.data, &mut pic.v.data, &edge);
-            }
+            let q0 = pic.u.offset(ex as isize, ey as isize);
+            let edge = f.edge(q0, across, along, seg);
+            (k.deblock_chroma_edge2)(&mut pic.u.data, &mut pic.v.data, &edge);
+        }
+    }
+}
+
+/// The filter of the edges between blocks of QPs `qp_p` and `qp_q` (8.7.2.2): alpha, beta
+/// and tC0 by bS.
+#[derive(Debug, Clone, Copy)]
+struct EdgeFilter {
+    alpha: i32,
+    beta: i32,
+    /// tC0 (Table 8-17) indexed by bS; 0 for bS 0 and 4 (which do not use it) and beyond.
+    tc0: [i32; 8],
+}
+
+impl EdgeFilter {
+    /// `None` when no sample of such an edge can be filtered: with alpha or beta 0,
+    /// |p0 - q0| < 0 (or |p1 - p0| < 0) never holds, so filterSamplesFlag is 0 everywhere.
+    #[inline]
+    fn new(qp_p: u8, qp_q: u8, params: &DeblockParams) -> Option<EdgeFilter> {
+        let (index_a, alpha, beta) = edge_thresholds(qp_p, qp_q, params);
+        if alpha == 0 || beta == 0 {
+            return None;
+        }
+        let t = TC0[index_a].map(i32::from);
+        Some(EdgeFilter {
+            alpha,
+            beta,
+            tc0: [0, t[0], t[1], t[2], 0, 0, 0, 0],
+        })
+    }
+
+    /// The kernel parameters of the edge with q0 of its first line at `q0`, steps `across`
+    /// (p0 to q0) and `along` (line to line), and bS `seg` per segment.
+    #[inline]
+    fn edge(&self, q0: usize, across: usize, along: usize, seg: [u8; 4]) -> Edge {
+        debug_assert!(seg.iter().all(|&b| b <= 4));
+        Edge {
+            q0,
+            across,
+            along,
+            bs: seg,
+            alpha: self.alpha,
+            beta: self.beta,
+            tc0: seg.map(|b| self.tc0[usize::from(b & 7)]),
         }
     }
 }
@@ -390,51 +454,6 @@ pub fn edge_thresholds(qp_p: u8, qp_q: u8, params: &DeblockParams) -> (usize, i3
     let index_a = (qp_av + i32::from(params.offset_a)).clamp(0, 51) as usize;
     let index_b = (qp_av + i32::from(params.offset_b)).clamp(0, 51) as usize;
     (index_a, i32::from(ALPHA[index_a]), i32::from(BETA[index_b]))
-}
-
-/// The kernel parameters of one edge of a macroblock (8.7.1 / 8.7.2): the vertical edge whose
-/// q0 column starts at (x, y) (`horizontal` false), or the horizontal edge whose q0 row starts
-/// there; `None` when no sample of it can be filtered. Luma edges are 16 samples long with bS
-/// `seg[k / 4]`, chroma edges 8 samples with bS `seg[k / 2]`.
-#[allow(clippy::too_many_arguments)]
-#[inline]
-fn edge_at(
-    plane: &Plane,
-    x: usize,
-    y: usize,
-    horizontal: bool,
-    seg: &[u8; 4],
-    qp_p: u8,
-    qp_q: u8,
-    params: &DeblockParams,
-) -> Option<Edge> {
-    let (index_a, alpha, beta) = edge_thresholds(qp_p, qp_q, params);
-    if alpha == 0 || beta == 0 {
-        // |p0 - q0| < 0 (or |p1 - p0| < 0) never holds: filterSamplesFlag is 0 everywhere.
-        return None;
-    }
-    // Step across the edge (from p0 to q0) and along it.
-    let (across, along) = if horizontal {
-        (plane.stride, 1)
-    } else {
-        (1, plane.stride)
-    };
-    let tc0 = seg.map(|bs| {
-        if (1..4).contains(&bs) {
-            i32::from(TC0[index_a][usize::from(bs) - 1])
-        } else {
-            0
-        }
-    });
-    Some(Edge {
-        q0: plane.offset(x as isize, y as isize),
-        across,
-        along,
-        bs: *seg,
-        alpha,
-        beta,
-        tc0,
-    })
 }
 
 #[cfg(test)]
