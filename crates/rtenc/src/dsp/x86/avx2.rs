@@ -588,6 +588,36 @@ fn segment_lanes(e: &crate::dsp::Edge) -> (__m256i, __m256i) {
     (lanes(e.bs.map(i16::from)), lanes(e.tc0.map(|t| t as i16)))
 }
 
+/// The four bytes of `v`, each twice, in both eight-lane halves of sixteen `i16` lanes.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn spread_x2_twice(v: u32) -> __m256i {
+    let x = _mm_cvtsi32_si128(v as i32);
+    let x = _mm_unpacklo_epi8(x, x);
+    _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(x, x))
+}
+
+/// bS of the four segments as the bytes of a word, segment 0 lowest.
+#[inline(always)]
+fn bs_word(e: &crate::dsp::Edge) -> u32 {
+    u32::from_le_bytes(e.bs)
+}
+
+/// tC0 of the four segments (each at most 25) as the bytes of a word, segment 0 lowest.
+#[inline(always)]
+fn tc0_word(e: &crate::dsp::Edge) -> u32 {
+    debug_assert!(e.tc0.iter().all(|t| (0..=255).contains(t)));
+    let [a, b, c, d] = e.tc0.map(|t| t as u32 & 0xff);
+    a | b << 8 | c << 16 | d << 24
+}
+
+/// Whether some segment has bS 4 (bS is at most 4: bit 2 of a byte is set only for 4).
+#[inline(always)]
+fn has_bs4(e: &crate::dsp::Edge) -> bool {
+    debug_assert!(e.bs.iter().all(|&b| b <= 4));
+    bs_word(e) & 0x0404_0404 != 0
+}
+
 /// 16 `i16` lanes clipped to bytes, in lane order.
 #[target_feature(enable = "avx2")]
 #[inline]
@@ -601,10 +631,10 @@ fn pack_u8(v: __m256i) -> __m128i {
 /// and transposes both 8x8 blocks in and out. Any other layout goes to the scalar twin.
 #[target_feature(enable = "avx2")]
 pub fn deblock_luma_edge(d: &mut [u8], e: &crate::dsp::Edge) {
-    if e.bs == [0; 4] {
+    if bs_word(e) == 0 {
         return;
     }
-    if e.bs.contains(&4) {
+    if has_bs4(e) {
         luma_edge::<true>(d, e);
     } else {
         luma_edge::<false>(d, e);
@@ -715,10 +745,10 @@ fn filter_chroma16<const STRONG: bool>(
 /// scalar twin.
 #[target_feature(enable = "avx2")]
 pub fn deblock_chroma_edge2(u: &mut [u8], v: &mut [u8], e: &crate::dsp::Edge) {
-    if e.bs == [0; 4] {
+    if bs_word(e) == 0 {
         return;
     }
-    if e.bs.contains(&4) {
+    if has_bs4(e) {
         chroma_edge2::<true>(u, v, e);
     } else {
         chroma_edge2::<false>(u, v, e);
@@ -732,14 +762,7 @@ fn chroma_edge2<const STRONG: bool>(u: &mut [u8], v: &mut [u8], e: &crate::dsp::
     let alpha = _mm256_set1_epi16(e.alpha as i16);
     let beta = _mm256_set1_epi16(e.beta as i16);
     // Line `l` of either plane uses segment `l / 2` (4:2:0).
-    let [b0, b1, b2, b3] = e.bs.map(i16::from);
-    let bs = _mm256_set_epi16(
-        b3, b3, b2, b2, b1, b1, b0, b0, b3, b3, b2, b2, b1, b1, b0, b0,
-    );
-    let [t0, t1, t2, t3] = e.tc0.map(|t| t as i16);
-    let tc0 = _mm256_set_epi16(
-        t3, t3, t2, t2, t1, t1, t0, t0, t3, t3, t2, t2, t1, t1, t0, t0,
-    );
+    let (bs, tc0) = (spread_x2_twice(bs_word(e)), spread_x2_twice(tc0_word(e)));
     if e.along == 1 {
         let s = e.across;
         let top = e.q0.checked_sub(2 * s).expect("p1 row inside the plane");
