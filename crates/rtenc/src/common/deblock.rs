@@ -183,7 +183,7 @@ fn single_motion(t: MbType) -> bool {
 /// The bS of the four segments of the macroblock edge between blocks `p_blks` of `p` and
 /// `q_blks` of `q` (8.7.2.1): as [`boundary_strength`] on each pair, with the intra and
 /// motion tests made once when both macroblocks have a single motion vector.
-#[inline]
+#[inline(always)]
 fn mb_edge_bs(p: &MbInfo, p_blks: [usize; 4], q: &MbInfo, q_blks: [usize; 4]) -> [u8; 4] {
     if intra_like(p.mb_type) || intra_like(q.mb_type) {
         return [4; 4];
