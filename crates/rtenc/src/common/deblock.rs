@@ -174,10 +174,16 @@ fn nonzero_bytes_to_2(x: u128) -> u128 {
     ((x + LOW7) & HIGH) >> 6
 }
 
-/// Whether a macroblock has one motion vector and one reference index for all its blocks.
+/// Whether a macroblock type has one motion vector and one reference index for all its
+/// blocks (P_Skip, P_L0_16x16; their `MbInfo` repeats them in every entry).
 #[inline]
 fn single_motion(t: MbType) -> bool {
     matches!(t, MbType::PSkip | MbType::P16x16)
+}
+
+/// Whether every block of `m` has the vector and reference index of its first.
+fn uniform_motion(m: &MbInfo) -> bool {
+    m.mv.iter().all(|&v| v == m.mv[0]) && m.ref_idx.iter().all(|&r| r == m.ref_idx[0])
 }
 
 /// The bS of the four segments of the macroblock edge between blocks `p_blks` of `p` and
@@ -189,6 +195,8 @@ fn mb_edge_bs(p: &MbInfo, p_blks: [usize; 4], q: &MbInfo, q_blks: [usize; 4]) ->
         return [4; 4];
     }
     if single_motion(p.mb_type) && single_motion(q.mb_type) {
+        // One vector and reference index for all blocks of each (as the coder stores them).
+        debug_assert!(uniform_motion(p) && uniform_motion(q));
         let (mp, mq) = (p.mv[0], q.mv[0]);
         let motion = u8::from(
             p.ref_idx[0] != q.ref_idx[0]
@@ -629,6 +637,7 @@ mod tests {
         cur.total_coeff[5] = 2; // block (1, 1)
         let left = intra(30);
         let mut top = inter(30);
+        top.mb_type = MbType::P8x8; // vectors per 4x4 block (sub-macroblock 4x4 partitions)
         top.mv[14] = Mv::new(0, 8); // bottom row, column 2
         let bs = macroblock_bs(&cur, Some(&left), Some(&top));
         // Vertical: left macroblock edge all 4; edges x = 4 and 8 at rows 4..8 touch block 5.
@@ -917,7 +926,7 @@ mod tests {
 
     #[test]
     fn picture_inter_bs_segments() {
-        // Two P16x16 macroblocks at QP 36 (indexA 36: alpha 50, beta 11, tC0 bS1 = 2, bS2 = 3),
+        // A P_8x8 and a P_L0_16x16 macroblock at QP 36 (indexA 36: alpha 50, beta 11, tC0 bS1 = 2, bS2 = 3),
         // luma 60 | 70. The left MB's block (3, 1) (raster 7) has coefficients: bS 2 on the MB
         // edge rows 4..8; its block (3, 3) (raster 15) has mv x 4: bS 1 on rows 12..16; rows
         // 0..4 and 8..12 have bS 0. The left MB's own internal edges are filtered while it is
@@ -931,6 +940,7 @@ mod tests {
         let mut a = inter(36);
         let b = inter(36);
         a.total_coeff[7] = 1;
+        a.mb_type = MbType::P8x8; // vectors per 4x4 block (sub-macroblock 4x4 partitions)
         a.mv[15] = Mv::new(4, 0);
         let mbs = [a, b];
         let bs = macroblock_bs(&b, Some(&a), None);
