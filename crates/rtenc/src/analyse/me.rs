@@ -183,7 +183,14 @@ impl<'a> FullSad<'a> {
 /// kernel when all four are read in place from planes of one stride, else one at a time.
 fn sad4_at(blk: &Block<'_>, refl: &RefLuma<'_>, mvs: [Mv; 4], tmp: &mut [u8; 256]) -> [u32; 4] {
     if (blk.w, blk.h) == (16, 16) {
-        let places = mvs.map(|m| refl.in_place(blk.x as i32, blk.y as i32, m, 16, 16));
+        // Written out: the closure of `array::map` is not inlined here.
+        let (x, y) = (blk.x as i32, blk.y as i32);
+        let places = [
+            refl.in_place(x, y, mvs[0], 16, 16),
+            refl.in_place(x, y, mvs[1], 16, 16),
+            refl.in_place(x, y, mvs[2], 16, 16),
+            refl.in_place(x, y, mvs[3], 16, 16),
+        ];
         if let [Some(a), Some(b), Some(c), Some(d)] = places {
             if a.1 == b.1 && a.1 == c.1 && a.1 == d.1 {
                 return (dsp::kernels().sad16x16_x4)(blk.src, 16, [a.0, b.0, c.0, d.0], a.1);
