@@ -110,43 +110,42 @@ fn deblock(c: &mut Criterion) {
                 tc0: [2; 4],
             },
         ),
-        (
-            "deblock_chroma_edge_v_bs2",
-            Edge {
-                q0: 8,
-                across: 1,
-                along: stride,
-                bs: [2; 4],
-                alpha: 40,
-                beta: 9,
-                tc0: [2; 4],
-            },
-        ),
-        (
-            "deblock_chroma_edge_h_bs2",
-            Edge {
-                q0: 8 * stride,
-                across: stride,
-                along: 1,
-                bs: [2; 4],
-                alpha: 40,
-                beta: 9,
-                tc0: [2; 4],
-            },
-        ),
     ] {
         let mut g = c.benchmark_group(name);
         for k in Kernels::available() {
             let mut d = plane.clone();
-            let f = if name.contains("chroma") {
-                k.deblock_chroma_edge
-            } else {
-                k.deblock_luma_edge
-            };
+            let f = k.deblock_luma_edge;
             g.bench_function(k.isa.name(), |b| {
                 b.iter(|| {
                     d.copy_from_slice(&plane);
                     f(black_box(&mut d), black_box(&edge))
+                })
+            });
+        }
+        g.finish();
+    }
+    // The same chroma edges in both chroma planes at once.
+    for (name, across, along) in [
+        ("deblock_chroma_edge2_v_bs2", 1, stride),
+        ("deblock_chroma_edge2_h_bs2", stride, 1),
+    ] {
+        let edge = Edge {
+            q0: 8 * across,
+            across,
+            along,
+            bs: [2; 4],
+            alpha: 40,
+            beta: 9,
+            tc0: [2; 4],
+        };
+        let mut g = c.benchmark_group(name);
+        for k in Kernels::available() {
+            let (mut u, mut v) = (plane.clone(), plane.clone());
+            g.bench_function(k.isa.name(), |b| {
+                b.iter(|| {
+                    u.copy_from_slice(&plane);
+                    v.copy_from_slice(&plane);
+                    (k.deblock_chroma_edge2)(black_box(&mut u), black_box(&mut v), black_box(&edge))
                 })
             });
         }

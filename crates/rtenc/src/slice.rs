@@ -52,7 +52,12 @@ pub struct PictureCtx<'a> {
 
 impl PictureCtx<'_> {
     /// The slice holding macroblock `addr`.
+    #[inline]
     fn slice_of(&self, addr: usize) -> u16 {
+        // One slice (the usual case at one thread): no division, no search.
+        if self.slice_rows.len() == 1 {
+            return 0;
+        }
         let row = addr / self.mb_width;
         (self.slice_rows.partition_point(|&r| r <= row) - 1) as u16
     }

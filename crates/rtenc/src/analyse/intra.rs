@@ -13,19 +13,79 @@ use crate::macroblock::MbCoding;
 use crate::picture::{Picture, Plane};
 use crate::preset::I4x4Search;
 
-/// Reads a `W`-wide block of samples at (x, y) of a plane into `out` (row-major, stride `W`).
+/// Reads a `w`-wide block of samples at (x, y) of a plane into `out` (row-major, stride `w`).
+/// The block must lie in the visible area.
 #[inline]
 pub fn load_block(plane: &Plane, x: usize, y: usize, w: usize, out: &mut [u8]) {
-    for (r, row) in out.chunks_exact_mut(w).enumerate() {
-        row.copy_from_slice(&plane.row(y + r)[x..x + w]);
+    match w {
+        16 => load_rows::<16>(plane, x, y, out),
+        8 => load_rows::<8>(plane, x, y, out),
+        _ => {
+            for (r, row) in out.chunks_exact_mut(w).enumerate() {
+                row.copy_from_slice(&plane.row(y + r)[x..x + w]);
+            }
+        }
     }
 }
 
-/// Writes a `W`-wide block of samples into a plane at (x, y).
+/// Writes a `w`-wide block of samples (row-major, stride `w`) into a plane at (x, y). The
+/// block must lie in the visible area.
 #[inline]
 pub fn store_block(plane: &mut Plane, x: usize, y: usize, w: usize, data: &[u8]) {
-    for (r, row) in data.chunks_exact(w).enumerate() {
-        plane.row_mut(y + r)[x..x + w].copy_from_slice(row);
+    match w {
+        16 => store_rows::<16>(plane, x, y, data),
+        8 => store_rows::<8>(plane, x, y, data),
+        _ => {
+            for (r, row) in data.chunks_exact(w).enumerate() {
+                plane.row_mut(y + r)[x..x + w].copy_from_slice(row);
+            }
+        }
+    }
+}
+
+/// The samples a `W`-wide block of `h > 0` rows at (x, y) spans in `plane.data` (from its
+/// first sample to its last), after checking that its columns lie in the visible area (as
+/// [`Plane::row`] slices do), and the stride.
+#[inline(always)]
+fn block_span<const W: usize>(plane: &Plane, x: usize, y: usize, h: usize) -> (usize, usize) {
+    assert!(x + W <= plane.width, "block right of the picture");
+    let start = (y + plane.pad) * plane.stride + x + plane.pad;
+    (start, start + (h - 1) * plane.stride + W)
+}
+
+/// [`load_block`] for a width known at compile time: one bounds check for the block, whole
+/// fixed-size row copies.
+#[inline(always)]
+fn load_rows<const W: usize>(plane: &Plane, x: usize, y: usize, out: &mut [u8]) {
+    let h = out.len() / W;
+    if h == 0 {
+        return;
+    }
+    let (start, end) = block_span::<W>(plane, x, y, h);
+    let src = &plane.data[start..end];
+    for (r, row) in out.chunks_exact_mut(W).enumerate() {
+        let o = r * plane.stride;
+        let from: &[u8; W] = src[o..o + W].try_into().expect("row inside the block");
+        row.copy_from_slice(from);
+    }
+}
+
+/// [`store_block`] for a width known at compile time.
+#[inline(always)]
+fn store_rows<const W: usize>(plane: &mut Plane, x: usize, y: usize, data: &[u8]) {
+    let h = data.len() / W;
+    if h == 0 {
+        return;
+    }
+    let (start, end) = block_span::<W>(plane, x, y, h);
+    let stride = plane.stride;
+    let dst = &mut plane.data[start..end];
+    for (r, row) in data.chunks_exact(W).enumerate() {
+        let o = r * stride;
+        let to: &mut [u8; W] = (&mut dst[o..o + W])
+            .try_into()
+            .expect("row inside the block");
+        to.copy_from_slice(row);
     }
 }
 

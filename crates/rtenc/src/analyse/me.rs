@@ -98,13 +98,28 @@ struct FullSad<'a> {
     blk: &'a Block<'a>,
     refp: &'a Plane,
     kernel: Option<dsp::PixelCmpFn>,
+    /// Offset of the block's own position (vector zero) in the padded plane.
+    base: isize,
+    /// The full-sample displacements (dx, dy) keeping the block within the padded plane:
+    /// `dx_min..=dx_max`, `dy_min..=dy_max`.
+    dx: (isize, isize),
+    dy: (isize, isize),
 }
 
 impl<'a> FullSad<'a> {
     fn new(blk: &'a Block<'a>, refp: &'a Plane) -> Self {
         let kernel =
             dsp::BlockSize::from_dims(blk.w, blk.h).map(|s| dsp::kernels().sad[s as usize]);
-        FullSad { blk, refp, kernel }
+        let (x, y, pad) = (blk.x as isize, blk.y as isize, refp.pad as isize);
+        FullSad {
+            blk,
+            refp,
+            kernel,
+            base: (y + pad) * refp.stride as isize + x + pad,
+            // -pad <= x + dx and x + dx + w <= width + pad; likewise vertically.
+            dx: (-pad - x, refp.width as isize + pad - blk.w as isize - x),
+            dy: (-pad - y, refp.height as isize + pad - blk.h as isize - y),
+        }
     }
 
     /// Offset of the block moved by a full-sample vector (quarter units, multiple of 4) in the
@@ -112,15 +127,10 @@ impl<'a> FullSad<'a> {
     /// encoder's padding).
     #[inline]
     fn offset(&self, mv: Mv) -> Option<usize> {
-        let (blk, refp) = (self.blk, self.refp);
-        let rx = blk.x as isize + (mv.x >> 2) as isize;
-        let ry = blk.y as isize + (mv.y >> 2) as isize;
-        let pad = refp.pad as isize;
-        (rx >= -pad
-            && ry >= -pad
-            && rx + blk.w as isize <= refp.width as isize + pad
-            && ry + blk.h as isize <= refp.height as isize + pad)
-            .then(|| refp.offset(rx, ry))
+        let dx = (mv.x >> 2) as isize;
+        let dy = (mv.y >> 2) as isize;
+        (self.dx.0 <= dx && dx <= self.dx.1 && self.dy.0 <= dy && dy <= self.dy.1)
+            .then(|| (self.base + dy * self.refp.stride as isize + dx) as usize)
     }
 
     /// SAD at a full-sample vector, reading the plane in place when the block lies within it,
@@ -152,7 +162,14 @@ impl<'a> FullSad<'a> {
     #[inline]
     fn at4(&self, mvs: [Mv; 4], tmp: &mut [u8; 256]) -> [u32; 4] {
         if (self.blk.w, self.blk.h) == (16, 16) {
-            if let [Some(a), Some(b), Some(c), Some(d)] = mvs.map(|m| self.offset(m)) {
+            // Written out: the closure of `array::map` is not inlined here.
+            let offsets = [
+                self.offset(mvs[0]),
+                self.offset(mvs[1]),
+                self.offset(mvs[2]),
+                self.offset(mvs[3]),
+            ];
+            if let [Some(a), Some(b), Some(c), Some(d)] = offsets {
                 let p = &self.refp.data;
                 let refs = [&p[a..], &p[b..], &p[c..], &p[d..]];
                 return (dsp::kernels().sad16x16_x4)(self.blk.src, 16, refs, self.refp.stride);
@@ -166,7 +183,14 @@ impl<'a> FullSad<'a> {
 /// kernel when all four are read in place from planes of one stride, else one at a time.
 fn sad4_at(blk: &Block<'_>, refl: &RefLuma<'_>, mvs: [Mv; 4], tmp: &mut [u8; 256]) -> [u32; 4] {
     if (blk.w, blk.h) == (16, 16) {
-        let places = mvs.map(|m| refl.in_place(blk.x as i32, blk.y as i32, m, 16, 16));
+        // Written out: the closure of `array::map` is not inlined here.
+        let (x, y) = (blk.x as i32, blk.y as i32);
+        let places = [
+            refl.in_place(x, y, mvs[0], 16, 16),
+            refl.in_place(x, y, mvs[1], 16, 16),
+            refl.in_place(x, y, mvs[2], 16, 16),
+            refl.in_place(x, y, mvs[3], 16, 16),
+        ];
         if let [Some(a), Some(b), Some(c), Some(d)] = places {
             if a.1 == b.1 && a.1 == c.1 && a.1 == d.1 {
                 return (dsp::kernels().sad16x16_x4)(blk.src, 16, [a.0, b.0, c.0, d.0], a.1);

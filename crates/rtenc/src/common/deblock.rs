@@ -11,7 +11,10 @@
 //! planes are independent, so the order between luma, Cb and Cr does not matter.
 
 use crate::common::{chroma_qp, MbInfo, MbType};
-use crate::picture::{Picture, Plane};
+use crate::dsp::{Edge, Kernels};
+use crate::picture::Picture;
+#[cfg(test)]
+use crate::picture::Plane;
 
 /// Slice-level deblocking controls (7.4.3): disable_deblocking_filter_idc and the offsets
 /// FilterOffsetA = 2 * slice_alpha_c0_offset_div2, FilterOffsetB = 2 * slice_beta_offset_div2.
@@ -162,6 +165,55 @@ fn filter_mb_edge(cur: &MbInfo, neighbour: &MbInfo, params: &DeblockParams) -> b
     }
 }
 
+/// Per byte of `x` (each at most 0x80): 2 where the byte is non-zero, 0 where it is zero.
+/// Adding 0x7f sets bit 7 of a byte exactly when it is non-zero, without carrying into the next.
+#[inline]
+fn nonzero_bytes_to_2(x: u128) -> u128 {
+    const LOW7: u128 = u128::from_le_bytes([0x7f; 16]);
+    const HIGH: u128 = u128::from_le_bytes([0x80; 16]);
+    ((x + LOW7) & HIGH) >> 6
+}
+
+/// Whether a macroblock type has one motion vector and one reference index for all its
+/// blocks (P_Skip, P_L0_16x16; their `MbInfo` repeats them in every entry).
+#[inline]
+fn single_motion(t: MbType) -> bool {
+    matches!(t, MbType::PSkip | MbType::P16x16)
+}
+
+/// Whether every block of `m` has the vector and reference index of its first.
+fn uniform_motion(m: &MbInfo) -> bool {
+    m.mv.iter().all(|&v| v == m.mv[0]) && m.ref_idx.iter().all(|&r| r == m.ref_idx[0])
+}
+
+/// The bS of the four segments of the macroblock edge between blocks `p_blks` of `p` and
+/// `q_blks` of `q` (8.7.2.1): as [`boundary_strength`] on each pair, with the intra and
+/// motion tests made once when both macroblocks have a single motion vector.
+#[inline(always)]
+fn mb_edge_bs(p: &MbInfo, p_blks: [usize; 4], q: &MbInfo, q_blks: [usize; 4]) -> [u8; 4] {
+    if intra_like(p.mb_type) || intra_like(q.mb_type) {
+        return [4; 4];
+    }
+    if single_motion(p.mb_type) && single_motion(q.mb_type) {
+        // One vector and reference index for all blocks of each (as the coder stores them).
+        debug_assert!(uniform_motion(p) && uniform_motion(q));
+        let (mp, mq) = (p.mv[0], q.mv[0]);
+        let motion = u8::from(
+            p.ref_idx[0] != q.ref_idx[0]
+                || (i32::from(mp.x) - i32::from(mq.x)).abs() >= 4
+                || (i32::from(mp.y) - i32::from(mq.y)).abs() >= 4,
+        );
+        return std::array::from_fn(|k| {
+            if p.total_coeff[p_blks[k]] | q.total_coeff[q_blks[k]] != 0 {
+                2
+            } else {
+                motion
+            }
+        });
+    }
+    std::array::from_fn(|k| boundary_strength(p, p_blks[k], q, q_blks[k], true))
+}
+
 /// The boundary strengths of all edges of macroblock `cur` (see [`MbBs`]), given its left and
 /// top neighbours when their shared edge is to be filtered (`None` otherwise).
 pub fn macroblock_bs(cur: &MbInfo, left: Option<&MbInfo>, top: Option<&MbInfo>) -> MbBs {
@@ -169,19 +221,24 @@ pub fn macroblock_bs(cur: &MbInfo, left: Option<&MbInfo>, top: Option<&MbInfo>) 
     // Internal edges (e = 1..3) first. One motion vector and reference for the whole
     // macroblock (P_Skip, P_L0_16x16) leaves only the coefficient rule; an intra macroblock
     // has bS 3 on every one. Both shortcuts give what `boundary_strength` would.
-    let single_motion = matches!(cur.mb_type, MbType::PSkip | MbType::P16x16);
     if intra_like(cur.mb_type) {
         for dir in &mut bs {
             dir[4..].fill(3);
         }
-    } else if single_motion {
-        let tc = &cur.total_coeff;
+    } else if single_motion(cur.mb_type) {
+        // bS 2 where the block on either side has coefficients, else 0, for all 24 segments
+        // at once: one byte per block (raster order), a total_coeff being at most 16.
+        debug_assert!(cur.total_coeff.iter().all(|&c| c <= 16));
+        let t = u128::from_le_bytes(cur.total_coeff);
+        // Horizontal edge e, segment k: block k + 4e and the one above it, 4 bytes before.
+        let h = nonzero_bytes_to_2(t | (t << 32)).to_le_bytes();
+        bs[1][4..].copy_from_slice(&h[4..]);
+        // Vertical edge e, segment k: block e + 4k and the one left of it, 1 byte before
+        // (bytes in raster order, transposed into [e * 4 + k]).
+        let v = nonzero_bytes_to_2(t | (t << 8)).to_le_bytes();
         for e in 1..4 {
             for k in 0..4 {
-                let (p, q) = (e - 1 + 4 * k, e + 4 * k);
-                bs[0][e * 4 + k] = if tc[p] | tc[q] != 0 { 2 } else { 0 };
-                let (p, q) = (k + 4 * (e - 1), k + 4 * e);
-                bs[1][e * 4 + k] = if tc[p] | tc[q] != 0 { 2 } else { 0 };
+                bs[0][e * 4 + k] = v[e + 4 * k];
             }
         }
     } else {
@@ -195,15 +252,13 @@ pub fn macroblock_bs(cur: &MbInfo, left: Option<&MbInfo>, top: Option<&MbInfo>) 
         }
     }
     // Macroblock edges: vertical x = 0 (q0 in block (0, k)), horizontal y = 0 (block (k, 0)).
-    let [vertical, horizontal] = &mut bs;
-    for (k, (v, h)) in vertical
-        .iter_mut()
-        .zip(horizontal.iter_mut())
-        .take(4)
-        .enumerate()
-    {
-        *v = left.map_or(0, |l| boundary_strength(l, 3 + 4 * k, cur, 4 * k, true));
-        *h = top.map_or(0, |t| boundary_strength(t, k + 12, cur, k, true));
+    if let Some(l) = left {
+        let v = mb_edge_bs(l, [3, 7, 11, 15], cur, [0, 4, 8, 12]);
+        bs[0][..4].copy_from_slice(&v);
+    }
+    if let Some(t) = top {
+        let h = mb_edge_bs(t, [12, 13, 14, 15], cur, [0, 1, 2, 3]);
+        bs[1][..4].copy_from_slice(&h);
     }
     bs
 }
@@ -241,6 +296,7 @@ pub fn deblock_rows(
     if params.disable_idc == 1 {
         return;
     }
+    let k = crate::dsp::kernels();
     for mb_y in rows {
         for mb_x in 0..mb_width {
             let cur = &mbs[mb_y * mb_width + mb_x];
@@ -262,16 +318,20 @@ pub fn deblock_rows(
                 .then(|| &mbs[(mb_y - 1) * mb_width + mb_x])
                 .filter(|t| filter_mb_edge(cur, t, params));
             let bs = macroblock_bs(cur, left, top);
-            deblock_macroblock(pic, mb_x, mb_y, cur, left, top, &bs, params);
+            if bs == [[0; 16]; 2] {
+                continue;
+            }
+            deblock_macroblock(pic, k, mb_x, mb_y, cur, left, top, &bs, params);
         }
     }
 }
 
 /// Filters the edges of one macroblock in the order of 8.7 (luma vertical, luma horizontal, then
-/// the same for Cb and Cr).
+/// the same for Cb and Cr, both chroma planes through one kernel call per edge).
 #[allow(clippy::too_many_arguments)]
 fn deblock_macroblock(
     pic: &mut Picture,
+    k: &Kernels,
     mb_x: usize,
     mb_y: usize,
     cur: &MbInfo,
@@ -280,52 +340,116 @@ fn deblock_macroblock(
     bs: &MbBs,
     params: &DeblockParams,
 ) {
-    let qp = cur.qp;
-    let qpc = chroma_qp(cur.qp);
-    // The QP of the macroblock holding p0: the neighbour's on macroblock edges (8.7.2.2).
-    let edge_qps = |nb: Option<&MbInfo>, e: usize| -> (u8, u8) {
-        match (e, nb) {
-            (0, Some(n)) => (n.qp, chroma_qp(n.qp)),
-            _ => (qp, qpc),
-        }
-    };
+    let (qp, qpc) = (cur.qp, chroma_qp(cur.qp));
+    // The filters of the internal edges (both sides in this macroblock) and of the macroblock
+    // edges, whose p0 lies in the neighbour and brings its QP (8.7.2.2). Without a neighbour
+    // the macroblock edge has bS 0 and is never filtered.
+    let inner = EdgeFilter::new(qp, qp, params);
+    let inner_c = EdgeFilter::new(qpc, qpc, params);
 
     // Luma (chromaEdgeFlag = 0): 16-sample edges.
     let (x0, y0) = (mb_x * 16, mb_y * 16);
     for (dir, nb) in [(0usize, left), (1, top)] {
+        let (across, along) = if dir == 0 {
+            (1, pic.y.stride)
+        } else {
+            (pic.y.stride, 1)
+        };
         for e in 0..4 {
             let seg: [u8; 4] = bs[dir][e * 4..e * 4 + 4].try_into().unwrap();
             if seg == [0; 4] {
                 continue;
             }
-            let (qp_p, _) = edge_qps(nb, e);
+            let filter = match (e, nb) {
+                (0, Some(n)) => EdgeFilter::new(n.qp, qp, params),
+                _ => inner,
+            };
+            let Some(f) = filter else { continue };
             let (ex, ey) = if dir == 0 {
                 (x0 + 4 * e, y0)
             } else {
                 (x0, y0 + 4 * e)
             };
-            filter_edge(&mut pic.y, ex, ey, dir == 1, false, &seg, qp_p, qp, params);
+            let q0 = pic.y.offset(ex as isize, ey as isize);
+            (k.deblock_luma_edge)(&mut pic.y.data, &f.edge(q0, across, along, seg));
         }
     }
 
     // Chroma (chromaEdgeFlag = 1), 4:2:0: 8-sample edges at 0 and 4, i.e. the luma edges 0 and 8,
-    // each chroma sample k along the edge taking the bS of luma sample 2k (segment k / 2).
+    // each chroma sample k along the edge taking the bS of luma sample 2k (segment k / 2). Cb
+    // and Cr share their layout and every edge parameter (QPc of both is the one of
+    // chroma_qp_index_offset 0), so one call filters an edge in both.
+    debug_assert!(pic.u.stride == pic.v.stride && pic.u.pad == pic.v.pad);
+    debug_assert!(pic.u.data.len() == pic.v.data.len());
     let (cx0, cy0) = (mb_x * 8, mb_y * 8);
-    for plane in [&mut pic.u, &mut pic.v] {
-        for (dir, nb) in [(0usize, left), (1, top)] {
-            for e in [0usize, 2] {
-                let seg: [u8; 4] = bs[dir][e * 4..e * 4 + 4].try_into().unwrap();
-                if seg == [0; 4] {
-                    continue;
-                }
-                let (_, qpc_p) = edge_qps(nb, e);
-                let (ex, ey) = if dir == 0 {
-                    (cx0 + 2 * e, cy0)
-                } else {
-                    (cx0, cy0 + 2 * e)
-                };
-                filter_edge(plane, ex, ey, dir == 1, true, &seg, qpc_p, qpc, params);
+    for (dir, nb) in [(0usize, left), (1, top)] {
+        let (across, along) = if dir == 0 {
+            (1, pic.u.stride)
+        } else {
+            (pic.u.stride, 1)
+        };
+        for e in [0usize, 2] {
+            let seg: [u8; 4] = bs[dir][e * 4..e * 4 + 4].try_into().unwrap();
+            if seg == [0; 4] {
+                continue;
             }
+            let filter = match (e, nb) {
+                (0, Some(n)) => EdgeFilter::new(chroma_qp(n.qp), qpc, params),
+                _ => inner_c,
+            };
+            let Some(f) = filter else { continue };
+            let (ex, ey) = if dir == 0 {
+                (cx0 + 2 * e, cy0)
+            } else {
+                (cx0, cy0 + 2 * e)
+            };
+            let q0 = pic.u.offset(ex as isize, ey as isize);
+            let edge = f.edge(q0, across, along, seg);
+            (k.deblock_chroma_edge2)(&mut pic.u.data, &mut pic.v.data, &edge);
+        }
+    }
+}
+
+/// The filter of the edges between blocks of QPs `qp_p` and `qp_q` (8.7.2.2): alpha, beta
+/// and tC0 by bS.
+#[derive(Debug, Clone, Copy)]
+struct EdgeFilter {
+    alpha: i32,
+    beta: i32,
+    /// tC0 (Table 8-17) indexed by bS; 0 for bS 0 and 4 (which do not use it) and beyond.
+    tc0: [i32; 8],
+}
+
+impl EdgeFilter {
+    /// `None` when no sample of such an edge can be filtered: with alpha or beta 0,
+    /// |p0 - q0| < 0 (or |p1 - p0| < 0) never holds, so filterSamplesFlag is 0 everywhere.
+    #[inline]
+    fn new(qp_p: u8, qp_q: u8, params: &DeblockParams) -> Option<EdgeFilter> {
+        let (index_a, alpha, beta) = edge_thresholds(qp_p, qp_q, params);
+        if alpha == 0 || beta == 0 {
+            return None;
+        }
+        let t = TC0[index_a].map(i32::from);
+        Some(EdgeFilter {
+            alpha,
+            beta,
+            tc0: [0, t[0], t[1], t[2], 0, 0, 0, 0],
+        })
+    }
+
+    /// The kernel parameters of the edge with q0 of its first line at `q0`, steps `across`
+    /// (p0 to q0) and `along` (line to line), and bS `seg` per segment.
+    #[inline]
+    fn edge(&self, q0: usize, across: usize, along: usize, seg: [u8; 4]) -> Edge {
+        debug_assert!(seg.iter().all(|&b| b <= 4));
+        Edge {
+            q0,
+            across,
+            along,
+            bs: seg,
+            alpha: self.alpha,
+            beta: self.beta,
+            tc0: seg.map(|b| self.tc0[usize::from(b & 7)]),
         }
     }
 }
@@ -338,58 +462,6 @@ pub fn edge_thresholds(qp_p: u8, qp_q: u8, params: &DeblockParams) -> (usize, i3
     let index_a = (qp_av + i32::from(params.offset_a)).clamp(0, 51) as usize;
     let index_b = (qp_av + i32::from(params.offset_b)).clamp(0, 51) as usize;
     (index_a, i32::from(ALPHA[index_a]), i32::from(BETA[index_b]))
-}
-
-/// Filters one edge of a macroblock (8.7.1 / 8.7.2): the vertical edge whose q0 column starts
-/// at (x, y) (`horizontal` false), or the horizontal edge whose q0 row starts there. Luma edges
-/// are 16 samples long with bS `seg[k / 4]`, chroma edges 8 samples with bS `seg[k / 2]`.
-#[allow(clippy::too_many_arguments)]
-fn filter_edge(
-    plane: &mut Plane,
-    x: usize,
-    y: usize,
-    horizontal: bool,
-    chroma: bool,
-    seg: &[u8; 4],
-    qp_p: u8,
-    qp_q: u8,
-    params: &DeblockParams,
-) {
-    let (index_a, alpha, beta) = edge_thresholds(qp_p, qp_q, params);
-    if alpha == 0 || beta == 0 {
-        // |p0 - q0| < 0 (or |p1 - p0| < 0) never holds: filterSamplesFlag is 0 everywhere.
-        return;
-    }
-    // Step across the edge (from p0 to q0) and along it.
-    let (across, along) = if horizontal {
-        (plane.stride, 1)
-    } else {
-        (1, plane.stride)
-    };
-    let start = plane.offset(x as isize, y as isize);
-    let tc0 = seg.map(|bs| {
-        if (1..4).contains(&bs) {
-            i32::from(TC0[index_a][usize::from(bs) - 1])
-        } else {
-            0
-        }
-    });
-    let edge = crate::dsp::Edge {
-        q0: start,
-        across,
-        along,
-        bs: *seg,
-        alpha,
-        beta,
-        tc0,
-    };
-    let k = crate::dsp::kernels();
-    let filter = if chroma {
-        k.deblock_chroma_edge
-    } else {
-        k.deblock_luma_edge
-    };
-    filter(&mut plane.data, &edge);
 }
 
 #[cfg(test)]
@@ -565,6 +637,7 @@ mod tests {
         cur.total_coeff[5] = 2; // block (1, 1)
         let left = intra(30);
         let mut top = inter(30);
+        top.mb_type = MbType::P8x8; // vectors per 4x4 block (sub-macroblock 4x4 partitions)
         top.mv[14] = Mv::new(0, 8); // bottom row, column 2
         let bs = macroblock_bs(&cur, Some(&left), Some(&top));
         // Vertical: left macroblock edge all 4; edges x = 4 and 8 at rows 4..8 touch block 5.
@@ -629,13 +702,18 @@ mod tests {
                 m.mb_type = types[next(types.len() as u64) as usize];
                 let one_mv = Mv::new(next(9) as i16 - 4, next(9) as i16 - 4);
                 for b in 0..16 {
-                    m.total_coeff[b] = if next(3) == 0 { next(4) as u8 } else { 0 };
+                    m.total_coeff[b] = if next(3) == 0 { next(17) as u8 } else { 0 };
                     m.mv[b] = if matches!(m.mb_type, MbType::PSkip | MbType::P16x16) {
                         one_mv
                     } else {
                         Mv::new(next(9) as i16 - 4, next(9) as i16 - 4)
                     };
                 }
+                m.ref_idx = if matches!(m.mb_type, MbType::PSkip | MbType::P16x16) {
+                    [next(2) as i8; 4]
+                } else {
+                    std::array::from_fn(|_| next(2) as i8)
+                };
                 if intra_like(m.mb_type) {
                     m.ref_idx = [-1; 4];
                     m.mv = [Mv::ZERO; 16];
@@ -848,7 +926,7 @@ mod tests {
 
     #[test]
     fn picture_inter_bs_segments() {
-        // Two P16x16 macroblocks at QP 36 (indexA 36: alpha 50, beta 11, tC0 bS1 = 2, bS2 = 3),
+        // A P_8x8 and a P_L0_16x16 macroblock at QP 36 (indexA 36: alpha 50, beta 11, tC0 bS1 = 2, bS2 = 3),
         // luma 60 | 70. The left MB's block (3, 1) (raster 7) has coefficients: bS 2 on the MB
         // edge rows 4..8; its block (3, 3) (raster 15) has mv x 4: bS 1 on rows 12..16; rows
         // 0..4 and 8..12 have bS 0. The left MB's own internal edges are filtered while it is
@@ -862,6 +940,7 @@ mod tests {
         let mut a = inter(36);
         let b = inter(36);
         a.total_coeff[7] = 1;
+        a.mb_type = MbType::P8x8; // vectors per 4x4 block (sub-macroblock 4x4 partitions)
         a.mv[15] = Mv::new(4, 0);
         let mbs = [a, b];
         let bs = macroblock_bs(&b, Some(&a), None);

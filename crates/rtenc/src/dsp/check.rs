@@ -250,17 +250,36 @@ fn deblock_luma_edge<const I: usize>(d: &mut [u8], e: &Edge) {
     );
 }
 
-fn deblock_chroma_edge<const I: usize>(d: &mut [u8], e: &Edge) {
-    let simd = inner::<I>().deblock_chroma_edge;
-    edge(
-        "deblock_chroma_edge",
-        Isa::ALL[I],
-        8,
-        simd,
-        scalar::deblock_chroma_edge,
-        d,
-        e,
+fn deblock_chroma_edge2<const I: usize>(u: &mut [u8], v: &mut [u8], e: &Edge) {
+    // As `edge`: the twin on copies of the spans the edge can touch, one per plane.
+    let lo = e.q0.saturating_sub(4 * e.across);
+    let span = |d: &[u8]| lo..(e.q0 + 7 * e.along + 3 * e.across + 1).min(d.len());
+    let (su, sv) = (span(u), span(v));
+    let (mut wu, mut wv) = (u[su.clone()].to_vec(), v[sv.clone()].to_vec());
+    (inner::<I>().deblock_chroma_edge2)(u, v, e);
+    scalar::deblock_chroma_edge2(
+        &mut wu,
+        &mut wv,
+        &Edge {
+            q0: e.q0 - lo,
+            ..*e
+        },
     );
+    for (plane, got, want) in [("Cb", &u[su], &wu[..]), ("Cr", &v[sv], &wv[..])] {
+        if got != want {
+            let first = got.iter().zip(want).position(|(a, b)| a != b).unwrap_or(0);
+            same(
+                "deblock_chroma_edge2",
+                Isa::ALL[I],
+                format_args!(
+                    "{e:?}, {plane} plane, first difference at sample {}",
+                    lo + first
+                ),
+                got[first],
+                want[first],
+            );
+        }
+    }
 }
 
 fn mc_chroma8<const I: usize>(src: &[u8], stride: usize, fx: u32, fy: u32, out: &mut [u8]) {
@@ -352,7 +371,7 @@ fn table<const I: usize>() -> Kernels {
         rgb_to_nv12_rows: rgb_to_nv12_rows::<I>,
         deinterleave_uv: deinterleave_uv::<I>,
         deblock_luma_edge: deblock_luma_edge::<I>,
-        deblock_chroma_edge: deblock_chroma_edge::<I>,
+        deblock_chroma_edge2: deblock_chroma_edge2::<I>,
         mc_chroma8: mc_chroma8::<I>,
         avg_block: avg_block::<I>,
         hpel_row_h: hpel_row_h::<I>,

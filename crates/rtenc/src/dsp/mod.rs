@@ -158,7 +158,7 @@ pub type PixelCmpAvgFn = fn(&[u8], usize, &[u8], usize, &[u8], usize) -> u32;
 pub type DeinterleaveFn = fn(&[u8], &mut [u8], &mut [u8]);
 
 /// One deblocking edge (8.7.2): 16 lines for [`Kernels::deblock_luma_edge`] (line `k` in
-/// segment `k / 4`), 8 for [`Kernels::deblock_chroma_edge`] (4:2:0: segment `k / 2`). Line `k`
+/// segment `k / 4`), 8 for [`Kernels::deblock_chroma_edge2`] (4:2:0: segment `k / 2`). Line `k`
 /// has q_i at `q0 + k * along + i * across` and p_i at `q0 + k * along - (i + 1) * across`, and
 /// uses its segment's bS and tC0 (tC0 unused for bS 0 and 4).
 #[derive(Debug, Clone, Copy)]
@@ -281,6 +281,10 @@ pub type RgbToNv12RowsFn =
 /// `deblock_*_edge(samples, edge)`: filters one edge in place.
 pub type EdgeFn = fn(&mut [u8], &Edge);
 
+/// `deblock_chroma_edge2(cb, cr, edge)`: filters the same chroma edge in place in both chroma
+/// planes (which share one layout), as [`scalar::deblock_chroma_edge`] on each.
+pub type Edge2Fn = fn(&mut [u8], &mut [u8], &Edge);
+
 /// `mc_chroma8(src, stride, fx, fy, out)`: the chroma sample interpolation (8.4.2.2.2) of a
 /// block 8 samples wide and `out.len() / 8` rows high (at most 8) at eighth-sample fraction
 /// `(fx, fy)` (each `0..8`): `out[8 r + x] = ((8 - fx)(8 - fy) A + fx (8 - fy) B + (8 - fx)
@@ -329,8 +333,9 @@ pub struct Kernels {
     pub deinterleave_uv: DeinterleaveFn,
     /// The luma deblocking filter along one macroblock or 4x4 edge (see [`Edge`]).
     pub deblock_luma_edge: EdgeFn,
-    /// The chroma deblocking filter along one 8-sample edge (see [`Edge`]).
-    pub deblock_chroma_edge: EdgeFn,
+    /// The chroma deblocking filter along one 8-sample edge of both chroma planes (see
+    /// [`Edge`] and [`Edge2Fn`]).
+    pub deblock_chroma_edge2: Edge2Fn,
     /// Chroma interpolation of an 8-wide block (see [`McChroma8Fn`]).
     pub mc_chroma8: McChroma8Fn,
     /// Rounded average of two blocks (quarter-sample luma prediction).
@@ -414,7 +419,7 @@ pub const SCALAR: Kernels = Kernels {
     recon_strips: scalar::recon_strips,
     deinterleave_uv: scalar::deinterleave_uv,
     deblock_luma_edge: scalar::deblock_luma_edge,
-    deblock_chroma_edge: scalar::deblock_chroma_edge,
+    deblock_chroma_edge2: scalar::deblock_chroma_edge2,
     mc_chroma8: scalar::mc_chroma8,
     avg_block: scalar::avg_block,
     hpel_row_h: scalar::hpel_row_h,

@@ -1551,13 +1551,19 @@ pub fn neon_kernels() -> Option<Kernels> {
         rgb_to_nv12_rows: entry::rgb_to_nv12_rows,
         deinterleave_uv: entry::deinterleave_uv,
         deblock_luma_edge: entry::deblock_luma_edge,
-        deblock_chroma_edge: entry::deblock_chroma_edge,
+        deblock_chroma_edge2: deblock_chroma_edge2,
         mc_chroma8: entry::mc_chroma8,
         avg_block: entry::avg_block,
         hpel_row_h: entry::hpel_row_h,
         hpel_row_v: entry::hpel_row_v,
         hpel_row_c: entry::hpel_row_c,
     })
+}
+
+/// Both chroma planes' edge: the one-plane kernel on each.
+fn deblock_chroma_edge2(u: &mut [u8], v: &mut [u8], e: &Edge) {
+    entry::deblock_chroma_edge(u, e);
+    entry::deblock_chroma_edge(v, e);
 }
 
 /// Safe entry points into the NEON kernels. This module is compiled only for targets with

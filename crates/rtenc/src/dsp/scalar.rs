@@ -333,6 +333,13 @@ pub fn deblock_chroma_edge(d: &mut [u8], e: &super::Edge) {
     }
 }
 
+/// [`deblock_chroma_edge`] of the same edge in both chroma planes (Cb in `u`, Cr in `v`,
+/// laid out alike): the two planes are filtered independently (8.7).
+pub fn deblock_chroma_edge2(u: &mut [u8], v: &mut [u8], e: &super::Edge) {
+    deblock_chroma_edge(u, e);
+    deblock_chroma_edge(v, e);
+}
+
 /// Reconstruction of a 4x4 block: `out[i] = Clip1(pred[i] + res[i])` (8.5.14). A step of
 /// [`code4x4`] and [`recon_strips`], not a kernel of its own.
 fn add_pred4x4(res: &[i32; 16], pred: &[u8; 16], out: &mut [u8; 16]) {

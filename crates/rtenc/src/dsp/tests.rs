@@ -334,8 +334,9 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(1024))]
 
     #[test]
-    fn deblock_chroma_edge_matches_scalar(
-        plane in edge_plane(),
+    fn deblock_chroma_edge2_matches_scalar(
+        cb in edge_plane(),
+        cr in edge_plane(),
         horizontal in any::<bool>(),
         bs in proptest::array::uniform4(prop_oneof![1 => Just(0u8), 2 => 1u8..=3, 1 => Just(4u8)]),
         tc0 in proptest::array::uniform4(0i32..=25),
@@ -343,18 +344,19 @@ proptest! {
         beta in prop_oneof![0i32..=18, Just(18)],
         off in 0usize..8,
     ) {
-        // The edge is at row 8 (horizontal) or column 8 (vertical), 8 lines long.
+        // The same edge in two planes, at row 8 (horizontal) or column 8 (vertical).
         let edge = if horizontal {
             Edge { q0: 8 * 24 + off, across: 24, along: 1, bs, alpha, beta, tc0 }
         } else {
             Edge { q0: off * 24 + 8, across: 1, along: 24, bs, alpha, beta, tc0 }
         };
-        let mut expect = plane.clone();
-        scalar::deblock_chroma_edge(&mut expect, &edge);
+        let (mut eu, mut ev) = (cb.clone(), cr.clone());
+        scalar::deblock_chroma_edge(&mut eu, &edge);
+        scalar::deblock_chroma_edge(&mut ev, &edge);
         for k in tables() {
-            let mut got = plane.clone();
-            (k.deblock_chroma_edge)(&mut got, &edge);
-            prop_assert!(got == expect, "{:?} {:?}", k.isa, edge);
+            let (mut gu, mut gv) = (cb.clone(), cr.clone());
+            (k.deblock_chroma_edge2)(&mut gu, &mut gv, &edge);
+            prop_assert!(gu == eu && gv == ev, "{:?} {:?}", k.isa, edge);
         }
     }
 }

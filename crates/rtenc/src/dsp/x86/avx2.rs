@@ -4,7 +4,7 @@
 
 use std::arch::x86_64::*;
 
-use super::{load16, load8, store16, store8, Rows};
+use super::{load16, load8, store16, store8, Rows, RowsMut};
 
 /// Two 16-byte rows, `s[o0..]` in the low lane and `s[o1..]` in the high lane.
 #[target_feature(enable = "avx2")]
@@ -588,6 +588,36 @@ fn segment_lanes(e: &crate::dsp::Edge) -> (__m256i, __m256i) {
     (lanes(e.bs.map(i16::from)), lanes(e.tc0.map(|t| t as i16)))
 }
 
+/// The four bytes of `v`, each twice, in both eight-lane halves of sixteen `i16` lanes.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn spread_x2_twice(v: u32) -> __m256i {
+    let x = _mm_cvtsi32_si128(v as i32);
+    let x = _mm_unpacklo_epi8(x, x);
+    _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(x, x))
+}
+
+/// bS of the four segments as the bytes of a word, segment 0 lowest.
+#[inline(always)]
+fn bs_word(e: &crate::dsp::Edge) -> u32 {
+    u32::from_le_bytes(e.bs)
+}
+
+/// tC0 of the four segments (each at most 25) as the bytes of a word, segment 0 lowest.
+#[inline(always)]
+fn tc0_word(e: &crate::dsp::Edge) -> u32 {
+    debug_assert!(e.tc0.iter().all(|t| (0..=255).contains(t)));
+    let [a, b, c, d] = e.tc0.map(|t| t as u32 & 0xff);
+    a | b << 8 | c << 16 | d << 24
+}
+
+/// Whether some segment has bS 4 (bS is at most 4: bit 2 of a byte is set only for 4).
+#[inline(always)]
+fn has_bs4(e: &crate::dsp::Edge) -> bool {
+    debug_assert!(e.bs.iter().all(|&b| b <= 4));
+    bs_word(e) & 0x0404_0404 != 0
+}
+
 /// 16 `i16` lanes clipped to bytes, in lane order.
 #[target_feature(enable = "avx2")]
 #[inline]
@@ -601,10 +631,10 @@ fn pack_u8(v: __m256i) -> __m128i {
 /// and transposes both 8x8 blocks in and out. Any other layout goes to the scalar twin.
 #[target_feature(enable = "avx2")]
 pub fn deblock_luma_edge(d: &mut [u8], e: &crate::dsp::Edge) {
-    if e.bs == [0; 4] {
+    if bs_word(e) == 0 {
         return;
     }
-    if e.bs.contains(&4) {
+    if has_bs4(e) {
         luma_edge::<true>(d, e);
     } else {
         luma_edge::<false>(d, e);
@@ -618,10 +648,14 @@ fn luma_edge<const STRONG: bool>(d: &mut [u8], e: &crate::dsp::Edge) {
     let alpha = _mm256_set1_epi16(e.alpha as i16);
     let beta = _mm256_set1_epi16(e.beta as i16);
     let (bs, tc0) = segment_lanes(e);
+    let mut rows = [_mm256_setzero_si256(); 8];
     if e.along == 1 {
         let s = e.across;
         let top = e.q0.checked_sub(4 * s).expect("p3 row inside the plane");
-        let rows: [__m256i; 8] = std::array::from_fn(|i| load_u8_as_i16(d, top + i * s));
+        let mut r = RowsMut::<16>::new(&mut d[top..], s, 8); // p3 .. q3
+        for (i, row) in rows.iter_mut().enumerate() {
+            *row = _mm256_cvtepu8_epi16(r.load16(i, 0));
+        }
         let out = filter_luma16::<STRONG>(
             [rows[3], rows[2], rows[1], rows[0]],
             [rows[4], rows[5], rows[6], rows[7]],
@@ -631,14 +665,14 @@ fn luma_edge<const STRONG: bool>(d: &mut [u8], e: &crate::dsp::Edge) {
             beta,
         );
         for (i, &v) in out.iter().enumerate() {
-            store16(d, top + (i + 1) * s, pack_u8(v));
+            r.store16(i + 1, 0, pack_u8(v));
         }
     } else if e.across == 1 {
         let left = e.q0.checked_sub(4).expect("p3 column inside the plane");
-        let line = |k: usize| left + k * e.along;
-        let rows: [__m256i; 8] = std::array::from_fn(|i| {
-            _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(load8(d, line(i)), load8(d, line(i + 8))))
-        });
+        let mut r = RowsMut::<8>::new(&mut d[left..], e.along, 16); // the 16 lines, p3 .. q3
+        for (i, row) in rows.iter_mut().enumerate() {
+            *row = _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(r.load8(i, 0), r.load8(i + 8, 0)));
+        }
         let c = transpose2x8x8_epi16(rows); // c[i]: sample i (p3 .. q3) of each line
         let out = filter_luma16::<STRONG>(
             [c[3], c[2], c[1], c[0]],
@@ -649,15 +683,150 @@ fn luma_edge<const STRONG: bool>(d: &mut [u8], e: &crate::dsp::Edge) {
             beta,
         );
         let cols = [c[0], out[0], out[1], out[2], out[3], out[4], out[5], c[7]];
-        let r = transpose2x8x8_epi16(cols);
-        for (i, &v) in r.iter().enumerate() {
+        let t = transpose2x8x8_epi16(cols);
+        for (i, &v) in t.iter().enumerate() {
             let b = pack_u8(v);
-            store8(d, line(i), b);
-            store8(d, line(i + 8), _mm_unpackhi_epi64(b, b));
+            r.store8(i, 0, b);
+            r.store8(i + 8, 0, _mm_unpackhi_epi64(b, b));
         }
     } else {
         crate::dsp::scalar::deblock_luma_edge(d, e);
     }
+}
+
+/// The chroma filter (8.7.2.3 / 8.7.2.4 with chromaStyleFilteringFlag 1, as
+/// `scalar::filter_samples_chroma`) on sixteen lines: returns the new p0 and q0 (`i16`, to be
+/// clipped by unsigned-saturating packing). Without `STRONG` no lane may have bS 4.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn filter_chroma16<const STRONG: bool>(
+    [p1, p0, q0, q1]: [__m256i; 4],
+    bs: __m256i,
+    tc0: __m256i,
+    alpha: __m256i,
+    beta: __m256i,
+) -> [__m256i; 2] {
+    let lt = |a: __m256i, b: __m256i| _mm256_cmpgt_epi16(b, a);
+    let add = |a: __m256i, b: __m256i| _mm256_add_epi16(a, b);
+    let sub = |a: __m256i, b: __m256i| _mm256_sub_epi16(a, b);
+    let k = |v: i16| _mm256_set1_epi16(v);
+    // filterSamplesFlag (8.7.2.2).
+    let flag = _mm256_and_si256(
+        _mm256_cmpgt_epi16(bs, _mm256_setzero_si256()),
+        _mm256_and_si256(
+            lt(absd16(p0, q0), alpha),
+            _mm256_and_si256(lt(absd16(p1, p0), beta), lt(absd16(q1, q0), beta)),
+        ),
+    );
+    // bS < 4: tC = tC0 + 1 (8.7.2.3, chroma).
+    let delta = _mm256_srai_epi16(
+        add(add(_mm256_slli_epi16(sub(q0, p0), 2), sub(p1, q1)), k(4)),
+        3,
+    );
+    let delta = clamp_tc(delta, add(tc0, k(1)));
+    let mut n_p0 = add(p0, delta);
+    let mut n_q0 = sub(q0, delta);
+    if STRONG {
+        // bS == 4 (8.7.2.4, chroma: the 3-tap form only).
+        let s_p0 = _mm256_srai_epi16(add(add(add(p1, p1), p0), add(q1, k(2))), 2);
+        let s_q0 = _mm256_srai_epi16(add(add(add(q1, q1), q0), add(p1, k(2))), 2);
+        let is4 = _mm256_cmpeq_epi16(bs, k(4));
+        n_p0 = select(is4, s_p0, n_p0);
+        n_q0 = select(is4, s_q0, n_q0);
+    }
+    [select(flag, n_p0, p0), select(flag, n_q0, q0)]
+}
+
+/// The chroma deblocking filter of one 8-line edge in both chroma planes at once (as
+/// `scalar::deblock_chroma_edge2`): the Cb lines in the low eight `i16` lanes, the Cr lines in
+/// the high eight. A horizontal edge (`along == 1`) reads the rows p1..q1 directly; a vertical
+/// edge (`across == 1`) gathers the 8x4 samples p1..q1 of each plane with byte, word and dword
+/// interleaves and writes back p0 and q0, two bytes per line. Any other layout goes to the
+/// scalar twin.
+#[target_feature(enable = "avx2")]
+pub fn deblock_chroma_edge2(u: &mut [u8], v: &mut [u8], e: &crate::dsp::Edge) {
+    if bs_word(e) == 0 {
+        return;
+    }
+    if has_bs4(e) {
+        chroma_edge2::<true>(u, v, e);
+    } else {
+        chroma_edge2::<false>(u, v, e);
+    }
+}
+
+/// [`deblock_chroma_edge2`] with the bS 4 filter (`STRONG`) or without.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn chroma_edge2<const STRONG: bool>(u: &mut [u8], v: &mut [u8], e: &crate::dsp::Edge) {
+    let alpha = _mm256_set1_epi16(e.alpha as i16);
+    let beta = _mm256_set1_epi16(e.beta as i16);
+    // Line `l` of either plane uses segment `l / 2` (4:2:0).
+    let (bs, tc0) = (spread_x2_twice(bs_word(e)), spread_x2_twice(tc0_word(e)));
+    if e.along == 1 {
+        let s = e.across;
+        let top = e.q0.checked_sub(2 * s).expect("p1 row inside the plane");
+        let mut ru = RowsMut::<8>::new(&mut u[top..], s, 4); // p1 .. q1
+        let mut rv = RowsMut::<8>::new(&mut v[top..], s, 4);
+        let mut r = [_mm256_setzero_si256(); 4];
+        for (i, row) in r.iter_mut().enumerate() {
+            *row = _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(ru.load8(i, 0), rv.load8(i, 0)));
+        }
+        let [p0, q0] = filter_chroma16::<STRONG>(r, bs, tc0, alpha, beta);
+        let (p0, q0) = (pack_u8(p0), pack_u8(q0));
+        ru.store8(1, 0, p0);
+        rv.store8(1, 0, _mm_unpackhi_epi64(p0, p0));
+        ru.store8(2, 0, q0);
+        rv.store8(2, 0, _mm_unpackhi_epi64(q0, q0));
+    } else if e.across == 1 {
+        let left = e.q0.checked_sub(2).expect("p1 column inside the plane");
+        let mut ru = RowsMut::<4>::new(&mut u[left..], e.along, 8); // lines of p1 p0 q0 q1
+        let mut rv = RowsMut::<4>::new(&mut v[left..], e.along, 8);
+        let (pu, qu) = chroma_columns(&ru);
+        let (pv, qv) = chroma_columns(&rv);
+        let c = [
+            _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(pu, pv)),
+            _mm256_cvtepu8_epi16(_mm_unpackhi_epi64(pu, pv)),
+            _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(qu, qv)),
+            _mm256_cvtepu8_epi16(_mm_unpackhi_epi64(qu, qv)),
+        ];
+        let [p0, q0] = filter_chroma16::<STRONG>(c, bs, tc0, alpha, beta);
+        let (p0, q0) = (pack_u8(p0), pack_u8(q0));
+        // p0 q0 per line, as 16-bit words: Cb lines, then Cr lines.
+        chroma_put_p0q0(&mut ru, _mm_unpacklo_epi8(p0, q0));
+        chroma_put_p0q0(&mut rv, _mm_unpackhi_epi8(p0, q0));
+    } else {
+        crate::dsp::scalar::deblock_chroma_edge2(u, v, e);
+    }
+}
+
+/// The eight lines of four bytes (p1 p0 q0 q1) of a vertical chroma edge as columns: p1 of
+/// lines 0-7, then p0 (first register); q0, then q1 (second). Byte, word and dword
+/// interleaves.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn chroma_columns(r: &RowsMut<'_, 4>) -> (__m128i, __m128i) {
+    let t0 = _mm_unpacklo_epi8(r.load4(0, 0), r.load4(1, 0));
+    let t1 = _mm_unpacklo_epi8(r.load4(2, 0), r.load4(3, 0));
+    let t2 = _mm_unpacklo_epi8(r.load4(4, 0), r.load4(5, 0));
+    let t3 = _mm_unpacklo_epi8(r.load4(6, 0), r.load4(7, 0));
+    let u0 = _mm_unpacklo_epi16(t0, t1); // p1, p0, q0, q1 of lines 0-3
+    let u1 = _mm_unpacklo_epi16(t2, t3); // the same of lines 4-7
+    (_mm_unpacklo_epi32(u0, u1), _mm_unpackhi_epi32(u0, u1))
+}
+
+/// Writes the eight 16-bit words of `pairs` (p0 q0 of lines 0-7) to bytes 1 and 2 of the lines.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn chroma_put_p0q0(r: &mut RowsMut<'_, 4>, pairs: __m128i) {
+    r.store2(0, 1, _mm_extract_epi16::<0>(pairs) as u16);
+    r.store2(1, 1, _mm_extract_epi16::<1>(pairs) as u16);
+    r.store2(2, 1, _mm_extract_epi16::<2>(pairs) as u16);
+    r.store2(3, 1, _mm_extract_epi16::<3>(pairs) as u16);
+    r.store2(4, 1, _mm_extract_epi16::<4>(pairs) as u16);
+    r.store2(5, 1, _mm_extract_epi16::<5>(pairs) as u16);
+    r.store2(6, 1, _mm_extract_epi16::<6>(pairs) as u16);
+    r.store2(7, 1, _mm_extract_epi16::<7>(pairs) as u16);
 }
 
 /// `pshufb` masks gathering channel byte `ch` of 16 packed pixels of `bpp` bytes from the

@@ -71,6 +71,97 @@ impl<'a, const W: usize> Rows<'a, W> {
     }
 }
 
+/// [`Rows`] in a mutable slice, for kernels that filter samples in place (deblocking): loads
+/// and stores need no check per row.
+struct RowsMut<'a, const W: usize> {
+    s: &'a mut [u8],
+    stride: usize,
+    h: usize,
+}
+
+impl<'a, const W: usize> RowsMut<'a, W> {
+    /// Panics unless rows `0..h` of `W` bytes at `stride` lie within `s`.
+    #[inline(always)]
+    fn new(s: &'a mut [u8], stride: usize, h: usize) -> Self {
+        let end = h
+            .checked_sub(1)
+            .and_then(|last| last.checked_mul(stride))
+            .and_then(|v| v.checked_add(W));
+        assert!(
+            end.is_some_and(|end| end <= s.len()),
+            "block of {h} rows of {W} at stride {stride} exceeds {} samples",
+            s.len()
+        );
+        RowsMut { s, stride, h }
+    }
+
+    /// Offset of sample `x` of row `y`, where `y < h` and `x + n <= W` (asserted; with
+    /// constant loop bounds the compiler removes these checks).
+    #[inline(always)]
+    fn at(&self, y: usize, x: usize, n: usize) -> usize {
+        assert!(y < self.h && x + n <= W);
+        // `y * stride + W <= s.len()` (checked in `new`): no overflow, inside the slice.
+        y * self.stride + x
+    }
+
+    /// Samples `x..x + 16` of row `y`.
+    #[inline(always)]
+    fn load16(&self, y: usize, x: usize) -> __m128i {
+        let o = self.at(y, x, 16);
+        // SAFETY: `at` checked that the 16 bytes lie in the slice; the load is unaligned.
+        unsafe { _mm_loadu_si128(self.s.as_ptr().add(o).cast()) }
+    }
+
+    /// Samples `x..x + 8` of row `y`, in the low half.
+    #[inline(always)]
+    fn load8(&self, y: usize, x: usize) -> __m128i {
+        let o = self.at(y, x, 8);
+        // SAFETY: `at` checked that the 8 bytes lie in the slice; the load is unaligned.
+        unsafe { _mm_loadl_epi64(self.s.as_ptr().add(o).cast()) }
+    }
+
+    /// Samples `x..x + 4` of row `y`, in the low lane.
+    #[inline(always)]
+    fn load4(&self, y: usize, x: usize) -> __m128i {
+        let o = self.at(y, x, 4);
+        // SAFETY: `at` checked that the 4 bytes lie in the slice; the load is unaligned.
+        unsafe { _mm_loadu_si32(self.s.as_ptr().add(o)) }
+    }
+
+    /// Stores 16 bytes to samples `x..x + 16` of row `y`.
+    #[inline(always)]
+    fn store16(&mut self, y: usize, x: usize, v: __m128i) {
+        let o = self.at(y, x, 16);
+        // SAFETY: `at` checked that the 16 bytes lie in the slice, which is borrowed
+        // exclusively; the store is unaligned.
+        unsafe { _mm_storeu_si128(self.s.as_mut_ptr().add(o).cast(), v) }
+    }
+
+    /// Stores the low 8 bytes of `v` to samples `x..x + 8` of row `y`.
+    #[inline(always)]
+    fn store8(&mut self, y: usize, x: usize, v: __m128i) {
+        let o = self.at(y, x, 8);
+        // SAFETY: `at` checked that the 8 bytes lie in the slice, which is borrowed
+        // exclusively; the store is unaligned.
+        unsafe { _mm_storel_epi64(self.s.as_mut_ptr().add(o).cast(), v) }
+    }
+
+    /// Stores `w` (little-endian) to samples `x..x + 2` of row `y`.
+    #[inline(always)]
+    fn store2(&mut self, y: usize, x: usize, w: u16) {
+        let o = self.at(y, x, 2);
+        // SAFETY: `at` checked that the 2 bytes lie in the slice, which is borrowed
+        // exclusively; the store is unaligned.
+        unsafe {
+            self.s
+                .as_mut_ptr()
+                .add(o)
+                .cast::<u16>()
+                .write_unaligned(w.to_le())
+        }
+    }
+}
+
 /// Loads 16 bytes at `s[off..off + 16]` (panics when out of bounds).
 #[target_feature(enable = "sse2")]
 #[inline]
@@ -195,7 +286,7 @@ pub fn sse2_kernels() -> Kernels {
         recon_strips: sse2_entry::recon_strips,
         deinterleave_uv: sse2_entry::deinterleave_uv,
         deblock_luma_edge: sse2_entry::deblock_luma_edge,
-        deblock_chroma_edge: sse2_entry::deblock_chroma_edge,
+        deblock_chroma_edge2: sse2_deblock_chroma_edge2,
         mc_chroma8: crate::dsp::scalar::mc_chroma8,
         avg_block: sse2_entry::avg_block,
         hpel_row_h: sse2_entry::hpel_row_h,
@@ -209,6 +300,12 @@ fn sse2_satd_avg16x16(s: &[u8], ss: usize, a: &[u8], sa: usize, b: &[u8], sb: us
     let mut avg = [0u8; 256];
     sse2_entry::avg_block(a, sa, b, sb, &mut avg, 16, 16);
     sse2_entry::satd16x16(s, ss, &avg, 16)
+}
+
+/// Both chroma planes' edge with SSE2: the one-plane kernel on each.
+fn sse2_deblock_chroma_edge2(u: &mut [u8], v: &mut [u8], e: &crate::dsp::Edge) {
+    sse2_entry::deblock_chroma_edge(u, e);
+    sse2_entry::deblock_chroma_edge(v, e);
 }
 
 /// The AVX2 kernels (SSE2 ones where AVX2 gains nothing), or `None` without AVX2.
@@ -242,7 +339,7 @@ pub fn avx2_kernels() -> Option<Kernels> {
         recon_strips: avx2_entry::recon_strips,
         deinterleave_uv: avx2_entry::deinterleave_uv,
         deblock_luma_edge: avx2_entry::deblock_luma_edge,
-        deblock_chroma_edge: sse2_entry::deblock_chroma_edge,
+        deblock_chroma_edge2: avx2_entry::deblock_chroma_edge2,
         mc_chroma8: avx2_entry::mc_chroma8,
         avg_block: sse2_entry::avg_block,
         hpel_row_h: avx2_entry::hpel_row_h,
@@ -309,6 +406,7 @@ mod avx2_entry {
         hpel_row_v(r: [&[u8]; 6], h1: &mut [i16], out: &mut [u8]);
         hpel_row_c(r: [&[i16]; 6], out: &mut [u8]);
         deblock_luma_edge(d: &mut [u8], e: &crate::dsp::Edge);
+        deblock_chroma_edge2(u: &mut [u8], v: &mut [u8], e: &crate::dsp::Edge);
         satd_avg16x16(s: &[u8], ss: usize, a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
         mc_chroma8(src: &[u8], stride: usize, fx: u32, fy: u32, out: &mut [u8]);
         rgb_to_nv12_rows(row0: &[u8], row1: &[u8], y0: &mut [u8], y1: &mut [u8], uv: &mut [u8], layout: crate::dsp::PixelLayout, siting: crate::dsp::ChromaSiting);
