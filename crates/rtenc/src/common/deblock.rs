@@ -991,6 +991,7 @@ mod tests {
         mbs[1] = inter(51);
         mbs[1].total_coeff = [5; 16];
         mbs[4] = inter(45);
+        mbs[4].mb_type = MbType::P8x8; // a vector per 8x8 block
         mbs[4].mv[3] = Mv::new(-20, 9);
         let p = DeblockParams {
             disable_idc: 0,
