@@ -437,7 +437,7 @@ impl Encoder {
         if let Some(rc) = &mut self.rc {
             match still_qp {
                 Some(_) => rc.update_still(qp, data.len() as u64 * 8, self.speed.refine_period),
-                None => rc.update(frame_type, qp, data.len() as u64 * 8, None),
+                None => rc.update(frame_type, qp, data.len() as u64 * 8),
             }
             // (The all-skip fallback for content too costly to code says nothing of what
             // persists.)
@@ -649,7 +649,7 @@ impl Encoder {
     /// The QP of the next frame of `frame_type`: rate control's choice, or the fixed QP.
     fn frame_qp(&mut self, frame_type: FrameType) -> u8 {
         match (&mut self.rc, self.cfg.constant_qp()) {
-            (Some(rc), _) => rc.frame_qp(frame_type, None),
+            (Some(rc), _) => rc.frame_qp(frame_type),
             (None, qp) => qp.unwrap_or(crate::config::DEFAULT_QP),
         }
     }
