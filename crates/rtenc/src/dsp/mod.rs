@@ -639,6 +639,28 @@ impl Drop for KernelScope {
     }
 }
 
+/// Panics unless `h` rows of `w` bytes at `stride` lie within `len` samples: the one bounds
+/// check of the SIMD kernels' row views (`Rows`, `RowsMut`), after which their loads and stores
+/// need none.
+#[cfg_attr(
+    not(any(
+        target_arch = "x86_64",
+        all(target_arch = "aarch64", target_feature = "neon")
+    )),
+    allow(dead_code)
+)]
+#[inline(always)]
+fn assert_rows_fit(len: usize, stride: usize, h: usize, w: usize) {
+    let end = h
+        .checked_sub(1)
+        .and_then(|last| last.checked_mul(stride))
+        .and_then(|v| v.checked_add(w));
+    assert!(
+        end.is_some_and(|end| end <= len),
+        "block of {h} rows of {w} at stride {stride} exceeds {len} samples"
+    );
+}
+
 #[cfg(feature = "check-asm")]
 mod check;
 #[cfg(test)]

@@ -144,15 +144,7 @@ impl<'a, const W: usize> Rows<'a, W> {
     /// Panics unless rows `0..h` of `W` bytes at `stride` lie within `s`.
     #[inline(always)]
     fn new(s: &'a [u8], stride: usize, h: usize) -> Self {
-        let end = h
-            .checked_sub(1)
-            .and_then(|last| last.checked_mul(stride))
-            .and_then(|v| v.checked_add(W));
-        assert!(
-            end.is_some_and(|end| end <= s.len()),
-            "block of {h} rows of {W} at stride {stride} exceeds {} samples",
-            s.len()
-        );
+        crate::dsp::assert_rows_fit(s.len(), stride, h, W);
         Rows { s, stride, h }
     }
 
@@ -1551,7 +1543,7 @@ pub fn neon_kernels() -> Option<Kernels> {
         rgb_to_nv12_rows: entry::rgb_to_nv12_rows,
         deinterleave_uv: entry::deinterleave_uv,
         deblock_luma_edge: entry::deblock_luma_edge,
-        deblock_chroma_edge2: deblock_chroma_edge2,
+        deblock_chroma_edge2,
         mc_chroma8: entry::mc_chroma8,
         avg_block: entry::avg_block,
         hpel_row_h: entry::hpel_row_h,

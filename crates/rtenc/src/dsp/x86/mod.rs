@@ -24,15 +24,7 @@ impl<'a, const W: usize> Rows<'a, W> {
     /// Panics unless rows `0..h` of `W` bytes at `stride` lie within `s`.
     #[inline(always)]
     fn new(s: &'a [u8], stride: usize, h: usize) -> Self {
-        let end = h
-            .checked_sub(1)
-            .and_then(|last| last.checked_mul(stride))
-            .and_then(|v| v.checked_add(W));
-        assert!(
-            end.is_some_and(|end| end <= s.len()),
-            "block of {h} rows of {W} at stride {stride} exceeds {} samples",
-            s.len()
-        );
+        crate::dsp::assert_rows_fit(s.len(), stride, h, W);
         Rows { s, stride, h }
     }
 
@@ -83,15 +75,7 @@ impl<'a, const W: usize> RowsMut<'a, W> {
     /// Panics unless rows `0..h` of `W` bytes at `stride` lie within `s`.
     #[inline(always)]
     fn new(s: &'a mut [u8], stride: usize, h: usize) -> Self {
-        let end = h
-            .checked_sub(1)
-            .and_then(|last| last.checked_mul(stride))
-            .and_then(|v| v.checked_add(W));
-        assert!(
-            end.is_some_and(|end| end <= s.len()),
-            "block of {h} rows of {W} at stride {stride} exceeds {} samples",
-            s.len()
-        );
+        crate::dsp::assert_rows_fit(s.len(), stride, h, W);
         RowsMut { s, stride, h }
     }
 
