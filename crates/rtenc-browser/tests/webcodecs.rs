@@ -79,6 +79,10 @@ struct Case {
     /// Encoder threads: one slice each.
     threads: u32,
     preset: Preset,
+    /// `Config::intra_refresh`: one IDR (plus the forced ones), then a column of intra
+    /// macroblocks sweeping the picture every `gop` frames, each sweep opened by a recovery
+    /// point SEI (checked before decoding, see [`check_refresh_structure`]).
+    intra_refresh: bool,
 }
 
 impl Case {
@@ -101,6 +105,7 @@ impl Case {
             corrupt: None,
             threads: 1,
             preset: Preset::default(),
+            intra_refresh: false,
         }
     }
     fn fps(mut self, fps: f64) -> Self {
@@ -140,6 +145,11 @@ impl Case {
     }
     fn preset(mut self, preset: Preset) -> Self {
         self.preset = preset;
+        self
+    }
+    /// Intra refresh with a sweep of `gop` frames (see [`Case::gop`]).
+    fn intra_refresh(mut self) -> Self {
+        self.intra_refresh = true;
         self
     }
     fn batch(mut self, n: usize) -> Self {
@@ -246,6 +256,7 @@ fn encode(case: &Case) -> Encoded {
     cfg.bitrate = case.bitrate;
     cfg.threads = case.threads;
     cfg.preset = case.preset;
+    cfg.intra_refresh = case.intra_refresh;
     let mut enc = Encoder::new(cfg).unwrap_or_else(|e| panic!("{}: encoder: {e}", case.name));
     let (wu, hu) = (w as usize, h as usize);
     let mut rgb = None;
@@ -337,6 +348,38 @@ fn other_decoders_agree(case: &Case, enc: &Encoded) -> Result<&'static str, Stri
         }
     }
     Ok("ffmpeg and openh264 agree")
+}
+
+/// An intra refresh stream's structure, so that its case decodes what it claims to: IDRs
+/// (`key` chunks) exactly at frame 0 and the forced frames, and an SEI (the recovery point) first
+/// in exactly the frames that open a sweep: every `gop`-th P frame after an IDR, counting from
+/// the first. (rtenc's own intra_refresh test parses the recovery points themselves.)
+fn check_refresh_structure(case: &Case, enc: &Encoded) -> Result<(), String> {
+    let data = enc.stream.data();
+    let mut since_idr = 0;
+    for (i, c) in enc.stream.chunks().iter().enumerate() {
+        let idr = i == 0 || case.force_idr.contains(&i);
+        if c.key != idr {
+            return Err(format!(
+                "frame {i}: key {} with intra refresh (IDRs only at 0 and {:?})",
+                c.key, case.force_idr
+            ));
+        }
+        let types = common::nal_types(&data[c.offset..c.offset + c.len]);
+        let sweep_start = !idr && since_idr % case.gop == 0;
+        if types.contains(&6) != sweep_start || (sweep_start && types[0] != 6) {
+            return Err(format!(
+                "frame {i}: NAL unit types {types:?}; a recovery point SEI (6) first {}",
+                if sweep_start {
+                    "expected"
+                } else {
+                    "not expected"
+                }
+            ));
+        }
+        since_idr = if idr { 0 } else { since_idr + 1 };
+    }
+    Ok(())
 }
 
 /// The chunks the page submits, in order, with "reset" where the decoder is reset.
@@ -434,6 +477,9 @@ impl Harness {
             if enc.codec != expect {
                 return Err(format!("codec string {} (expected {expect})", enc.codec));
             }
+        }
+        if case.intra_refresh {
+            check_refresh_structure(case, &enc)?;
         }
         let others = if case.corrupt.is_none() {
             other_decoders_agree(case, &enc)?
@@ -884,6 +930,42 @@ fn keyframes_and_decoder_reset() {
             .force_idr(&[12])
             .reset_after(5)
             .bitrate(500_000),
+    ]);
+}
+
+/// Intra refresh (issue 20): no keyframe after the first (unless forced), a column of intra
+/// macroblocks sweeping the picture every 10 frames, each sweep opened by a recovery point SEI.
+/// Chromium decodes every frame from the start, exactly: the intra column in the middle of
+/// P slices, inter macroblocks next to it (motion vector prediction from intra neighbours, motion
+/// limited to the refreshed area), the column's top-right neighbours not yet refreshed.
+#[test]
+fn intra_refresh_cycles() {
+    let Some(h) = Harness::new() else { return };
+    h.run_all(&[
+        // Three sweeps of 10 frames after the IDR, on the moving demo scene, rate controlled.
+        Case::new("intra_refresh_1280x720", 1280, 720, 31, Content::Demo)
+            .gop(10)
+            .intra_refresh()
+            .bitrate(2_000_000),
+        // Two slices per picture (2 threads) on a fast pan (motion beyond the search range),
+        // two sweeps and a half.
+        Case::new(
+            "intra_refresh_2_slices_fast_motion",
+            640,
+            360,
+            26,
+            Content::FastMotion,
+        )
+        .gop(10)
+        .intra_refresh()
+        .threads(2)
+        .qp(28),
+        // An IDR forced in the middle of a sweep (frame 15, sweep frame 4): a new sweep starts
+        // at the frame after it.
+        Case::new("intra_refresh_forced_idr", 640, 360, 32, Content::Demo)
+            .gop(10)
+            .intra_refresh()
+            .force_idr(&[15]),
     ]);
 }
 
