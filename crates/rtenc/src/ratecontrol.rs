@@ -99,6 +99,10 @@ const IDR_RESERVE_SLACK: f64 = 0.1;
 /// encoder takes its QP from [`RateControl::still_qp`]: the rest (a cursor, a clock, a
 /// blinking caret) costs little, refining the unchanged picture is what the frame spends.
 pub const STILL_SHARE: f64 = 0.9;
+/// Unchanged share below which a still frame that stays too big once it refines as little as
+/// it can is coded as a P frame (the encoder's fallback): a window dragged across a 1080p
+/// desktop changes 9-11 % of the macroblocks, a cursor or a caret far fewer.
+pub const STILL_MOVING_SHARE: f64 = 0.98;
 /// Buffer fullness (before the frame's removal) below which still frames spend almost nothing
 /// on refinement, and from which they spend a whole frame's inflow.
 const STILL_FILL: (f64, f64) = (0.6, 0.9);
