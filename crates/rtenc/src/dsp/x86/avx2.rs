@@ -1142,7 +1142,7 @@ fn transpose4x4_epi32(r: [__m256i; 4]) -> [__m256i; 4] {
 /// butterfly across those leaves register `m` with coefficient column `m` of all four blocks
 /// (|c| <= 9180 fits `i16`). Quantisation is position-wise: the constants are symmetric, so
 /// column `m`'s are row `m`'s. The scan is a `pshufb` of each block's two column-major halves.
-#[target_feature(enable = "avx2,popcnt")]
+#[target_feature(enable = "avx2")]
 pub fn quant_strips(
     src: &[u8],
     pred: &[u8],
@@ -1150,9 +1150,9 @@ pub fn quant_strips(
     dc_apart: bool,
     levels: &mut [[i16; 16]],
     dc: &mut [i32],
-    counts: &mut [u8],
+    nz: &mut [u16],
 ) {
-    let n = crate::dsp::scalar::quant_strips_blocks(src, pred, dc_apart, levels, dc, counts);
+    let n = crate::dsp::scalar::quant_strips_blocks(src, pred, dc_apart, levels, dc, nz);
     let mf = [
         row_x4(&q.mf, 0),
         row_x4(&q.mf, 1),
@@ -1169,7 +1169,7 @@ pub fn quant_strips(
         _mm256_set1_epi16(-1)
     };
     let scan = masks(&SCAN_MASKS);
-    let zero = _mm256_setzero_si256();
+    let zero = _mm_setzero_si128();
     for s in 0..n / 4 {
         let d: [__m256i; 4] = std::array::from_fn(|r| {
             let o = 64 * s + 16 * r;
@@ -1229,8 +1229,10 @@ pub fn quant_strips(
                 (4 * s + 2 + bl, _mm256_permute2x128_si256::<0x31>(z0, z1)),
             ] {
                 store_i16x16(&mut levels[blk], 0, z);
-                let zeros = _mm256_movemask_epi8(_mm256_cmpeq_epi16(z, zero)) as u32;
-                counts[blk] = (16 - zeros.count_ones() / 2) as u8;
+                // The levels as bytes in order (saturating: non-zero stays non-zero).
+                let bytes =
+                    _mm_packs_epi16(_mm256_castsi256_si128(z), _mm256_extracti128_si256::<1>(z));
+                nz[blk] = !(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, zero)) as u16);
             }
         }
     }
