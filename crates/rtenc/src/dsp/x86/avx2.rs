@@ -440,6 +440,27 @@ fn clamp_tc(v: __m256i, t: __m256i) -> __m256i {
     )
 }
 
+/// filterSamplesFlag (8.7.2.2) of sixteen lines from their `i16` samples p1, p0, q0, q1: all
+/// ones where bS > 0, |p0 - q0| < alpha, |p1 - p0| < beta and |q1 - q0| < beta. The luma and
+/// chroma filters share it.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn filter_samples_flag(
+    [p1, p0, q0, q1]: [__m256i; 4],
+    bs: __m256i,
+    alpha: __m256i,
+    beta: __m256i,
+) -> __m256i {
+    let lt = |a: __m256i, b: __m256i| _mm256_cmpgt_epi16(b, a);
+    _mm256_and_si256(
+        _mm256_cmpgt_epi16(bs, _mm256_setzero_si256()),
+        _mm256_and_si256(
+            lt(absd16(p0, q0), alpha),
+            _mm256_and_si256(lt(absd16(p1, p0), beta), lt(absd16(q1, q0), beta)),
+        ),
+    )
+}
+
 /// The luma filter (8.7.2.3 / 8.7.2.4, as `scalar::filter_samples_luma`) on sixteen lines at
 /// once: `p[i]`, `q[i]` are the `i16` samples p_i, q_i of each line; returns the new
 /// p2, p1, p0, q0, q1, q2 (unfiltered lanes unchanged, values may need the final clip to 0..255
@@ -460,14 +481,7 @@ fn filter_luma16<const STRONG: bool>(
     let add = |a: __m256i, b: __m256i| _mm256_add_epi16(a, b);
     let sub = |a: __m256i, b: __m256i| _mm256_sub_epi16(a, b);
     let k = |v: i16| _mm256_set1_epi16(v);
-    // filterSamplesFlag.
-    let flag = _mm256_and_si256(
-        _mm256_cmpgt_epi16(bs, _mm256_setzero_si256()),
-        _mm256_and_si256(
-            lt(absd16(p0, q0), alpha),
-            _mm256_and_si256(lt(absd16(p1, p0), beta), lt(absd16(q1, q0), beta)),
-        ),
-    );
+    let flag = filter_samples_flag([p1, p0, q0, q1], bs, alpha, beta);
     let ap = lt(absd16(p2, p0), beta);
     let aq = lt(absd16(q2, q0), beta);
 
@@ -706,18 +720,10 @@ fn filter_chroma16<const STRONG: bool>(
     alpha: __m256i,
     beta: __m256i,
 ) -> [__m256i; 2] {
-    let lt = |a: __m256i, b: __m256i| _mm256_cmpgt_epi16(b, a);
     let add = |a: __m256i, b: __m256i| _mm256_add_epi16(a, b);
     let sub = |a: __m256i, b: __m256i| _mm256_sub_epi16(a, b);
     let k = |v: i16| _mm256_set1_epi16(v);
-    // filterSamplesFlag (8.7.2.2).
-    let flag = _mm256_and_si256(
-        _mm256_cmpgt_epi16(bs, _mm256_setzero_si256()),
-        _mm256_and_si256(
-            lt(absd16(p0, q0), alpha),
-            _mm256_and_si256(lt(absd16(p1, p0), beta), lt(absd16(q1, q0), beta)),
-        ),
-    );
+    let flag = filter_samples_flag([p1, p0, q0, q1], bs, alpha, beta);
     // bS < 4: tC = tC0 + 1 (8.7.2.3, chroma).
     let delta = _mm256_srai_epi16(
         add(add(_mm256_slli_epi16(sub(q0, p0), 2), sub(p1, q1)), k(4)),
