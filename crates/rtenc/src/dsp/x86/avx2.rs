@@ -1197,12 +1197,15 @@ pub fn quant_strips(
             _mm256_unpackhi_epi64(u1, u3),
         ]);
         if dc_apart {
-            let mut c0 = [0i16; 16];
-            store_i16x16(&mut c0, 0, c[0]);
             // Block 4s + j's DC is entry 4j (lane j / 2, first or second half).
-            for j in 0..4 {
-                dc[4 * s + j] = i32::from(c0[4 * j]);
-            }
+            let d: &mut [i32; 4] = (&mut dc[4 * s..4 * s + 4]).try_into().expect("4 DCs");
+            let at = |v: i32| i32::from(v as u16 as i16);
+            *d = [
+                at(_mm256_extract_epi16::<0>(c[0])),
+                at(_mm256_extract_epi16::<4>(c[0])),
+                at(_mm256_extract_epi16::<8>(c[0])),
+                at(_mm256_extract_epi16::<12>(c[0])),
+            ];
         }
         let quant = |y: __m256i, mf: __m256i| -> __m256i {
             let a = _mm256_abs_epi16(y);
