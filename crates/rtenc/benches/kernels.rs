@@ -226,7 +226,7 @@ fn macroblock_kernels(c: &mut Criterion) {
     for k in Kernels::available() {
         g.bench_function(k.isa.name(), |b| {
             b.iter(|| {
-                let (mut levels, mut counts) = ([[0i16; 16]; 16], [0u8; 16]);
+                let (mut levels, mut nz) = ([[0i16; 16]; 16], [0u16; 16]);
                 (k.quant_strips)(
                     black_box(&src),
                     black_box(&pred),
@@ -234,14 +234,14 @@ fn macroblock_kernels(c: &mut Criterion) {
                     false,
                     &mut levels,
                     &mut [],
-                    &mut counts,
+                    &mut nz,
                 );
-                (levels, counts)
+                (levels, nz)
             })
         });
     }
     g.finish();
-    let (mut levels, mut counts) = ([[0i16; 16]; 16], [0u8; 16]);
+    let (mut levels, mut nz) = ([[0i16; 16]; 16], [0u16; 16]);
     rtenc::internals::dsp::scalar::quant_strips(
         &src,
         &pred,
@@ -249,7 +249,7 @@ fn macroblock_kernels(c: &mut Criterion) {
         false,
         &mut levels,
         &mut [],
-        &mut counts,
+        &mut nz,
     );
     let mut g = c.benchmark_group("recon_strips_16x16");
     for k in Kernels::available() {

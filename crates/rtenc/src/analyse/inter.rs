@@ -88,22 +88,23 @@ pub fn refines(content_qp: u8, qp: u8, mb_y: usize, phase: usize, period: usize)
 const DECIMATE_SCORE: [u32; 16] = [3, 2, 2, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
 /// How much a 4x4 block's levels are worth keeping: large for any |level| > 1, else the sum of
-/// run-dependent weights of its +-1s. Branch-free over the levels, then one step per non-zero
-/// level (the zero run before each is the count of trailing zeros in their bit mask).
-fn decimate_score(levels: &[i16; 16]) -> u32 {
-    let mut big = false;
-    let mut mask = 0u32;
-    for (i, &l) in levels.iter().enumerate() {
-        big |= l.unsigned_abs() > 1;
-        mask |= u32::from(l != 0) << i;
-    }
-    if big {
-        return 9;
-    }
-    let mut score = 0;
+/// run-dependent weights of its +-1s. `nz` is the mask of the non-zero levels (bit `i` for
+/// `levels[i]`, as the quantiser gives it): one step per non-zero level, the zero run before
+/// each the count of trailing zeros left in the mask.
+fn decimate_score(levels: &[i16; 16], nz: u16) -> u32 {
+    debug_assert!(
+        (0..16).all(|i| (levels[i] != 0) == (nz >> i & 1 != 0)),
+        "mask {nz:#x}"
+    );
+    let (mut mask, mut pos, mut score) = (u32::from(nz), 0, 0);
     while mask != 0 {
         let run = mask.trailing_zeros();
+        pos += run as usize;
+        if levels[pos & 15].unsigned_abs() > 1 {
+            return 9;
+        }
         score += DECIMATE_SCORE[run as usize];
+        pos += 1;
         mask >>= run + 1;
     }
     score
@@ -604,7 +605,7 @@ impl Default for Residual {
             predc: [[0; 64]; 2],
             luma: InterLuma {
                 levels: [[0; 16]; 16],
-                counts: [0; 16],
+                nz: [0; 16],
                 kept: [false; 4],
             },
             chroma: ChromaQuant::default(),
@@ -664,11 +665,11 @@ fn quadrant(blk: usize) -> usize {
 }
 
 /// Decimation scores of the four 8x8 quadrants.
-fn quadrant_scores(levels: &[[i16; 16]; 16], counts: &[u8; 16]) -> [u32; 4] {
+fn quadrant_scores(levels: &[[i16; 16]; 16], nz: &[u16; 16]) -> [u32; 4] {
     let mut scores = [0u32; 4];
     for blk in 0..16 {
-        if counts[blk] > 0 {
-            scores[quadrant(blk)] += decimate_score(&levels[blk]);
+        if nz[blk] != 0 {
+            scores[quadrant(blk)] += decimate_score(&levels[blk], nz[blk]);
         }
     }
     scores
@@ -688,8 +689,8 @@ fn quadrants_kept(scores: &[u32; 4]) -> [bool; 4] {
 struct InterLuma {
     /// Levels per raster 4x4 block, before decimation.
     levels: [[i16; 16]; 16],
-    /// Their non-zero counts.
-    counts: [u8; 16],
+    /// Their non-zero masks (bit `i` for scan position `i`).
+    nz: [u16; 16],
     /// The quadrants that keep their levels.
     kept: [bool; 4],
 }
@@ -705,9 +706,9 @@ impl InterLuma {
             false,
             &mut self.levels,
             &mut [],
-            &mut self.counts,
+            &mut self.nz,
         );
-        self.kept = quadrants_kept(&quadrant_scores(&self.levels, &self.counts));
+        self.kept = quadrants_kept(&quadrant_scores(&self.levels, &self.nz));
     }
 
     /// Whether no luma coefficient is left after decimation (coded_block_pattern 0).
@@ -729,15 +730,16 @@ fn code_inter_luma(
     x0: usize,
     y0: usize,
 ) -> [u8; 16] {
-    let mut counts = luma.counts;
+    let all = luma.nz.map(|m| m.count_ones() as u8);
+    let mut counts = [0u8; 16];
     let mut cbp = 0u8;
     for (blk, count) in counts.iter_mut().enumerate() {
         let q = quadrant(blk);
-        if !luma.kept[q] {
-            // Decimated: the levels go, and the reconstruction is the prediction.
-            *count = 0;
-        } else if *count > 0 {
-            cbp |= 1 << q;
+        // Decimated quadrants keep no level (count 0), and their reconstruction is the
+        // prediction.
+        if luma.kept[q] {
+            *count = all[blk];
+            cbp |= u8::from(all[blk] > 0) << q;
         }
     }
     mb.cbp_luma = cbp;
@@ -836,7 +838,8 @@ mod tests {
         fn decimate_score_matches_the_scan_walk(
             levels in proptest::array::uniform16(prop_oneof![6 => Just(0i16), 3 => -1i16..=1, 1 => -2047i16..=2047]),
         ) {
-            prop_assert_eq!(decimate_score(&levels), decimate_score_reference(&levels));
+            let nz = (0..16).fold(0u16, |m, i| m | u16::from(levels[i] != 0) << i);
+            prop_assert_eq!(decimate_score(&levels, nz), decimate_score_reference(&levels));
         }
     }
 }

@@ -52,9 +52,10 @@ pub fn code16x16(
     let q = quant::params4x4(qp, dz);
     let mut levels = [[0i16; 16]; 16];
     let mut dc = [0i32; 16];
-    let mut ac_counts = [0u8; 16];
+    let mut nz = [0u16; 16];
     // The 16 blocks in raster order are the four strips of the macroblock.
-    (k.quant_strips)(src, pred, q, true, &mut levels, &mut dc, &mut ac_counts);
+    (k.quant_strips)(src, pred, q, true, &mut levels, &mut dc, &mut nz);
+    let ac_counts = nz.map(|m| m.count_ones() as u8);
     for (dst, l) in ac_levels.iter_mut().zip(&levels) {
         *dst = l.map(i32::from);
     }
@@ -122,20 +123,12 @@ impl ChromaQuant {
         let q = quant::params4x4(qp_c, dz);
         let (src2, pred2) = (interleave_chroma(src), interleave_chroma(pred));
         let mut dc = [0i32; 8];
-        let mut counts = [0u8; 8];
-        (k.quant_strips)(
-            &src2,
-            &pred2,
-            q,
-            true,
-            &mut self.levels,
-            &mut dc,
-            &mut counts,
-        );
+        let mut nz = [0u16; 8];
+        (k.quant_strips)(&src2, &pred2, q, true, &mut self.levels, &mut dc, &mut nz);
         for b in 0..8 {
             let (c, blk) = chroma_block(b);
             self.dc[c][blk] = dc[b];
-            self.ac_counts[c][blk] = counts[b];
+            self.ac_counts[c][blk] = nz[b].count_ones() as u8;
         }
         for c in 0..2 {
             hadamard2x2(&mut self.dc[c]);

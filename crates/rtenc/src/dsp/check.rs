@@ -130,17 +130,17 @@ fn quant_strips<const I: usize>(
     dc_apart: bool,
     levels: &mut [[i16; 16]],
     dc: &mut [i32],
-    counts: &mut [u8],
+    nz: &mut [u16],
 ) {
-    let (mut wl, mut wd, mut wc) = (levels.to_vec(), dc.to_vec(), counts.to_vec());
-    (inner::<I>().quant_strips)(src, pred, q, dc_apart, levels, dc, counts);
+    let (mut wl, mut wd, mut wc) = (levels.to_vec(), dc.to_vec(), nz.to_vec());
+    (inner::<I>().quant_strips)(src, pred, q, dc_apart, levels, dc, nz);
     scalar::quant_strips(src, pred, q, dc_apart, &mut wl, &mut wd, &mut wc);
     let what = format_args!("{} blocks, dc_apart {dc_apart}, {q:?}", levels.len());
     same(
         "quant_strips",
         Isa::ALL[I],
         what,
-        (&*levels, &*dc, &*counts),
+        (&*levels, &*dc, &*nz),
         (&wl[..], &wd[..], &wc[..]),
     );
 }

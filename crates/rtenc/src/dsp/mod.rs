@@ -211,17 +211,18 @@ pub struct QuantParams {
 pub type Code4x4Fn =
     fn(&[u8], usize, &[u8], usize, &QuantParams, &mut [i32; 16], &mut [u8], usize) -> u32;
 
-/// `quant_strips(src, pred, q, dc_apart, levels, dc, counts)`: the forward path of `n` strips
+/// `quant_strips(src, pred, q, dc_apart, levels, dc, nz)`: the forward path of `n` strips
 /// of four 4x4 blocks side by side. `src` and `pred` hold `4 n` rows of 16 samples (stride 16,
-/// `64 n` samples each); block `b` (`levels.len() == counts.len() == 4 n`) is strip `b / 4`,
+/// `64 n` samples each); block `b` (`levels.len() == nz.len() == 4 n`) is strip `b / 4`,
 /// column `b % 4`. Per block: residual, forward core transform and quantisation as
-/// [`Code4x4Fn`], the levels in zig-zag scan order into `levels[b]` and their non-zero count
-/// into `counts[b]`. With `dc_apart` (Intra_16x16, chroma: the DC is coded through its own
-/// transform) position 0 is not quantised: `levels[b][0]` is 0, not counted, and the
-/// unquantised DC coefficient goes to `dc[b]` (`dc.len() == 4 n`; `dc` is untouched
-/// otherwise). See [`scalar::quant_strips`].
+/// [`Code4x4Fn`], the levels in zig-zag scan order into `levels[b]` and the mask of the
+/// non-zero ones into `nz[b]` (bit `i` set when `levels[b][i] != 0`: its `count_ones` is the
+/// block's total_coeff, and decimation walks its set bits instead of the 16 levels). With
+/// `dc_apart` (Intra_16x16, chroma: the DC is coded through its own transform) position 0 is
+/// not quantised: `levels[b][0]` is 0 (bit 0 clear) and the unquantised DC coefficient goes
+/// to `dc[b]` (`dc.len() == 4 n`; `dc` is untouched otherwise). See [`scalar::quant_strips`].
 pub type QuantStripsFn =
-    fn(&[u8], &[u8], &QuantParams, bool, &mut [[i16; 16]], &mut [i32], &mut [u8]);
+    fn(&[u8], &[u8], &QuantParams, bool, &mut [[i16; 16]], &mut [i32], &mut [u16]);
 
 /// `recon_strips(levels, dc, pred, q, recon)`: the reconstruction of such blocks from their
 /// zig-zag levels (as [`QuantStripsFn`] lays them out): scaling with `q`, the already scaled

@@ -626,6 +626,16 @@ fn count_nonzero(l: [int16x8_t; 2]) -> u32 {
     u32::from(vaddvq_u16(m))
 }
 
+/// The mask of the non-zero ones among 16 levels (bit `i` for level `i`).
+#[target_feature(enable = "neon")]
+#[inline]
+fn nonzero_mask(l: [int16x8_t; 2]) -> u16 {
+    const BITS: [i16; 8] = [1, 2, 4, 8, 16, 32, 64, 128];
+    let bits = vreinterpretq_u16_s16(ld_i16x8(&BITS, 0));
+    let half = |v: int16x8_t| vaddvq_u16(vandq_u16(vtstq_s16(v, v), bits));
+    half(l[0]) | (half(l[1]) << 8)
+}
+
 /// A transposed pair from two blocks' zig-zag levels (the inverse of [`scan_pair`]).
 #[target_feature(enable = "neon")]
 #[inline]
@@ -764,9 +774,9 @@ pub fn quant_strips(
     dc_apart: bool,
     levels: &mut [[i16; 16]],
     dc: &mut [i32],
-    counts: &mut [u8],
+    nz: &mut [u16],
 ) {
-    let n = scalar::quant_strips_blocks(src, pred, dc_apart, levels, dc, counts);
+    let n = scalar::quant_strips_blocks(src, pred, dc_apart, levels, dc, nz);
     for strip in 0..n / 4 {
         let o = 64 * strip;
         let mut lo = [vdupq_n_s16(0); 4];
@@ -791,7 +801,7 @@ pub fn quant_strips(
             for blk in 0..2 {
                 let l = scan_pair(&c, blk == 1);
                 store_levels(&mut levels[b0 + blk], l);
-                counts[b0 + blk] = count_nonzero(l) as u8;
+                nz[b0 + blk] = nonzero_mask(l);
             }
         }
     }
@@ -1589,7 +1599,7 @@ mod entry {
         satd4x4(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
         satd_avg16x16(s: &[u8], ss: usize, a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
         code4x4(src: &[u8], ss: usize, pred: &[u8], ps: usize, q: &QuantParams, levels: &mut [i32; 16], recon: &mut [u8], rs: usize) -> u32;
-        quant_strips(src: &[u8], pred: &[u8], q: &QuantParams, dc_apart: bool, levels: &mut [[i16; 16]], dc: &mut [i32], counts: &mut [u8]);
+        quant_strips(src: &[u8], pred: &[u8], q: &QuantParams, dc_apart: bool, levels: &mut [[i16; 16]], dc: &mut [i32], nz: &mut [u16]);
         recon_strips(levels: &[[i16; 16]], dc: Option<&[i32]>, pred: &[u8], q: &QuantParams, recon: &mut [u8]);
         rgb_to_nv12_rows(row0: &[u8], row1: &[u8], y0: &mut [u8], y1: &mut [u8], uv: &mut [u8], layout: PixelLayout, siting: ChromaSiting);
         deinterleave_uv(uv: &[u8], u: &mut [u8], v: &mut [u8]);

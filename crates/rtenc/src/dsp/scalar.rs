@@ -431,13 +431,13 @@ pub(crate) fn quant_strips_blocks(
     dc_apart: bool,
     levels: &[[i16; 16]],
     dc: &[i32],
-    counts: &[u8],
+    nz: &[u16],
 ) -> usize {
     let n = strips_blocks(levels.len(), src.len(), pred.len());
     assert!(
-        counts.len() == n && (!dc_apart || dc.len() == n),
-        "strips: {} counts and {} DCs for {n} blocks",
-        counts.len(),
+        nz.len() == n && (!dc_apart || dc.len() == n),
+        "strips: {} masks and {} DCs for {n} blocks",
+        nz.len(),
         dc.len()
     );
     n
@@ -458,9 +458,9 @@ pub fn quant_strips(
     dc_apart: bool,
     levels: &mut [[i16; 16]],
     dc: &mut [i32],
-    counts: &mut [u8],
+    nz: &mut [u16],
 ) {
-    let n = quant_strips_blocks(src, pred, dc_apart, levels, dc, counts);
+    let n = quant_strips_blocks(src, pred, dc_apart, levels, dc, nz);
     let mf = q.mf.map(i32::from);
     for b in 0..n {
         let o = strips_offset(b);
@@ -474,10 +474,12 @@ pub fn quant_strips(
             dc[b] = c[0];
             c[0] = 0;
         }
-        counts[b] = quant4x4(&mut c, &mf, q.offset, q.qbits, dc_apart) as u8;
-        for (l, &r) in levels[b].iter_mut().zip(&ZIGZAG4X4) {
+        quant4x4(&mut c, &mf, q.offset, q.qbits, dc_apart);
+        nz[b] = 0;
+        for (i, (l, &r)) in levels[b].iter_mut().zip(&ZIGZAG4X4).enumerate() {
             // |level| <= MAX_LEVEL fits i16.
             *l = c[r] as i16;
+            nz[b] |= u16::from(*l != 0) << i;
         }
     }
 }

@@ -473,26 +473,30 @@ proptest! {
         let dz = if intra { Deadzone::Intra } else { Deadzone::Inter };
         let q = params4x4(qp, dz);
         let n = src.len() / 16;
-        let (mut levels, mut dc, mut counts) = (vec![[0i16; 16]; n], vec![0i32; n], vec![0u8; n]);
-        scalar::quant_strips(&src, &pred, q, dc_apart, &mut levels, &mut dc, &mut counts);
+        let (mut levels, mut dc, mut nz) = (vec![[0i16; 16]; n], vec![0i32; n], vec![0u16; n]);
+        scalar::quant_strips(&src, &pred, q, dc_apart, &mut levels, &mut dc, &mut nz);
         // The scalar twin agrees with the whole-block kernel: the same levels (but for the DC
         // position with `dc_apart`, where the DC is the residual's sum, the transform's DC).
         for b in 0..n {
             let o = scalar::strips_offset(b);
             let (mut l, mut r) = ([0i32; 16], [0u8; 64]);
-            let nz = scalar::code4x4(&src[o..], 16, &pred[o..], 16, q, &mut l, &mut r, 16);
+            let count = scalar::code4x4(&src[o..], 16, &pred[o..], 16, q, &mut l, &mut r, 16);
             if dc_apart {
                 let sum: i32 = (0..16)
                     .map(|i| i32::from(src[o + 16 * (i / 4) + i % 4]) - i32::from(pred[o + 16 * (i / 4) + i % 4]))
                     .sum();
                 prop_assert_eq!(dc[b], sum);
                 prop_assert_eq!(levels[b][0], 0);
-                prop_assert_eq!(u32::from(counts[b]), nz - u32::from(l[0] != 0));
+                prop_assert_eq!(nz[b].count_ones(), count - u32::from(l[0] != 0));
                 l[0] = 0;
             } else {
-                prop_assert_eq!(u32::from(counts[b]), nz);
+                prop_assert_eq!(nz[b].count_ones(), count);
             }
             prop_assert_eq!(levels[b].map(i32::from), l);
+            // The mask marks exactly the non-zero levels.
+            for (i, &v) in levels[b].iter().enumerate() {
+                prop_assert_eq!(nz[b] >> i & 1 != 0, v != 0);
+            }
         }
         // Scaled DCs for the reconstruction: zero, small or large (as chroma and Intra_16x16
         // DC reconstructions can be).
@@ -521,10 +525,10 @@ proptest! {
             }
         }
         for k in tables() {
-            let (mut l, mut d, mut c) = (vec![[7i16; 16]; n], vec![7i32; n], vec![7u8; n]);
+            let (mut l, mut d, mut c) = (vec![[7i16; 16]; n], vec![7i32; n], vec![7u16; n]);
             (k.quant_strips)(&src, &pred, q, dc_apart, &mut l, &mut d, &mut c);
             prop_assert_eq!(&l, &levels, "{:?}", k.isa);
-            prop_assert_eq!(&c, &counts, "{:?}", k.isa);
+            prop_assert_eq!(&c, &nz, "{:?}", k.isa);
             if dc_apart {
                 prop_assert_eq!(&d, &dc, "{:?}", k.isa);
             }

@@ -127,6 +127,13 @@ fn code_block<S: Sink>(s: &mut S, coeffs: &[i32], nc: i32) -> u8 {
         "nC -1 goes with chroma DC 4:2:0 only"
     );
 
+    // An empty block (common in coded 8x8 quadrants) is its coeff_token alone: found with a
+    // branch-free OR over the coefficients rather than the scan below.
+    if coeffs.iter().fold(0, |a, &c| a | c) == 0 {
+        put_vlc(s, coeff_token_table(nc)[0][0]);
+        return 0;
+    }
+
     // The non-zero levels from the highest frequency down (the order they are coded in), and
     // for each the number of zeros between it and the next lower-frequency non-zero level.
     let mut levels = [0i32; 16];

@@ -440,6 +440,27 @@ fn clamp_tc(v: __m256i, t: __m256i) -> __m256i {
     )
 }
 
+/// filterSamplesFlag (8.7.2.2) of sixteen lines from their `i16` samples p1, p0, q0, q1: all
+/// ones where bS > 0, |p0 - q0| < alpha, |p1 - p0| < beta and |q1 - q0| < beta. The luma and
+/// chroma filters share it.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn filter_samples_flag(
+    [p1, p0, q0, q1]: [__m256i; 4],
+    bs: __m256i,
+    alpha: __m256i,
+    beta: __m256i,
+) -> __m256i {
+    let lt = |a: __m256i, b: __m256i| _mm256_cmpgt_epi16(b, a);
+    _mm256_and_si256(
+        _mm256_cmpgt_epi16(bs, _mm256_setzero_si256()),
+        _mm256_and_si256(
+            lt(absd16(p0, q0), alpha),
+            _mm256_and_si256(lt(absd16(p1, p0), beta), lt(absd16(q1, q0), beta)),
+        ),
+    )
+}
+
 /// The luma filter (8.7.2.3 / 8.7.2.4, as `scalar::filter_samples_luma`) on sixteen lines at
 /// once: `p[i]`, `q[i]` are the `i16` samples p_i, q_i of each line; returns the new
 /// p2, p1, p0, q0, q1, q2 (unfiltered lanes unchanged, values may need the final clip to 0..255
@@ -460,14 +481,7 @@ fn filter_luma16<const STRONG: bool>(
     let add = |a: __m256i, b: __m256i| _mm256_add_epi16(a, b);
     let sub = |a: __m256i, b: __m256i| _mm256_sub_epi16(a, b);
     let k = |v: i16| _mm256_set1_epi16(v);
-    // filterSamplesFlag.
-    let flag = _mm256_and_si256(
-        _mm256_cmpgt_epi16(bs, _mm256_setzero_si256()),
-        _mm256_and_si256(
-            lt(absd16(p0, q0), alpha),
-            _mm256_and_si256(lt(absd16(p1, p0), beta), lt(absd16(q1, q0), beta)),
-        ),
-    );
+    let flag = filter_samples_flag([p1, p0, q0, q1], bs, alpha, beta);
     let ap = lt(absd16(p2, p0), beta);
     let aq = lt(absd16(q2, q0), beta);
 
@@ -706,18 +720,10 @@ fn filter_chroma16<const STRONG: bool>(
     alpha: __m256i,
     beta: __m256i,
 ) -> [__m256i; 2] {
-    let lt = |a: __m256i, b: __m256i| _mm256_cmpgt_epi16(b, a);
     let add = |a: __m256i, b: __m256i| _mm256_add_epi16(a, b);
     let sub = |a: __m256i, b: __m256i| _mm256_sub_epi16(a, b);
     let k = |v: i16| _mm256_set1_epi16(v);
-    // filterSamplesFlag (8.7.2.2).
-    let flag = _mm256_and_si256(
-        _mm256_cmpgt_epi16(bs, _mm256_setzero_si256()),
-        _mm256_and_si256(
-            lt(absd16(p0, q0), alpha),
-            _mm256_and_si256(lt(absd16(p1, p0), beta), lt(absd16(q1, q0), beta)),
-        ),
-    );
+    let flag = filter_samples_flag([p1, p0, q0, q1], bs, alpha, beta);
     // bS < 4: tC = tC0 + 1 (8.7.2.3, chroma).
     let delta = _mm256_srai_epi16(
         add(add(_mm256_slli_epi16(sub(q0, p0), 2), sub(p1, q1)), k(4)),
@@ -1142,7 +1148,7 @@ fn transpose4x4_epi32(r: [__m256i; 4]) -> [__m256i; 4] {
 /// butterfly across those leaves register `m` with coefficient column `m` of all four blocks
 /// (|c| <= 9180 fits `i16`). Quantisation is position-wise: the constants are symmetric, so
 /// column `m`'s are row `m`'s. The scan is a `pshufb` of each block's two column-major halves.
-#[target_feature(enable = "avx2,popcnt")]
+#[target_feature(enable = "avx2")]
 pub fn quant_strips(
     src: &[u8],
     pred: &[u8],
@@ -1150,9 +1156,9 @@ pub fn quant_strips(
     dc_apart: bool,
     levels: &mut [[i16; 16]],
     dc: &mut [i32],
-    counts: &mut [u8],
+    nz: &mut [u16],
 ) {
-    let n = crate::dsp::scalar::quant_strips_blocks(src, pred, dc_apart, levels, dc, counts);
+    let n = crate::dsp::scalar::quant_strips_blocks(src, pred, dc_apart, levels, dc, nz);
     let mf = [
         row_x4(&q.mf, 0),
         row_x4(&q.mf, 1),
@@ -1169,7 +1175,7 @@ pub fn quant_strips(
         _mm256_set1_epi16(-1)
     };
     let scan = masks(&SCAN_MASKS);
-    let zero = _mm256_setzero_si256();
+    let zero = _mm_setzero_si128();
     for s in 0..n / 4 {
         let d: [__m256i; 4] = std::array::from_fn(|r| {
             let o = 64 * s + 16 * r;
@@ -1191,12 +1197,15 @@ pub fn quant_strips(
             _mm256_unpackhi_epi64(u1, u3),
         ]);
         if dc_apart {
-            let mut c0 = [0i16; 16];
-            store_i16x16(&mut c0, 0, c[0]);
             // Block 4s + j's DC is entry 4j (lane j / 2, first or second half).
-            for j in 0..4 {
-                dc[4 * s + j] = i32::from(c0[4 * j]);
-            }
+            let d: &mut [i32; 4] = (&mut dc[4 * s..4 * s + 4]).try_into().expect("4 DCs");
+            let at = |v: i32| i32::from(v as u16 as i16);
+            *d = [
+                at(_mm256_extract_epi16::<0>(c[0])),
+                at(_mm256_extract_epi16::<4>(c[0])),
+                at(_mm256_extract_epi16::<8>(c[0])),
+                at(_mm256_extract_epi16::<12>(c[0])),
+            ];
         }
         let quant = |y: __m256i, mf: __m256i| -> __m256i {
             let a = _mm256_abs_epi16(y);
@@ -1229,8 +1238,10 @@ pub fn quant_strips(
                 (4 * s + 2 + bl, _mm256_permute2x128_si256::<0x31>(z0, z1)),
             ] {
                 store_i16x16(&mut levels[blk], 0, z);
-                let zeros = _mm256_movemask_epi8(_mm256_cmpeq_epi16(z, zero)) as u32;
-                counts[blk] = (16 - zeros.count_ones() / 2) as u8;
+                // The levels as bytes in order (saturating: non-zero stays non-zero).
+                let bytes =
+                    _mm_packs_epi16(_mm256_castsi256_si128(z), _mm256_extracti128_si256::<1>(z));
+                nz[blk] = !(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, zero)) as u16);
             }
         }
     }

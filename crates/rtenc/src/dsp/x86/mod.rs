@@ -367,7 +367,7 @@ mod sse2_entry {
         hpel_row_h(src: &[u8], b1: &mut [i16], b: &mut [u8]);
         hpel_row_v(r: [&[u8]; 6], h1: &mut [i16], out: &mut [u8]);
         hpel_row_c(r: [&[i16]; 6], out: &mut [u8]);
-        quant_strips(src: &[u8], pred: &[u8], q: &crate::dsp::QuantParams, dc_apart: bool, levels: &mut [[i16; 16]], dc: &mut [i32], counts: &mut [u8]);
+        quant_strips(src: &[u8], pred: &[u8], q: &crate::dsp::QuantParams, dc_apart: bool, levels: &mut [[i16; 16]], dc: &mut [i32], nz: &mut [u16]);
         recon_strips(levels: &[[i16; 16]], dc: Option<&[i32]>, pred: &[u8], q: &crate::dsp::QuantParams, recon: &mut [u8]);
     }
 }
@@ -394,7 +394,7 @@ mod avx2_entry {
         satd_avg16x16(s: &[u8], ss: usize, a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
         mc_chroma8(src: &[u8], stride: usize, fx: u32, fy: u32, out: &mut [u8]);
         rgb_to_nv12_rows(row0: &[u8], row1: &[u8], y0: &mut [u8], y1: &mut [u8], uv: &mut [u8], layout: crate::dsp::PixelLayout, siting: crate::dsp::ChromaSiting);
-        quant_strips(src: &[u8], pred: &[u8], q: &crate::dsp::QuantParams, dc_apart: bool, levels: &mut [[i16; 16]], dc: &mut [i32], counts: &mut [u8]);
+        quant_strips(src: &[u8], pred: &[u8], q: &crate::dsp::QuantParams, dc_apart: bool, levels: &mut [[i16; 16]], dc: &mut [i32], nz: &mut [u16]);
         recon_strips(levels: &[[i16; 16]], dc: Option<&[i32]>, pred: &[u8], q: &crate::dsp::QuantParams, recon: &mut [u8]);
     }
 }

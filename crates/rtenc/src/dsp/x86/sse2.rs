@@ -987,10 +987,10 @@ pub fn quant_strips(
     dc_apart: bool,
     levels: &mut [[i16; 16]],
     dc: &mut [i32],
-    counts: &mut [u8],
+    nz: &mut [u16],
 ) {
     use crate::dsp::scalar::{quant_strips_blocks, strips_offset};
-    let n = quant_strips_blocks(src, pred, dc_apart, levels, dc, counts);
+    let n = quant_strips_blocks(src, pred, dc_apart, levels, dc, nz);
     let keep_ac = _mm_set_epi16(-1, -1, -1, -1, -1, -1, -1, 0);
     for b in 0..n {
         let o = strips_offset(b);
@@ -1004,12 +1004,12 @@ pub fn quant_strips(
         let mut kept = [0i16; 16];
         store_i16x8(&mut kept, 0, q01);
         store_i16x8(&mut kept, 8, q23);
-        let mut nz = 0;
-        for (l, &i) in levels[b].iter_mut().zip(&ZIGZAG4X4_T) {
-            *l = kept[i];
-            nz += u8::from(*l != 0);
+        let mut mask = 0u16;
+        for (i, (l, &k)) in levels[b].iter_mut().zip(&ZIGZAG4X4_T).enumerate() {
+            *l = kept[k];
+            mask |= u16::from(*l != 0) << i;
         }
-        counts[b] = nz;
+        nz[b] = mask;
     }
 }
 
