@@ -3,7 +3,7 @@
 //! the steps.
 
 use crate::analyse::cost::lambda;
-use crate::analyse::dominant::DominantMotion;
+use crate::analyse::dominant::{DominantMotion, MAX_DOMINANT};
 use crate::analyse::inter::refines;
 use crate::analyse::inter::PFrameCtx;
 use crate::analyse::inter::FRAME_CANDIDATES;
@@ -94,6 +94,8 @@ pub struct Encoder {
     /// The picture-wide candidates of the frame being coded: scroll shifts, then dominant
     /// motions (see `PFrameCtx::frame_candidates`).
     frame_candidates: [Mv; FRAME_CANDIDATES],
+    /// The dominant motions of the last P frame before the last IDR, for the P frame after it.
+    dominant_before_idr: [Mv; MAX_DOMINANT],
     /// The picture being reconstructed.
     cur_recon: Picture,
     /// The last reconstructed picture: deblocked, edges extended; the reference for P frames.
@@ -151,6 +153,7 @@ impl Encoder {
             scroll: ScrollDetector::new(cfg.width as usize, cfg.height as usize),
             dominant: DominantMotion::new(mb_width * mb_height),
             frame_candidates: [Mv::ZERO; FRAME_CANDIDATES],
+            dominant_before_idr: [Mv::ZERO; MAX_DOMINANT],
             cur_recon: Picture::new(mb_width, mb_height, REF_PAD),
             reference: Picture::new(mb_width, mb_height, REF_PAD),
             ref_hpel: HpelPlanes::new(&Picture::new(mb_width, mb_height, REF_PAD).y),
@@ -340,9 +343,23 @@ impl Encoder {
                 .observe(|y| frame.y_row(y), (!idr).then_some(&self.unchanged[..]));
             self.frame_candidates[..MAX_SHIFTS].copy_from_slice(&shifts);
         }
-        if self.speed.dominant_candidates && !idr {
+        if self.speed.dominant_candidates {
+            // An IDR has no vectors to offer the P frame after it: that frame gets the ones of
+            // the last P frame before the IDR (a window dragged through a periodic IDR keeps
+            // its velocity; without them it was found by no search and coded intra, at 4-5
+            // times a P frame's size).
             let dominant = self.dominant.find(&self.prev_mbs);
-            self.frame_candidates[MAX_SHIFTS..].copy_from_slice(&dominant);
+            if idr {
+                self.dominant_before_idr = dominant;
+            } else {
+                let after_idr = self.frames_since_idr == 1;
+                let dominant = if after_idr {
+                    self.dominant_before_idr
+                } else {
+                    dominant
+                };
+                self.frame_candidates[MAX_SHIFTS..].copy_from_slice(&dominant);
+            }
         }
         self.load_source(frame, !idr);
         if frame_type == FrameType::Idr {

@@ -430,3 +430,42 @@ fn damage_hints_skip_what_they_exclude_and_change_nothing_when_true() {
     }
     check_with_ffmpeg(&lied);
 }
+
+/// A window of text dragged 28 samples a frame across a still page: beyond the search range
+/// around the usual candidates, found from the dominant motion of the last picture. The IDR has
+/// no motion to offer, so the P frame after a periodic IDR gets the vectors of the last P frame
+/// before it: it costs about what the frames before the IDR did, not what the first P frame of
+/// the stream (no history at all) costs.
+#[test]
+fn a_dragged_window_keeps_its_motion_through_a_periodic_idr() {
+    let (w, h) = (640usize, 368usize);
+    let page = rtenc_synth::text_like(w as u32, h as u32, 1);
+    let window = rtenc_synth::text_like(w as u32, h as u32, 2);
+    let (ww, wh) = (128usize, 112usize);
+    let frames: Vec<Vec<u8>> = (0..12)
+        .map(|t| {
+            let mut f = page.clone();
+            let (x0, y0) = (8 + 28 * t, 96);
+            for y in 0..wh {
+                let (dst, src) = ((y0 + y) * w + x0, (40 + y) * w + 40);
+                f[dst..dst + ww].copy_from_slice(&window[src..src + ww]);
+            }
+            f
+        })
+        .collect();
+    let mut cfg = Config::new(w as u32, h as u32);
+    cfg.qp = Some(26);
+    cfg.gop = 6;
+    let enc = encode_frames(&cfg, &frames, |_| false);
+    check_access_units(&enc);
+    check_with_ffmpeg(&enc);
+    assert!(enc.frames[6].keyframe, "periodic IDR at frame 6");
+    let size = |i: usize| enc.frames[i].size();
+    let before = (2..6).map(size).max().unwrap();
+    eprintln!("sizes {:?}", (0..12).map(size).collect::<Vec<_>>());
+    assert!(
+        size(7) <= 2 * before,
+        "the P frame after the IDR took {} bytes, the frames before it at most {before}",
+        size(7)
+    );
+}
