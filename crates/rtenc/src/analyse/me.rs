@@ -2,7 +2,6 @@
 //! half- and quarter-sample refinement on SATD, all with a lambda x mvd-bits rate term.
 
 use super::cost::{sad, satd};
-use crate::bitstream::writer::se_len;
 use crate::common::hpel::RefLuma;
 use crate::common::mc::mc_luma;
 use crate::common::Mv;
@@ -64,7 +63,11 @@ impl MvLimits {
 /// Bits of the motion vector difference `mv - mvp` (two se(v) codes).
 #[inline]
 pub fn mvd_bits(mv: Mv, mvp: Mv) -> u32 {
-    se_len(i32::from(mv.x) - i32::from(mvp.x)) + se_len(i32::from(mv.y) - i32::from(mvp.y))
+    // se_len(d) = 2 floor(log2(2 |d| + 1)) + 1 (the code number is 2 |d| - 1 or 2 |d|, and
+    // ue_len(k) = 2 floor(log2(k + 1)) + 1; 2 |d| + 1 is a power of two only at d = 0), for
+    // differences of i16 components, which never overflow.
+    let half = |d: i32| (2 * d.unsigned_abs() + 1).ilog2();
+    2 * (half(i32::from(mv.x) - i32::from(mvp.x)) + half(i32::from(mv.y) - i32::from(mvp.y))) + 2
 }
 
 /// The block being searched: source samples and geometry.
@@ -98,28 +101,57 @@ struct FullSad<'a> {
     blk: &'a Block<'a>,
     refp: &'a Plane,
     kernel: Option<dsp::PixelCmpFn>,
+    /// The four-way kernel, when the block is 16x16 and every vector within the search's
+    /// limits keeps it within the padded plane (`inside`).
+    x4: Option<dsp::SadX4Fn>,
     /// Offset of the block's own position (vector zero) in the padded plane.
     base: isize,
+    /// The plane's stride.
+    stride: isize,
     /// The full-sample displacements (dx, dy) keeping the block within the padded plane:
     /// `dx_min..=dx_max`, `dy_min..=dy_max`.
     dx: (isize, isize),
     dy: (isize, isize),
+    /// Whether every full-sample vector within `limits` keeps the block within the padded
+    /// plane (always, with the encoder's padding): then [`Self::offset`] needs no check.
+    inside: bool,
+    /// The limits every vector searched lies within.
+    limits: MvLimits,
 }
 
 impl<'a> FullSad<'a> {
-    fn new(blk: &'a Block<'a>, refp: &'a Plane) -> Self {
-        let kernel =
-            dsp::BlockSize::from_dims(blk.w, blk.h).map(|s| dsp::kernels().sad[s as usize]);
+    fn new(blk: &'a Block<'a>, refp: &'a Plane, limits: &MvLimits) -> Self {
+        let kernels = dsp::kernels();
+        let kernel = dsp::BlockSize::from_dims(blk.w, blk.h).map(|s| kernels.sad[s as usize]);
         let (x, y, pad) = (blk.x as isize, blk.y as isize, refp.pad as isize);
+        // -pad <= x + dx and x + dx + w <= width + pad; likewise vertically.
+        let dx = (-pad - x, refp.width as isize + pad - blk.w as isize - x);
+        let dy = (-pad - y, refp.height as isize + pad - blk.h as isize - y);
+        let full = |q: i32| (q >> 2) as isize;
+        let inside = dx.0 <= full(limits.min_x)
+            && full(limits.max_x) <= dx.1
+            && dy.0 <= full(limits.min_y)
+            && full(limits.max_y) <= dy.1;
         FullSad {
             blk,
             refp,
             kernel,
+            x4: (inside && (blk.w, blk.h) == (16, 16)).then_some(kernels.sad16x16_x4),
             base: (y + pad) * refp.stride as isize + x + pad,
-            // -pad <= x + dx and x + dx + w <= width + pad; likewise vertically.
-            dx: (-pad - x, refp.width as isize + pad - blk.w as isize - x),
-            dy: (-pad - y, refp.height as isize + pad - blk.h as isize - y),
+            stride: refp.stride as isize,
+            dx,
+            dy,
+            inside,
+            limits: *limits,
         }
+    }
+
+    /// Offset in the padded plane of the block moved by a full-sample vector (quarter units,
+    /// multiple of 4) within `limits` and `inside`.
+    #[inline]
+    fn offset_inside(&self, mv: Mv) -> usize {
+        debug_assert!(self.inside && self.limits.contains(mv));
+        (self.base + (mv.y >> 2) as isize * self.stride + (mv.x >> 2) as isize) as usize
     }
 
     /// Offset of the block moved by a full-sample vector (quarter units, multiple of 4) in the
@@ -127,10 +159,13 @@ impl<'a> FullSad<'a> {
     /// encoder's padding).
     #[inline]
     fn offset(&self, mv: Mv) -> Option<usize> {
+        if self.inside {
+            return Some(self.offset_inside(mv));
+        }
         let dx = (mv.x >> 2) as isize;
         let dy = (mv.y >> 2) as isize;
         (self.dx.0 <= dx && dx <= self.dx.1 && self.dy.0 <= dy && dy <= self.dy.1)
-            .then(|| (self.base + dy * self.refp.stride as isize + dx) as usize)
+            .then(|| (self.base + dy * self.stride + dx) as usize)
     }
 
     /// SAD at a full-sample vector, reading the plane in place when the block lies within it,
@@ -161,6 +196,16 @@ impl<'a> FullSad<'a> {
     /// within the plane, else one at a time.
     #[inline]
     fn at4(&self, mvs: [Mv; 4], tmp: &mut [u8; 256]) -> [u32; 4] {
+        let p = &self.refp.data;
+        if let Some(x4) = self.x4 {
+            let refs = [
+                &p[self.offset_inside(mvs[0])..],
+                &p[self.offset_inside(mvs[1])..],
+                &p[self.offset_inside(mvs[2])..],
+                &p[self.offset_inside(mvs[3])..],
+            ];
+            return x4(self.blk.src, 16, refs, self.refp.stride);
+        }
         if (self.blk.w, self.blk.h) == (16, 16) {
             // Written out: the closure of `array::map` is not inlined here.
             let offsets = [
@@ -170,7 +215,6 @@ impl<'a> FullSad<'a> {
                 self.offset(mvs[3]),
             ];
             if let [Some(a), Some(b), Some(c), Some(d)] = offsets {
-                let p = &self.refp.data;
                 let refs = [&p[a..], &p[b..], &p[c..], &p[d..]];
                 return (dsp::kernels().sad16x16_x4)(self.blk.src, 16, refs, self.refp.stride);
             }
@@ -275,7 +319,7 @@ pub fn search(
 ) -> MeResult {
     let range = params.range;
     let mut tmp = [0u8; 256];
-    let full_sad = FullSad::new(blk, refl.full);
+    let full_sad = FullSad::new(blk, refl.full, limits);
     let full = |mv: Mv| Mv::new((mv.x + 2) & !3, (mv.y + 2) & !3);
     let full4 = |mvs: [Mv; 4], tmp: &mut [u8; 256]| full_sad.at4(mvs, tmp);
     let full1 = |mv: Mv, tmp: &mut [u8; 256]| full_sad.at(mv, tmp);
@@ -404,5 +448,23 @@ pub fn search(
         mv: best_mv,
         cost: best_cost,
         satd: best_satd,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bitstream::writer::se_len;
+
+    #[test]
+    fn mvd_bits_is_two_se_lengths() {
+        for p in [i16::MIN, -1000, -1, 0, 1, 77, i16::MAX] {
+            for v in i16::MIN..=i16::MAX {
+                let (mv, mvp) = (Mv::new(v, p), Mv::new(p, v));
+                let want =
+                    se_len(i32::from(v) - i32::from(p)) + se_len(i32::from(p) - i32::from(v));
+                assert_eq!(mvd_bits(mv, mvp), want, "{v} {p}");
+            }
+        }
     }
 }
