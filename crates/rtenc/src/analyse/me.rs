@@ -346,11 +346,19 @@ pub fn search(
         mv: points[0].1,
     };
     best.scan(&points[..n], lambda, mvp, &mut tmp, full4, full1);
+    // Within the limits and `range` samples of the best candidate: one box.
     let centre = best.mv;
+    let (cx, cy) = (i32::from(centre.x), i32::from(centre.y));
+    let (lo_x, hi_x) = (
+        limits.min_x.max(cx - range * 4),
+        limits.max_x.min(cx + range * 4),
+    );
+    let (lo_y, hi_y) = (
+        limits.min_y.max(cy - range * 4),
+        limits.max_y.min(cy + range * 4),
+    );
     let within = |mv: Mv| {
-        limits.contains(mv)
-            && (i32::from(mv.x - centre.x)).abs() <= range * 4
-            && (i32::from(mv.y - centre.y)).abs() <= range * 4
+        (lo_x..=hi_x).contains(&i32::from(mv.x)) && (lo_y..=hi_y).contains(&i32::from(mv.y))
     };
 
     // Hexagon (radius 2), then a square of radius 1.
