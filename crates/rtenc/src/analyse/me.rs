@@ -345,6 +345,7 @@ impl Best {
     /// or four at a time through `sad4` (a short batch repeats its last point), single ones
     /// through `sad1`: the same winner as evaluating them one by one. Returns the tag of the
     /// last improvement.
+    #[inline(always)]
     fn scan(
         &mut self,
         points: &[(u8, Mv)],
