@@ -2,7 +2,6 @@
 //! half- and quarter-sample refinement on SATD, all with a lambda x mvd-bits rate term.
 
 use super::cost::{sad, satd};
-use crate::bitstream::writer::se_len;
 use crate::common::hpel::RefLuma;
 use crate::common::mc::mc_luma;
 use crate::common::Mv;
@@ -64,7 +63,11 @@ impl MvLimits {
 /// Bits of the motion vector difference `mv - mvp` (two se(v) codes).
 #[inline]
 pub fn mvd_bits(mv: Mv, mvp: Mv) -> u32 {
-    se_len(i32::from(mv.x) - i32::from(mvp.x)) + se_len(i32::from(mv.y) - i32::from(mvp.y))
+    // se_len(d) = 2 floor(log2(2 |d| + 1)) + 1 (the code number is 2 |d| - 1 or 2 |d|, and
+    // ue_len(k) = 2 floor(log2(k + 1)) + 1; 2 |d| + 1 is a power of two only at d = 0), for
+    // differences of i16 components, which never overflow.
+    let half = |d: i32| (2 * d.unsigned_abs() + 1).ilog2();
+    2 * (half(i32::from(mv.x) - i32::from(mvp.x)) + half(i32::from(mv.y) - i32::from(mvp.y))) + 2
 }
 
 /// The block being searched: source samples and geometry.
@@ -98,28 +101,57 @@ struct FullSad<'a> {
     blk: &'a Block<'a>,
     refp: &'a Plane,
     kernel: Option<dsp::PixelCmpFn>,
+    /// The four-way kernel, when the block is 16x16 and every vector within the search's
+    /// limits keeps it within the padded plane (`inside`).
+    x4: Option<dsp::SadX4Fn>,
     /// Offset of the block's own position (vector zero) in the padded plane.
     base: isize,
+    /// The plane's stride.
+    stride: isize,
     /// The full-sample displacements (dx, dy) keeping the block within the padded plane:
     /// `dx_min..=dx_max`, `dy_min..=dy_max`.
     dx: (isize, isize),
     dy: (isize, isize),
+    /// Whether every full-sample vector within `limits` keeps the block within the padded
+    /// plane (always, with the encoder's padding): then [`Self::offset`] needs no check.
+    inside: bool,
+    /// The limits every vector searched lies within.
+    limits: MvLimits,
 }
 
 impl<'a> FullSad<'a> {
-    fn new(blk: &'a Block<'a>, refp: &'a Plane) -> Self {
-        let kernel =
-            dsp::BlockSize::from_dims(blk.w, blk.h).map(|s| dsp::kernels().sad[s as usize]);
+    fn new(blk: &'a Block<'a>, refp: &'a Plane, limits: &MvLimits) -> Self {
+        let kernels = dsp::kernels();
+        let kernel = dsp::BlockSize::from_dims(blk.w, blk.h).map(|s| kernels.sad[s as usize]);
         let (x, y, pad) = (blk.x as isize, blk.y as isize, refp.pad as isize);
+        // -pad <= x + dx and x + dx + w <= width + pad; likewise vertically.
+        let dx = (-pad - x, refp.width as isize + pad - blk.w as isize - x);
+        let dy = (-pad - y, refp.height as isize + pad - blk.h as isize - y);
+        let full = |q: i32| (q >> 2) as isize;
+        let inside = dx.0 <= full(limits.min_x)
+            && full(limits.max_x) <= dx.1
+            && dy.0 <= full(limits.min_y)
+            && full(limits.max_y) <= dy.1;
         FullSad {
             blk,
             refp,
             kernel,
+            x4: (inside && (blk.w, blk.h) == (16, 16)).then_some(kernels.sad16x16_x4),
             base: (y + pad) * refp.stride as isize + x + pad,
-            // -pad <= x + dx and x + dx + w <= width + pad; likewise vertically.
-            dx: (-pad - x, refp.width as isize + pad - blk.w as isize - x),
-            dy: (-pad - y, refp.height as isize + pad - blk.h as isize - y),
+            stride: refp.stride as isize,
+            dx,
+            dy,
+            inside,
+            limits: *limits,
         }
+    }
+
+    /// Offset in the padded plane of the block moved by a full-sample vector (quarter units,
+    /// multiple of 4) within `limits` and `inside`.
+    #[inline]
+    fn offset_inside(&self, mv: Mv) -> usize {
+        debug_assert!(self.inside && self.limits.contains(mv));
+        (self.base + (mv.y >> 2) as isize * self.stride + (mv.x >> 2) as isize) as usize
     }
 
     /// Offset of the block moved by a full-sample vector (quarter units, multiple of 4) in the
@@ -127,10 +159,13 @@ impl<'a> FullSad<'a> {
     /// encoder's padding).
     #[inline]
     fn offset(&self, mv: Mv) -> Option<usize> {
+        if self.inside {
+            return Some(self.offset_inside(mv));
+        }
         let dx = (mv.x >> 2) as isize;
         let dy = (mv.y >> 2) as isize;
         (self.dx.0 <= dx && dx <= self.dx.1 && self.dy.0 <= dy && dy <= self.dy.1)
-            .then(|| (self.base + dy * self.refp.stride as isize + dx) as usize)
+            .then(|| (self.base + dy * self.stride + dx) as usize)
     }
 
     /// SAD at a full-sample vector, reading the plane in place when the block lies within it,
@@ -161,6 +196,16 @@ impl<'a> FullSad<'a> {
     /// within the plane, else one at a time.
     #[inline]
     fn at4(&self, mvs: [Mv; 4], tmp: &mut [u8; 256]) -> [u32; 4] {
+        let p = &self.refp.data;
+        if let Some(x4) = self.x4 {
+            let refs = [
+                &p[self.offset_inside(mvs[0])..],
+                &p[self.offset_inside(mvs[1])..],
+                &p[self.offset_inside(mvs[2])..],
+                &p[self.offset_inside(mvs[3])..],
+            ];
+            return x4(self.blk.src, 16, refs, self.refp.stride);
+        }
         if (self.blk.w, self.blk.h) == (16, 16) {
             // Written out: the closure of `array::map` is not inlined here.
             let offsets = [
@@ -170,7 +215,6 @@ impl<'a> FullSad<'a> {
                 self.offset(mvs[3]),
             ];
             if let [Some(a), Some(b), Some(c), Some(d)] = offsets {
-                let p = &self.refp.data;
                 let refs = [&p[a..], &p[b..], &p[c..], &p[d..]];
                 return (dsp::kernels().sad16x16_x4)(self.blk.src, 16, refs, self.refp.stride);
             }
@@ -200,6 +244,96 @@ fn sad4_at(blk: &Block<'_>, refl: &RefLuma<'_>, mvs: [Mv; 4], tmp: &mut [u8; 256
     mvs.map(|m| sad_at(blk, refl, m, tmp))
 }
 
+/// SADs of a 16x16 block at the eight half-sample neighbours of a full-sample vector
+/// (`centre` moved by -2, 0 or +2 quarter samples in each direction): each one is read in place
+/// from one plane (full, b, h or j), found once for all of them rather than per vector. The
+/// same reads as [`sad4_at`], which it falls back on where they are not all in place.
+struct HalfSad<'a> {
+    blk: &'a Block<'a>,
+    refl: &'a RefLuma<'a>,
+    centre: Mv,
+    /// The block's samples at neighbour (i, j) (i, j = 0, 1, 2 for -2, 0, +2) at entry
+    /// `3 j + i`, and the planes' common stride; `None` when not all lie in place.
+    reads: Option<([&'a [u8]; 9], usize)>,
+}
+
+impl<'a> HalfSad<'a> {
+    fn new(blk: &'a Block<'a>, refl: &'a RefLuma<'a>, centre: Mv) -> Self {
+        let g = refl.full;
+        let planes = [g, &refl.hpel.h, &refl.hpel.v, &refl.hpel.c];
+        let (pad, w, h) = (g.pad as isize, g.width as isize, g.height as isize);
+        let cx = blk.x as isize + (centre.x >> 2) as isize;
+        let cy = blk.y as isize + (centre.y >> 2) as isize;
+        // `RefLuma::source`'s bounds (one extra column and row) for integer positions
+        // cx - 1..=cx and cy - 1..=cy (cx - 1 >= -pad is cx > -pad).
+        let ok = (blk.w, blk.h) == (16, 16)
+            && centre.x & 3 == 0
+            && centre.y & 3 == 0
+            && cx > -pad
+            && cy > -pad
+            && cx + 17 <= w + pad
+            && cy + 17 <= h + pad
+            && planes.iter().all(|p| p.stride == g.stride);
+        let reads = ok.then(|| {
+            let at = |k: usize| {
+                let (i, j) = (k % 3, k / 3);
+                // Quarter-sample displacement 2 i - 2: integer part -1 or 0, fraction 2 or 0.
+                let xi = cx - isize::from(i == 0);
+                let yi = cy - isize::from(j == 0);
+                let plane = planes[usize::from(i != 1) + 2 * usize::from(j != 1)];
+                &plane.data[g.offset(xi, yi)..]
+            };
+            (
+                [
+                    at(0),
+                    at(1),
+                    at(2),
+                    at(3),
+                    at(4),
+                    at(5),
+                    at(6),
+                    at(7),
+                    at(8),
+                ],
+                g.stride,
+            )
+        });
+        HalfSad {
+            blk,
+            refl,
+            centre,
+            reads,
+        }
+    }
+
+    /// Entry of `mv` in `reads`, when it is one of the nine.
+    #[inline]
+    fn entry(&self, mv: Mv) -> Option<usize> {
+        let dx = i32::from(mv.x) - i32::from(self.centre.x) + 2;
+        let dy = i32::from(mv.y) - i32::from(self.centre.y) + 2;
+        (matches!(dx, 0 | 2 | 4) && matches!(dy, 0 | 2 | 4))
+            .then_some((dx / 2 + 3 * (dy / 2)) as usize)
+    }
+
+    #[inline]
+    fn at4(&self, mvs: [Mv; 4], tmp: &mut [u8; 256]) -> [u32; 4] {
+        if let Some((reads, stride)) = &self.reads {
+            if let [Some(a), Some(b), Some(c), Some(d)] = [
+                self.entry(mvs[0]),
+                self.entry(mvs[1]),
+                self.entry(mvs[2]),
+                self.entry(mvs[3]),
+            ] {
+                let refs = [reads[a], reads[b], reads[c], reads[d]];
+                let sads = (dsp::kernels().sad16x16_x4)(self.blk.src, 16, refs, *stride);
+                debug_assert_eq!(sads, sad4_at(self.blk, self.refl, mvs, tmp));
+                return sads;
+            }
+        }
+        sad4_at(self.blk, self.refl, mvs, tmp)
+    }
+}
+
 /// The running best of a search: cost (SAD + lambda x mvd bits) and vector.
 struct Best {
     cost: u32,
@@ -211,6 +345,7 @@ impl Best {
     /// or four at a time through `sad4` (a short batch repeats its last point), single ones
     /// through `sad1`: the same winner as evaluating them one by one. Returns the tag of the
     /// last improvement.
+    #[inline(always)]
     fn scan(
         &mut self,
         points: &[(u8, Mv)],
@@ -275,7 +410,7 @@ pub fn search(
 ) -> MeResult {
     let range = params.range;
     let mut tmp = [0u8; 256];
-    let full_sad = FullSad::new(blk, refl.full);
+    let full_sad = FullSad::new(blk, refl.full, limits);
     let full = |mv: Mv| Mv::new((mv.x + 2) & !3, (mv.y + 2) & !3);
     let full4 = |mvs: [Mv; 4], tmp: &mut [u8; 256]| full_sad.at4(mvs, tmp);
     let full1 = |mv: Mv, tmp: &mut [u8; 256]| full_sad.at(mv, tmp);
@@ -302,11 +437,19 @@ pub fn search(
         mv: points[0].1,
     };
     best.scan(&points[..n], lambda, mvp, &mut tmp, full4, full1);
+    // Within the limits and `range` samples of the best candidate: one box.
     let centre = best.mv;
+    let (cx, cy) = (i32::from(centre.x), i32::from(centre.y));
+    let (lo_x, hi_x) = (
+        limits.min_x.max(cx - range * 4),
+        limits.max_x.min(cx + range * 4),
+    );
+    let (lo_y, hi_y) = (
+        limits.min_y.max(cy - range * 4),
+        limits.max_y.min(cy + range * 4),
+    );
     let within = |mv: Mv| {
-        limits.contains(mv)
-            && (i32::from(mv.x - centre.x)).abs() <= range * 4
-            && (i32::from(mv.y - centre.y)).abs() <= range * 4
+        (lo_x..=hi_x).contains(&i32::from(mv.x)) && (lo_y..=hi_y).contains(&i32::from(mv.y))
     };
 
     // Hexagon (radius 2), then a square of radius 1.
@@ -367,12 +510,13 @@ pub fn search(
     // in place), then quarter-sample refinement on SATD (the four nearest: diagonals rarely win
     // at quarter precision).
     let n = square(best.mv, 2, &|mv| limits.contains(mv), &mut points);
+    let half = HalfSad::new(blk, refl, best.mv);
     best.scan(
         &points[..n],
         lambda,
         mvp,
         &mut tmp,
-        |mvs, tmp| sad4_at(blk, refl, mvs, tmp),
+        |mvs, tmp| half.at4(mvs, tmp),
         |mv, tmp| sad_at(blk, refl, mv, tmp),
     );
     let mut best_mv = best.mv;
@@ -404,5 +548,23 @@ pub fn search(
         mv: best_mv,
         cost: best_cost,
         satd: best_satd,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bitstream::writer::se_len;
+
+    #[test]
+    fn mvd_bits_is_two_se_lengths() {
+        for p in [i16::MIN, -1000, -1, 0, 1, 77, i16::MAX] {
+            for v in i16::MIN..=i16::MAX {
+                let (mv, mvp) = (Mv::new(v, p), Mv::new(p, v));
+                let want =
+                    se_len(i32::from(v) - i32::from(p)) + se_len(i32::from(p) - i32::from(v));
+                assert_eq!(mvd_bits(mv, mvp), want, "{v} {p}");
+            }
+        }
     }
 }

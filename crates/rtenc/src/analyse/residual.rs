@@ -125,23 +125,27 @@ impl ChromaQuant {
         let mut dc = [0i32; 8];
         let mut nz = [0u16; 8];
         (k.quant_strips)(&src2, &pred2, q, true, &mut self.levels, &mut dc, &mut nz);
-        for b in 0..8 {
-            let (c, blk) = chroma_block(b);
-            self.dc[c][blk] = dc[b];
-            self.ac_counts[c][blk] = nz[b].count_ones() as u8;
-        }
-        for c in 0..2 {
+        // Strips block b is block 2 (b / 4) + b % 2 of plane (b % 4) / 2 (`chroma_block`).
+        self.dc = [[dc[0], dc[1], dc[4], dc[5]], [dc[2], dc[3], dc[6], dc[7]]];
+        let n = nz.map(|m| m.count_ones() as u8);
+        self.ac_counts = [[n[0], n[1], n[4], n[5]], [n[2], n[3], n[6], n[7]]];
+        let mut r = [[0i32; 4]; 2];
+        for (c, rc) in r.iter_mut().enumerate() {
             hadamard2x2(&mut self.dc[c]);
             self.dc_counts[c] = quant::quant_chroma_dc(&mut self.dc[c], qp_c, dz) as u8;
-            let mut r = self.dc[c];
-            quant::dequant_chroma_dc(&mut r, qp_c);
-            for (b, d) in self.dcr.iter_mut().enumerate() {
-                let (cb, blk) = chroma_block(b);
-                if cb == c {
-                    *d = r[blk];
-                }
+            // Levels all zero scale to zero.
+            if self.dc_counts[c] != 0 {
+                *rc = self.dc[c];
+                quant::dequant_chroma_dc(rc, qp_c);
             }
         }
+        self.dcr = [
+            r[0][0], r[0][1], r[1][0], r[1][1], r[0][2], r[0][3], r[1][2], r[1][3],
+        ];
+        debug_assert!((0..8).all(|b| {
+            let (c, blk) = chroma_block(b);
+            self.dcr[b] == r[c][blk] && self.ac_counts[c][blk] == nz[b].count_ones() as u8
+        }));
     }
 
     /// Whether no level is left (P_Skip needs that).

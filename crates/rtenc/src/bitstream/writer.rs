@@ -128,8 +128,8 @@ pub fn ue_len(value: u32) -> u32 {
     2 * (64 - v.leading_zeros()) - 1
 }
 
-/// Length in bits of se(v) for `value`.
-#[inline]
+/// Length in bits of se(v) for `value` (the motion search's `mvd_bits` is checked against it).
+#[cfg(test)]
 pub fn se_len(value: i32) -> u32 {
     let mapped = if value > 0 {
         2 * (value as i64) - 1
