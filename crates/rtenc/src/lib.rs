@@ -52,6 +52,7 @@ mod bitstream;
 pub mod color;
 mod common;
 mod config;
+mod deblock_trial;
 mod dsp;
 mod encoder;
 mod entropy;

@@ -135,11 +135,17 @@ pub struct SpeedSettings {
     /// Whether the vectors most macroblocks of the last picture shared
     /// (`analyse::dominant`) are motion search candidates.
     pub dominant_candidates: bool,
+    /// Whether translations of changed screen content found in the previous source
+    /// (`analyse::translation`) are motion search candidates.
+    pub translation_candidates: bool,
     /// Whether the in-loop deblocking filter runs (disable_deblocking_filter_idc 1 when not,
     /// as x264's ultrafast does). On for every preset: measured on camera-1080p at
     /// `ultrafast` (8 frames, callgrind; 30 frames, rtenc-bench), turning it off saves 17 % of
     /// the instructions but moves the BD-rate against x264 ultrafast from -48 % to +10 %.
     pub deblock: bool,
+    /// Whether each slice measures what the loop filter did to its error against the source
+    /// and goes without it where it made things worse (see `crate::deblock_trial`).
+    pub deblock_trial: bool,
     /// Unchanged macroblocks coded at a coarser QP are refined one macroblock row in this many
     /// per frame.
     pub refine_period: usize,
@@ -169,11 +175,13 @@ impl SpeedSettings {
             skip_slack: 2,
             scroll_candidates: true,
             dominant_candidates: true,
+            translation_candidates: true,
             // Measured on the 1080p screen clips (BD-rate against x264 ultrafast, desktop /
             // window drag): every row at once -44 / -19 % but 14.6 ms per moving-cursor
             // frame; 1 in 2 -38 / -15 % at 1.3 ms; 1 in 8 -10 / +12 %.
             refine_period: 2,
             deblock: true,
+            deblock_trial: true,
         };
         match preset {
             // A long hexagon walk stays: on a window flung 25 px a frame, 4 steps instead of 16

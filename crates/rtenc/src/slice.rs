@@ -15,8 +15,9 @@ use crate::bitstream::pps::Pps;
 use crate::bitstream::slice_header::{SliceHeader, SliceType};
 use crate::bitstream::sps::Sps;
 use crate::bitstream::BitWriter;
-use crate::common::deblock::{deblock_rows, DeblockParams};
+use crate::common::deblock::{deblock_rows, deblock_rows_observed, DeblockParams};
 use crate::common::{MbInfo, MbPos, Mv};
+use crate::deblock_trial::DeblockTrial;
 use crate::entropy::macroblock::{write_inter_mb, write_intra_mb};
 use crate::macroblock::MbCoding;
 use crate::picture::Picture;
@@ -48,6 +49,9 @@ pub struct PictureCtx<'a> {
     /// Loop filter controls for the slice headers. Each slice coder also deblocks its own rows:
     /// with `disable_idc` 2, or with 0 when it is the only slice.
     pub deblock: DeblockParams,
+    /// Whether each slice measures what the filter did and goes without it where it made the
+    /// slice worse (see [`DeblockTrial`]).
+    pub deblock_trial: bool,
 }
 
 impl PictureCtx<'_> {
@@ -67,6 +71,11 @@ impl PictureCtx<'_> {
 pub struct SliceCoder {
     /// The slice's RBSP (header and macroblocks).
     pub writer: BitWriter,
+    /// The macroblock layer, written before the header (whose loop filter syntax is decided
+    /// last).
+    data: BitWriter,
+    /// Whether the loop filter pays in this slice.
+    trial: DeblockTrial,
     /// The reconstruction; only this slice's rows are meaningful.
     pub recon: Picture,
     /// Macroblock state for the whole picture; only this slice's macroblocks are meaningful.
@@ -85,6 +94,8 @@ impl SliceCoder {
     pub fn new(like: &Picture, mb_width: usize, mb_height: usize) -> Self {
         SliceCoder {
             writer: BitWriter::with_capacity(mb_width * mb_height * 64),
+            data: BitWriter::with_capacity(mb_width * mb_height * 64),
+            trial: DeblockTrial::new(like, mb_height),
             recon: like.clone(),
             mbs: vec![MbInfo::default(); mb_width * mb_height],
             mb: MbCoding::default(),
@@ -99,7 +110,7 @@ impl SliceCoder {
         let p = &pic.p;
         let (qp, qp_c, lambda) = (p.qp, p.qp_c, p.lambda);
         let first_mb = rows.start * pic.mb_width;
-        let header = SliceHeader {
+        let mut header = SliceHeader {
             first_mb_in_slice: first_mb as u32,
             slice_type: if pic.idr { SliceType::I } else { SliceType::P },
             frame_num: pic.frame_num,
@@ -110,8 +121,7 @@ impl SliceCoder {
             slice_alpha_c0_offset_div2: pic.deblock.offset_a / 2,
             slice_beta_offset_div2: pic.deblock.offset_b / 2,
         };
-        self.writer.clear();
-        header.write(&mut self.writer, pic.sps, pic.pps);
+        self.data.clear();
         let mbs_range = first_mb..rows.end * pic.mb_width;
         let slice_rows = rows.clone();
         self.mbs[mbs_range].fill(MbInfo::default());
@@ -123,6 +133,8 @@ impl SliceCoder {
         // in one pass over the picture afterwards (camera 1080p, one slice: about -4 % time).
         let deblock_here = pic.deblock.disable_idc == 2
             || (pic.deblock.disable_idc == 0 && pic.slice_rows.len() == 1);
+        let trial = deblock_here && pic.deblock_trial;
+        self.trial.start(slice_rows.start);
         for mb_y in rows {
             for mb_x in 0..pic.mb_width {
                 let pos = MbPos::new(mb_x, mb_y, pic.mb_width, |a| pic.slice_of(a));
@@ -182,43 +194,64 @@ impl SliceCoder {
                     }
                     PDecision::Inter | PDecision::Intra => {
                         if !pic.idr {
-                            self.writer.put_ue(skip_run);
+                            self.data.put_ue(skip_run);
                             skip_run = 0;
                         }
                         if decision == PDecision::Intra {
-                            write_intra_mb(&mut self.writer, &self.mb, &self.mbs, &pos, !pic.idr);
+                            write_intra_mb(&mut self.data, &self.mb, &self.mbs, &pos, !pic.idr);
                         } else {
-                            write_inter_mb(&mut self.writer, &self.mb, &self.mbs, &pos);
+                            write_inter_mb(&mut self.data, &self.mb, &self.mbs, &pos);
                         }
                     }
                 }
             }
             if deblock_here && mb_y > slice_rows.start {
-                deblock_rows(
-                    &mut self.recon,
-                    &self.mbs,
-                    pic.mb_width,
-                    mb_y - 1..mb_y,
-                    slice_rows.start,
-                    &pic.deblock,
-                );
+                self.deblock_row(pic, mb_y - 1, slice_rows.start, trial);
             }
         }
         if skip_run > 0 {
-            self.writer.put_ue(skip_run);
+            self.data.put_ue(skip_run);
         }
-        self.writer.put_trailing_bits();
         if deblock_here {
-            let last = slice_rows.end - 1;
+            self.deblock_row(pic, slice_rows.end - 1, slice_rows.start, trial);
+            if trial && !self.trial.pays() {
+                self.trial.undo(&mut self.recon);
+                header.disable_deblocking_filter_idc = 1;
+            }
+        }
+        self.writer.clear();
+        header.write(&mut self.writer, pic.sps, pic.pps);
+        self.writer.append(&self.data);
+        self.writer.put_trailing_bits();
+    }
+
+    /// Runs the loop filter over macroblock row `mb_y` of the slice starting at row
+    /// `first_row`; with `trial`, keeps the unfiltered samples and measures the change (see
+    /// [`DeblockTrial`]).
+    fn deblock_row(&mut self, pic: &PictureCtx<'_>, mb_y: usize, first_row: usize, trial: bool) {
+        if !trial {
             deblock_rows(
                 &mut self.recon,
                 &self.mbs,
                 pic.mb_width,
-                last..last + 1,
-                slice_rows.start,
+                mb_y..mb_y + 1,
+                first_row,
                 &pic.deblock,
             );
+            return;
         }
+        let src = pic.p.src;
+        let t = &mut self.trial;
+        deblock_rows_observed(
+            &mut self.recon,
+            &self.mbs,
+            pic.mb_width,
+            mb_y..mb_y + 1,
+            first_row,
+            &pic.deblock,
+            &mut |recon, y| t.before_row(recon, src, y),
+        );
+        self.trial.after_row(&self.recon, src, mb_y);
     }
 }
 

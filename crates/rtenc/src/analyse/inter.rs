@@ -50,7 +50,9 @@ pub struct PFrameCtx<'a> {
 }
 
 /// How many picture-wide candidates a P picture offers every macroblock.
-pub const FRAME_CANDIDATES: usize = super::scroll::MAX_SHIFTS + super::dominant::MAX_DOMINANT;
+pub const FRAME_CANDIDATES: usize = super::scroll::MAX_SHIFTS
+    + super::dominant::MAX_DOMINANT
+    + super::translation::MAX_TRANSLATIONS;
 
 /// What was decided for a P macroblock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

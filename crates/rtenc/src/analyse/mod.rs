@@ -10,3 +10,4 @@ pub mod me;
 pub mod refresh;
 pub mod residual;
 pub mod scroll;
+pub mod translation;

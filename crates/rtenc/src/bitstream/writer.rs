@@ -94,6 +94,22 @@ impl BitWriter {
         self.buf.len() * 8 + self.nbits as usize
     }
 
+    /// Appends every bit `other` holds.
+    pub fn append(&mut self, other: &BitWriter) {
+        if self.nbits == 0 {
+            self.buf.extend_from_slice(&other.buf);
+        } else {
+            let mut words = other.buf.chunks_exact(4);
+            for w in &mut words {
+                self.put_bits(32, u32::from_be_bytes([w[0], w[1], w[2], w[3]]));
+            }
+            for &b in words.remainder() {
+                self.put_bits(8, u32::from(b));
+            }
+        }
+        self.put_bits(other.nbits, other.acc as u32);
+    }
+
     /// True when the writer is at a byte boundary.
     pub fn is_byte_aligned(&self) -> bool {
         self.nbits == 0
@@ -195,6 +211,40 @@ mod tests {
             let value = u64::from_str_radix(&s[zeros..], 2).unwrap() - 1;
             assert_eq!(value, u64::from(v));
             assert_eq!(s.len(), ue_len(v) as usize);
+        }
+    }
+
+    /// Appending a writer gives the bits of writing both into one, at every alignment of
+    /// either.
+    #[test]
+    fn append_equals_writing_in_one() {
+        let mut seed = 7u32;
+        let mut next = || {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            seed >> 8
+        };
+        for head_bits in 0..12u32 {
+            for tail_bits in [0u32, 1, 7, 8, 9, 31, 32, 33, 64, 95, 200] {
+                let (mut head, mut tail, mut one) =
+                    (BitWriter::new(), BitWriter::new(), BitWriter::new());
+                for _ in 0..head_bits {
+                    let b = next() & 1;
+                    head.put_bits(1, b);
+                    one.put_bits(1, b);
+                }
+                let mut left = tail_bits;
+                while left > 0 {
+                    let n = left.min(1 + next() % 13);
+                    let v = next() & ((1 << n) - 1);
+                    tail.put_bits(n, v);
+                    one.put_bits(n, v);
+                    left -= n;
+                }
+                head.append(&tail);
+                head.put_trailing_bits();
+                one.put_trailing_bits();
+                assert_eq!(head.bytes(), one.bytes(), "{head_bits} + {tail_bits} bits");
+            }
         }
     }
 

@@ -293,11 +293,35 @@ pub fn deblock_rows(
     slice_first_row: usize,
     params: &DeblockParams,
 ) {
+    deblock_rows_observed(
+        pic,
+        mbs,
+        mb_width,
+        rows,
+        slice_first_row,
+        params,
+        &mut |_, _| {},
+    );
+}
+
+/// [`deblock_rows`], calling `before_row(pic, mb_y)` once for each macroblock row that has an
+/// edge to filter, just before its first one, while no sample of the row has changed yet (the
+/// encoder keeps the unfiltered samples there: see `crate::deblock_trial`).
+pub fn deblock_rows_observed(
+    pic: &mut Picture,
+    mbs: &[MbInfo],
+    mb_width: usize,
+    rows: std::ops::Range<usize>,
+    slice_first_row: usize,
+    params: &DeblockParams,
+    before_row: &mut dyn FnMut(&Picture, usize),
+) {
     if params.disable_idc == 1 {
         return;
     }
     let k = crate::dsp::kernels();
     for mb_y in rows {
+        let mut row_started = false;
         for mb_x in 0..mb_width {
             let cur = &mbs[mb_y * mb_width + mb_x];
             // Zero-vector P_Skip macroblocks next to each other share motion and have no
@@ -320,6 +344,10 @@ pub fn deblock_rows(
             let bs = macroblock_bs(cur, left, top);
             if bs == [[0; 16]; 2] {
                 continue;
+            }
+            if !row_started {
+                before_row(pic, mb_y);
+                row_started = true;
             }
             deblock_macroblock(pic, k, mb_x, mb_y, cur, left, top, &bs, params);
         }
