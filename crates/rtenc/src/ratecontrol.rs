@@ -112,6 +112,9 @@ pub const MAX_REFINE_PERIOD: usize = 16;
 const STILL_STEP: f64 = 4.0;
 /// `retry_qp` aims the retried frame at this fraction of the largest size the VBV accepts.
 const RETRY_AIM: f64 = 0.85;
+/// Mean absolute luma difference (0..=255) from the previous picture above which an IDR is
+/// taken as a change of content (see [`RateControl::observe_idr_difference`]).
+const CUT_DIFFERENCE: f64 = 12.0;
 /// A buffer of at most this many frames of inflow is tight: P frames aim at what it holds.
 const TIGHT_FRAMES: f64 = 2.0;
 /// The share of [`RateControl::p_limit`] a P frame aims at under a tight buffer. Measured on
@@ -228,6 +231,9 @@ pub struct RateControl {
     /// Share of the next IDR's macroblocks unchanged since the previous picture (see
     /// [`observe_unchanged_share`](Self::observe_unchanged_share)); used once.
     idr_unchanged_share: f64,
+    /// Whether the source changed at the next IDR (a cut, a flash: see
+    /// [`observe_idr_difference`](Self::observe_idr_difference)); unknown counts as changed.
+    idr_cut: bool,
     /// The IDR being coded carries a changing picture on (see `frame_qp`): its size is no sign
     /// of a content change.
     idr_persists: bool,
@@ -276,6 +282,7 @@ impl RateControl {
             attempt: None,
             static_share: 0.0,
             idr_unchanged_share: 0.0,
+            idr_cut: true,
             idr_persists: false,
             last_still: None,
             still_period: 0,
@@ -306,6 +313,16 @@ impl RateControl {
         if share.is_finite() {
             self.idr_unchanged_share = share.clamp(0.0, 1.0);
         }
+    }
+
+    /// Before [`frame_qp`](Self::frame_qp) for an IDR: the mean absolute difference of its
+    /// luma from the previous picture's (subsampled, 0..=255). Above [`CUT_DIFFERENCE`] the
+    /// content changed at the IDR; below it an IDR that costs far less than predicted teaches
+    /// the IDR/P ratio instead of moving the P model (see `update`). Without this call every IDR
+    /// counts as a change.
+    pub fn observe_idr_difference(&mut self, mad: f64) {
+        // (NaN counts as a cut.)
+        self.idr_cut = mad.is_nan() || mad >= CUT_DIFFERENCE;
     }
 
     /// Bits a P frame at `qp` is predicted to take by the exponent model, when it has data.
@@ -771,6 +788,7 @@ impl RateControl {
     /// After the final encode of a frame: update model and VBV.
     pub fn update(&mut self, frame_type: FrameType, qp: u8, bits: u64) {
         let b = bits as f64;
+        let idr_cut = frame_type != FrameType::Idr || std::mem::replace(&mut self.idr_cut, true);
         // VBV: same arithmetic as `vbv_replay`; an underflow (which the retry path should have
         // prevented) empties the buffer.
         self.fullness = (self.available() - b).max(0.0);
@@ -793,9 +811,17 @@ impl RateControl {
                     None => p * self.idr_ratio,
                 };
                 let surprise = bq / expected;
-                if (0.5..=2.0).contains(&surprise) {
+                // An IDR of content that went on from the last frame (no cut) and cost far less
+                // than predicted says the ratio was wrong, not the P model: on real footage
+                // with motion (bikes at 4 Mbit/s) P frames cost half an IDR against the initial
+                // guess of a fifth, and the second IDR, planned 2.7 times too big, moved the P
+                // model and the step limit down by 7 QP: the next P frame took 3.3 frames of
+                // inflow and drained the buffer before a cut.
+                let ratio_wrong = surprise < 0.5 && !idr_cut;
+                if (0.5..=2.0).contains(&surprise) || ratio_wrong {
                     let observed = (bq / p).clamp(1.5, 10.0);
-                    self.idr_ratio += IDR_RATIO_WEIGHT * (observed - self.idr_ratio);
+                    let weight = if ratio_wrong { 1.0 } else { IDR_RATIO_WEIGHT };
+                    self.idr_ratio += weight * (observed - self.idr_ratio);
                 } else if !self.idr_persists {
                     // The content changed at the IDR: move the P model along instead of
                     // learning a skewed ratio, and the step limit's centre too.
@@ -1156,6 +1182,46 @@ mod tests {
         );
         assert_eq!(idr_qp(Some(1.0)).0, plain, "a still picture keeps the plan");
         assert_eq!(idr_qp(Some(0.1)).0, plain, "a scene cut keeps the plan");
+    }
+
+    /// Footage with motion, where P frames cost half an IDR (the initial ratio guesses a fifth):
+    /// the periodic IDR comes out far below its plan. Without a cut that teaches the ratio and
+    /// the next P frame stays near the P frames before; after a cut the P model moves (the
+    /// content changed).
+    #[test]
+    fn a_cheap_idr_without_a_cut_teaches_the_ratio_not_the_p_model() {
+        let p_qp_after_idr = |mad: Option<f64>| {
+            let mut rc = RateControl::new(4_000_000, 25.0, 4_000_000, 10, 51);
+            rc.frame_qp(FrameType::Idr);
+            rc.update(FrameType::Idr, 30, 86_000);
+            let mut q = 30;
+            for _ in 0..24 {
+                // P frames at about a frame's inflow: 3.2 Mbit at qscale 1.
+                q = rc.frame_qp(FrameType::P);
+                rc.update(FrameType::P, q, (3_200_000.0 / qscale(f64::from(q))) as u64);
+            }
+            if let Some(mad) = mad {
+                rc.observe_idr_difference(mad);
+            }
+            let iq = rc.frame_qp(FrameType::Idr);
+            // The IDR costs twice a P frame at its QP.
+            rc.update(
+                FrameType::Idr,
+                iq,
+                (6_400_000.0 / qscale(f64::from(iq))) as u64,
+            );
+            (q, rc.frame_qp(FrameType::P))
+        };
+        let (before, after) = p_qp_after_idr(Some(3.0));
+        assert!(
+            after + 1 >= before,
+            "no cut: P at {after} after the IDR, {before} before it"
+        );
+        let (before, after) = p_qp_after_idr(None);
+        assert!(
+            after + MAX_QP_STEP <= before,
+            "a change at the IDR moves the P model: P at {after}, {before} before"
+        );
     }
 
     #[test]

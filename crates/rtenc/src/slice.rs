@@ -15,7 +15,7 @@ use crate::bitstream::pps::Pps;
 use crate::bitstream::slice_header::{SliceHeader, SliceType};
 use crate::bitstream::sps::Sps;
 use crate::bitstream::BitWriter;
-use crate::common::deblock::{deblock_rows, deblock_rows_observed, DeblockParams};
+use crate::common::deblock::{deblock_rows, DeblockParams};
 use crate::common::{MbInfo, MbPos, Mv};
 use crate::deblock_trial::DeblockTrial;
 use crate::entropy::macroblock::{write_inter_mb, write_intra_mb};
@@ -229,29 +229,24 @@ impl SliceCoder {
     /// `first_row`; with `trial`, keeps the unfiltered samples and measures the change (see
     /// [`DeblockTrial`]).
     fn deblock_row(&mut self, pic: &PictureCtx<'_>, mb_y: usize, first_row: usize, trial: bool) {
-        if !trial {
-            deblock_rows(
-                &mut self.recon,
-                &self.mbs,
-                pic.mb_width,
-                mb_y..mb_y + 1,
-                first_row,
-                &pic.deblock,
-            );
-            return;
-        }
         let src = pic.p.src;
         let t = &mut self.trial;
-        deblock_rows_observed(
+        deblock_rows(
             &mut self.recon,
             &self.mbs,
             pic.mb_width,
             mb_y..mb_y + 1,
             first_row,
             &pic.deblock,
-            &mut |recon, y| t.before_row(recon, src, y),
+            &mut |recon, y| {
+                if trial {
+                    t.before_row(recon, src, y);
+                }
+            },
         );
-        self.trial.after_row(&self.recon, src, mb_y);
+        if trial {
+            self.trial.after_row(&self.recon, src, mb_y);
+        }
     }
 }
 

@@ -99,6 +99,11 @@ impl TranslationDetector {
                 n_known += 1;
             }
         }
+        let source = Prev {
+            plane: prev,
+            width,
+            height,
+        };
         if changed > 0 {
             // Candidates spread over the changed macroblocks, inside changed areas (a
             // macroblock across a moved window's edge holds background that did not move); a
@@ -131,21 +136,24 @@ impl TranslationDetector {
                 if x0 + 16 > width || y0 + 16 > height {
                     continue;
                 }
-                let block: [[u8; 16]; 16] =
-                    std::array::from_fn(|r| cur(y0 + r)[x0..x0 + 16].try_into().unwrap());
-                if is_flat(&block[4]) && is_flat(&block[11]) {
+                let sample = Sample {
+                    rows: std::array::from_fn(|r| cur(y0 + r)[x0..x0 + 16].try_into().unwrap()),
+                    x0,
+                    y0,
+                };
+                if is_flat(&sample.rows[4]) && is_flat(&sample.rows[11]) {
                     continue;
                 }
                 sampled += 1;
                 let found = known[..n_known]
                     .iter()
                     .copied()
-                    .find(|&v| matches_at(&block, prev, width, height, x0, y0, v));
+                    .find(|&v| matches_at(&sample, source, v));
                 match found {
                     Some(v) => self.vote(v),
                     None if scans < MAX_SCANS => {
                         scans += 1;
-                        if let Some(v) = scan(&block, prev, width, height, x0, y0) {
+                        if let Some(v) = scan(&sample, source) {
                             self.vote(v);
                             if n_known < known.len() {
                                 known[n_known] = v;
@@ -184,38 +192,39 @@ fn is_flat(row: &[u8; 16]) -> bool {
     row.iter().all(|&s| s == row[0])
 }
 
-/// Whether `block` (at `x0`, `y0` in the new frame) equals the previous source's samples moved
-/// by the whole-sample vector `v`, all of them inside the visible area.
-fn matches_at(
-    block: &[[u8; 16]; 16],
-    prev: &Plane,
+/// The previous source's luma and its visible size.
+#[derive(Clone, Copy)]
+struct Prev<'a> {
+    plane: &'a Plane,
     width: usize,
     height: usize,
+}
+
+/// A sampled 16x16 block of the new frame and its position.
+struct Sample {
+    rows: [[u8; 16]; 16],
     x0: usize,
     y0: usize,
-    v: Mv,
-) -> bool {
-    let (px, py) = (x0 as i64 + i64::from(v.x), y0 as i64 + i64::from(v.y));
-    if px < 0 || py < 0 || px as usize + 16 > width || py as usize + 16 > height {
+}
+
+/// Whether the sample equals the previous source's samples moved by the whole-sample vector
+/// `v`, all of them inside the visible area.
+fn matches_at(s: &Sample, prev: Prev<'_>, v: Mv) -> bool {
+    let (px, py) = (s.x0 as i64 + i64::from(v.x), s.y0 as i64 + i64::from(v.y));
+    if px < 0 || py < 0 || px as usize + 16 > prev.width || py as usize + 16 > prev.height {
         return false;
     }
     let (px, py) = (px as usize, py as usize);
-    block
+    s.rows
         .iter()
         .enumerate()
-        .all(|(r, row)| prev.row(py + r)[px..px + 16] == row[..])
+        .all(|(r, row)| prev.plane.row(py + r)[px..px + 16] == row[..])
 }
 
 /// The nearest whole-sample vector within the scan range at which the previous source holds an
-/// exact copy of `block` (rows 4 and 11 compared first at every position).
-fn scan(
-    block: &[[u8; 16]; 16],
-    prev: &Plane,
-    width: usize,
-    height: usize,
-    x0: usize,
-    y0: usize,
-) -> Option<Mv> {
+/// exact copy of the sample (rows 4 and 11 compared first at every position).
+fn scan(s: &Sample, prev: Prev<'_>) -> Option<Mv> {
+    let (block, x0, y0, width, height) = (&s.rows, s.x0, s.y0, prev.width, prev.height);
     let key4 = u128::from_ne_bytes(block[4]);
     let key11 = u128::from_ne_bytes(block[11]);
     let x_lo = (x0 as i32 - RANGE_X).max(0) as usize;
@@ -231,13 +240,13 @@ fn scan(
     }
     let mut best: Option<(u32, Mv)> = None;
     for py in y_lo as usize..=y_hi as usize {
-        let row4 = &prev.row(py + 4)[x_lo..x_hi + 16];
+        let row4 = &prev.plane.row(py + 4)[x_lo..x_hi + 16];
         for (i, w) in row4.windows(16).enumerate() {
             if u128::from_ne_bytes(w.try_into().unwrap()) != key4 {
                 continue;
             }
             let px = x_lo + i;
-            let row11 = &prev.row(py + 11)[px..px + 16];
+            let row11 = &prev.plane.row(py + 11)[px..px + 16];
             if u128::from_ne_bytes(row11.try_into().unwrap()) != key11 {
                 continue;
             }
@@ -245,7 +254,7 @@ fn scan(
                 x: (px as i64 - x0 as i64) as i16,
                 y: (py as i64 - y0 as i64) as i16,
             };
-            if v == Mv::ZERO || !matches_at(block, prev, width, height, x0, y0, v) {
+            if v == Mv::ZERO || !matches_at(s, prev, v) {
                 continue;
             }
             let len = v.x.unsigned_abs() as u32 + v.y.unsigned_abs() as u32;

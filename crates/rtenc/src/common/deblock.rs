@@ -276,7 +276,7 @@ pub fn deblock_picture(
     assert_eq!(mbs.len(), mb_width * mb_height, "one MbInfo per macroblock");
     debug_assert!(pic.y.width >= mb_width * 16 && pic.y.height >= mb_height * 16);
     debug_assert!(pic.u.width >= mb_width * 8 && pic.u.height >= mb_height * 8);
-    deblock_rows(pic, mbs, mb_width, 0..mb_height, 0, params);
+    deblock_rows(pic, mbs, mb_width, 0..mb_height, 0, params, &mut |_, _| {});
 }
 
 /// Deblocks macroblock rows `rows` of `pic` only, in the order of 8.7 (so a picture can be
@@ -285,29 +285,11 @@ pub fn deblock_picture(
 /// `slice_first_row` (the row above that is taken as another slice's); then a slice's rows
 /// touch no sample outside it, so the slices of a picture can be deblocked independently (on
 /// separate threads).
+///
+/// `before_row(pic, mb_y)` is called once for each macroblock row that has an edge to filter,
+/// just before its first one, while no sample of the row has changed yet (the encoder keeps the
+/// unfiltered samples there: see `crate::deblock_trial`).
 pub fn deblock_rows(
-    pic: &mut Picture,
-    mbs: &[MbInfo],
-    mb_width: usize,
-    rows: std::ops::Range<usize>,
-    slice_first_row: usize,
-    params: &DeblockParams,
-) {
-    deblock_rows_observed(
-        pic,
-        mbs,
-        mb_width,
-        rows,
-        slice_first_row,
-        params,
-        &mut |_, _| {},
-    );
-}
-
-/// [`deblock_rows`], calling `before_row(pic, mb_y)` once for each macroblock row that has an
-/// edge to filter, just before its first one, while no sample of the row has changed yet (the
-/// encoder keeps the unfiltered samples there: see `crate::deblock_trial`).
-pub fn deblock_rows_observed(
     pic: &mut Picture,
     mbs: &[MbInfo],
     mb_width: usize,
