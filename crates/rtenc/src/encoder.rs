@@ -420,6 +420,7 @@ impl Encoder {
         let mut emergency = false;
         let mut unchanged_reference;
         let mut coded_by_slices;
+        let mut finer_tried = false;
         loop {
             data.clear();
             if frame_type == FrameType::Idr {
@@ -450,7 +451,14 @@ impl Encoder {
             let Some(rc) = &self.rc else { break };
             let bits = data.len() as u64 * 8;
             if bits <= rc.max_frame_bits() {
-                break;
+                match rc.first_idr_finer(qp, bits) {
+                    Some(q) if !finer_tried && !emergency => {
+                        finer_tried = true;
+                        qp = q;
+                        continue;
+                    }
+                    _ => break,
+                }
             }
             match rc.retry_qp(qp, bits) {
                 // A still frame refines fewer rows at the same QP rather than none at a coarser one.
