@@ -36,6 +36,12 @@ const REF_PAD: usize = 32;
 /// search, no cost); a window dragged over a 1080p desktop leaves about 90 % unchanged.
 const TRANSLATION_SHARE: f64 = 1.0 / 16.0;
 
+/// Screen pictures try the loop filter in every IDR and once in this many pictures, and follow
+/// the last trial in between (see `Encoder::code_picture`). A trial measures the squared error
+/// of every filtered row twice: on every picture it took 19 % of a scrolling page's
+/// instructions at `veryfast`.
+const DEBLOCK_TRIAL_PERIOD: u32 = 8;
+
 /// The kind of picture an access unit carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FrameType {
@@ -105,6 +111,12 @@ pub struct Encoder {
     /// without the loop filter (`deblock_trial`); camera pictures, where it pays, do not pay
     /// for the trial (+27 % instructions on camera 1080p at `ultrafast`).
     screen_like: bool,
+    /// What the last loop-filter trial found: whether the filter paid (most slices kept it);
+    /// `None` before any trial. Screen pictures between trials follow it, and without the
+    /// filter they skip its cost too.
+    filter_pays: Option<bool>,
+    /// Pictures coded since the last loop-filter trial.
+    since_trial: u32,
     /// The picture-wide candidates of the frame being coded: scroll shifts, dominant motions,
     /// then translations (see `PFrameCtx::frame_candidates`).
     frame_candidates: [Mv; FRAME_CANDIDATES],
@@ -168,6 +180,8 @@ impl Encoder {
             dominant: DominantMotion::new(mb_width * mb_height),
             translation: TranslationDetector::new(),
             screen_like: true,
+            filter_pays: None,
+            since_trial: 0,
             frame_candidates: [Mv::ZERO; FRAME_CANDIDATES],
             dominant_before_idr: [Mv::ZERO; MAX_DOMINANT],
             cur_recon: Picture::new(mb_width, mb_height, REF_PAD),
@@ -821,6 +835,15 @@ impl Encoder {
     /// Codes the picture as slices, one per coder, in parallel when there are several.
     fn code_picture(&mut self, frame_type: FrameType, qp: u8, emergency: bool) {
         let idr = frame_type == FrameType::Idr;
+        // Screen pictures try the loop filter (`deblock_trial`) in IDRs and every
+        // DEBLOCK_TRIAL_PERIOD pictures, and follow the last trial's verdict in between.
+        let screen = self.speed.deblock_trial && self.screen_like;
+        let trial = screen
+            && (idr || self.filter_pays.is_none() || self.since_trial >= DEBLOCK_TRIAL_PERIOD);
+        let mut deblock = self.deblock_params();
+        if screen && !trial && self.filter_pays == Some(false) {
+            deblock.disable_idc = 1;
+        }
         let pic = PictureCtx {
             p: PFrameCtx {
                 src: &self.src,
@@ -848,8 +871,8 @@ impl Encoder {
             idr_pic_id: self.idr_count % 65536,
             mb_width: self.mb_width,
             slice_rows: &self.slice_rows,
-            deblock: self.deblock_params(),
-            deblock_trial: self.speed.deblock_trial && self.screen_like,
+            deblock,
+            deblock_trial: trial,
             kernels: self.kernels,
         };
         let mb_height = self.mb_height;
@@ -873,6 +896,13 @@ impl Encoder {
         let static_skips: usize = self.coders.iter().map(|c| c.static_skips).sum();
         self.all_static_skip = !idr && static_skips == self.mb_width * self.mb_height;
         self.static_skips = static_skips;
+        if trial {
+            let kept = self.coders.iter().filter(|c| c.filter_kept).count();
+            self.filter_pays = Some(2 * kept >= self.coders.len());
+            self.since_trial = 0;
+        } else {
+            self.since_trial += 1;
+        }
     }
 
     /// Gathers the slices' reconstructions and macroblock state into `cur_recon` and `mbs`.

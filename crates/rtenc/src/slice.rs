@@ -86,6 +86,8 @@ pub struct SliceCoder {
     p_scratch: PScratch,
     /// P_Skip macroblocks with a zero vector in the last slice coded.
     pub static_skips: usize,
+    /// Whether the last slice coded kept its loop filter (false when a trial dropped it).
+    pub filter_kept: bool,
 }
 
 impl SliceCoder {
@@ -101,6 +103,7 @@ impl SliceCoder {
             mb: MbCoding::default(),
             p_scratch: PScratch::default(),
             static_skips: 0,
+            filter_kept: true,
         }
     }
 
@@ -214,7 +217,8 @@ impl SliceCoder {
         }
         if deblock_here {
             self.deblock_row(pic, slice_rows.end - 1, slice_rows.start, trial);
-            if trial && !self.trial.pays() {
+            self.filter_kept = !trial || self.trial.pays();
+            if !self.filter_kept {
                 self.trial.undo(&mut self.recon);
                 header.disable_deblocking_filter_idc = 1;
             }
