@@ -138,6 +138,7 @@ impl SliceCoder {
             || (pic.deblock.disable_idc == 0 && pic.slice_rows.len() == 1);
         let trial = deblock_here && pic.deblock_trial;
         self.trial.start(slice_rows.start);
+        self.filter_kept = true;
         for mb_y in rows {
             for mb_x in 0..pic.mb_width {
                 let pos = MbPos::new(mb_x, mb_y, pic.mb_width, |a| pic.slice_of(a));
@@ -217,8 +218,8 @@ impl SliceCoder {
         }
         if deblock_here {
             self.deblock_row(pic, slice_rows.end - 1, slice_rows.start, trial);
-            self.filter_kept = !trial || self.trial.pays();
-            if !self.filter_kept {
+            if trial && !self.trial.pays() {
+                self.filter_kept = false;
                 self.trial.undo(&mut self.recon);
                 header.disable_deblocking_filter_idc = 1;
             }

@@ -438,22 +438,9 @@ fn damage_hints_skip_what_they_exclude_and_change_nothing_when_true() {
 /// the stream (no history at all) costs.
 #[test]
 fn a_dragged_window_keeps_its_motion_through_a_periodic_idr() {
-    let (w, h) = (640usize, 368usize);
-    let page = rtenc_synth::text_like(w as u32, h as u32, 1);
-    let window = rtenc_synth::text_like(w as u32, h as u32, 2);
-    let (ww, wh) = (128usize, 112usize);
-    let frames: Vec<Vec<u8>> = (0..12)
-        .map(|t| {
-            let mut f = page.clone();
-            let (x0, y0) = (8 + 28 * t, 96);
-            for y in 0..wh {
-                let (dst, src) = ((y0 + y) * w + x0, (40 + y) * w + 40);
-                f[dst..dst + ww].copy_from_slice(&window[src..src + ww]);
-            }
-            f
-        })
-        .collect();
-    let mut cfg = Config::new(w as u32, h as u32);
+    let positions: Vec<(usize, usize)> = (0..12).map(|t| (8 + 28 * t, 96)).collect();
+    let frames = window_over_page(&positions);
+    let mut cfg = Config::new(DRAG_SIZE.0 as u32, DRAG_SIZE.1 as u32);
     cfg.qp = Some(26);
     cfg.gop = 6;
     let enc = encode_frames(&cfg, &frames, |_| false);
@@ -477,10 +464,6 @@ fn a_dragged_window_keeps_its_motion_through_a_periodic_idr() {
 /// instead of the window coded intra.
 #[test]
 fn a_window_flung_in_new_directions_is_found_at_each_turn() {
-    let (w, h) = (640usize, 368usize);
-    let page = rtenc_synth::text_like(w as u32, h as u32, 1);
-    let window = rtenc_synth::text_like(w as u32, h as u32, 2);
-    let (ww, wh) = (128usize, 112usize);
     // Three legs of three frames: right, down, then up and left; the first move is frame 1.
     let steps = [(58i64, 6i64), (-10, 44), (-60, -40)];
     let mut pos = vec![(120i64, 80i64)];
@@ -490,19 +473,10 @@ fn a_window_flung_in_new_directions_is_found_at_each_turn() {
             pos.push((x + leg.0, y + leg.1));
         }
     }
-    let frames: Vec<Vec<u8>> = pos
-        .iter()
-        .map(|&(x0, y0)| {
-            let mut f = page.clone();
-            for y in 0..wh {
-                let dst = (y0 as usize + y) * w + x0 as usize;
-                let src = (40 + y) * w + 40;
-                f[dst..dst + ww].copy_from_slice(&window[src..src + ww]);
-            }
-            f
-        })
-        .collect();
-    let mut cfg = Config::new(w as u32, h as u32);
+    let positions: Vec<(usize, usize)> =
+        pos.iter().map(|&(x, y)| (x as usize, y as usize)).collect();
+    let frames = window_over_page(&positions);
+    let mut cfg = Config::new(DRAG_SIZE.0 as u32, DRAG_SIZE.1 as u32);
     cfg.qp = Some(26);
     cfg.gop = 0;
     let enc = encode_frames(&cfg, &frames, |_| false);
@@ -518,4 +492,27 @@ fn a_window_flung_in_new_directions_is_found_at_each_turn() {
         "P frames took {mean_p} bytes on average, the IDR {}",
         sizes[0]
     );
+}
+
+/// Picture size of the dragged-window tests.
+const DRAG_SIZE: (usize, usize) = (640, 368);
+
+/// Luma frames (the size of [`DRAG_SIZE`]) of a text page with a 128x112 window of other text
+/// whose top-left corner is at each of `positions` in turn.
+fn window_over_page(positions: &[(usize, usize)]) -> Vec<Vec<u8>> {
+    let (w, h) = DRAG_SIZE;
+    let page = rtenc_synth::text_like(w as u32, h as u32, 1);
+    let window = rtenc_synth::text_like(w as u32, h as u32, 2);
+    let (ww, wh) = (128, 112);
+    positions
+        .iter()
+        .map(|&(x0, y0)| {
+            let mut f = page.clone();
+            for y in 0..wh {
+                let (dst, src) = ((y0 + y) * w + x0, (40 + y) * w + 40);
+                f[dst..dst + ww].copy_from_slice(&window[src..src + ww]);
+            }
+            f
+        })
+        .collect()
 }
