@@ -6,6 +6,7 @@ use crate::analyse::cost::lambda;
 use crate::analyse::dominant::{DominantMotion, MAX_DOMINANT};
 use crate::analyse::inter::refines;
 use crate::analyse::inter::PFrameCtx;
+use crate::analyse::inter::SubpelStats;
 use crate::analyse::inter::FRAME_CANDIDATES;
 use crate::analyse::refresh::RefreshFrame;
 use crate::analyse::scroll::{ScrollDetector, MAX_SHIFTS};
@@ -41,6 +42,20 @@ const TRANSLATION_SHARE: f64 = 1.0 / 16.0;
 /// of every filtered row twice: on every picture it took 19 % of a scrolling page's
 /// instructions at `veryfast`.
 const DEBLOCK_TRIAL_PERIOD: u32 = 8;
+
+/// Screen pictures where sub-sample refinement rarely finds anything (content moved by whole
+/// samples: scrolls, drags) leave it out, and the half-sample planes with it, for this many
+/// pictures before trying it again (see `Encoder::subpel_for`).
+const SUBPEL_TRIAL_PERIOD: u32 = 8;
+
+/// Sub-sample refinement pays when at least one 16x16 search in this many found a better
+/// half-sample vector (`SubpelStats`). Measured per picture (1080p, 4 Mbit/s): web scroll 0 to
+/// 1 in 1 000, fast window drag 0 to 1 in 25 (1 in 100 typically), the video in a window 1 in
+/// 20, camera content 1 in 14 (camera pictures are not screen-like and keep it anyway).
+const SUBPEL_PAYS_ONE_IN: u32 = 64;
+
+/// A picture with fewer 16x16 searches than this says nothing about sub-sample refinement.
+const SUBPEL_MIN_SEARCHES: u32 = 64;
 
 /// The kind of picture an access unit carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,13 +132,32 @@ pub struct Encoder {
     filter_pays: Option<bool>,
     /// Pictures coded since the last loop-filter trial.
     since_trial: u32,
+    /// Whether sub-sample refinement found enough in the last picture that used it; `None`
+    /// before any. Screen pictures go without it while it does not pay (see `subpel_for`).
+    subpel_pays: Option<bool>,
+    /// Pictures coded without sub-sample refinement since it was last used.
+    since_subpel: u32,
+    /// The sub-sample refinement of the picture being coded.
+    subpel_now: Subpel,
     /// The picture-wide candidates of the frame being coded: scroll shifts, dominant motions,
     /// then translations (see `PFrameCtx::frame_candidates`).
     frame_candidates: [Mv; FRAME_CANDIDATES],
     /// The dominant motions of the last P frame before the last IDR, for the P frame after it.
     dominant_before_idr: [Mv; MAX_DOMINANT],
+    /// Whether the loop filter ran on the last picture coded by the slices (and was kept).
+    filtered: bool,
     /// The picture being reconstructed.
     cur_recon: Picture,
+    /// The frame (index) whose final reconstruction `cur_recon` holds, if any.
+    cur_recon_frame: Option<u64>,
+    /// The frame whose reconstruction `reference` is.
+    reference_frame: Option<u64>,
+    /// Per macroblock: the first frame from which on its reconstruction has not changed (every
+    /// later picture copied it and no loop filter touched it).
+    same_since: Vec<u64>,
+    /// Per macroblock, for the picture being coded: the slice coder's picture already holds
+    /// the reference's samples there (see `recon_current`).
+    recon_current: Vec<bool>,
     /// The last reconstructed picture: deblocked, edges extended; the reference for P frames.
     reference: Picture,
     /// Half-sample planes of `reference`'s luma.
@@ -182,9 +216,17 @@ impl Encoder {
             screen_like: true,
             filter_pays: None,
             since_trial: 0,
+            subpel_pays: None,
+            since_subpel: 0,
+            subpel_now: Subpel::Full,
             frame_candidates: [Mv::ZERO; FRAME_CANDIDATES],
             dominant_before_idr: [Mv::ZERO; MAX_DOMINANT],
             cur_recon: Picture::new(mb_width, mb_height, REF_PAD),
+            filtered: false,
+            cur_recon_frame: None,
+            reference_frame: None,
+            same_since: vec![0; mb_width * mb_height],
+            recon_current: vec![false; mb_width * mb_height],
             reference: Picture::new(mb_width, mb_height, REF_PAD),
             ref_hpel: HpelPlanes::new(&Picture::new(mb_width, mb_height, REF_PAD).y),
             ref_hpel_dirty: vec![true; mb_height],
@@ -345,16 +387,6 @@ impl Encoder {
                     return Ok(self.encode_static_frame(qp));
                 }
             }
-            // Whole-sample motion (and P_Skip vectors predicted from it) never reads the
-            // half-sample planes.
-            if self.speed.subpel != Subpel::Full {
-                self.update_hpel();
-                debug_assert!(
-                    self.ref_hpel.is_up_to_date(&self.reference.y),
-                    "frame {}: half-sample planes out of date",
-                    self.frame_index
-                );
-            }
         }
         if idr && self.frame_index > 0 && self.rc.is_some() {
             // How much of the picture carries on from the last one (see
@@ -420,6 +452,17 @@ impl Encoder {
             } else {
                 self.translation.reset();
             }
+        }
+        self.subpel_now = self.subpel_for(idr);
+        // Whole-sample motion (and P_Skip vectors predicted from it) never reads the
+        // half-sample planes.
+        if self.subpel_now != Subpel::Full {
+            self.update_hpel();
+            debug_assert!(
+                self.ref_hpel.is_up_to_date(&self.reference.y),
+                "frame {}: half-sample planes out of date",
+                self.frame_index
+            );
         }
         self.load_source(frame, !idr);
         if frame_type == FrameType::Idr {
@@ -552,6 +595,15 @@ impl Encoder {
         // fallback's picture is the reference, where the filter changes nothing.
         self.cur_recon.extend_edges();
         std::mem::swap(&mut self.cur_recon, &mut self.reference);
+        std::mem::swap(&mut self.cur_recon_frame, &mut self.reference_frame);
+        self.reference_frame = Some(self.frame_index);
+        self.note_changed_macroblocks(frame_type, coded_by_slices);
+        // One slice: its coder reconstructs the next picture into the last reference, the
+        // picture most like it (see `recon_current`).
+        if let [only] = &mut self.coders[..] {
+            std::mem::swap(&mut only.recon, &mut self.cur_recon);
+            std::mem::swap(&mut only.recon_frame, &mut self.cur_recon_frame);
+        }
         // The half-sample planes stay valid where the new reference equals the old one.
         if frame_type == FrameType::Idr {
             self.ref_hpel_dirty.fill(true);
@@ -645,6 +697,90 @@ impl Encoder {
                 (true, _) => 2,
             },
             ..DeblockParams::default()
+        }
+    }
+
+    /// The sub-sample refinement of the next picture: the preset's, except in screen pictures
+    /// while it does not pay (the last picture that used it found a better half-sample vector
+    /// in fewer than one search in `SUBPEL_PAYS_ONE_IN`), where whole samples save both the
+    /// refinement and the half-sample planes (on a scrolling page at `veryfast`, the planes
+    /// alone took 19 % of a P frame's instructions). Every `SUBPEL_TRIAL_PERIOD` pictures it is
+    /// tried again.
+    fn subpel_for(&self, idr: bool) -> Subpel {
+        let preset = self.speed.subpel;
+        let without = !idr
+            && self.screen_like
+            && self.subpel_pays == Some(false)
+            && self.since_subpel < SUBPEL_TRIAL_PERIOD;
+        if without {
+            Subpel::Full
+        } else {
+            preset
+        }
+    }
+
+    /// Learns from the P picture just coded whether sub-sample refinement pays.
+    fn observe_subpel(&mut self) {
+        if self.subpel_now == Subpel::Full {
+            self.since_subpel += 1;
+            return;
+        }
+        let mut stats = SubpelStats::default();
+        for c in &self.coders {
+            stats.add(c.subpel_stats());
+        }
+        if stats.searched >= SUBPEL_MIN_SEARCHES {
+            self.subpel_pays = Some(stats.helped * SUBPEL_PAYS_ONE_IN >= stats.searched);
+            self.since_subpel = 0;
+        }
+    }
+
+    /// Marks in `recon_current` the macroblocks where the one slice coder's picture already
+    /// holds the reference's samples: it holds the reconstruction of an earlier frame, and the
+    /// macroblock has not changed since. A zero-vector P_Skip there copies nothing (on a
+    /// desktop most of the picture; the copies took 3-5 % of a moving screen's time). Returns
+    /// false where nothing is known: IDRs, several slices (each slice's picture holds its own
+    /// rows only), a retry of the picture.
+    fn fill_recon_current(&mut self, idr: bool) -> bool {
+        let frame = match &self.coders[..] {
+            [only] if !idr => only.recon_frame,
+            _ => None,
+        };
+        let Some(frame) = frame else { return false };
+        for (known, &since) in self.recon_current.iter_mut().zip(&self.same_since) {
+            *known = since <= frame;
+        }
+        true
+    }
+
+    /// Updates `same_since` with the picture just coded (in `mbs`), which became the
+    /// reference: a macroblock keeps its date where the picture copied it (a zero-vector
+    /// P_Skip) and the loop filter left it alone (it was off, or every neighbour was such a
+    /// copy too: bS 0 on all its edges, 8.7.2.1); every other one changed in this frame.
+    fn note_changed_macroblocks(&mut self, frame_type: FrameType, coded_by_slices: bool) {
+        let n = self.frame_index;
+        if frame_type == FrameType::Idr {
+            self.same_since.fill(n);
+            return;
+        }
+        // The all-skip fallback's picture is the reference itself.
+        if !coded_by_slices {
+            return;
+        }
+        let (w, h) = (self.mb_width, self.mb_height);
+        let copied = |x: usize, y: usize| self.mbs[y * w + x].is_static_skip();
+        for y in 0..h {
+            for x in 0..w {
+                let untouched = copied(x, y)
+                    && (!self.filtered
+                        || ((x == 0 || copied(x - 1, y))
+                            && (x + 1 == w || copied(x + 1, y))
+                            && (y == 0 || copied(x, y - 1))
+                            && (y + 1 == h || copied(x, y + 1))));
+                if !untouched {
+                    self.same_since[y * w + x] = n;
+                }
+            }
         }
     }
 
@@ -830,6 +966,7 @@ impl Encoder {
             };
         }
         self.cur_recon.clone_from(&self.reference);
+        self.cur_recon_frame = self.reference_frame;
     }
 
     /// Codes the picture as slices, one per coder, in parallel when there are several.
@@ -844,6 +981,7 @@ impl Encoder {
         if screen && !trial && self.filter_pays == Some(false) {
             deblock.disable_idc = 1;
         }
+        let known = self.fill_recon_current(idr);
         let pic = PictureCtx {
             p: PFrameCtx {
                 src: &self.src,
@@ -859,9 +997,13 @@ impl Encoder {
                 qp_c: chroma_qp(qp),
                 lambda: lambda(qp),
                 max_vmv: self.max_vmv,
-                speed: self.speed,
+                speed: SpeedSettings {
+                    subpel: self.subpel_now,
+                    ..self.speed
+                },
                 frame_candidates: self.frame_candidates,
                 refresh: self.refresh,
+                recon_current: known.then_some(&self.recon_current[..]),
             },
             sps: &self.sps,
             pps: &self.pps,
@@ -893,9 +1035,18 @@ impl Encoder {
                 first.code(pic, 0, rows(0));
             });
         }
+        // The slices' pictures now hold this attempt (a retry finds nothing known).
+        for c in &mut self.coders {
+            c.recon_frame = None;
+        }
+        self.filtered =
+            !idr && deblock.disable_idc != 1 && self.coders.iter().any(|c| c.filter_kept);
         let static_skips: usize = self.coders.iter().map(|c| c.static_skips).sum();
         self.all_static_skip = !idr && static_skips == self.mb_width * self.mb_height;
         self.static_skips = static_skips;
+        if !idr {
+            self.observe_subpel();
+        }
         if trial {
             let kept = self.coders.iter().filter(|c| c.filter_kept).count();
             self.filter_pays = Some(2 * kept >= self.coders.len());
@@ -909,6 +1060,7 @@ impl Encoder {
     fn collect_slices(&mut self) {
         if let [only] = &mut self.coders[..] {
             std::mem::swap(&mut only.recon, &mut self.cur_recon);
+            std::mem::swap(&mut only.recon_frame, &mut self.cur_recon_frame);
             std::mem::swap(&mut only.mbs, &mut self.mbs);
             return;
         }
@@ -916,6 +1068,8 @@ impl Encoder {
         // meaningful ones; the others' are copied over them).
         std::mem::swap(&mut self.coders[0].recon, &mut self.cur_recon);
         std::mem::swap(&mut self.coders[0].mbs, &mut self.mbs);
+        // (Each slice's picture holds its own rows only: none is known whole.)
+        self.cur_recon_frame = None;
         for (i, coder) in self.coders.iter().enumerate().skip(1) {
             let first = self.slice_rows[i];
             let end = self
@@ -968,4 +1122,86 @@ fn mean_abs_difference(frame: &Nv12Frame<'_>, prev: &crate::picture::Plane) -> f
         }
     }
     sum as f64 / n.max(1) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A smooth picture (luma only varies; chroma flat) at a sub-sample offset.
+    fn smooth(w: usize, h: usize, dx: f64, dy: f64) -> Vec<u8> {
+        let mut f = vec![128u8; w * h * 3 / 2];
+        for y in 0..h {
+            for x in 0..w {
+                let (u, v) = (x as f64 + dx, y as f64 + dy);
+                let l = 128.0 + 60.0 * (u / 7.0).sin() * (v / 9.0).cos() + 30.0 * (u / 3.1).cos();
+                f[y * w + x] = l.clamp(0.0, 255.0) as u8;
+            }
+        }
+        f
+    }
+
+    /// The sub-sample refinement of each frame as it was coded.
+    fn subpel_per_frame(w: usize, h: usize, frames: &[Vec<u8>]) -> Vec<Subpel> {
+        let mut cfg = Config::new(w as u32, h as u32);
+        cfg.qp = Some(26);
+        cfg.gop = 0;
+        let mut enc = Encoder::new(cfg).unwrap();
+        frames
+            .iter()
+            .map(|f| {
+                let frame = Nv12Frame::from_contiguous(f, w as u32, h as u32).unwrap();
+                enc.encode(&frame, false).unwrap();
+                enc.subpel_now
+            })
+            .collect()
+    }
+
+    #[test]
+    fn whole_sample_screens_leave_sub_samples_out_between_trials() {
+        // A page scrolled by whole rows beside a still sidebar: the first P frame tries
+        // sub-sample refinement, finds nothing, and the next SUBPEL_TRIAL_PERIOD frames go
+        // without it; then it is tried again.
+        let (w, h) = (512, 256);
+        let page = rtenc_synth::text_like(w as u32, 2 * h as u32, 3);
+        let frames: Vec<_> = (0..12)
+            .map(|t| {
+                let mut f = vec![128u8; w * h * 3 / 2];
+                for y in 0..h {
+                    f[y * w + 64..(y + 1) * w]
+                        .copy_from_slice(&page[(y + 2 * t) * w + 64..(y + 2 * t + 1) * w]);
+                }
+                f
+            })
+            .collect();
+        let used = subpel_per_frame(w, h, &frames);
+        let period = SUBPEL_TRIAL_PERIOD as usize;
+        assert_eq!(used[1], Subpel::Quarter, "{used:?}");
+        assert!(
+            used[2..2 + period].iter().all(|&s| s == Subpel::Full),
+            "{used:?}"
+        );
+        assert_eq!(used[2 + period], Subpel::Quarter, "{used:?}");
+
+        // The same screen with a window moving by sub-samples over the page keeps it.
+        let window: Vec<_> = (0..12)
+            .map(|t| {
+                let mut f = frames[0].clone();
+                let pan = smooth(w, h, 0.75 * t as f64, 0.5 * t as f64);
+                for y in 32..224 {
+                    f[y * w + 96..y * w + 416].copy_from_slice(&pan[y * w + 96..y * w + 416]);
+                }
+                f
+            })
+            .collect();
+        let used = subpel_per_frame(w, h, &window);
+        assert!(used.iter().all(|&s| s == Subpel::Quarter), "{used:?}");
+
+        // Camera-like content (everything moves) is never screen-like: always refined.
+        let pan: Vec<_> = (0..12)
+            .map(|t| smooth(w, h, 0.75 * t as f64, 0.5 * t as f64))
+            .collect();
+        let used = subpel_per_frame(w, h, &pan);
+        assert!(used.iter().all(|&s| s == Subpel::Quarter), "{used:?}");
+    }
 }

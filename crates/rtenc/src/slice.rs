@@ -9,7 +9,7 @@
 
 use std::ops::Range;
 
-use crate::analyse::inter::{code_p_mb, PDecision, PFrameCtx, PScratch};
+use crate::analyse::inter::{code_p_mb, PDecision, PFrameCtx, PScratch, SubpelStats};
 use crate::analyse::intra::{code_intra_chroma, code_intra_flat, code_intra_luma};
 use crate::bitstream::pps::Pps;
 use crate::bitstream::slice_header::{SliceHeader, SliceType};
@@ -78,6 +78,9 @@ pub struct SliceCoder {
     trial: DeblockTrial,
     /// The reconstruction; only this slice's rows are meaningful.
     pub recon: Picture,
+    /// The frame (index) whose final reconstruction `recon` holds, when it holds one whole
+    /// (kept by the encoder, see `Encoder::recon_current`).
+    pub recon_frame: Option<u64>,
     /// Macroblock state for the whole picture; only this slice's macroblocks are meaningful.
     pub mbs: Vec<MbInfo>,
     /// Macroblock syntax scratch.
@@ -99,6 +102,7 @@ impl SliceCoder {
             data: BitWriter::with_capacity(mb_width * mb_height * 64),
             trial: DeblockTrial::new(like, mb_height),
             recon: like.clone(),
+            recon_frame: None,
             mbs: vec![MbInfo::default(); mb_width * mb_height],
             mb: MbCoding::default(),
             p_scratch: PScratch::default(),
@@ -129,6 +133,7 @@ impl SliceCoder {
         let slice_rows = rows.clone();
         self.mbs[mbs_range].fill(MbInfo::default());
         self.static_skips = 0;
+        self.p_scratch.subpel = SubpelStats::default();
         let mut skip_run = 0u32;
         // The loop filter runs one macroblock row behind the coding: row y - 1 once row y is
         // coded (row y's intra prediction still read row y - 1 unfiltered, and filtering row
@@ -228,6 +233,11 @@ impl SliceCoder {
         header.write(&mut self.writer, pic.sps, pic.pps);
         self.writer.append(&self.data);
         self.writer.put_trailing_bits();
+    }
+
+    /// What sub-sample refinement found in the last slice coded.
+    pub fn subpel_stats(&self) -> SubpelStats {
+        self.p_scratch.subpel
     }
 
     /// Runs the loop filter over macroblock row `mb_y` of the slice starting at row

@@ -516,3 +516,53 @@ fn window_over_page(positions: &[(usize, usize)]) -> Vec<Vec<u8>> {
         })
         .collect()
 }
+
+/// A page scrolled by whole rows beside a still sidebar, then a textured window moving by
+/// sub-samples over the last page: the first part leaves sub-sample refinement (and the
+/// half-sample planes) out once it finds nothing, the second needs both again, from planes
+/// brought up to date over every row that changed meanwhile (a stale row shows up as a
+/// mismatch against ffmpeg).
+fn scroll_then_subsample_window(w: u32, h: u32) -> Vec<Vec<u8>> {
+    let (wu, hu) = (w as usize, h as usize);
+    let sidebar = wu / 4;
+    let scrolls = 14;
+    let page = rtenc_synth::text_like(w, 2 * h, 5);
+    let side = rtenc_synth::text_like(w, h, 6);
+    let at = |off: usize| {
+        let mut f = side.clone();
+        for y in 0..hu {
+            let src = &page[(y + off) * wu..(y + off + 1) * wu];
+            f[y * wu + sidebar..(y + 1) * wu].copy_from_slice(&src[sidebar..]);
+        }
+        f
+    };
+    let mut frames: Vec<_> = (0..scrolls).map(|t| at(3 * t)).collect();
+    let last = at(3 * (scrolls - 1));
+    for t in 0..12 {
+        let mut f = last.clone();
+        let (vx, vy) = (0.75 * t as f64, 0.5 * t as f64);
+        for y in h as usize / 4..h as usize * 3 / 4 {
+            for x in sidebar + 16..wu - 16 {
+                let (l, _, _) = world(x as f64 - vx, y as f64 - vy);
+                f[y * wu + x] = l.clamp(0.0, 255.0) as u8;
+            }
+        }
+        frames.push(f);
+    }
+    frames
+}
+
+#[test]
+fn sub_sample_motion_after_a_whole_sample_scroll_decodes_exactly() {
+    let (w, h) = (320, 192);
+    let frames = scroll_then_subsample_window(w, h);
+    for threads in [1, 2] {
+        let mut cfg = p_config(w, h, 24);
+        cfg.threads = threads;
+        run(
+            &format!("scroll, then a sub-sample window, threads {threads}"),
+            &cfg,
+            &frames,
+        );
+    }
+}

@@ -47,6 +47,10 @@ pub struct PFrameCtx<'a> {
     pub frame_candidates: [Mv; FRAME_CANDIDATES],
     /// The intra refresh column of this frame and the limits it sets, with intra refresh on.
     pub refresh: Option<RefreshFrame>,
+    /// Per macroblock, when known: the picture the slice reconstructs into already holds the
+    /// reference's samples there (see `Encoder::recon_current`), so a zero-vector P_Skip
+    /// copies nothing.
+    pub recon_current: Option<&'a [bool]>,
 }
 
 /// How many picture-wide candidates a P picture offers every macroblock.
@@ -163,7 +167,7 @@ pub fn code_p_mb(
                 u8::MAX
             };
             if skip_mv == Mv::ZERO {
-                copy_colocated(ctx.refp, recon, x0, y0);
+                copy_colocated(ctx, recon, pos);
                 return mark_skip(skip_mv, info);
             }
             let (mut pred16, mut predc) = ([0u8; 256], [[0u8; 64]; 2]);
@@ -190,7 +194,7 @@ pub fn code_p_mb(
             ctx.speed.refine_period,
         )
     {
-        copy_colocated(ctx.refp, recon, x0, y0);
+        copy_colocated(ctx, recon, pos);
         info.content_qp = copied_qp;
         return mark_skip(skip_mv, info);
     }
@@ -292,6 +296,8 @@ pub fn code_p_mb(
         &limits,
         &ctx.speed.search16(),
     );
+    scratch.subpel.searched += 1;
+    scratch.subpel.helped += u32::from(found.subpel_gain >= SUBPEL_HELPED);
 
     // P_Skip at a vector other than the one found is worth checking when its prediction is
     // about as good as the found one's once the latter's vector and type bits are counted.
@@ -582,6 +588,31 @@ pub struct PScratch {
     probe: Residual,
     /// Whatever else is coded (or probed after the search).
     coded: Residual,
+    /// What sub-sample refinement did in the 16x16 searches (cleared by the slice coder).
+    pub subpel: SubpelStats,
+}
+
+/// A half-sample step that lowers a 16x16 block's SAD by this much (a quarter per sample) is
+/// counted as having helped.
+const SUBPEL_HELPED: u32 = 64;
+
+/// How often sub-sample refinement found something in the 16x16 motion searches of a picture:
+/// where it rarely does (screens that move by whole samples), the encoder leaves it out,
+/// together with the half-sample planes it needs (see `Encoder::subpel_for`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SubpelStats {
+    /// 16x16 motion searches.
+    pub searched: u32,
+    /// Of those, the ones whose half-sample step lowered the SAD by `SUBPEL_HELPED` or more.
+    pub helped: u32,
+}
+
+impl SubpelStats {
+    /// Adds `other`'s counts.
+    pub fn add(&mut self, other: SubpelStats) {
+        self.searched += other.searched;
+        self.helped += other.helped;
+    }
 }
 
 /// A prediction of the macroblock and the forward path of the residual against it: what a
@@ -789,9 +820,24 @@ fn neighbour_skipped(ctx: &PFrameCtx<'_>, mbs: &[MbInfo], pos: &MbPos) -> bool {
         || ctx.prev_mbs.get(pos.addr).is_some_and(skipped)
 }
 
-/// Copies the macroblock at luma (x0, y0) from the reference into the reconstruction: P_Skip
-/// with a zero vector, without going through motion compensation.
-fn copy_colocated(refp: &Picture, recon: &mut Picture, x0: usize, y0: usize) {
+/// Copies the reference's macroblock at `pos` into `recon` (a zero-vector P_Skip), unless
+/// `recon` holds those samples already.
+fn copy_colocated(ctx: &PFrameCtx<'_>, recon: &mut Picture, pos: &MbPos) {
+    let (refp, x0, y0) = (ctx.refp, pos.mb_x * 16, pos.mb_y * 16);
+    if ctx.recon_current.is_some_and(|c| c[pos.addr]) {
+        debug_assert!(
+            [
+                (&recon.y, &refp.y, 16, x0, y0),
+                (&recon.u, &refp.u, 8, x0 / 2, y0 / 2),
+                (&recon.v, &refp.v, 8, x0 / 2, y0 / 2),
+            ]
+            .iter()
+            .all(|&(d, s, n, x, y)| (y..y + n).all(|r| d.row(r)[x..x + n] == s.row(r)[x..x + n])),
+            "macroblock {} marked current but differs from the reference",
+            pos.addr
+        );
+        return;
+    }
     for (dst, src, n, x, y) in [
         (&mut recon.y, &refp.y, 16, x0, y0),
         (&mut recon.u, &refp.u, 8, x0 / 2, y0 / 2),

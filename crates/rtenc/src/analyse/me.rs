@@ -93,6 +93,9 @@ pub struct MeResult {
     pub cost: u32,
     /// SATD alone.
     pub satd: u32,
+    /// How much the half-sample step lowered the SAD (distortion alone) below the best
+    /// full-sample vector's; 0 without sub-sample refinement.
+    pub subpel_gain: u32,
 }
 
 /// Full-sample SAD of one block against one reference plane, with the kernel and the block's
@@ -503,6 +506,7 @@ pub fn search(
             mv: best.mv,
             cost: satd + lambda * mvd_bits(best.mv, mvp),
             satd,
+            subpel_gain: 0,
         };
     }
 
@@ -510,6 +514,7 @@ pub fn search(
     // in place), then quarter-sample refinement on SATD (the four nearest: diagonals rarely win
     // at quarter precision).
     let n = square(best.mv, 2, &|mv| limits.contains(mv), &mut points);
+    let full_sad = best.cost - lambda * mvd_bits(best.mv, mvp);
     let half = HalfSad::new(blk, refl, best.mv);
     best.scan(
         &points[..n],
@@ -519,6 +524,7 @@ pub fn search(
         |mvs, tmp| half.at4(mvs, tmp),
         |mv, tmp| sad_at(blk, refl, mv, tmp),
     );
+    let subpel_gain = full_sad.saturating_sub(best.cost - lambda * mvd_bits(best.mv, mvp));
     let mut best_mv = best.mv;
     let mut best_satd = satd_at(blk, refl, best_mv, &mut tmp);
     let mut best_cost = best_satd + lambda * mvd_bits(best_mv, mvp);
@@ -527,6 +533,7 @@ pub fn search(
             mv: best_mv,
             cost: best_cost,
             satd: best_satd,
+            subpel_gain,
         };
     }
     const DIAMOND: [(i16, i16); 4] = [(0, -1), (-1, 0), (1, 0), (0, 1)];
@@ -548,6 +555,7 @@ pub fn search(
         mv: best_mv,
         cost: best_cost,
         satd: best_satd,
+        subpel_gain,
     }
 }
 
