@@ -162,8 +162,9 @@ pub struct Encoder {
     reference: Picture,
     /// Half-sample planes of `reference`'s luma.
     ref_hpel: HpelPlanes,
-    /// Per macroblock row: the half-sample planes there are out of date.
-    ref_hpel_dirty: Vec<bool>,
+    /// Per macroblock row: the macroblock columns `[from, to)` where the half-sample planes
+    /// may be out of date.
+    ref_hpel_dirty: Vec<Option<(usize, usize)>>,
     /// Set by `encode_slice`: every macroblock was P_Skip with a zero vector, so the
     /// reconstruction equals the reference.
     all_static_skip: bool,
@@ -229,7 +230,7 @@ impl Encoder {
             recon_current: vec![false; mb_width * mb_height],
             reference: Picture::new(mb_width, mb_height, REF_PAD),
             ref_hpel: HpelPlanes::new(&Picture::new(mb_width, mb_height, REF_PAD).y),
-            ref_hpel_dirty: vec![true; mb_height],
+            ref_hpel_dirty: vec![Some((0, mb_width)); mb_height],
             all_static_skip: false,
             static_skips: 0,
             mbs: vec![MbInfo::default(); mb_width * mb_height],
@@ -606,9 +607,9 @@ impl Encoder {
         }
         // The half-sample planes stay valid where the new reference equals the old one.
         if frame_type == FrameType::Idr {
-            self.ref_hpel_dirty.fill(true);
+            self.ref_hpel_dirty.fill(Some((0, self.mb_width)));
         } else if !unchanged_reference {
-            self.mark_changed_rows();
+            self.mark_changed();
         }
         std::mem::swap(&mut self.mbs, &mut self.prev_mbs);
         if self.mbs.len() != self.prev_mbs.len() {
@@ -784,48 +785,64 @@ impl Encoder {
         }
     }
 
-    /// Brings the half-sample planes up to date in the macroblock rows marked dirty.
+    /// Brings the half-sample planes up to date where marked dirty: per macroblock row, the
+    /// columns between its first and last dirty macroblock (a video in a window on a still
+    /// desktop filters the window, not whole rows of the desktop).
     fn update_hpel(&mut self) {
         let pad = self.reference.y.pad;
-        let total = self.reference.y.data.len() / self.reference.y.stride;
+        let stride = self.reference.y.stride;
+        let total = self.reference.y.data.len() / stride;
+        let mbw = self.mb_width;
         let mut r = 0;
         while r < self.mb_height {
-            if !self.ref_hpel_dirty[r] {
+            let Some(span) = self.ref_hpel_dirty[r] else {
                 r += 1;
                 continue;
-            }
+            };
             let start = r;
-            while r < self.mb_height && self.ref_hpel_dirty[r] {
+            while r < self.mb_height && self.ref_hpel_dirty[r] == Some(span) {
                 r += 1;
             }
-            // Padded-plane rows; the borders go with the first and last macroblock rows.
+            // Padded-plane rows and columns; the borders go with the first and last
+            // macroblock rows and columns.
             let first = if start == 0 { 0 } else { pad + 16 * start };
             let end = if r == self.mb_height {
                 total
             } else {
                 pad + 16 * r
             };
-            self.ref_hpel
-                .update_rows_split(&self.reference.y, first..end, self.coders.len());
+            let left = if span.0 == 0 { 0 } else { pad + 16 * span.0 };
+            let right = if span.1 == mbw {
+                stride
+            } else {
+                pad + 16 * span.1
+            };
+            self.ref_hpel.update_rows_split(
+                &self.reference.y,
+                first..end,
+                left..right,
+                self.coders.len(),
+            );
         }
-        self.ref_hpel_dirty.fill(false);
+        self.ref_hpel_dirty.fill(None);
     }
 
-    /// Marks dirty the macroblock rows where the new reference may differ from the old one
-    /// (called with the picture just coded in `mbs`): rows
-    /// with any macroblock other than a zero-vector P_Skip (whose reconstruction is the
-    /// reference's), and one row above and below them (deblocking reaches 3 samples into the
-    /// neighbours, and the half-sample filters read 3 rows either side).
-    fn mark_changed_rows(&mut self) {
+    /// Marks dirty where the new reference may differ from the old one (called with the
+    /// picture just coded in `mbs`): around every macroblock other than a zero-vector P_Skip
+    /// (whose reconstruction is the reference's), one macroblock further in each direction
+    /// (deblocking reaches 3 samples into the neighbours, and the half-sample filters read 3
+    /// samples either side). Per macroblock row, one span of columns holds them all.
+    fn mark_changed(&mut self) {
         let mbw = self.mb_width;
         for r in 0..self.mb_height {
-            let changed = self.mbs[r * mbw..(r + 1) * mbw]
-                .iter()
-                .any(|m| !m.is_static_skip());
-            if changed {
-                let lo = r.saturating_sub(1);
-                let hi = (r + 2).min(self.mb_height);
-                self.ref_hpel_dirty[lo..hi].fill(true);
+            let row = &self.mbs[r * mbw..(r + 1) * mbw];
+            let Some(lo) = row.iter().position(|m| !m.is_static_skip()) else {
+                continue;
+            };
+            let hi = row.iter().rposition(|m| !m.is_static_skip()).unwrap_or(lo) + 1;
+            let span = (lo.saturating_sub(1), (hi + 1).min(mbw));
+            for d in &mut self.ref_hpel_dirty[r.saturating_sub(1)..(r + 2).min(self.mb_height)] {
+                *d = Some(d.map_or(span, |(a, b)| (a.min(span.0), b.max(span.1))));
             }
         }
     }

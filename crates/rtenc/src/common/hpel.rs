@@ -64,15 +64,17 @@ impl HpelPlanes {
     /// # Panics
     /// If `full`'s geometry differs from the one given to [`Self::new`].
     pub fn update_rows(&mut self, full: &Plane, rows_to_do: std::ops::Range<usize>) {
-        self.update_rows_split(full, rows_to_do, 1);
+        self.update_rows_split(full, rows_to_do, 0..full.stride, 1);
     }
 
-    /// [`Self::update_rows`] on up to `threads` threads, each taking a band of rows. The result
-    /// does not depend on `threads`.
+    /// [`Self::update_rows`] in columns `cols` (of the padded plane, 0 = the left border
+    /// column) on up to `threads` threads, each taking a band of rows. The result does not
+    /// depend on `threads`; columns outside `cols` may be recomputed too (never wrongly).
     pub fn update_rows_split(
         &mut self,
         full: &Plane,
         rows_to_do: std::ops::Range<usize>,
+        cols: std::ops::Range<usize>,
         threads: usize,
     ) {
         assert_eq!(
@@ -83,7 +85,8 @@ impl HpelPlanes {
         let s = full.stride;
         let rows = full.data.len() / s;
         let (start, end) = (rows_to_do.start.min(rows), rows_to_do.end.min(rows));
-        if start >= end {
+        let cols = cols.start.min(s)..cols.end.min(s);
+        if start >= end || cols.is_empty() {
             return;
         }
         // Bands of at least 32 rows: below that a thread costs more than it saves.
@@ -100,7 +103,7 @@ impl HpelPlanes {
             .zip(self.scratch.chunks_mut(2 * s));
         if n == 1 {
             for (i, (((h, v), c), scratch)) in bands.enumerate() {
-                filter_rows(full, start + i * band, h, v, c, scratch);
+                filter_rows(full, start + i * band, cols.clone(), h, v, c, scratch);
             }
             return;
         }
@@ -108,24 +111,28 @@ impl HpelPlanes {
         let k = crate::dsp::kernels();
         std::thread::scope(|scope| {
             for (i, (((h, v), c), scratch)) in bands.enumerate() {
+                let cols = cols.clone();
                 scope.spawn(move || {
                     let _kernels = crate::dsp::KernelScope::enter(k);
-                    filter_rows(full, start + i * band, h, v, c, scratch)
+                    filter_rows(full, start + i * band, cols, h, v, c, scratch)
                 });
             }
         });
     }
 }
 
-/// The three half-sample planes of whole padded rows from `first` on, into `h`, `v` and `c`,
-/// which hold exactly those rows; `scratch` holds two rows of `i16`. Each row depends on
-/// `full` alone: b from the row itself (columns clamped to the padded row: only the two first
-/// and three last columns reach beyond it), h from six rows (rows clamped to the padded area),
-/// and j from the vertical intermediates h1 of the same row (8-247 allows either direction;
-/// with both clampings independent the value is the same), so a row's h1 never leaves the cache.
+/// The three half-sample planes of padded rows from `first` on, in columns `cols`, into `h`,
+/// `v` and `c`, which hold exactly those rows (whole); `scratch` holds two rows of `i16`. Each
+/// row depends on `full` alone: b from the row itself (columns clamped to the padded row: only
+/// the two first and three last columns reach beyond it), h from six rows (rows clamped to the
+/// padded area), and j from the vertical intermediates h1 of the same row (8-247 allows either
+/// direction; with both clampings independent the value is the same), so a row's h1 never
+/// leaves the cache. The vertical pass covers 2 columns left and 3 right of `cols` more, which
+/// j reads.
 fn filter_rows(
     full: &Plane,
     first: usize,
+    cols: std::ops::Range<usize>,
     h: &mut [u8],
     v: &mut [u8],
     c: &mut [u8],
@@ -135,6 +142,11 @@ fn filter_rows(
     let rows = full.data.len() / s;
     let k = crate::dsp::kernels();
     let (b1, h1) = scratch.split_at_mut(s);
+    // Columns the row kernels cover (the first two and last three take the clamped path).
+    let inner = cols.start.max(2)..cols.end.min(s.saturating_sub(3));
+    let edges =
+        || (cols.start..cols.end.min(2)).chain(cols.start.max(s.saturating_sub(3))..cols.end);
+    let vcols = cols.start.saturating_sub(2)..(cols.end + 3).min(s);
     let rows_here = h
         .chunks_exact_mut(s)
         .zip(v.chunks_exact_mut(s))
@@ -145,7 +157,7 @@ fn filter_rows(
         let src = &d[r * s..(r + 1) * s];
         // b: horizontal.
         let at = |x: isize| i16::from(src[x.clamp(0, s as isize - 1) as usize]);
-        for x in (0..2).chain(s.saturating_sub(3)..s) {
+        for x in edges() {
             let xi = x as isize;
             h[x] = clip_half(tap6(
                 at(xi - 2),
@@ -156,27 +168,31 @@ fn filter_rows(
                 at(xi + 3),
             ));
         }
-        if s > 5 {
-            let n = s - 5;
-            (k.hpel_row_h)(src, &mut b1[2..2 + n], &mut h[2..2 + n]);
+        if !inner.is_empty() {
+            let (x0, x1) = (inner.start, inner.end);
+            (k.hpel_row_h)(&src[x0 - 2..], &mut b1[x0..x1], &mut h[x0..x1]);
         }
         // h (and its intermediates h1): vertical.
         let row = |k: isize| (r as isize + k).clamp(0, rows as isize - 1) as usize * s;
         let offs = [-2, -1, 0, 1, 2, 3].map(row);
-        (k.hpel_row_v)(offs.map(|o| &d[o..o + s]), &mut h1[..s], v);
+        (k.hpel_row_v)(
+            offs.map(|o| &d[o + vcols.start..o + vcols.end]),
+            &mut h1[vcols.clone()],
+            &mut v[vcols.clone()],
+        );
         // j: horizontal over h1.
         let h1 = &h1[..s];
         let at = |x: isize| i32::from(h1[x.clamp(0, s as isize - 1) as usize]);
-        for x in (0..2).chain(s.saturating_sub(3)..s) {
+        for x in edges() {
             let xi = x as isize;
             let j1 = (at(xi - 2) + at(xi + 3)) - 5 * (at(xi - 1) + at(xi + 2))
                 + 20 * (at(xi) + at(xi + 1));
             c[x] = ((j1 + 512) >> 10).clamp(0, 255) as u8;
         }
-        if s > 5 {
-            let n = s - 5;
-            let shifted: [&[i16]; 6] = std::array::from_fn(|t| &h1[t..t + n]);
-            (k.hpel_row_c)(shifted, &mut c[2..2 + n]);
+        if !inner.is_empty() {
+            let (x0, x1) = (inner.start, inner.end);
+            let shifted: [&[i16]; 6] = std::array::from_fn(|t| &h1[x0 - 2 + t..x1 - 2 + t]);
+            (k.hpel_row_c)(shifted, &mut c[x0..x1]);
         }
     }
 }
@@ -372,7 +388,7 @@ mod tests {
         let rows = full.data.len() / full.stride;
         for threads in [2, 3, 4, 8] {
             let mut split = HpelPlanes::new(&full);
-            split.update_rows_split(&full, 0..rows, threads);
+            split.update_rows_split(&full, 0..rows, 0..full.stride, threads);
             assert!(
                 split.h == one.h && split.v == one.v && split.c == one.c,
                 "{threads}"
@@ -380,7 +396,7 @@ mod tests {
             // A band in the middle, over planes of other content, comes out the same too.
             let mut part = HpelPlanes::new(&full);
             part.update(&textured(200, 144, 32, 8));
-            part.update_rows_split(&full, 40..rows, threads);
+            part.update_rows_split(&full, 40..rows, 0..full.stride, threads);
             let tail = 40 * full.stride..;
             assert!(
                 part.h.data[tail.clone()] == one.h.data[tail.clone()],
@@ -434,6 +450,32 @@ mod tests {
         }
         full.extend_edges();
         hp.update_rows(&full, 32..32 + 48);
+        let mut fresh = HpelPlanes::new(&full);
+        fresh.update(&full);
+        assert_eq!(hp.h, fresh.h);
+        assert_eq!(hp.v, fresh.v);
+        assert_eq!(hp.c, fresh.c);
+    }
+
+    #[test]
+    fn an_update_of_a_few_columns_equals_a_full_one() {
+        // Change a block in the middle and one at the left edge (whose border samples change
+        // with it), then update only the macroblocks around each, border columns included.
+        let mut full = textured(96, 64, 32, 11);
+        let mut hp = HpelPlanes::new(&full);
+        hp.update(&full);
+        let pad = full.pad;
+        for y in 20..30 {
+            for x in (40..50).chain(0..5) {
+                let v = &mut full.row_mut(y)[x];
+                *v = v.wrapping_mul(5).wrapping_add(9);
+            }
+        }
+        full.extend_edges();
+        // Macroblock rows 0..3 (luma rows pad + 0..48), columns 32..64 and the left border
+        // with macroblock columns 0..2.
+        hp.update_rows_split(&full, pad..pad + 48, pad + 32..pad + 64, 1);
+        hp.update_rows_split(&full, pad..pad + 48, 0..pad + 32, 2);
         let mut fresh = HpelPlanes::new(&full);
         fresh.update(&full);
         assert_eq!(hp.h, fresh.h);
