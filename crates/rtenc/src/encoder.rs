@@ -508,6 +508,9 @@ impl Encoder {
             // resort (P frames at QP 51) send a frame of nothing but skipped macroblocks.
             let Some(rc) = &self.rc else { break };
             let bits = data.len() as u64 * 8;
+            if std::env::var_os("DBGRC").is_some() {
+                eprintln!("  attempt frame {} qp {qp} still {:?} bits {bits} max {} period {} unchanged {:.3}", self.frame_index, still_qp, rc.max_frame_bits(), self.speed.refine_period, unchanged_share);
+            }
             if bits <= rc.max_frame_bits() {
                 match rc.first_idr_finer(qp, bits) {
                     Some(q) if !finer_tried && !emergency => {
