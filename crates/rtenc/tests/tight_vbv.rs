@@ -7,8 +7,7 @@
 //! (640x360: a web page's IDR at QP 51 is 1.7 frames of budget, at 1080p 1.1). Asserted, as
 //! in the issue:
 //! - the VBV never underflows (a replay of the actual frame sizes, every scene);
-//! - a scrolling web page uses at least 75 % of the target over its 90 frames (an ignored
-//!   test: not met yet; a floor below it guards what was reached);
+//! - a scrolling web page uses at least 75 % of the target over its 90 frames;
 //! - a still desktop with a moving cursor reaches 45 dB PSNR-Y within 2 s: the mean of frames
 //!   60..90 is at least 45 dB;
 //! - every stream decodes bit-exactly in ffmpeg (when installed).
@@ -155,16 +154,18 @@ fn assert_vbv(kind: ScreenKind, run: &Run) {
     }
 }
 
-/// Web scroll's share of the target over its 90 frames must reach this.
+/// Web scroll's share of the target over its 90 frames must reach this: issue 23's 75 %.
 /// Before the tight-buffer work it was 21 % (36.2 dB); then 71 % (48.2 dB); after the later
 /// rate-control work for moving screens 65 % (46.8 dB; frames 30..90: 69 %, at 49-54 dB); with
 /// P frames aiming at what a tight buffer holds (`TIGHT_AIM`) 74 % (47.7 dB; frames 30..90:
 /// 83 %); with the loop-filter trial every 8 pictures instead of every picture 72 % (47.4 dB);
-/// with a faster ramp under a full tight buffer (`TIGHT_STEP_FILL`) 74 % (48.4 dB). What is
-/// left is the ramp from the first IDR (coded at QP 50 to fit 1.5 frames), still frames in
-/// pauses that refine nothing at their QP, and at QP 10-15 in the second half the page needs
-/// no more.
-const WEB_SCROLL_FLOOR: f64 = 0.72;
+/// with a faster ramp under a full tight buffer (`TIGHT_STEP_FILL`) 74 % (48.4 dB); with the
+/// first IDR at QP 49 instead of 50 (its finer retry no longer goes all the way back) 77 %
+/// (49.5 dB). The share moves by a few points with small changes of the frame-to-frame
+/// dynamics (variants measured on 2026-12-05 gave 71-77 %): what is left unspent is still
+/// frames in pauses that refine nothing at their QP and, at QP 10-15 in the second half, a
+/// page that needs no more.
+const WEB_SCROLL_FLOOR: f64 = 0.75;
 
 #[test]
 fn a_scrolling_page_uses_the_budget() {
@@ -175,19 +176,6 @@ fn a_scrolling_page_uses_the_budget() {
     let share = run.rate_share(0, FRAMES);
     assert!(
         share >= WEB_SCROLL_FLOOR,
-        "web scroll used {:.0} % of the target",
-        100.0 * share
-    );
-}
-
-/// Issue 23's target: at least 75 % of the target on the scrolling page. Not met yet (74 %).
-#[test]
-#[ignore = "issue 23 target, not met yet: 74 % of the target"]
-fn a_scrolling_page_uses_three_quarters_of_the_budget() {
-    let run = encode(ScreenKind::WebScroll);
-    let share = run.rate_share(0, FRAMES);
-    assert!(
-        share >= 0.75,
         "web scroll used {:.0} % of the target",
         100.0 * share
     );

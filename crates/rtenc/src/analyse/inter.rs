@@ -298,6 +298,7 @@ pub fn code_p_mb(
     );
     scratch.subpel.searched += 1;
     scratch.subpel.helped += u32::from(found.subpel_gain >= SUBPEL_HELPED);
+    scratch.subpel.exact += u32::from(found.full_sad == 0);
 
     // P_Skip at a vector other than the one found is worth checking when its prediction is
     // about as good as the found one's once the latter's vector and type bits are counted.
@@ -605,6 +606,11 @@ pub struct SubpelStats {
     pub searched: u32,
     /// Of those, the ones whose half-sample step lowered the SAD by `SUBPEL_HELPED` or more.
     pub helped: u32,
+    /// Of those, the ones whose best full-sample vector matched exactly (SAD 0): screen
+    /// content moved by whole samples. Real footage has almost none (some of its samples
+    /// repeat exactly from frame to frame, where the camera stood still and its own encoder
+    /// skipped, which makes it look like a screen).
+    pub exact: u32,
 }
 
 impl SubpelStats {
@@ -612,6 +618,7 @@ impl SubpelStats {
     pub fn add(&mut self, other: SubpelStats) {
         self.searched += other.searched;
         self.helped += other.helped;
+        self.exact += other.exact;
     }
 }
 

@@ -96,6 +96,8 @@ pub struct MeResult {
     /// How much the half-sample step lowered the SAD (distortion alone) below the best
     /// full-sample vector's; 0 without sub-sample refinement.
     pub subpel_gain: u32,
+    /// The SAD (distortion alone) at the best full-sample vector.
+    pub full_sad: u32,
 }
 
 /// Full-sample SAD of one block against one reference plane, with the kernel and the block's
@@ -507,6 +509,7 @@ pub fn search(
             cost: satd + lambda * mvd_bits(best.mv, mvp),
             satd,
             subpel_gain: 0,
+            full_sad: best.cost - lambda * mvd_bits(best.mv, mvp),
         };
     }
 
@@ -534,6 +537,7 @@ pub fn search(
             cost: best_cost,
             satd: best_satd,
             subpel_gain,
+            full_sad,
         };
     }
     const DIAMOND: [(i16, i16); 4] = [(0, -1), (-1, 0), (1, 0), (0, 1)];
@@ -556,6 +560,7 @@ pub fn search(
         cost: best_cost,
         satd: best_satd,
         subpel_gain,
+        full_sad,
     }
 }
 
