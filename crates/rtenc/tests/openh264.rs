@@ -11,6 +11,7 @@ use std::panic::{self, AssertUnwindSafe};
 use common::oh264::{access_units, decode_openh264};
 use common::{check_access_units, check_with_ffmpeg, Encoded, Pattern};
 use rtenc::{Config, Encoder, Nv12Frame, Preset, Rect};
+use rtenc_synth::{ScreenKind, ScreenScene};
 
 /// Textured content moving by (vx, vy) samples per frame, with a bright square crossing it:
 /// sub-sample motion, edges, and vectors that leave the picture.
@@ -145,6 +146,18 @@ fn corpus() -> Vec<Case> {
                 moving(176, 144, t, -2.5, 1.5)
             }));
         }
+    }
+    // Screens that move (issue 23): a page scrolled by the wheel and a window flung across a
+    // desktop, at the default preset: translations, the loop-filter trial, whole-sample
+    // pictures between sub-sample trials, skips that copy nothing.
+    for kind in [ScreenKind::WebScroll, ScreenKind::FastDrag] {
+        let scene = ScreenScene::new(kind, 480, 272);
+        cases.push(case(
+            &format!("{} 480x272 qp28", kind.name()),
+            qp_cfg(480, 272, 28, 0),
+            24,
+            move |t| scene.frame(t as u64),
+        ));
     }
     // Forced IDRs (back to back too) and scene cuts.
     let mut c = case("forced IDRs", qp_cfg(96, 80, 30, 0), 16, |t| {
