@@ -718,8 +718,9 @@ impl Encoder {
 
     /// The sub-sample refinement of the next picture: the preset's, except in screen pictures
     /// while it does not pay (the last picture that used it found a better half-sample vector
-    /// in fewer than one search in `SUBPEL_PAYS_ONE_IN`), where whole samples save both the
-    /// refinement and the half-sample planes (on a scrolling page at `veryfast`, the planes
+    /// in fewer than one search in `SUBPEL_PAYS_ONE_IN`, and an exact whole-sample match in at
+    /// least one in `SUBPEL_EXACT_ONE_IN`: see `observe_subpel`), where whole samples save both
+    /// the refinement and the half-sample planes (on a scrolling page at `veryfast`, the planes
     /// alone took 19 % of a P frame's instructions). Every `SUBPEL_TRIAL_PERIOD` pictures it is
     /// tried again.
     fn subpel_for(&self, idr: bool) -> Subpel {
