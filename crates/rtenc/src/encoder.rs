@@ -27,6 +27,7 @@ use crate::picture::Picture;
 use crate::preset::{SpeedSettings, Subpel};
 use crate::ratecontrol::{RateControl, MAX_REFINE_PERIOD, STILL_MOVING_SHARE, STILL_SHARE};
 use crate::slice::{balance_slice_rows, mb_cost, slice_rows, PictureCtx, SliceCoder};
+use crate::workers::Workers;
 
 /// Border (in luma samples) kept around reference pictures for motion vectors that point
 /// outside the picture.
@@ -200,6 +201,9 @@ pub struct Encoder {
     /// The intra refresh column of the frame being coded (intra refresh on, P frames).
     refresh: Option<RefreshFrame>,
     kernels: &'static crate::dsp::Kernels,
+    /// One thread per slice (none with one slice), for the slices and every other stage of a
+    /// frame that splits into bands.
+    workers: Workers,
 }
 
 impl Encoder {
@@ -210,7 +214,9 @@ impl Encoder {
         let mb_height = cfg.mb_height() as usize;
         let sps = Sps::from_config(&cfg);
         let slice_rows = slice_rows(mb_height, cfg.slice_count());
+        let workers = Workers::new(slice_rows.len())?;
         Ok(Encoder {
+            workers,
             sps,
             pps: Pps::new(),
             mb_width,
@@ -410,9 +416,11 @@ impl Encoder {
         }
         self.frame_candidates = [Mv::ZERO; FRAME_CANDIDATES];
         if self.speed.scroll_candidates {
-            let shifts = self
-                .scroll
-                .observe(|y| frame.y_row(y), (!idr).then_some(&self.unchanged[..]));
+            let shifts = self.scroll.observe(
+                |y| frame.y_row(y),
+                (!idr).then_some(&self.unchanged[..]),
+                &self.workers,
+            );
             self.frame_candidates[..MAX_SHIFTS].copy_from_slice(&shifts);
         }
         if self.speed.dominant_candidates {
@@ -656,33 +664,47 @@ impl Encoder {
         let (cw, ch) = (w / 2, h / 2);
         let mbw = self.mb_width;
         let deinterleave = crate::dsp::kernels().deinterleave_uv;
-        for mb_y in 0..self.mb_height {
-            if changed_only
-                && self.unchanged[mb_y * mbw..(mb_y + 1) * mbw]
-                    .iter()
-                    .all(|&u| u)
-            {
-                continue;
-            }
-            let src = &mut self.src;
-            for y in 16 * mb_y..16 * mb_y + 16 {
-                let row = frame.y_row(y.min(h - 1));
-                let dst = src.y.row_mut(y);
-                dst[..w].copy_from_slice(row);
-                let last = row[w - 1];
-                dst[w..].fill(last);
-            }
-            for y in 8 * mb_y..8 * mb_y + 8 {
-                let row = frame.uv_row(y.min(ch - 1));
-                if y < ch {
-                    self.src_uv[y * w..(y + 1) * w].copy_from_slice(row);
+        // (The source has no border: macroblock row r is rows 16r.. of the luma data.)
+        let (ys, cs) = (self.src.y.stride, self.src.u.stride);
+        debug_assert!(self.src.y.pad == 0 && self.src.u.pad == 0);
+        let len = self.workers.band_len(self.mb_height);
+        let unchanged = &self.unchanged;
+        let bands = self
+            .src
+            .y
+            .data
+            .chunks_mut(len * 16 * ys)
+            .zip(self.src.u.data.chunks_mut(len * 8 * cs))
+            .zip(self.src.v.data.chunks_mut(len * 8 * cs))
+            .zip(self.src_uv.chunks_mut(len * 8 * w))
+            .enumerate();
+        self.workers.run(bands, |(band, (((dy, du), dv), duv))| {
+            let first = band * len;
+            for mb_y in first..(first + len).min(unchanged.len() / mbw) {
+                if changed_only && unchanged[mb_y * mbw..(mb_y + 1) * mbw].iter().all(|&u| u) {
+                    continue;
                 }
-                let (du, dv) = (src.u.row_mut(y), src.v.row_mut(y));
-                (deinterleave)(row, &mut du[..cw], &mut dv[..cw]);
-                du[cw..].fill(row[2 * cw - 2]);
-                dv[cw..].fill(row[2 * cw - 1]);
+                for y in 16 * mb_y..16 * mb_y + 16 {
+                    let row = frame.y_row(y.min(h - 1));
+                    let o = (y - 16 * first) * ys;
+                    let dst = &mut dy[o..o + ys];
+                    dst[..w].copy_from_slice(row);
+                    dst[w..].fill(row[w - 1]);
+                }
+                for y in 8 * mb_y..8 * mb_y + 8 {
+                    let row = frame.uv_row(y.min(ch - 1));
+                    if y < ch {
+                        let o = (y - 8 * first) * w;
+                        duv[o..o + w].copy_from_slice(row);
+                    }
+                    let o = (y - 8 * first) * cs;
+                    let (u, v) = (&mut du[o..o + cs], &mut dv[o..o + cs]);
+                    (deinterleave)(row, &mut u[..cw], &mut v[..cw]);
+                    u[cw..].fill(row[2 * cw - 2]);
+                    v[cw..].fill(row[2 * cw - 1]);
+                }
             }
-        }
+        });
     }
 
     /// With several slices, moves their boundaries so that the next picture's slices cost about
@@ -839,7 +861,7 @@ impl Encoder {
                 &self.reference.y,
                 first..end,
                 left..right,
-                self.coders.len(),
+                &self.workers,
             );
         }
         self.ref_hpel_dirty.fill(None);
@@ -872,46 +894,57 @@ impl Encoder {
         let (w, h) = (self.cfg.width as usize, self.cfg.height as usize);
         self.unchanged.fill(true);
         let whole = [Rect::new(0, 0, self.cfg.width, self.cfg.height)];
-        let mut all = true;
-        for r in damage.unwrap_or(&whole) {
-            // The damaged area widened to whole macroblocks, clipped to the picture.
-            let Some((x0, y0, x1, y1)) = r.macroblock_span(w, h) else {
-                continue;
-            };
-            // Once every macroblock of the span in a macroblock row has changed, the row's
-            // other sample rows need no comparing (`skip_to`).
-            let mut skip_to = y0;
-            for y in y0..y1 {
-                if y < skip_to {
+        let rects = damage.unwrap_or(&whole);
+        let mbw = self.mb_width;
+        let (old_y, old_uv) = (&self.src.y, &self.src_uv);
+        let changed = std::sync::atomic::AtomicBool::new(false);
+        // In bands of macroblock rows, each with its rows of flags.
+        let len = self.workers.band_len(self.mb_height);
+        let bands = self.unchanged.chunks_mut(len * mbw).enumerate();
+        self.workers.run(bands, |(band, flags)| {
+            let (first, end) = (band * len, band * len + flags.len() / mbw);
+            for r in rects {
+                // The damaged area widened to whole macroblocks, clipped to the picture.
+                let Some((x0, y0, x1, y1)) = r.macroblock_span(w, h) else {
                     continue;
+                };
+                // Once every macroblock of the span in a macroblock row has changed, the
+                // row's other sample rows need no comparing (`skip_to`).
+                let rows = y0.max(16 * first)..y1.min(16 * end);
+                let mut skip_to = rows.start;
+                for y in rows {
+                    if y < skip_to {
+                        continue;
+                    }
+                    let new = &frame.y_row(y)[x0..x1];
+                    let old = &old_y.row(y)[x0..x1];
+                    if new != old {
+                        changed.store(true, std::sync::atomic::Ordering::Relaxed);
+                        let flags = &mut flags[(y / 16 - first) * mbw..][x0 / 16..];
+                        if !mark_changed(flags, new, old) {
+                            skip_to = (y / 16 + 1) * 16;
+                        }
+                    }
                 }
-                let new = &frame.y_row(y)[x0..x1];
-                let old = &self.src.y.row(y)[x0..x1];
-                if new != old {
-                    all = false;
-                    let flags = &mut self.unchanged[(y / 16) * self.mb_width..][x0 / 16..];
-                    if !mark_changed(flags, new, old) {
-                        skip_to = (y / 16 + 1) * 16;
+                let rows = (y0 / 2).max(8 * first)..(y1 / 2).min(8 * end);
+                let mut skip_to = rows.start;
+                for y in rows {
+                    if y < skip_to {
+                        continue;
+                    }
+                    let new = &frame.uv_row(y)[x0..x1];
+                    let old = &old_uv[y * w..(y + 1) * w][x0..x1];
+                    if new != old {
+                        changed.store(true, std::sync::atomic::Ordering::Relaxed);
+                        let flags = &mut flags[(y / 8 - first) * mbw..][x0 / 16..];
+                        if !mark_changed(flags, new, old) {
+                            skip_to = (y / 8 + 1) * 8;
+                        }
                     }
                 }
             }
-            let mut skip_to = y0 / 2;
-            for y in y0 / 2..y1 / 2 {
-                if y < skip_to {
-                    continue;
-                }
-                let new = &frame.uv_row(y)[x0..x1];
-                let old = &self.src_uv[y * w..(y + 1) * w][x0..x1];
-                if new != old {
-                    all = false;
-                    let flags = &mut self.unchanged[(y / 8) * self.mb_width..][x0 / 16..];
-                    if !mark_changed(flags, new, old) {
-                        skip_to = (y / 8 + 1) * 8;
-                    }
-                }
-            }
-        }
-        all
+        });
+        !changed.into_inner()
     }
 
     /// The QP of the next frame of `frame_type`: rate control's choice, or the fixed QP.
@@ -1055,21 +1088,10 @@ impl Encoder {
         let mb_height = self.mb_height;
         let rows =
             |i: usize| pic.slice_rows[i]..pic.slice_rows.get(i + 1).copied().unwrap_or(mb_height);
-        let (first, rest) = self
-            .coders
-            .split_first_mut()
-            .expect("at least one slice coder");
-        if rest.is_empty() {
-            first.code(&pic, 0, rows(0));
-        } else {
-            std::thread::scope(|scope| {
-                let pic = &pic;
-                for (i, coder) in rest.iter_mut().enumerate() {
-                    scope.spawn(move || coder.code(pic, i + 1, rows(i + 1)));
-                }
-                first.code(pic, 0, rows(0));
+        self.workers
+            .run(self.coders.iter_mut().enumerate(), |(i, coder)| {
+                coder.code(&pic, i, rows(i))
             });
-        }
         // The slices' pictures now hold this attempt (a retry finds nothing known).
         for c in &mut self.coders {
             c.recon_frame = None;
@@ -1105,26 +1127,62 @@ impl Encoder {
         std::mem::swap(&mut self.coders[0].mbs, &mut self.mbs);
         // (Each slice's picture holds its own rows only: none is known whole.)
         self.cur_recon_frame = None;
-        for (i, coder) in self.coders.iter().enumerate().skip(1) {
-            let first = self.slice_rows[i];
-            let end = self
-                .slice_rows
-                .get(i + 1)
-                .copied()
-                .unwrap_or(self.mb_height);
-            let mbs = first * self.mb_width..end * self.mb_width;
-            self.mbs[mbs.clone()].copy_from_slice(&coder.mbs[mbs]);
-            for (dst, src, rows_per_mb) in [
-                (&mut self.cur_recon.y, &coder.recon.y, 16),
-                (&mut self.cur_recon.u, &coder.recon.u, 8),
-                (&mut self.cur_recon.v, &coder.recon.v, 8),
-            ] {
-                for y in first * rows_per_mb..end * rows_per_mb {
-                    dst.row_mut(y).copy_from_slice(src.row(y));
-                }
-            }
-        }
+        let (mbw, mbh) = (self.mb_width, self.mb_height);
+        let slice_rows = &self.slice_rows;
+        let rows = |i: usize| slice_rows[i]..slice_rows.get(i + 1).copied().unwrap_or(mbh);
+        // Byte ranges of slice i's rows in a plane with `per_mb` rows per macroblock row (the
+        // border columns come along; the border rows are replicated afterwards).
+        let bytes = |(pad, stride): (usize, usize), per_mb: usize, i: usize| {
+            let r = rows(i);
+            (pad + per_mb * r.start) * stride..(pad + per_mb * r.end) * stride
+        };
+        let n = self.coders.len();
+        let geometry = |p: &crate::picture::Plane| (p.pad, p.stride);
+        let (gy, gc) = (geometry(&self.cur_recon.y), geometry(&self.cur_recon.u));
+        let parts = self.coders[1..]
+            .iter()
+            .zip(split_ranges(
+                &mut self.cur_recon.y.data,
+                (1..n).map(|i| bytes(gy, 16, i)),
+            ))
+            .zip(split_ranges(
+                &mut self.cur_recon.u.data,
+                (1..n).map(|i| bytes(gc, 8, i)),
+            ))
+            .zip(split_ranges(
+                &mut self.cur_recon.v.data,
+                (1..n).map(|i| bytes(gc, 8, i)),
+            ))
+            .zip(split_ranges(
+                &mut self.mbs,
+                (1..n).map(|i| rows(i).start * mbw..rows(i).end * mbw),
+            ))
+            .enumerate();
+        self.workers
+            .run(parts, |(k, ((((coder, dy), du), dv), dm))| {
+                let i = k + 1;
+                dy.copy_from_slice(&coder.recon.y.data[bytes(gy, 16, i)]);
+                du.copy_from_slice(&coder.recon.u.data[bytes(gc, 8, i)]);
+                dv.copy_from_slice(&coder.recon.v.data[bytes(gc, 8, i)]);
+                dm.copy_from_slice(&coder.mbs[rows(i).start * mbw..rows(i).end * mbw]);
+            });
     }
+}
+
+/// Cuts `data` into the parts `ranges` name (increasing, not overlapping), mutable each.
+fn split_ranges<T>(
+    mut data: &mut [T],
+    ranges: impl IntoIterator<Item = std::ops::Range<usize>>,
+) -> impl Iterator<Item = &mut [T]> {
+    let mut at = 0;
+    ranges.into_iter().map(move |r| {
+        let rest = std::mem::take(&mut data);
+        let (_, tail) = rest.split_at_mut(r.start - at);
+        let (part, tail) = tail.split_at_mut(r.len());
+        data = tail;
+        at = r.end;
+        part
+    })
 }
 
 /// Clears the `unchanged` flags (one per macroblock, from the first one `new` covers) of the

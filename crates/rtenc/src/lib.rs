@@ -65,6 +65,7 @@ pub mod preset;
 mod ratecontrol;
 mod slice;
 mod tables;
+mod workers;
 
 pub use config::{Config, Speed, DEFAULT_COLOUR_CODE, DEFAULT_QP};
 pub use dsp::{CpuInfo, Isa};

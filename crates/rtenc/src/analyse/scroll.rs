@@ -13,6 +13,7 @@
 //! frame's hash, so the cost follows the changed area (a still screen costs nothing).
 
 use crate::common::Mv;
+use crate::workers::Workers;
 
 /// Width of a band in luma samples (8 macroblocks). Narrow enough that a scrolling window
 /// beside static content fills whole bands; wide enough that a row of text is unlikely to
@@ -105,27 +106,29 @@ impl ScrollDetector {
     /// anew and nothing is proposed. Must see every picture that replaces the previous source.
     pub fn observe<'a>(
         &mut self,
-        row: impl Fn(usize) -> &'a [u8],
+        row: impl Fn(usize) -> &'a [u8] + Sync,
         unchanged: Option<&[bool]>,
+        workers: &Workers,
     ) -> [Mv; MAX_SHIFTS] {
         let mut out = [Mv::ZERO; MAX_SHIFTS];
-        let (h, mbw) = (self.height, self.mb_width);
+        let (h, mbw, width) = (self.height, self.mb_width, self.width);
         let known = unchanged.filter(|_| self.valid);
-        // Which band rows changed, and the new hashes (carried over where unchanged).
-        for b in 0..self.bands {
-            let (x0, x1) = (b * BAND_W, ((b + 1) * BAND_W).min(self.width));
+        // Which band rows changed, and the new hashes (carried over where unchanged); the
+        // bands on the workers.
+        let bands = self
+            .changed
+            .chunks_mut(h.div_ceil(16))
+            .zip(self.cur.chunks_mut(h))
+            .zip(self.prev.chunks(h))
+            .enumerate();
+        workers.run(bands, |(b, ((changed, cur), prev))| {
+            let (x0, x1) = (b * BAND_W, ((b + 1) * BAND_W).min(width));
             let (m0, m1) = (x0 / 16, x1.div_ceil(16));
-            for (mb_y, changed) in self.changed[b * h.div_ceil(16)..][..h.div_ceil(16)]
-                .iter_mut()
-                .enumerate()
-            {
+            for (mb_y, changed) in changed.iter_mut().enumerate() {
                 *changed =
                     known.is_none_or(|u| u[mb_y * mbw + m0..mb_y * mbw + m1].contains(&false));
                 let rows = mb_y * 16..((mb_y + 1) * 16).min(h);
-                let (prev, cur) = (
-                    &self.prev[b * h..][rows.clone()],
-                    &mut self.cur[b * h..][rows.clone()],
-                );
+                let (prev, cur) = (&prev[rows.clone()], &mut cur[rows.clone()]);
                 if *changed {
                     for (y, c) in rows.zip(cur.iter_mut()) {
                         *c = hash_row(&row(y)[x0..x1]);
@@ -134,7 +137,7 @@ impl ScrollDetector {
                     cur.copy_from_slice(prev);
                 }
             }
-        }
+        });
         if known.is_some() {
             self.vote();
             self.best_shifts(&mut out);
@@ -309,7 +312,7 @@ mod tests {
         w: usize,
         unchanged: Option<&[bool]>,
     ) -> [Mv; MAX_SHIFTS] {
-        d.observe(|y| &pic[y * w..(y + 1) * w], unchanged)
+        d.observe(|y| &pic[y * w..(y + 1) * w], unchanged, &Workers::single())
     }
 
     #[test]

@@ -13,6 +13,7 @@ use super::mc::mc_luma;
 use super::Mv;
 use crate::dsp::scalar::{clip_half, tap6};
 use crate::picture::Plane;
+use crate::workers::Workers;
 
 /// The full-sample reference plane and its horizontal, vertical and centre half-sample planes,
 /// all with the reference's geometry (width, height, pad, stride).
@@ -64,18 +65,18 @@ impl HpelPlanes {
     /// # Panics
     /// If `full`'s geometry differs from the one given to [`Self::new`].
     pub fn update_rows(&mut self, full: &Plane, rows_to_do: std::ops::Range<usize>) {
-        self.update_rows_split(full, rows_to_do, 0..full.stride, 1);
+        self.update_rows_split(full, rows_to_do, 0..full.stride, &Workers::single());
     }
 
     /// [`Self::update_rows`] in columns `cols` (of the padded plane, 0 = the left border
-    /// column) on up to `threads` threads, each taking a band of rows. The result does not
-    /// depend on `threads`; columns outside `cols` may be recomputed too (never wrongly).
+    /// column) on `workers`, each taking a band of rows. The result does not
+    /// depend on how many there are; columns outside `cols` may be recomputed too (never wrongly).
     pub fn update_rows_split(
         &mut self,
         full: &Plane,
         rows_to_do: std::ops::Range<usize>,
         cols: std::ops::Range<usize>,
-        threads: usize,
+        workers: &Workers,
     ) {
         assert_eq!(
             full.data.len(),
@@ -90,7 +91,7 @@ impl HpelPlanes {
             return;
         }
         // Bands of at least 32 rows: below that a thread costs more than it saves.
-        let n = threads.clamp(1, ((end - start) / 32).max(1));
+        let n = workers.count().clamp(1, ((end - start) / 32).max(1));
         let band = (end - start).div_ceil(n);
         if self.scratch.len() < n * 2 * s {
             self.scratch.resize(n * 2 * s, 0);
@@ -100,23 +101,10 @@ impl HpelPlanes {
             .chunks_mut(band * s)
             .zip(self.v.data[bytes.clone()].chunks_mut(band * s))
             .zip(self.c.data[bytes].chunks_mut(band * s))
-            .zip(self.scratch.chunks_mut(2 * s));
-        if n == 1 {
-            for (i, (((h, v), c), scratch)) in bands.enumerate() {
-                filter_rows(full, start + i * band, cols.clone(), h, v, c, scratch);
-            }
-            return;
-        }
-        // The bands' threads use this thread's kernels (an encoder's, see `dsp::kernels`).
-        let k = crate::dsp::kernels();
-        std::thread::scope(|scope| {
-            for (i, (((h, v), c), scratch)) in bands.enumerate() {
-                let cols = cols.clone();
-                scope.spawn(move || {
-                    let _kernels = crate::dsp::KernelScope::enter(k);
-                    filter_rows(full, start + i * band, cols, h, v, c, scratch)
-                });
-            }
+            .zip(self.scratch.chunks_mut(2 * s))
+            .enumerate();
+        workers.run(bands, |(i, (((h, v), c), scratch))| {
+            filter_rows(full, start + i * band, cols.clone(), h, v, c, scratch)
         });
     }
 }
@@ -388,7 +376,12 @@ mod tests {
         let rows = full.data.len() / full.stride;
         for threads in [2, 3, 4, 8] {
             let mut split = HpelPlanes::new(&full);
-            split.update_rows_split(&full, 0..rows, 0..full.stride, threads);
+            split.update_rows_split(
+                &full,
+                0..rows,
+                0..full.stride,
+                &Workers::new(threads).unwrap(),
+            );
             assert!(
                 split.h == one.h && split.v == one.v && split.c == one.c,
                 "{threads}"
@@ -396,7 +389,12 @@ mod tests {
             // A band in the middle, over planes of other content, comes out the same too.
             let mut part = HpelPlanes::new(&full);
             part.update(&textured(200, 144, 32, 8));
-            part.update_rows_split(&full, 40..rows, 0..full.stride, threads);
+            part.update_rows_split(
+                &full,
+                40..rows,
+                0..full.stride,
+                &Workers::new(threads).unwrap(),
+            );
             let tail = 40 * full.stride..;
             assert!(
                 part.h.data[tail.clone()] == one.h.data[tail.clone()],
@@ -474,8 +472,8 @@ mod tests {
         full.extend_edges();
         // Macroblock rows 0..3 (luma rows pad + 0..48), columns 32..64 and the left border
         // with macroblock columns 0..2.
-        hp.update_rows_split(&full, pad..pad + 48, pad + 32..pad + 64, 1);
-        hp.update_rows_split(&full, pad..pad + 48, 0..pad + 32, 2);
+        hp.update_rows_split(&full, pad..pad + 48, pad + 32..pad + 64, &Workers::single());
+        hp.update_rows_split(&full, pad..pad + 48, 0..pad + 32, &Workers::new(2).unwrap());
         let mut fresh = HpelPlanes::new(&full);
         fresh.update(&full);
         assert_eq!(hp.h, fresh.h);
