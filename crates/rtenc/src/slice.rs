@@ -168,6 +168,7 @@ impl SliceCoder {
                         qp,
                         lambda,
                         p.speed.i4_idr,
+                        p.speed.i4_min_satd,
                         u32::MAX,
                         None,
                         false,

@@ -117,6 +117,7 @@ pub fn code_intra_luma(
     qp: u8,
     lambda: u32,
     search: I4x4Search,
+    i4_min_satd: u32,
     inter_cost: u32,
     i16_estimate: Option<(u32, u8)>,
     avoid_top_right: bool,
@@ -140,7 +141,9 @@ pub fn code_intra_luma(
         i16: best16.0,
         inter: inter_cost,
     };
-    let mut i4 = if search == I4x4Search::Off {
+    // Where Intra_16x16 predicts well (less than `i4_min_satd` SATD per sample, its header
+    // bits included) the Intra_4x4 search is not worth its time (see `SpeedSettings`).
+    let mut i4 = if search == I4x4Search::Off || best16.0 < i4_min_satd * 256 {
         None
     } else {
         code_i4x4(
