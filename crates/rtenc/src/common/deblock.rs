@@ -351,11 +351,11 @@ fn deblock_macroblock(
     params: &DeblockParams,
 ) {
     let (qp, qpc) = (cur.qp, chroma_qp(cur.qp));
-    // The filters of the internal edges (both sides in this macroblock) and of the macroblock
-    // edges, whose p0 lies in the neighbour and brings its QP (8.7.2.2). Without a neighbour
-    // the macroblock edge has bS 0 and is never filtered.
-    let inner = EdgeFilter::new(qp, qp, params);
-    let inner_c = EdgeFilter::new(qpc, qpc, params);
+    // The filters of the internal edges (both sides in this macroblock, made when first
+    // needed) and of the macroblock edges, whose p0 lies in the neighbour and brings its QP
+    // (8.7.2.2). Without a neighbour the macroblock edge has bS 0 and is never filtered.
+    let mut inner: Option<Option<EdgeFilter>> = None;
+    let mut inner_c: Option<Option<EdgeFilter>> = None;
 
     // Luma (chromaEdgeFlag = 0): 16-sample edges.
     let (x0, y0) = (mb_x * 16, mb_y * 16);
@@ -372,7 +372,7 @@ fn deblock_macroblock(
             }
             let filter = match (e, nb) {
                 (0, Some(n)) => EdgeFilter::new(n.qp, qp, params),
-                _ => inner,
+                _ => *inner.get_or_insert_with(|| EdgeFilter::new(qp, qp, params)),
             };
             let Some(f) = filter else { continue };
             let (ex, ey) = if dir == 0 {
@@ -405,7 +405,7 @@ fn deblock_macroblock(
             }
             let filter = match (e, nb) {
                 (0, Some(n)) => EdgeFilter::new(chroma_qp(n.qp), qpc, params),
-                _ => inner_c,
+                _ => *inner_c.get_or_insert_with(|| EdgeFilter::new(qpc, qpc, params)),
             };
             let Some(f) = filter else { continue };
             let (ex, ey) = if dir == 0 {
@@ -427,7 +427,7 @@ struct EdgeFilter {
     alpha: i32,
     beta: i32,
     /// tC0 (Table 8-17) indexed by bS; 0 for bS 0 and 4 (which do not use it) and beyond.
-    tc0: [i32; 8],
+    tc0: [u8; 8],
 }
 
 impl EdgeFilter {
@@ -439,11 +439,11 @@ impl EdgeFilter {
         if alpha == 0 || beta == 0 {
             return None;
         }
-        let t = TC0[index_a].map(i32::from);
+        let [t1, t2, t3] = TC0[index_a];
         Some(EdgeFilter {
             alpha,
             beta,
-            tc0: [0, t[0], t[1], t[2], 0, 0, 0, 0],
+            tc0: [0, t1, t2, t3, 0, 0, 0, 0],
         })
     }
 

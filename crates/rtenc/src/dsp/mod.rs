@@ -176,7 +176,7 @@ pub struct Edge {
     /// beta (8.7.2.2), in `0..=18`.
     pub beta: i32,
     /// tC0 per segment (Table 8-17), in `0..=25`.
-    pub tc0: [i32; 4],
+    pub tc0: [u8; 4],
 }
 
 /// The constants [`Kernels::code4x4`] needs for one qP and dead zone (built by
@@ -656,10 +656,24 @@ fn assert_rows_fit(len: usize, stride: usize, h: usize, w: usize) {
         .checked_sub(1)
         .and_then(|last| last.checked_mul(stride))
         .and_then(|v| v.checked_add(w));
-    assert!(
-        end.is_some_and(|end| end <= len),
-        "block of {h} rows of {w} at stride {stride} exceeds {len} samples"
-    );
+    if end.is_none_or(|end| end > len) {
+        rows_do_not_fit(len, stride, h, w);
+    }
+}
+
+/// The panic of [`assert_rows_fit`], out of line so that the kernels' hot paths do not set up
+/// its message.
+#[cfg_attr(
+    not(any(
+        target_arch = "x86_64",
+        all(target_arch = "aarch64", target_feature = "neon")
+    )),
+    allow(dead_code)
+)]
+#[cold]
+#[inline(never)]
+fn rows_do_not_fit(len: usize, stride: usize, h: usize, w: usize) -> ! {
+    panic!("block of {h} rows of {w} at stride {stride} exceeds {len} samples")
 }
 
 #[cfg(feature = "check-asm")]
