@@ -174,6 +174,21 @@ fn nonzero_bytes_to_2(x: u128) -> u128 {
     ((x + LOW7) & HIGH) >> 6
 }
 
+/// The bytes of `x` as a 4x4 matrix (byte `4r + c` in row `r`, column `c`) transposed: byte
+/// `4r + c` of the result is byte `4c + r` of `x`. Two exchanges: the off-diagonal 2x2 blocks
+/// (6 bytes apart), then the off-diagonal elements inside each 2x2 block (3 bytes apart).
+#[inline]
+fn transpose4x4_bytes(x: u128) -> u128 {
+    const BLOCKS: u128 =
+        u128::from_le_bytes([0, 0, 0xff, 0xff, 0, 0, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0]);
+    const ELEMENTS: u128 =
+        u128::from_le_bytes([0, 0xff, 0, 0xff, 0, 0, 0, 0, 0, 0xff, 0, 0xff, 0, 0, 0, 0]);
+    let t = ((x >> 48) ^ x) & BLOCKS;
+    let x = x ^ t ^ (t << 48);
+    let t = ((x >> 24) ^ x) & ELEMENTS;
+    x ^ t ^ (t << 24)
+}
+
 /// Whether a macroblock type has one motion vector and one reference index for all its
 /// blocks (P_Skip, P_L0_16x16; their `MbInfo` repeats them in every entry).
 #[inline]
@@ -234,13 +249,10 @@ pub fn macroblock_bs(cur: &MbInfo, left: Option<&MbInfo>, top: Option<&MbInfo>) 
         let h = nonzero_bytes_to_2(t | (t << 32)).to_le_bytes();
         bs[1][4..].copy_from_slice(&h[4..]);
         // Vertical edge e, segment k: block e + 4k and the one left of it, 1 byte before
-        // (bytes in raster order, transposed into [e * 4 + k]).
-        let v = nonzero_bytes_to_2(t | (t << 8)).to_le_bytes();
-        for e in 1..4 {
-            for k in 0..4 {
-                bs[0][e * 4 + k] = v[e + 4 * k];
-            }
-        }
+        // (bytes in raster order, transposed into [e * 4 + k]; column 0 is the macroblock
+        // edge's, set below).
+        let v = transpose4x4_bytes(nonzero_bytes_to_2(t | (t << 8)));
+        bs[0][4..].copy_from_slice(&v.to_le_bytes()[4..]);
     } else {
         for e in 1..4 {
             for k in 0..4 {
@@ -356,32 +368,33 @@ fn deblock_macroblock(
     // (8.7.2.2). Without a neighbour the macroblock edge has bS 0 and is never filtered.
     let mut inner: Option<Option<EdgeFilter>> = None;
     let mut inner_c: Option<Option<EdgeFilter>> = None;
+    // The filter of edge `e` of a direction whose macroblock-edge neighbour is `nb`.
+    let filter = |e: usize,
+                  nb: Option<&MbInfo>,
+                  qp_of: fn(u8) -> u8,
+                  qp: u8,
+                  inner: &mut Option<Option<EdgeFilter>>| {
+        match (e, nb) {
+            (0, Some(n)) => EdgeFilter::new(qp_of(n.qp), qp, params),
+            _ => *inner.get_or_insert_with(|| EdgeFilter::new(qp, qp, params)),
+        }
+    };
 
-    // Luma (chromaEdgeFlag = 0): 16-sample edges.
-    let (x0, y0) = (mb_x * 16, mb_y * 16);
-    for (dir, nb) in [(0usize, left), (1, top)] {
-        let (across, along) = if dir == 0 {
-            (1, pic.y.stride)
-        } else {
-            (pic.y.stride, 1)
-        };
+    // Luma (chromaEdgeFlag = 0): 16-sample edges, edge `e` 4e samples across from the
+    // macroblock's first sample.
+    let ys = pic.y.stride;
+    let origin = pic.y.offset((mb_x * 16) as isize, (mb_y * 16) as isize);
+    for (dir, nb, across, along) in [(0, left, 1, ys), (1, top, ys, 1)] {
         for e in 0..4 {
             let seg: [u8; 4] = bs[dir][e * 4..e * 4 + 4].try_into().unwrap();
             if seg == [0; 4] {
                 continue;
             }
-            let filter = match (e, nb) {
-                (0, Some(n)) => EdgeFilter::new(n.qp, qp, params),
-                _ => *inner.get_or_insert_with(|| EdgeFilter::new(qp, qp, params)),
+            let Some(f) = filter(e, nb, |q| q, qp, &mut inner) else {
+                continue;
             };
-            let Some(f) = filter else { continue };
-            let (ex, ey) = if dir == 0 {
-                (x0 + 4 * e, y0)
-            } else {
-                (x0, y0 + 4 * e)
-            };
-            let q0 = pic.y.offset(ex as isize, ey as isize);
-            (k.deblock_luma_edge)(&mut pic.y.data, &f.edge(q0, across, along, seg));
+            let edge = f.edge(origin + 4 * e * across, across, along, seg);
+            (k.deblock_luma_edge)(&mut pic.y.data, &edge);
         }
     }
 
@@ -391,30 +404,18 @@ fn deblock_macroblock(
     // chroma_qp_index_offset 0), so one call filters an edge in both.
     debug_assert!(pic.u.stride == pic.v.stride && pic.u.pad == pic.v.pad);
     debug_assert!(pic.u.data.len() == pic.v.data.len());
-    let (cx0, cy0) = (mb_x * 8, mb_y * 8);
-    for (dir, nb) in [(0usize, left), (1, top)] {
-        let (across, along) = if dir == 0 {
-            (1, pic.u.stride)
-        } else {
-            (pic.u.stride, 1)
-        };
+    let cs = pic.u.stride;
+    let origin = pic.u.offset((mb_x * 8) as isize, (mb_y * 8) as isize);
+    for (dir, nb, across, along) in [(0, left, 1, cs), (1, top, cs, 1)] {
         for e in [0usize, 2] {
             let seg: [u8; 4] = bs[dir][e * 4..e * 4 + 4].try_into().unwrap();
             if seg == [0; 4] {
                 continue;
             }
-            let filter = match (e, nb) {
-                (0, Some(n)) => EdgeFilter::new(chroma_qp(n.qp), qpc, params),
-                _ => *inner_c.get_or_insert_with(|| EdgeFilter::new(qpc, qpc, params)),
+            let Some(f) = filter(e, nb, chroma_qp, qpc, &mut inner_c) else {
+                continue;
             };
-            let Some(f) = filter else { continue };
-            let (ex, ey) = if dir == 0 {
-                (cx0 + 2 * e, cy0)
-            } else {
-                (cx0, cy0 + 2 * e)
-            };
-            let q0 = pic.u.offset(ex as isize, ey as isize);
-            let edge = f.edge(q0, across, along, seg);
+            let edge = f.edge(origin + 2 * e * across, across, along, seg);
             (k.deblock_chroma_edge2)(&mut pic.u.data, &mut pic.v.data, &edge);
         }
     }
@@ -426,8 +427,8 @@ fn deblock_macroblock(
 struct EdgeFilter {
     alpha: i32,
     beta: i32,
-    /// tC0 (Table 8-17) indexed by bS; 0 for bS 0 and 4 (which do not use it) and beyond.
-    tc0: [u8; 8],
+    /// tC0 (Table 8-17) by bS 1..=3 (the table of [`Edge`]).
+    tc0: [u8; 4],
 }
 
 impl EdgeFilter {
@@ -443,7 +444,7 @@ impl EdgeFilter {
         Some(EdgeFilter {
             alpha,
             beta,
-            tc0: [0, t1, t2, t3, 0, 0, 0, 0],
+            tc0: [0, t1, t2, t3],
         })
     }
 
@@ -459,7 +460,7 @@ impl EdgeFilter {
             bs: seg,
             alpha: self.alpha,
             beta: self.beta,
-            tc0: seg.map(|b| self.tc0[usize::from(b & 7)]),
+            tc0: self.tc0,
         }
     }
 }

@@ -588,20 +588,30 @@ fn transpose2x8x8_epi16(r: [__m256i; 8]) -> [__m256i; 8] {
 #[target_feature(enable = "avx2")]
 #[inline]
 fn segment_lanes(e: &crate::dsp::Edge) -> (__m256i, __m256i) {
-    let lanes = |v: [i16; 4]| {
-        let [a, b, c, d] = v;
-        _mm256_set_epi16(d, d, d, d, c, c, c, c, b, b, b, b, a, a, a, a)
-    };
-    (lanes(e.bs.map(i16::from)), lanes(e.tc0.map(i16::from)))
+    let (bs, tc0) = segment_bytes(e);
+    (_mm256_cvtepu8_epi16(bs), _mm256_cvtepu8_epi16(tc0))
 }
 
-/// The four bytes of `v`, each twice, in both eight-lane halves of sixteen `i16` lanes.
+/// tC0 of each byte's bS in `bs` (bytes in 0..=4), from the edge's table: `pshufb` on the
+/// table word, whose bytes 4 and up (bS 4) are 0, and bS 0 picks entry 0 (unused).
 #[target_feature(enable = "avx2")]
 #[inline]
-fn spread_x2_twice(v: u32) -> __m256i {
-    let x = _mm_cvtsi32_si128(v as i32);
+fn tc0_of(e: &crate::dsp::Edge, bs: __m128i) -> __m128i {
+    _mm_shuffle_epi8(_mm_cvtsi32_si128(tc0_word(e) as i32), bs)
+}
+
+/// bS and tC0 of the four segments, each twice, in both eight-lane halves of sixteen `i16`
+/// lanes (4:2:0 chroma: line `l` of either plane uses segment `l / 2`).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn chroma_segment_lanes(e: &crate::dsp::Edge) -> (__m256i, __m256i) {
+    let x = _mm_cvtsi32_si128(bs_word(e) as i32);
     let x = _mm_unpacklo_epi8(x, x);
-    _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(x, x))
+    let bs = _mm_unpacklo_epi64(x, x);
+    (
+        _mm256_cvtepu8_epi16(bs),
+        _mm256_cvtepu8_epi16(tc0_of(e, bs)),
+    )
 }
 
 /// bS of the four segments as the bytes of a word, segment 0 lowest.
@@ -610,7 +620,7 @@ fn bs_word(e: &crate::dsp::Edge) -> u32 {
     u32::from_le_bytes(e.bs)
 }
 
-/// tC0 of the four segments (each at most 25) as the bytes of a word, segment 0 lowest.
+/// The edge's tC0 table (by bS, see [`crate::dsp::Edge`]) as the bytes of a word.
 #[inline(always)]
 fn tc0_word(e: &crate::dsp::Edge) -> u32 {
     u32::from_le_bytes(e.tc0)
@@ -731,9 +741,10 @@ fn filter_luma_normal8(
 #[target_feature(enable = "avx2")]
 #[inline]
 fn segment_bytes(e: &crate::dsp::Edge) -> (__m128i, __m128i) {
-    let x = _mm_set_epi32(0, 0, tc0_word(e) as i32, bs_word(e) as i32);
-    let x = _mm_unpacklo_epi8(x, x); // b0 b0 b1 b1 b2 b2 b3 b3 t0 t0 .. t3 t3
-    (_mm_unpacklo_epi16(x, x), _mm_unpackhi_epi16(x, x))
+    let x = _mm_cvtsi32_si128(bs_word(e) as i32);
+    let x = _mm_unpacklo_epi8(x, x); // b0 b0 b1 b1 b2 b2 b3 b3
+    let bs = _mm_unpacklo_epi16(x, x);
+    (bs, tc0_of(e, bs))
 }
 
 /// [`deblock_luma_edge`] of an edge without bS 4, in bytes ([`filter_luma_normal8`]). A
@@ -940,8 +951,7 @@ pub fn deblock_chroma_edge2(u: &mut [u8], v: &mut [u8], e: &crate::dsp::Edge) {
 fn chroma_edge2<const STRONG: bool>(u: &mut [u8], v: &mut [u8], e: &crate::dsp::Edge) {
     let alpha = _mm256_set1_epi16(e.alpha as i16);
     let beta = _mm256_set1_epi16(e.beta as i16);
-    // Line `l` of either plane uses segment `l / 2` (4:2:0).
-    let (bs, tc0) = (spread_x2_twice(bs_word(e)), spread_x2_twice(tc0_word(e)));
+    let (bs, tc0) = chroma_segment_lanes(e);
     if e.along == 1 {
         let s = e.across;
         let top = e.q0.checked_sub(2 * s).expect("p1 row inside the plane");
