@@ -933,25 +933,25 @@ fn filter_chroma16<const STRONG: bool>(
 /// edge (`across == 1`) gathers the 8x4 samples p1..q1 of each plane with byte, word and dword
 /// interleaves and writes back p0 and q0, two bytes per line. Any other layout goes to the
 /// scalar twin.
+///
+/// The gather and the write-back exist once each (the bS 4 choice is made around the filter
+/// only), so that they are inlined.
 #[target_feature(enable = "avx2")]
 pub fn deblock_chroma_edge2(u: &mut [u8], v: &mut [u8], e: &crate::dsp::Edge) {
     if bs_word(e) == 0 {
         return;
     }
-    if has_bs4(e) {
-        chroma_edge2::<true>(u, v, e);
-    } else {
-        chroma_edge2::<false>(u, v, e);
-    }
-}
-
-/// [`deblock_chroma_edge2`] with the bS 4 filter (`STRONG`) or without.
-#[target_feature(enable = "avx2")]
-#[inline]
-fn chroma_edge2<const STRONG: bool>(u: &mut [u8], v: &mut [u8], e: &crate::dsp::Edge) {
+    let strong = has_bs4(e);
     let alpha = _mm256_set1_epi16(e.alpha as i16);
     let beta = _mm256_set1_epi16(e.beta as i16);
     let (bs, tc0) = chroma_segment_lanes(e);
+    let filter = |c: [__m256i; 4]| {
+        if strong {
+            filter_chroma16::<true>(c, bs, tc0, alpha, beta)
+        } else {
+            filter_chroma16::<false>(c, bs, tc0, alpha, beta)
+        }
+    };
     if e.along == 1 {
         let s = e.across;
         let top = e.q0.checked_sub(2 * s).expect("p1 row inside the plane");
@@ -961,7 +961,7 @@ fn chroma_edge2<const STRONG: bool>(u: &mut [u8], v: &mut [u8], e: &crate::dsp::
         for (i, row) in r.iter_mut().enumerate() {
             *row = _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(ru.load8(i, 0), rv.load8(i, 0)));
         }
-        let [p0, q0] = filter_chroma16::<STRONG>(r, bs, tc0, alpha, beta);
+        let [p0, q0] = filter(r);
         let (p0, q0) = (pack_u8(p0), pack_u8(q0));
         ru.store8(1, 0, p0);
         rv.store8(1, 0, _mm_unpackhi_epi64(p0, p0));
@@ -971,51 +971,69 @@ fn chroma_edge2<const STRONG: bool>(u: &mut [u8], v: &mut [u8], e: &crate::dsp::
         let left = e.q0.checked_sub(2).expect("p1 column inside the plane");
         let mut ru = RowsMut::<4>::new(&mut u[left..], e.along, 8); // lines of p1 p0 q0 q1
         let mut rv = RowsMut::<4>::new(&mut v[left..], e.along, 8);
-        let (pu, qu) = chroma_columns(&ru);
-        let (pv, qv) = chroma_columns(&rv);
-        let c = [
-            _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(pu, pv)),
-            _mm256_cvtepu8_epi16(_mm_unpackhi_epi64(pu, pv)),
-            _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(qu, qv)),
-            _mm256_cvtepu8_epi16(_mm_unpackhi_epi64(qu, qv)),
-        ];
-        let [p0, q0] = filter_chroma16::<STRONG>(c, bs, tc0, alpha, beta);
-        let (p0, q0) = (pack_u8(p0), pack_u8(q0));
-        // p0 q0 per line, as 16-bit words: Cb lines, then Cr lines.
-        chroma_put_p0q0(&mut ru, _mm_unpacklo_epi8(p0, q0));
-        chroma_put_p0q0(&mut rv, _mm_unpackhi_epi8(p0, q0));
+        let [p0, q0] = filter(chroma_gather2(&ru, &rv));
+        chroma_put2(&mut ru, &mut rv, pack_u8(p0), pack_u8(q0));
     } else {
         crate::dsp::scalar::deblock_chroma_edge2(u, v, e);
     }
 }
 
-/// The eight lines of four bytes (p1 p0 q0 q1) of a vertical chroma edge as columns: p1 of
-/// lines 0-7, then p0 (first register); q0, then q1 (second). Byte, word and dword
-/// interleaves.
-#[target_feature(enable = "avx2")]
-#[inline]
-fn chroma_columns(r: &RowsMut<'_, 4>) -> (__m128i, __m128i) {
-    let t0 = _mm_unpacklo_epi8(r.load4(0, 0), r.load4(1, 0));
-    let t1 = _mm_unpacklo_epi8(r.load4(2, 0), r.load4(3, 0));
-    let t2 = _mm_unpacklo_epi8(r.load4(4, 0), r.load4(5, 0));
-    let t3 = _mm_unpacklo_epi8(r.load4(6, 0), r.load4(7, 0));
-    let u0 = _mm_unpacklo_epi16(t0, t1); // p1, p0, q0, q1 of lines 0-3
-    let u1 = _mm_unpacklo_epi16(t2, t3); // the same of lines 4-7
-    (_mm_unpacklo_epi32(u0, u1), _mm_unpackhi_epi32(u0, u1))
+/// The eight lines of four bytes (p1 p0 q0 q1) of a vertical chroma edge (a `RowsMut<4>`) as
+/// columns: p1 of lines 0-7, then p0 (first register); q0, then q1 (second). Byte, word and
+/// dword interleaves. A macro, so that it is inlined (`#[inline(always)]` cannot go with
+/// `#[target_feature]`, and LLVM kept these out of line as functions).
+macro_rules! chroma_columns {
+    ($r:expr) => {{
+        let r = $r;
+        let t0 = _mm_unpacklo_epi8(r.load4(0, 0), r.load4(1, 0));
+        let t1 = _mm_unpacklo_epi8(r.load4(2, 0), r.load4(3, 0));
+        let t2 = _mm_unpacklo_epi8(r.load4(4, 0), r.load4(5, 0));
+        let t3 = _mm_unpacklo_epi8(r.load4(6, 0), r.load4(7, 0));
+        let u0 = _mm_unpacklo_epi16(t0, t1); // p1, p0, q0, q1 of lines 0-3
+        let u1 = _mm_unpacklo_epi16(t2, t3); // the same of lines 4-7
+        (_mm_unpacklo_epi32(u0, u1), _mm_unpackhi_epi32(u0, u1))
+    }};
 }
 
-/// Writes the eight 16-bit words of `pairs` (p0 q0 of lines 0-7) to bytes 1 and 2 of the lines.
+/// Writes the eight 16-bit words of `pairs` (p0 q0 of lines 0-7) to bytes 1 and 2 of the lines
+/// of a vertical chroma edge (a `RowsMut<4>`). A macro, as `chroma_columns!`.
+macro_rules! chroma_put_p0q0 {
+    ($r:expr, $pairs:expr) => {{
+        let (r, pairs) = ($r, $pairs);
+        r.store2(0, 1, _mm_extract_epi16::<0>(pairs) as u16);
+        r.store2(1, 1, _mm_extract_epi16::<1>(pairs) as u16);
+        r.store2(2, 1, _mm_extract_epi16::<2>(pairs) as u16);
+        r.store2(3, 1, _mm_extract_epi16::<3>(pairs) as u16);
+        r.store2(4, 1, _mm_extract_epi16::<4>(pairs) as u16);
+        r.store2(5, 1, _mm_extract_epi16::<5>(pairs) as u16);
+        r.store2(6, 1, _mm_extract_epi16::<6>(pairs) as u16);
+        r.store2(7, 1, _mm_extract_epi16::<7>(pairs) as u16);
+    }};
+}
+
+/// The samples p1, p0, q0, q1 of the vertical chroma edges `ru` (Cb lines, low lanes) and `rv`
+/// (Cr lines, high lanes) as `i16` lanes. One function for both planes, called once, so that
+/// it is inlined.
 #[target_feature(enable = "avx2")]
 #[inline]
-fn chroma_put_p0q0(r: &mut RowsMut<'_, 4>, pairs: __m128i) {
-    r.store2(0, 1, _mm_extract_epi16::<0>(pairs) as u16);
-    r.store2(1, 1, _mm_extract_epi16::<1>(pairs) as u16);
-    r.store2(2, 1, _mm_extract_epi16::<2>(pairs) as u16);
-    r.store2(3, 1, _mm_extract_epi16::<3>(pairs) as u16);
-    r.store2(4, 1, _mm_extract_epi16::<4>(pairs) as u16);
-    r.store2(5, 1, _mm_extract_epi16::<5>(pairs) as u16);
-    r.store2(6, 1, _mm_extract_epi16::<6>(pairs) as u16);
-    r.store2(7, 1, _mm_extract_epi16::<7>(pairs) as u16);
+fn chroma_gather2(ru: &RowsMut<'_, 4>, rv: &RowsMut<'_, 4>) -> [__m256i; 4] {
+    let (pu, qu) = chroma_columns!(ru);
+    let (pv, qv) = chroma_columns!(rv);
+    [
+        _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(pu, pv)),
+        _mm256_cvtepu8_epi16(_mm_unpackhi_epi64(pu, pv)),
+        _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(qu, qv)),
+        _mm256_cvtepu8_epi16(_mm_unpackhi_epi64(qu, qv)),
+    ]
+}
+
+/// Writes the new p0 and q0 (bytes: the Cb lines, then the Cr lines) back to the vertical
+/// chroma edges `ru` and `rv`, as 16-bit words per line.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn chroma_put2(ru: &mut RowsMut<'_, 4>, rv: &mut RowsMut<'_, 4>, p0: __m128i, q0: __m128i) {
+    chroma_put_p0q0!(ru, _mm_unpacklo_epi8(p0, q0));
+    chroma_put_p0q0!(rv, _mm_unpackhi_epi8(p0, q0));
 }
 
 /// `pshufb` masks gathering channel byte `ch` of 16 packed pixels of `bpp` bytes from the
