@@ -314,6 +314,7 @@ pub fn deblock_rows(
         return;
     }
     let k = crate::dsp::kernels();
+    let mut filters = Filters::new(params);
     for mb_y in rows {
         let mut row_started = false;
         for mb_x in 0..mb_width {
@@ -343,7 +344,35 @@ pub fn deblock_rows(
                 before_row(pic, mb_y);
                 row_started = true;
             }
-            deblock_macroblock(pic, k, mb_x, mb_y, cur, left, top, &bs, params);
+            deblock_macroblock(pic, k, mb_x, mb_y, cur, left, top, &bs, &mut filters);
+        }
+    }
+}
+
+/// The edge filters (alpha, beta, tC0) of one [`deblock_rows`] call, luma and chroma, by
+/// qPav (8.7.2.2: they depend on nothing else there), each made when first needed.
+struct Filters<'a> {
+    params: &'a DeblockParams,
+    /// `[chromaEdgeFlag][qPav]`: `None` until made, then [`EdgeFilter::new`]'s result.
+    by_qp_av: [[Option<Option<EdgeFilter>>; 52]; 2],
+}
+
+impl<'a> Filters<'a> {
+    fn new(params: &'a DeblockParams) -> Self {
+        Filters {
+            params,
+            by_qp_av: [[None; 52]; 2],
+        }
+    }
+
+    /// The filter of an edge between blocks of QPs (QPc for chroma) `qp_p` and `qp_q`.
+    #[inline]
+    fn get(&mut self, chroma: bool, qp_p: u8, qp_q: u8) -> Option<EdgeFilter> {
+        let qp_av = (usize::from(qp_p) + usize::from(qp_q) + 1) >> 1;
+        let params = self.params;
+        match self.by_qp_av[usize::from(chroma)].get_mut(qp_av) {
+            Some(slot) => *slot.get_or_insert_with(|| EdgeFilter::new(qp_p, qp_q, params)),
+            None => EdgeFilter::new(qp_p, qp_q, params),
         }
     }
 }
@@ -360,23 +389,21 @@ fn deblock_macroblock(
     left: Option<&MbInfo>,
     top: Option<&MbInfo>,
     bs: &MbBs,
-    params: &DeblockParams,
+    filters: &mut Filters<'_>,
 ) {
     let (qp, qpc) = (cur.qp, chroma_qp(cur.qp));
-    // The filters of the internal edges (both sides in this macroblock, made when first
-    // needed) and of the macroblock edges, whose p0 lies in the neighbour and brings its QP
-    // (8.7.2.2). Without a neighbour the macroblock edge has bS 0 and is never filtered.
-    let mut inner: Option<Option<EdgeFilter>> = None;
-    let mut inner_c: Option<Option<EdgeFilter>> = None;
-    // The filter of edge `e` of a direction whose macroblock-edge neighbour is `nb`.
-    let filter = |e: usize,
-                  nb: Option<&MbInfo>,
-                  qp_of: fn(u8) -> u8,
-                  qp: u8,
-                  inner: &mut Option<Option<EdgeFilter>>| {
-        match (e, nb) {
-            (0, Some(n)) => EdgeFilter::new(qp_of(n.qp), qp, params),
-            _ => *inner.get_or_insert_with(|| EdgeFilter::new(qp, qp, params)),
+    // The filters of the internal edges (both sides in this macroblock) and of the macroblock
+    // edges, whose p0 lies in the neighbour and brings its QP (8.7.2.2). Without a neighbour
+    // the macroblock edge has bS 0 and is never filtered.
+    let mut filter = |e: usize, nb: Option<&MbInfo>, chroma: bool| {
+        let (qp_q, qp_p) = if chroma {
+            (qpc, nb.map(|n| chroma_qp(n.qp)))
+        } else {
+            (qp, nb.map(|n| n.qp))
+        };
+        match (e, qp_p) {
+            (0, Some(qp_p)) => filters.get(chroma, qp_p, qp_q),
+            _ => filters.get(chroma, qp_q, qp_q),
         }
     };
 
@@ -390,7 +417,7 @@ fn deblock_macroblock(
             if seg == [0; 4] {
                 continue;
             }
-            let Some(f) = filter(e, nb, |q| q, qp, &mut inner) else {
+            let Some(f) = filter(e, nb, false) else {
                 continue;
             };
             let edge = f.edge(origin + 4 * e * across, across, along, seg);
@@ -412,7 +439,7 @@ fn deblock_macroblock(
             if seg == [0; 4] {
                 continue;
             }
-            let Some(f) = filter(e, nb, chroma_qp, qpc, &mut inner_c) else {
+            let Some(f) = filter(e, nb, true) else {
                 continue;
             };
             let edge = f.edge(origin + 2 * e * across, across, along, seg);
