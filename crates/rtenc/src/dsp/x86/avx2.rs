@@ -465,10 +465,11 @@ fn filter_samples_flag(
 /// once, some of which have bS 4: `p[i]`, `q[i]` are the `i16` samples p_i, q_i of each line;
 /// returns the new p2, p1, p0, q0, q1, q2 (unfiltered lanes unchanged, values may need the
 /// final clip to 0..255 that packing with unsigned saturation performs). Edges without bS 4
-/// go through [`filter_luma_normal16`].
+/// go through [`filter_luma_normal8`]. With `ALL4` every line has bS 4 (an intra macroblock
+/// edge, the usual case) and the bS < 4 filter is not computed.
 #[target_feature(enable = "avx2")]
 #[inline]
-fn filter_luma16(
+fn filter_luma16<const ALL4: bool>(
     p: [__m256i; 4],
     q: [__m256i; 4],
     bs: __m256i,
@@ -545,7 +546,12 @@ fn filter_luma16(
     let is4 = _mm256_cmpeq_epi16(bs, k(4));
     let mut out = orig;
     for i in 0..6 {
-        out[i] = select(flag, select(is4, st[i], normal[i]), orig[i]);
+        let v = if ALL4 {
+            st[i]
+        } else {
+            select(is4, st[i], normal[i])
+        };
+        out[i] = select(flag, v, orig[i]);
     }
     out
 }
@@ -650,8 +656,10 @@ pub fn deblock_luma_edge(d: &mut [u8], e: &crate::dsp::Edge) {
     if bs_word(e) == 0 {
         return;
     }
-    if has_bs4(e) {
-        luma_edge_strong(d, e);
+    if bs_word(e) == 0x0404_0404 {
+        luma_edge_strong::<true>(d, e);
+    } else if has_bs4(e) {
+        luma_edge_strong::<false>(d, e);
     } else {
         luma_edge_normal(d, e);
     }
@@ -765,10 +773,9 @@ fn luma_edge_normal(d: &mut [u8], e: &crate::dsp::Edge) {
         let s = e.across;
         let top = e.q0.checked_sub(4 * s).expect("p3 row inside the plane");
         let mut r = RowsMut::<16>::new(&mut d[top..], s, 8); // p3 .. q3
-        let row = |i: usize| r.load16(i, 0);
         let out = filter_luma_normal8(
-            [row(1), row(2), row(3)],
-            [row(4), row(5), row(6)],
+            [r.load16(1, 0), r.load16(2, 0), r.load16(3, 0)],
+            [r.load16(4, 0), r.load16(5, 0), r.load16(6, 0)],
             bs,
             tc0,
             am1,
@@ -781,25 +788,34 @@ fn luma_edge_normal(d: &mut [u8], e: &crate::dsp::Edge) {
         let left = e.q0.checked_sub(4).expect("p3 column inside the plane");
         // The 16 lines, p3 .. q3; a[l]: line l, then line l + 8.
         let mut r = RowsMut::<8>::new(&mut d[left..], e.along, 16);
-        let a: [__m128i; 8] =
-            std::array::from_fn(|l| _mm_unpacklo_epi64(r.load8(l, 0), r.load8(l + 8, 0)));
+        // (Loops and a macro rather than closures, which LLVM may keep out of line.)
+        let mut a = [_mm_setzero_si128(); 8];
+        for (l, v) in a.iter_mut().enumerate() {
+            *v = _mm_unpacklo_epi64(r.load8(l, 0), r.load8(l + 8, 0));
+        }
         // Lines 2k, 2k + 1 byte-interleaved: lines 0-7 (lo) and 8-15 (hi).
-        let lo: [__m128i; 4] = std::array::from_fn(|k| _mm_unpacklo_epi8(a[2 * k], a[2 * k + 1]));
-        let hi: [__m128i; 4] = std::array::from_fn(|k| _mm_unpackhi_epi8(a[2 * k], a[2 * k + 1]));
+        let (mut lo, mut hi) = ([_mm_setzero_si128(); 4], [_mm_setzero_si128(); 4]);
+        for k in 0..4 {
+            lo[k] = _mm_unpacklo_epi8(a[2 * k], a[2 * k + 1]);
+            hi[k] = _mm_unpackhi_epi8(a[2 * k], a[2 * k + 1]);
+        }
         // Columns of eight lines: [c0 c1], [c2 c3], [c4 c5], [c6 c7], eight bytes each.
-        let cols8 = |s: [__m128i; 4]| {
-            let w0 = _mm_unpacklo_epi16(s[0], s[1]); // columns 0-3 of lines 0-3
-            let w1 = _mm_unpackhi_epi16(s[0], s[1]); // columns 4-7 of lines 0-3
-            let w2 = _mm_unpacklo_epi16(s[2], s[3]); // columns 0-3 of lines 4-7
-            let w3 = _mm_unpackhi_epi16(s[2], s[3]); // columns 4-7 of lines 4-7
-            [
-                _mm_unpacklo_epi32(w0, w2),
-                _mm_unpackhi_epi32(w0, w2),
-                _mm_unpacklo_epi32(w1, w3),
-                _mm_unpackhi_epi32(w1, w3),
-            ]
-        };
-        let (l, h) = (cols8(lo), cols8(hi));
+        macro_rules! cols8 {
+            ($s:expr) => {{
+                let s = $s;
+                let w0 = _mm_unpacklo_epi16(s[0], s[1]); // columns 0-3 of lines 0-3
+                let w1 = _mm_unpackhi_epi16(s[0], s[1]); // columns 4-7 of lines 0-3
+                let w2 = _mm_unpacklo_epi16(s[2], s[3]); // columns 0-3 of lines 4-7
+                let w3 = _mm_unpackhi_epi16(s[2], s[3]); // columns 4-7 of lines 4-7
+                [
+                    _mm_unpacklo_epi32(w0, w2),
+                    _mm_unpackhi_epi32(w0, w2),
+                    _mm_unpacklo_epi32(w1, w3),
+                    _mm_unpackhi_epi32(w1, w3),
+                ]
+            }};
+        }
+        let (l, h) = (cols8!(lo), cols8!(hi));
         let out = filter_luma_normal8(
             [
                 _mm_unpackhi_epi64(l[0], h[0]), // p2
@@ -842,7 +858,7 @@ fn luma_edge_normal(d: &mut [u8], e: &crate::dsp::Edge) {
 /// 128-bit lane and transposes both 8x8 blocks in and out.
 #[target_feature(enable = "avx2")]
 #[inline]
-fn luma_edge_strong(d: &mut [u8], e: &crate::dsp::Edge) {
+fn luma_edge_strong<const ALL4: bool>(d: &mut [u8], e: &crate::dsp::Edge) {
     let alpha = _mm256_set1_epi16(e.alpha as i16);
     let beta = _mm256_set1_epi16(e.beta as i16);
     let (bs, tc0) = segment_lanes(e);
@@ -854,7 +870,7 @@ fn luma_edge_strong(d: &mut [u8], e: &crate::dsp::Edge) {
         for (i, row) in rows.iter_mut().enumerate() {
             *row = _mm256_cvtepu8_epi16(r.load16(i, 0));
         }
-        let out = filter_luma16(
+        let out = filter_luma16::<ALL4>(
             [rows[3], rows[2], rows[1], rows[0]],
             [rows[4], rows[5], rows[6], rows[7]],
             bs,
@@ -872,7 +888,7 @@ fn luma_edge_strong(d: &mut [u8], e: &crate::dsp::Edge) {
             *row = _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(r.load8(i, 0), r.load8(i + 8, 0)));
         }
         let c = transpose2x8x8_epi16(rows); // c[i]: sample i (p3 .. q3) of each line
-        let out = filter_luma16(
+        let out = filter_luma16::<ALL4>(
             [c[3], c[2], c[1], c[0]],
             [c[4], c[5], c[6], c[7]],
             bs,
