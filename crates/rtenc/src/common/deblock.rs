@@ -174,6 +174,21 @@ fn nonzero_bytes_to_2(x: u128) -> u128 {
     ((x + LOW7) & HIGH) >> 6
 }
 
+/// The bytes of `x` as a 4x4 matrix (byte `4r + c` in row `r`, column `c`) transposed: byte
+/// `4r + c` of the result is byte `4c + r` of `x`. Two exchanges: the off-diagonal 2x2 blocks
+/// (6 bytes apart), then the off-diagonal elements inside each 2x2 block (3 bytes apart).
+#[inline]
+fn transpose4x4_bytes(x: u128) -> u128 {
+    const BLOCKS: u128 =
+        u128::from_le_bytes([0, 0, 0xff, 0xff, 0, 0, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0]);
+    const ELEMENTS: u128 =
+        u128::from_le_bytes([0, 0xff, 0, 0xff, 0, 0, 0, 0, 0, 0xff, 0, 0xff, 0, 0, 0, 0]);
+    let t = ((x >> 48) ^ x) & BLOCKS;
+    let x = x ^ t ^ (t << 48);
+    let t = ((x >> 24) ^ x) & ELEMENTS;
+    x ^ t ^ (t << 24)
+}
+
 /// Whether a macroblock type has one motion vector and one reference index for all its
 /// blocks (P_Skip, P_L0_16x16; their `MbInfo` repeats them in every entry).
 #[inline]
@@ -234,13 +249,10 @@ pub fn macroblock_bs(cur: &MbInfo, left: Option<&MbInfo>, top: Option<&MbInfo>) 
         let h = nonzero_bytes_to_2(t | (t << 32)).to_le_bytes();
         bs[1][4..].copy_from_slice(&h[4..]);
         // Vertical edge e, segment k: block e + 4k and the one left of it, 1 byte before
-        // (bytes in raster order, transposed into [e * 4 + k]).
-        let v = nonzero_bytes_to_2(t | (t << 8)).to_le_bytes();
-        for e in 1..4 {
-            for k in 0..4 {
-                bs[0][e * 4 + k] = v[e + 4 * k];
-            }
-        }
+        // (bytes in raster order, transposed into [e * 4 + k]; column 0 is the macroblock
+        // edge's, set below).
+        let v = transpose4x4_bytes(nonzero_bytes_to_2(t | (t << 8)));
+        bs[0][4..].copy_from_slice(&v.to_le_bytes()[4..]);
     } else {
         for e in 1..4 {
             for k in 0..4 {
@@ -302,6 +314,7 @@ pub fn deblock_rows(
         return;
     }
     let k = crate::dsp::kernels();
+    let mut filters = Filters::new(params);
     for mb_y in rows {
         let mut row_started = false;
         for mb_x in 0..mb_width {
@@ -331,7 +344,35 @@ pub fn deblock_rows(
                 before_row(pic, mb_y);
                 row_started = true;
             }
-            deblock_macroblock(pic, k, mb_x, mb_y, cur, left, top, &bs, params);
+            deblock_macroblock(pic, k, mb_x, mb_y, cur, left, top, &bs, &mut filters);
+        }
+    }
+}
+
+/// The edge filters (alpha, beta, tC0) of one [`deblock_rows`] call, luma and chroma, by
+/// qPav (8.7.2.2: they depend on nothing else there), each made when first needed.
+struct Filters<'a> {
+    params: &'a DeblockParams,
+    /// `[chromaEdgeFlag][qPav]`: `None` until made, then [`EdgeFilter::new`]'s result.
+    by_qp_av: [[Option<Option<EdgeFilter>>; 52]; 2],
+}
+
+impl<'a> Filters<'a> {
+    fn new(params: &'a DeblockParams) -> Self {
+        Filters {
+            params,
+            by_qp_av: [[None; 52]; 2],
+        }
+    }
+
+    /// The filter of an edge between blocks of QPs (QPc for chroma) `qp_p` and `qp_q`.
+    #[inline]
+    fn get(&mut self, chroma: bool, qp_p: u8, qp_q: u8) -> Option<EdgeFilter> {
+        let qp_av = (usize::from(qp_p) + usize::from(qp_q) + 1) >> 1;
+        let params = self.params;
+        match self.by_qp_av[usize::from(chroma)].get_mut(qp_av) {
+            Some(slot) => *slot.get_or_insert_with(|| EdgeFilter::new(qp_p, qp_q, params)),
+            None => EdgeFilter::new(qp_p, qp_q, params),
         }
     }
 }
@@ -348,40 +389,39 @@ fn deblock_macroblock(
     left: Option<&MbInfo>,
     top: Option<&MbInfo>,
     bs: &MbBs,
-    params: &DeblockParams,
+    filters: &mut Filters<'_>,
 ) {
     let (qp, qpc) = (cur.qp, chroma_qp(cur.qp));
     // The filters of the internal edges (both sides in this macroblock) and of the macroblock
     // edges, whose p0 lies in the neighbour and brings its QP (8.7.2.2). Without a neighbour
     // the macroblock edge has bS 0 and is never filtered.
-    let inner = EdgeFilter::new(qp, qp, params);
-    let inner_c = EdgeFilter::new(qpc, qpc, params);
-
-    // Luma (chromaEdgeFlag = 0): 16-sample edges.
-    let (x0, y0) = (mb_x * 16, mb_y * 16);
-    for (dir, nb) in [(0usize, left), (1, top)] {
-        let (across, along) = if dir == 0 {
-            (1, pic.y.stride)
+    let mut filter = |e: usize, nb: Option<&MbInfo>, chroma: bool| {
+        let (qp_q, qp_p) = if chroma {
+            (qpc, nb.map(|n| chroma_qp(n.qp)))
         } else {
-            (pic.y.stride, 1)
+            (qp, nb.map(|n| n.qp))
         };
+        match (e, qp_p) {
+            (0, Some(qp_p)) => filters.get(chroma, qp_p, qp_q),
+            _ => filters.get(chroma, qp_q, qp_q),
+        }
+    };
+
+    // Luma (chromaEdgeFlag = 0): 16-sample edges, edge `e` 4e samples across from the
+    // macroblock's first sample.
+    let ys = pic.y.stride;
+    let origin = pic.y.offset((mb_x * 16) as isize, (mb_y * 16) as isize);
+    for (dir, nb, across, along) in [(0, left, 1, ys), (1, top, ys, 1)] {
         for e in 0..4 {
             let seg: [u8; 4] = bs[dir][e * 4..e * 4 + 4].try_into().unwrap();
             if seg == [0; 4] {
                 continue;
             }
-            let filter = match (e, nb) {
-                (0, Some(n)) => EdgeFilter::new(n.qp, qp, params),
-                _ => inner,
+            let Some(f) = filter(e, nb, false) else {
+                continue;
             };
-            let Some(f) = filter else { continue };
-            let (ex, ey) = if dir == 0 {
-                (x0 + 4 * e, y0)
-            } else {
-                (x0, y0 + 4 * e)
-            };
-            let q0 = pic.y.offset(ex as isize, ey as isize);
-            (k.deblock_luma_edge)(&mut pic.y.data, &f.edge(q0, across, along, seg));
+            let edge = f.edge(origin + 4 * e * across, across, along, seg);
+            (k.deblock_luma_edge)(&mut pic.y.data, &edge);
         }
     }
 
@@ -391,30 +431,18 @@ fn deblock_macroblock(
     // chroma_qp_index_offset 0), so one call filters an edge in both.
     debug_assert!(pic.u.stride == pic.v.stride && pic.u.pad == pic.v.pad);
     debug_assert!(pic.u.data.len() == pic.v.data.len());
-    let (cx0, cy0) = (mb_x * 8, mb_y * 8);
-    for (dir, nb) in [(0usize, left), (1, top)] {
-        let (across, along) = if dir == 0 {
-            (1, pic.u.stride)
-        } else {
-            (pic.u.stride, 1)
-        };
+    let cs = pic.u.stride;
+    let origin = pic.u.offset((mb_x * 8) as isize, (mb_y * 8) as isize);
+    for (dir, nb, across, along) in [(0, left, 1, cs), (1, top, cs, 1)] {
         for e in [0usize, 2] {
             let seg: [u8; 4] = bs[dir][e * 4..e * 4 + 4].try_into().unwrap();
             if seg == [0; 4] {
                 continue;
             }
-            let filter = match (e, nb) {
-                (0, Some(n)) => EdgeFilter::new(chroma_qp(n.qp), qpc, params),
-                _ => inner_c,
+            let Some(f) = filter(e, nb, true) else {
+                continue;
             };
-            let Some(f) = filter else { continue };
-            let (ex, ey) = if dir == 0 {
-                (cx0 + 2 * e, cy0)
-            } else {
-                (cx0, cy0 + 2 * e)
-            };
-            let q0 = pic.u.offset(ex as isize, ey as isize);
-            let edge = f.edge(q0, across, along, seg);
+            let edge = f.edge(origin + 2 * e * across, across, along, seg);
             (k.deblock_chroma_edge2)(&mut pic.u.data, &mut pic.v.data, &edge);
         }
     }
@@ -426,8 +454,8 @@ fn deblock_macroblock(
 struct EdgeFilter {
     alpha: i32,
     beta: i32,
-    /// tC0 (Table 8-17) indexed by bS; 0 for bS 0 and 4 (which do not use it) and beyond.
-    tc0: [i32; 8],
+    /// tC0 (Table 8-17) by bS 1..=3 (the table of [`Edge`]).
+    tc0: [u8; 4],
 }
 
 impl EdgeFilter {
@@ -439,11 +467,11 @@ impl EdgeFilter {
         if alpha == 0 || beta == 0 {
             return None;
         }
-        let t = TC0[index_a].map(i32::from);
+        let [t1, t2, t3] = TC0[index_a];
         Some(EdgeFilter {
             alpha,
             beta,
-            tc0: [0, t[0], t[1], t[2], 0, 0, 0, 0],
+            tc0: [0, t1, t2, t3],
         })
     }
 
@@ -459,7 +487,7 @@ impl EdgeFilter {
             bs: seg,
             alpha: self.alpha,
             beta: self.beta,
-            tc0: seg.map(|b| self.tc0[usize::from(b & 7)]),
+            tc0: self.tc0,
         }
     }
 }

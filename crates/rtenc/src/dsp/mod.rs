@@ -160,7 +160,7 @@ pub type DeinterleaveFn = fn(&[u8], &mut [u8], &mut [u8]);
 /// One deblocking edge (8.7.2): 16 lines for [`Kernels::deblock_luma_edge`] (line `k` in
 /// segment `k / 4`), 8 for [`Kernels::deblock_chroma_edge2`] (4:2:0: segment `k / 2`). Line `k`
 /// has q_i at `q0 + k * along + i * across` and p_i at `q0 + k * along - (i + 1) * across`, and
-/// uses its segment's bS and tC0 (tC0 unused for bS 0 and 4).
+/// uses its segment's bS and the tC0 of that bS (unused for bS 0 and 4).
 #[derive(Debug, Clone, Copy)]
 pub struct Edge {
     /// Index of q0 on the first line.
@@ -175,8 +175,21 @@ pub struct Edge {
     pub alpha: i32,
     /// beta (8.7.2.2), in `0..=18`.
     pub beta: i32,
-    /// tC0 per segment (Table 8-17), in `0..=25`.
-    pub tc0: [i32; 4],
+    /// tC0 (Table 8-17) by bS: entry `b` for bS `b` in 1..=3, each in `0..=25`; entry 0 is
+    /// unused (as is tC0 for bS 4). One table for the whole edge, so that kernels can look the
+    /// four segments' values up at once.
+    pub tc0: [u8; 4],
+}
+
+impl Edge {
+    /// tC0 of segment `seg` (0 where its bS is 0 or 4, which use none).
+    #[inline]
+    pub fn seg_tc0(&self, seg: usize) -> u8 {
+        match self.bs[seg] {
+            b @ 1..=3 => self.tc0[usize::from(b)],
+            _ => 0,
+        }
+    }
 }
 
 /// The constants [`Kernels::code4x4`] needs for one qP and dead zone (built by
@@ -656,10 +669,24 @@ fn assert_rows_fit(len: usize, stride: usize, h: usize, w: usize) {
         .checked_sub(1)
         .and_then(|last| last.checked_mul(stride))
         .and_then(|v| v.checked_add(w));
-    assert!(
-        end.is_some_and(|end| end <= len),
-        "block of {h} rows of {w} at stride {stride} exceeds {len} samples"
-    );
+    if end.is_none_or(|end| end > len) {
+        rows_do_not_fit(len, stride, h, w);
+    }
+}
+
+/// The panic of [`assert_rows_fit`], out of line so that the kernels' hot paths do not set up
+/// its message.
+#[cfg_attr(
+    not(any(
+        target_arch = "x86_64",
+        all(target_arch = "aarch64", target_feature = "neon")
+    )),
+    allow(dead_code)
+)]
+#[cold]
+#[inline(never)]
+fn rows_do_not_fit(len: usize, stride: usize, h: usize, w: usize) -> ! {
+    panic!("block of {h} rows of {w} at stride {stride} exceeds {len} samples")
 }
 
 #[cfg(feature = "check-asm")]

@@ -1204,7 +1204,7 @@ pub fn deblock_luma_edge(d: &mut [u8], e: &Edge) {
     let seg = |h: usize| {
         (
             halves(i32::from(e.bs[2 * h]), i32::from(e.bs[2 * h + 1])),
-            halves(e.tc0[2 * h], e.tc0[2 * h + 1]),
+            halves(i32::from(e.seg_tc0(2 * h)), i32::from(e.seg_tc0(2 * h + 1))),
         )
     };
     if e.along == 1 {
@@ -1328,7 +1328,7 @@ pub fn deblock_chroma_edge(d: &mut [u8], e: &Edge) {
         vcombine_s16(lane(v[0], v[1]), lane(v[2], v[3]))
     };
     let bs = pairs(e.bs.map(i32::from));
-    let tc0 = pairs(e.tc0);
+    let tc0 = pairs(std::array::from_fn(|s| i32::from(e.seg_tc0(s))));
     if e.along == 1 {
         let s = e.across;
         let top = e.q0.checked_sub(2 * s).expect("p1 row inside the plane");

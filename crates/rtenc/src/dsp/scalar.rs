@@ -311,7 +311,7 @@ pub fn deblock_luma_edge(d: &mut [u8], e: &super::Edge) {
             e.bs[seg],
             e.alpha,
             e.beta,
-            e.tc0[seg],
+            i32::from(e.seg_tc0(seg)),
         );
     }
 }
@@ -328,7 +328,7 @@ pub fn deblock_chroma_edge(d: &mut [u8], e: &super::Edge) {
             e.bs[seg],
             e.alpha,
             e.beta,
-            e.tc0[seg],
+            i32::from(e.seg_tc0(seg)),
         );
     }
 }

@@ -462,12 +462,14 @@ fn filter_samples_flag(
 }
 
 /// The luma filter (8.7.2.3 / 8.7.2.4, as `scalar::filter_samples_luma`) on sixteen lines at
-/// once: `p[i]`, `q[i]` are the `i16` samples p_i, q_i of each line; returns the new
-/// p2, p1, p0, q0, q1, q2 (unfiltered lanes unchanged, values may need the final clip to 0..255
-/// that packing with unsigned saturation performs).
+/// once, some of which have bS 4: `p[i]`, `q[i]` are the `i16` samples p_i, q_i of each line;
+/// returns the new p2, p1, p0, q0, q1, q2 (unfiltered lanes unchanged, values may need the
+/// final clip to 0..255 that packing with unsigned saturation performs). Edges without bS 4
+/// go through [`filter_luma_normal8`]. With `ALL4` every line has bS 4 (an intra macroblock
+/// edge, the usual case) and the bS < 4 filter is not computed.
 #[target_feature(enable = "avx2")]
 #[inline]
-fn filter_luma16<const STRONG: bool>(
+fn filter_luma16<const ALL4: bool>(
     p: [__m256i; 4],
     q: [__m256i; 4],
     bs: __m256i,
@@ -501,14 +503,6 @@ fn filter_luma16<const STRONG: bool>(
     let n_q1 = select(aq, add(q1, dq), q1);
     let normal = [p2, n_p1, n_p0, n_q0, n_q1, q2];
     let orig = [p2, p1, p0, q0, q1, q2];
-    if !STRONG {
-        // No segment has bS 4 (every inter edge): the strong filter is not computed.
-        let mut out = orig;
-        for i in 1..5 {
-            out[i] = select(flag, normal[i], orig[i]);
-        }
-        return out;
-    }
 
     // bS == 4.
     let gate = lt(absd16(p0, q0), add(_mm256_srai_epi16(alpha, 2), k(2)));
@@ -552,7 +546,12 @@ fn filter_luma16<const STRONG: bool>(
     let is4 = _mm256_cmpeq_epi16(bs, k(4));
     let mut out = orig;
     for i in 0..6 {
-        out[i] = select(flag, select(is4, st[i], normal[i]), orig[i]);
+        let v = if ALL4 {
+            st[i]
+        } else {
+            select(is4, st[i], normal[i])
+        };
+        out[i] = select(flag, v, orig[i]);
     }
     out
 }
@@ -595,20 +594,30 @@ fn transpose2x8x8_epi16(r: [__m256i; 8]) -> [__m256i; 8] {
 #[target_feature(enable = "avx2")]
 #[inline]
 fn segment_lanes(e: &crate::dsp::Edge) -> (__m256i, __m256i) {
-    let lanes = |v: [i16; 4]| {
-        let [a, b, c, d] = v;
-        _mm256_set_epi16(d, d, d, d, c, c, c, c, b, b, b, b, a, a, a, a)
-    };
-    (lanes(e.bs.map(i16::from)), lanes(e.tc0.map(|t| t as i16)))
+    let (bs, tc0) = segment_bytes(e);
+    (_mm256_cvtepu8_epi16(bs), _mm256_cvtepu8_epi16(tc0))
 }
 
-/// The four bytes of `v`, each twice, in both eight-lane halves of sixteen `i16` lanes.
+/// tC0 of each byte's bS in `bs` (bytes in 0..=4), from the edge's table: `pshufb` on the
+/// table word, whose bytes 4 and up (bS 4) are 0, and bS 0 picks entry 0 (unused).
 #[target_feature(enable = "avx2")]
 #[inline]
-fn spread_x2_twice(v: u32) -> __m256i {
-    let x = _mm_cvtsi32_si128(v as i32);
+fn tc0_of(e: &crate::dsp::Edge, bs: __m128i) -> __m128i {
+    _mm_shuffle_epi8(_mm_cvtsi32_si128(tc0_word(e) as i32), bs)
+}
+
+/// bS and tC0 of the four segments, each twice, in both eight-lane halves of sixteen `i16`
+/// lanes (4:2:0 chroma: line `l` of either plane uses segment `l / 2`).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn chroma_segment_lanes(e: &crate::dsp::Edge) -> (__m256i, __m256i) {
+    let x = _mm_cvtsi32_si128(bs_word(e) as i32);
     let x = _mm_unpacklo_epi8(x, x);
-    _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(x, x))
+    let bs = _mm_unpacklo_epi64(x, x);
+    (
+        _mm256_cvtepu8_epi16(bs),
+        _mm256_cvtepu8_epi16(tc0_of(e, bs)),
+    )
 }
 
 /// bS of the four segments as the bytes of a word, segment 0 lowest.
@@ -617,12 +626,10 @@ fn bs_word(e: &crate::dsp::Edge) -> u32 {
     u32::from_le_bytes(e.bs)
 }
 
-/// tC0 of the four segments (each at most 25) as the bytes of a word, segment 0 lowest.
+/// The edge's tC0 table (by bS, see [`crate::dsp::Edge`]) as the bytes of a word.
 #[inline(always)]
 fn tc0_word(e: &crate::dsp::Edge) -> u32 {
-    debug_assert!(e.tc0.iter().all(|t| (0..=255).contains(t)));
-    let [a, b, c, d] = e.tc0.map(|t| t as u32 & 0xff);
-    a | b << 8 | c << 16 | d << 24
+    u32::from_le_bytes(e.tc0)
 }
 
 /// Whether some segment has bS 4 (bS is at most 4: bit 2 of a byte is set only for 4).
@@ -640,25 +647,218 @@ fn pack_u8(v: __m256i) -> __m128i {
 }
 
 /// The luma deblocking filter of one 16-line edge (as `scalar::deblock_luma_edge`), all 16
-/// lines in one register. A horizontal edge (`along == 1`) reads the rows p3..q3 directly; a
-/// vertical edge (`across == 1`) puts lines 0-7 in the low and 8-15 in the high 128-bit lane
-/// and transposes both 8x8 blocks in and out. Any other layout goes to the scalar twin.
+/// lines in one register. Edges without bS 4 (every inter edge) go through
+/// [`luma_edge_normal`], in bytes; those with some bS 4 through [`luma_edge_strong`], in `i16`
+/// lanes. Any layout but a horizontal (`along == 1`) or vertical (`across == 1`) edge goes to
+/// the scalar twin.
 #[target_feature(enable = "avx2")]
 pub fn deblock_luma_edge(d: &mut [u8], e: &crate::dsp::Edge) {
     if bs_word(e) == 0 {
         return;
     }
-    if has_bs4(e) {
-        luma_edge::<true>(d, e);
+    if bs_word(e) == 0x0404_0404 {
+        luma_edge_strong::<true>(d, e);
+    } else if has_bs4(e) {
+        luma_edge_strong::<false>(d, e);
     } else {
-        luma_edge::<false>(d, e);
+        luma_edge_normal(d, e);
     }
 }
 
-/// [`deblock_luma_edge`] with the strong filter (`STRONG`, some bS is 4) or without.
+/// `|a - b|` of bytes.
 #[target_feature(enable = "avx2")]
 #[inline]
-fn luma_edge<const STRONG: bool>(d: &mut [u8], e: &crate::dsp::Edge) {
+fn absd8(a: __m128i, b: __m128i) -> __m128i {
+    _mm_or_si128(_mm_subs_epu8(a, b), _mm_subs_epu8(b, a))
+}
+
+/// All ones in the bytes where `|a - b| <= t`.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn within8(a: __m128i, b: __m128i, t: __m128i) -> __m128i {
+    _mm_cmpeq_epi8(_mm_subs_epu8(absd8(a, b), t), _mm_setzero_si128())
+}
+
+/// The luma filter for bS < 4 (8.7.2.3, as `scalar::filter_samples_luma`) on sixteen lines, one
+/// per byte: `p` = p2, p1, p0 and `q` = q0, q1, q2 of each line, `bs` and `tc0` the line's
+/// segment values; `am1` and `bm1` hold alpha - 1 and beta - 1 (alpha, beta >= 1). Returns the
+/// new p1, p0, q0, q1 (unfiltered lines unchanged). All in bytes, without widening:
+/// * (p2 + ((p0 + q0 + 1) >> 1) - 2 * p1) >> 1 clipped to +-tC0 and added to p1 is
+///   (p2 + avg) >> 1 clipped to p1 -+ tC0, with (x + avg) >> 1 = pavgb(x, avg) - ((x ^ avg) & 1);
+/// * delta = ((q0 - p0) * 4 + (p1 - q1) + 4) >> 3 comes out as a byte biased by 161 from
+///   pavgb steps on (p1 - q1 + 256) / 2 and (q0 - p0 + 256) / 2 (as in x264's deblock_luma);
+///   its positive and negative parts, each clipped to tC, are added and subtracted with
+///   unsigned saturation, which is the final Clip1.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn filter_luma_normal8(
+    [p2, p1, p0]: [__m128i; 3],
+    [q0, q1, q2]: [__m128i; 3],
+    bs: __m128i,
+    tc0: __m128i,
+    am1: __m128i,
+    bm1: __m128i,
+) -> [__m128i; 4] {
+    let zero = _mm_setzero_si128();
+    let one = _mm_set1_epi8(1);
+    let ones = _mm_set1_epi8(-1);
+    // filterSamplesFlag: bS > 0, |p0 - q0| < alpha, |p1 - p0| < beta, |q1 - q0| < beta.
+    let far = _mm_or_si128(
+        _mm_subs_epu8(absd8(p0, q0), am1),
+        _mm_or_si128(
+            _mm_subs_epu8(absd8(p1, p0), bm1),
+            _mm_subs_epu8(absd8(q1, q0), bm1),
+        ),
+    );
+    let flag = _mm_andnot_si128(_mm_cmpeq_epi8(bs, zero), _mm_cmpeq_epi8(far, zero));
+    let tc0 = _mm_and_si128(tc0, flag);
+    let ap = _mm_and_si128(within8(p2, p0, bm1), flag);
+    let aq = _mm_and_si128(within8(q2, q0, bm1), flag);
+    let tc = _mm_sub_epi8(_mm_sub_epi8(tc0, ap), aq); // the masks are -1 where true
+
+    // p1 and q1 (where ap / aq; elsewhere tC0 0 clips them to themselves).
+    let avg = _mm_avg_epu8(p0, q0);
+    let half = |x: __m128i| {
+        _mm_sub_epi8(
+            _mm_avg_epu8(x, avg),
+            _mm_and_si128(_mm_xor_si128(x, avg), one),
+        )
+    };
+    let clip = |v: __m128i, x: __m128i, t: __m128i| {
+        _mm_min_epu8(_mm_max_epu8(v, _mm_subs_epu8(x, t)), _mm_adds_epu8(x, t))
+    };
+    let n_p1 = clip(half(p2), p1, _mm_and_si128(tc0, ap));
+    let n_q1 = clip(half(q2), q1, _mm_and_si128(tc0, aq));
+
+    // p0 and q0.
+    let t = _mm_avg_epu8(_mm_xor_si128(q1, ones), p1); // (p1 - q1 + 256) >> 1
+    let t = _mm_avg_epu8(t, _mm_set1_epi8(3));
+    let t = _mm_avg_epu8(t, _mm_and_si128(_mm_xor_si128(p0, q0), one));
+    let u = _mm_avg_epu8(_mm_xor_si128(p0, ones), q0); // (q0 - p0 + 256) >> 1
+    let d = _mm_adds_epu8(t, u); // delta + 161
+    let bias = _mm_set1_epi8(0xa1_u8 as i8);
+    let neg = _mm_min_epu8(_mm_subs_epu8(bias, d), tc);
+    let pos = _mm_min_epu8(_mm_subs_epu8(d, bias), tc);
+    let n_p0 = _mm_adds_epu8(_mm_subs_epu8(p0, neg), pos);
+    let n_q0 = _mm_adds_epu8(_mm_subs_epu8(q0, pos), neg);
+    [n_p1, n_p0, n_q0, n_q1]
+}
+
+/// bS and tC0 of the four segments spread over sixteen bytes (byte `l` is line `l`, segment
+/// `l / 4`).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn segment_bytes(e: &crate::dsp::Edge) -> (__m128i, __m128i) {
+    let x = _mm_cvtsi32_si128(bs_word(e) as i32);
+    let x = _mm_unpacklo_epi8(x, x); // b0 b0 b1 b1 b2 b2 b3 b3
+    let bs = _mm_unpacklo_epi16(x, x);
+    (bs, tc0_of(e, bs))
+}
+
+/// [`deblock_luma_edge`] of an edge without bS 4, in bytes ([`filter_luma_normal8`]). A
+/// horizontal edge reads the rows p2..q2 and writes p1..q1; a vertical edge transposes the
+/// 16 lines of p3..q3 (eight bytes each) into eight columns of sixteen bytes and writes p1..q1
+/// back four bytes per line.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn luma_edge_normal(d: &mut [u8], e: &crate::dsp::Edge) {
+    if e.alpha == 0 || e.beta == 0 {
+        // |p0 - q0| < 0 never holds: filterSamplesFlag is 0 on every line.
+        return;
+    }
+    let am1 = _mm_set1_epi8((e.alpha - 1) as u8 as i8);
+    let bm1 = _mm_set1_epi8((e.beta - 1) as u8 as i8);
+    let (bs, tc0) = segment_bytes(e);
+    if e.along == 1 {
+        let s = e.across;
+        let top = e.q0.checked_sub(4 * s).expect("p3 row inside the plane");
+        let mut r = RowsMut::<16>::new(&mut d[top..], s, 8); // p3 .. q3
+        let out = filter_luma_normal8(
+            [r.load16(1, 0), r.load16(2, 0), r.load16(3, 0)],
+            [r.load16(4, 0), r.load16(5, 0), r.load16(6, 0)],
+            bs,
+            tc0,
+            am1,
+            bm1,
+        );
+        for (i, &v) in out.iter().enumerate() {
+            r.store16(i + 2, 0, v);
+        }
+    } else if e.across == 1 {
+        let left = e.q0.checked_sub(4).expect("p3 column inside the plane");
+        // The 16 lines, p3 .. q3; a[l]: line l, then line l + 8.
+        let mut r = RowsMut::<8>::new(&mut d[left..], e.along, 16);
+        // (Loops and a macro rather than closures, which LLVM may keep out of line.)
+        let mut a = [_mm_setzero_si128(); 8];
+        for (l, v) in a.iter_mut().enumerate() {
+            *v = _mm_unpacklo_epi64(r.load8(l, 0), r.load8(l + 8, 0));
+        }
+        // Lines 2k, 2k + 1 byte-interleaved: lines 0-7 (lo) and 8-15 (hi).
+        let (mut lo, mut hi) = ([_mm_setzero_si128(); 4], [_mm_setzero_si128(); 4]);
+        for k in 0..4 {
+            lo[k] = _mm_unpacklo_epi8(a[2 * k], a[2 * k + 1]);
+            hi[k] = _mm_unpackhi_epi8(a[2 * k], a[2 * k + 1]);
+        }
+        // Columns of eight lines: [c0 c1], [c2 c3], [c4 c5], [c6 c7], eight bytes each.
+        macro_rules! cols8 {
+            ($s:expr) => {{
+                let s = $s;
+                let w0 = _mm_unpacklo_epi16(s[0], s[1]); // columns 0-3 of lines 0-3
+                let w1 = _mm_unpackhi_epi16(s[0], s[1]); // columns 4-7 of lines 0-3
+                let w2 = _mm_unpacklo_epi16(s[2], s[3]); // columns 0-3 of lines 4-7
+                let w3 = _mm_unpackhi_epi16(s[2], s[3]); // columns 4-7 of lines 4-7
+                [
+                    _mm_unpacklo_epi32(w0, w2),
+                    _mm_unpackhi_epi32(w0, w2),
+                    _mm_unpacklo_epi32(w1, w3),
+                    _mm_unpackhi_epi32(w1, w3),
+                ]
+            }};
+        }
+        let (l, h) = (cols8!(lo), cols8!(hi));
+        let out = filter_luma_normal8(
+            [
+                _mm_unpackhi_epi64(l[0], h[0]), // p2
+                _mm_unpacklo_epi64(l[1], h[1]), // p1
+                _mm_unpackhi_epi64(l[1], h[1]), // p0
+            ],
+            [
+                _mm_unpacklo_epi64(l[2], h[2]), // q0
+                _mm_unpackhi_epi64(l[2], h[2]), // q1
+                _mm_unpacklo_epi64(l[3], h[3]), // q2
+            ],
+            bs,
+            tc0,
+            am1,
+            bm1,
+        );
+        // p1 p0 q0 q1 of each line as 32-bit words: lines 0-3, 4-7, 8-11, 12-15.
+        let [np1, np0, nq0, nq1] = out;
+        let (pl, ph) = (_mm_unpacklo_epi8(np1, np0), _mm_unpackhi_epi8(np1, np0));
+        let (ql, qh) = (_mm_unpacklo_epi8(nq0, nq1), _mm_unpackhi_epi8(nq0, nq1));
+        let quads = [
+            _mm_unpacklo_epi16(pl, ql),
+            _mm_unpackhi_epi16(pl, ql),
+            _mm_unpacklo_epi16(ph, qh),
+            _mm_unpackhi_epi16(ph, qh),
+        ];
+        for (k, &v) in quads.iter().enumerate() {
+            r.store4(4 * k, 2, _mm_extract_epi32::<0>(v) as u32);
+            r.store4(4 * k + 1, 2, _mm_extract_epi32::<1>(v) as u32);
+            r.store4(4 * k + 2, 2, _mm_extract_epi32::<2>(v) as u32);
+            r.store4(4 * k + 3, 2, _mm_extract_epi32::<3>(v) as u32);
+        }
+    } else {
+        crate::dsp::scalar::deblock_luma_edge(d, e);
+    }
+}
+
+/// [`deblock_luma_edge`] of an edge with some bS 4, in `i16` lanes: a horizontal edge reads
+/// the rows p3..q3 directly; a vertical edge puts lines 0-7 in the low and 8-15 in the high
+/// 128-bit lane and transposes both 8x8 blocks in and out.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn luma_edge_strong<const ALL4: bool>(d: &mut [u8], e: &crate::dsp::Edge) {
     let alpha = _mm256_set1_epi16(e.alpha as i16);
     let beta = _mm256_set1_epi16(e.beta as i16);
     let (bs, tc0) = segment_lanes(e);
@@ -670,7 +870,7 @@ fn luma_edge<const STRONG: bool>(d: &mut [u8], e: &crate::dsp::Edge) {
         for (i, row) in rows.iter_mut().enumerate() {
             *row = _mm256_cvtepu8_epi16(r.load16(i, 0));
         }
-        let out = filter_luma16::<STRONG>(
+        let out = filter_luma16::<ALL4>(
             [rows[3], rows[2], rows[1], rows[0]],
             [rows[4], rows[5], rows[6], rows[7]],
             bs,
@@ -688,7 +888,7 @@ fn luma_edge<const STRONG: bool>(d: &mut [u8], e: &crate::dsp::Edge) {
             *row = _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(r.load8(i, 0), r.load8(i + 8, 0)));
         }
         let c = transpose2x8x8_epi16(rows); // c[i]: sample i (p3 .. q3) of each line
-        let out = filter_luma16::<STRONG>(
+        let out = filter_luma16::<ALL4>(
             [c[3], c[2], c[1], c[0]],
             [c[4], c[5], c[6], c[7]],
             bs,
@@ -749,26 +949,25 @@ fn filter_chroma16<const STRONG: bool>(
 /// edge (`across == 1`) gathers the 8x4 samples p1..q1 of each plane with byte, word and dword
 /// interleaves and writes back p0 and q0, two bytes per line. Any other layout goes to the
 /// scalar twin.
+///
+/// The gather and the write-back exist once each (the bS 4 choice is made around the filter
+/// only), so that they are inlined.
 #[target_feature(enable = "avx2")]
 pub fn deblock_chroma_edge2(u: &mut [u8], v: &mut [u8], e: &crate::dsp::Edge) {
     if bs_word(e) == 0 {
         return;
     }
-    if has_bs4(e) {
-        chroma_edge2::<true>(u, v, e);
-    } else {
-        chroma_edge2::<false>(u, v, e);
-    }
-}
-
-/// [`deblock_chroma_edge2`] with the bS 4 filter (`STRONG`) or without.
-#[target_feature(enable = "avx2")]
-#[inline]
-fn chroma_edge2<const STRONG: bool>(u: &mut [u8], v: &mut [u8], e: &crate::dsp::Edge) {
+    let strong = has_bs4(e);
     let alpha = _mm256_set1_epi16(e.alpha as i16);
     let beta = _mm256_set1_epi16(e.beta as i16);
-    // Line `l` of either plane uses segment `l / 2` (4:2:0).
-    let (bs, tc0) = (spread_x2_twice(bs_word(e)), spread_x2_twice(tc0_word(e)));
+    let (bs, tc0) = chroma_segment_lanes(e);
+    let filter = |c: [__m256i; 4]| {
+        if strong {
+            filter_chroma16::<true>(c, bs, tc0, alpha, beta)
+        } else {
+            filter_chroma16::<false>(c, bs, tc0, alpha, beta)
+        }
+    };
     if e.along == 1 {
         let s = e.across;
         let top = e.q0.checked_sub(2 * s).expect("p1 row inside the plane");
@@ -778,7 +977,7 @@ fn chroma_edge2<const STRONG: bool>(u: &mut [u8], v: &mut [u8], e: &crate::dsp::
         for (i, row) in r.iter_mut().enumerate() {
             *row = _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(ru.load8(i, 0), rv.load8(i, 0)));
         }
-        let [p0, q0] = filter_chroma16::<STRONG>(r, bs, tc0, alpha, beta);
+        let [p0, q0] = filter(r);
         let (p0, q0) = (pack_u8(p0), pack_u8(q0));
         ru.store8(1, 0, p0);
         rv.store8(1, 0, _mm_unpackhi_epi64(p0, p0));
@@ -788,51 +987,69 @@ fn chroma_edge2<const STRONG: bool>(u: &mut [u8], v: &mut [u8], e: &crate::dsp::
         let left = e.q0.checked_sub(2).expect("p1 column inside the plane");
         let mut ru = RowsMut::<4>::new(&mut u[left..], e.along, 8); // lines of p1 p0 q0 q1
         let mut rv = RowsMut::<4>::new(&mut v[left..], e.along, 8);
-        let (pu, qu) = chroma_columns(&ru);
-        let (pv, qv) = chroma_columns(&rv);
-        let c = [
-            _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(pu, pv)),
-            _mm256_cvtepu8_epi16(_mm_unpackhi_epi64(pu, pv)),
-            _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(qu, qv)),
-            _mm256_cvtepu8_epi16(_mm_unpackhi_epi64(qu, qv)),
-        ];
-        let [p0, q0] = filter_chroma16::<STRONG>(c, bs, tc0, alpha, beta);
-        let (p0, q0) = (pack_u8(p0), pack_u8(q0));
-        // p0 q0 per line, as 16-bit words: Cb lines, then Cr lines.
-        chroma_put_p0q0(&mut ru, _mm_unpacklo_epi8(p0, q0));
-        chroma_put_p0q0(&mut rv, _mm_unpackhi_epi8(p0, q0));
+        let [p0, q0] = filter(chroma_gather2(&ru, &rv));
+        chroma_put2(&mut ru, &mut rv, pack_u8(p0), pack_u8(q0));
     } else {
         crate::dsp::scalar::deblock_chroma_edge2(u, v, e);
     }
 }
 
-/// The eight lines of four bytes (p1 p0 q0 q1) of a vertical chroma edge as columns: p1 of
-/// lines 0-7, then p0 (first register); q0, then q1 (second). Byte, word and dword
-/// interleaves.
-#[target_feature(enable = "avx2")]
-#[inline]
-fn chroma_columns(r: &RowsMut<'_, 4>) -> (__m128i, __m128i) {
-    let t0 = _mm_unpacklo_epi8(r.load4(0, 0), r.load4(1, 0));
-    let t1 = _mm_unpacklo_epi8(r.load4(2, 0), r.load4(3, 0));
-    let t2 = _mm_unpacklo_epi8(r.load4(4, 0), r.load4(5, 0));
-    let t3 = _mm_unpacklo_epi8(r.load4(6, 0), r.load4(7, 0));
-    let u0 = _mm_unpacklo_epi16(t0, t1); // p1, p0, q0, q1 of lines 0-3
-    let u1 = _mm_unpacklo_epi16(t2, t3); // the same of lines 4-7
-    (_mm_unpacklo_epi32(u0, u1), _mm_unpackhi_epi32(u0, u1))
+/// The eight lines of four bytes (p1 p0 q0 q1) of a vertical chroma edge (a `RowsMut<4>`) as
+/// columns: p1 of lines 0-7, then p0 (first register); q0, then q1 (second). Byte, word and
+/// dword interleaves. A macro, so that it is inlined (`#[inline(always)]` cannot go with
+/// `#[target_feature]`, and LLVM kept these out of line as functions).
+macro_rules! chroma_columns {
+    ($r:expr) => {{
+        let r = $r;
+        let t0 = _mm_unpacklo_epi8(r.load4(0, 0), r.load4(1, 0));
+        let t1 = _mm_unpacklo_epi8(r.load4(2, 0), r.load4(3, 0));
+        let t2 = _mm_unpacklo_epi8(r.load4(4, 0), r.load4(5, 0));
+        let t3 = _mm_unpacklo_epi8(r.load4(6, 0), r.load4(7, 0));
+        let u0 = _mm_unpacklo_epi16(t0, t1); // p1, p0, q0, q1 of lines 0-3
+        let u1 = _mm_unpacklo_epi16(t2, t3); // the same of lines 4-7
+        (_mm_unpacklo_epi32(u0, u1), _mm_unpackhi_epi32(u0, u1))
+    }};
 }
 
-/// Writes the eight 16-bit words of `pairs` (p0 q0 of lines 0-7) to bytes 1 and 2 of the lines.
+/// Writes the eight 16-bit words of `pairs` (p0 q0 of lines 0-7) to bytes 1 and 2 of the lines
+/// of a vertical chroma edge (a `RowsMut<4>`). A macro, as `chroma_columns!`.
+macro_rules! chroma_put_p0q0 {
+    ($r:expr, $pairs:expr) => {{
+        let (r, pairs) = ($r, $pairs);
+        r.store2(0, 1, _mm_extract_epi16::<0>(pairs) as u16);
+        r.store2(1, 1, _mm_extract_epi16::<1>(pairs) as u16);
+        r.store2(2, 1, _mm_extract_epi16::<2>(pairs) as u16);
+        r.store2(3, 1, _mm_extract_epi16::<3>(pairs) as u16);
+        r.store2(4, 1, _mm_extract_epi16::<4>(pairs) as u16);
+        r.store2(5, 1, _mm_extract_epi16::<5>(pairs) as u16);
+        r.store2(6, 1, _mm_extract_epi16::<6>(pairs) as u16);
+        r.store2(7, 1, _mm_extract_epi16::<7>(pairs) as u16);
+    }};
+}
+
+/// The samples p1, p0, q0, q1 of the vertical chroma edges `ru` (Cb lines, low lanes) and `rv`
+/// (Cr lines, high lanes) as `i16` lanes. One function for both planes, called once, so that
+/// it is inlined.
 #[target_feature(enable = "avx2")]
 #[inline]
-fn chroma_put_p0q0(r: &mut RowsMut<'_, 4>, pairs: __m128i) {
-    r.store2(0, 1, _mm_extract_epi16::<0>(pairs) as u16);
-    r.store2(1, 1, _mm_extract_epi16::<1>(pairs) as u16);
-    r.store2(2, 1, _mm_extract_epi16::<2>(pairs) as u16);
-    r.store2(3, 1, _mm_extract_epi16::<3>(pairs) as u16);
-    r.store2(4, 1, _mm_extract_epi16::<4>(pairs) as u16);
-    r.store2(5, 1, _mm_extract_epi16::<5>(pairs) as u16);
-    r.store2(6, 1, _mm_extract_epi16::<6>(pairs) as u16);
-    r.store2(7, 1, _mm_extract_epi16::<7>(pairs) as u16);
+fn chroma_gather2(ru: &RowsMut<'_, 4>, rv: &RowsMut<'_, 4>) -> [__m256i; 4] {
+    let (pu, qu) = chroma_columns!(ru);
+    let (pv, qv) = chroma_columns!(rv);
+    [
+        _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(pu, pv)),
+        _mm256_cvtepu8_epi16(_mm_unpackhi_epi64(pu, pv)),
+        _mm256_cvtepu8_epi16(_mm_unpacklo_epi64(qu, qv)),
+        _mm256_cvtepu8_epi16(_mm_unpackhi_epi64(qu, qv)),
+    ]
+}
+
+/// Writes the new p0 and q0 (bytes: the Cb lines, then the Cr lines) back to the vertical
+/// chroma edges `ru` and `rv`, as 16-bit words per line.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn chroma_put2(ru: &mut RowsMut<'_, 4>, rv: &mut RowsMut<'_, 4>, p0: __m128i, q0: __m128i) {
+    chroma_put_p0q0!(ru, _mm_unpacklo_epi8(p0, q0));
+    chroma_put_p0q0!(rv, _mm_unpackhi_epi8(p0, q0));
 }
 
 /// `pshufb` masks gathering channel byte `ch` of 16 packed pixels of `bpp` bytes from the

@@ -130,6 +130,21 @@ impl<'a, const W: usize> RowsMut<'a, W> {
         unsafe { _mm_storel_epi64(self.s.as_mut_ptr().add(o).cast(), v) }
     }
 
+    /// Stores `w` (little-endian) to samples `x..x + 4` of row `y`.
+    #[inline(always)]
+    fn store4(&mut self, y: usize, x: usize, w: u32) {
+        let o = self.at(y, x, 4);
+        // SAFETY: `at` checked that the 4 bytes lie in the slice, which is borrowed
+        // exclusively; the store is unaligned.
+        unsafe {
+            self.s
+                .as_mut_ptr()
+                .add(o)
+                .cast::<u32>()
+                .write_unaligned(w.to_le())
+        }
+    }
+
     /// Stores `w` (little-endian) to samples `x..x + 2` of row `y`.
     #[inline(always)]
     fn store2(&mut self, y: usize, x: usize, w: u16) {

@@ -481,7 +481,7 @@ fn segment_lanes(e: &crate::dsp::Edge, h: usize) -> (__m128i, __m128i) {
     };
     (
         lanes(i32::from(e.bs[2 * h]), i32::from(e.bs[2 * h + 1])),
-        lanes(e.tc0[2 * h], e.tc0[2 * h + 1]),
+        lanes(i32::from(e.seg_tc0(2 * h)), i32::from(e.seg_tc0(2 * h + 1))),
     )
 }
 
@@ -596,7 +596,10 @@ pub fn deblock_chroma_edge(d: &mut [u8], e: &crate::dsp::Edge) {
     let z = _mm_setzero_si128();
     let alpha = _mm_set1_epi16(e.alpha as i16);
     let beta = _mm_set1_epi16(e.beta as i16);
-    let (b, t) = (e.bs.map(i16::from), e.tc0.map(|v| v as i16));
+    let (b, t) = (
+        e.bs.map(i16::from),
+        std::array::from_fn::<i16, 4, _>(|s| i16::from(e.seg_tc0(s))),
+    );
     let bs = _mm_set_epi16(b[3], b[3], b[2], b[2], b[1], b[1], b[0], b[0]);
     let tc0 = _mm_set_epi16(t[3], t[3], t[2], t[2], t[1], t[1], t[0], t[0]);
     if e.along == 1 {
