@@ -1,7 +1,7 @@
 //! macroblock_layer() (7.3.5) with CAVLC: mb_type, prediction modes, coded_block_pattern,
 //! mb_qp_delta and residual(); plus mb_skip_run for P slices.
 
-use super::cavlc::write_residual_block;
+use super::cavlc::{write_block_4x4, write_block_ac, write_block_chroma_dc};
 use crate::bitstream::BitWriter;
 use crate::common::intra_pred::predicted_i4_mode;
 use crate::common::{MbInfo, MbPos, MbType, BLK_TO_RASTER};
@@ -143,7 +143,7 @@ pub fn write_inter_mb(w: &mut BitWriter, mb: &MbCoding, mbs: &[MbInfo], pos: &Mb
 pub fn write_residual(w: &mut BitWriter, mb: &MbCoding, mbs: &[MbInfo], pos: &MbPos) {
     let i16 = mb.mb_type == MbType::I16x16;
     if i16 {
-        write_residual_block(w, &mb.luma_dc, luma_nc(mbs, pos, 0, 0));
+        write_block_4x4(w, &mb.luma_dc, luma_nc(mbs, pos, 0, 0));
     }
     for q in 0..4 {
         if mb.cbp_luma & (1 << q) == 0 {
@@ -154,22 +154,22 @@ pub fn write_residual(w: &mut BitWriter, mb: &MbCoding, mbs: &[MbInfo], pos: &Mb
             let (bx, by) = (raster % 4, raster / 4);
             let nc = luma_nc(mbs, pos, bx, by);
             if i16 {
-                write_residual_block(w, &mb.luma[raster][1..], nc);
+                write_block_ac(w, &mb.luma[raster], nc);
             } else {
-                write_residual_block(w, &mb.luma[raster], nc);
+                write_block_4x4(w, &mb.luma[raster], nc);
             }
         }
     }
     if mb.cbp_chroma != 0 {
         for c in 0..2 {
-            write_residual_block(w, &mb.chroma_dc[c], -1);
+            write_block_chroma_dc(w, &mb.chroma_dc[c]);
         }
     }
     if mb.cbp_chroma == 2 {
         for c in 0..2 {
             for blk in 0..4 {
                 let nc = chroma_nc(mbs, pos, c, blk % 2, blk / 2);
-                write_residual_block(w, &mb.chroma_ac[c][blk][1..], nc);
+                write_block_ac(w, &mb.chroma_ac[c][blk], nc);
             }
         }
     }
