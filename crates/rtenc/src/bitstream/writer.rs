@@ -1,10 +1,15 @@
 //! An MSB-first bit writer with Exp-Golomb codes (7.2, 9.1).
 
 /// Accumulates bits MSB-first into bytes (the RBSP, before emulation prevention).
+///
+/// Bits collect in a 64-bit accumulator and go to the buffer 32 at a time; the whole bytes still
+/// pending go out when the writer is read ([`BitWriter::bytes`], [`BitWriter::into_bytes`]),
+/// aligned ([`BitWriter::put_trailing_bits`]) or appended to.
 #[derive(Debug, Default, Clone)]
 pub struct BitWriter {
     buf: Vec<u8>,
-    /// Pending bits, right-aligned; `nbits` of them are valid.
+    /// Pending bits: the low `nbits` bits of `acc`, the oldest first (the bits above them are
+    /// stale). Fewer than 32 between calls.
     acc: u64,
     nbits: u32,
 }
@@ -40,16 +45,30 @@ impl BitWriter {
             n == 32 || value >> n == 0,
             "value {value} does not fit {n} bits"
         );
-        if n == 0 {
-            return;
-        }
+        debug_assert!(self.nbits < 32);
+        // At most 31 pending bits and 32 new ones: they fit the accumulator.
         self.acc = (self.acc << n) | u64::from(value);
         self.nbits += n;
+        if self.nbits >= 32 {
+            self.nbits -= 32;
+            let word = (self.acc >> self.nbits) as u32;
+            self.buf.extend_from_slice(&word.to_be_bytes());
+        }
+    }
+
+    /// Moves the whole bytes still pending to the buffer (leaving fewer than 8 bits pending).
+    #[inline]
+    fn flush_bytes(&mut self) {
         while self.nbits >= 8 {
             self.nbits -= 8;
             self.buf.push((self.acc >> self.nbits) as u8);
         }
-        self.acc &= (1u64 << self.nbits) - 1;
+    }
+
+    /// The pending bits, right-aligned (without the stale bits above them).
+    #[inline]
+    fn pending(&self) -> u32 {
+        (self.acc & ((1u64 << self.nbits) - 1)) as u32
     }
 
     /// Writes one bit.
@@ -61,19 +80,28 @@ impl BitWriter {
     /// ue(v): unsigned Exp-Golomb (9.1).
     #[inline]
     pub fn put_ue(&mut self, value: u32) {
+        if value < 0xFFFF {
+            // The codeword is `len - 1` zeros then value + 1 in `len` bits: 2 * len - 1 <= 31.
+            let v = value + 1;
+            let len = 32 - v.leading_zeros();
+            self.put_bits(2 * len - 1, v);
+        } else {
+            self.put_ue_long(value);
+        }
+    }
+
+    /// ue(v) for values whose codeword exceeds 32 bits or comes close.
+    #[cold]
+    fn put_ue_long(&mut self, value: u32) {
         let v = u64::from(value) + 1;
         let len = 64 - v.leading_zeros(); // bits in v
         let zeros = len - 1;
-        if len <= 32 && zeros + len <= 32 {
-            self.put_bits(zeros + len, v as u32);
+        self.put_bits(zeros, 0);
+        if len > 32 {
+            self.put_bits(len - 32, (v >> 32) as u32);
+            self.put_bits(32, v as u32);
         } else {
-            self.put_bits(zeros, 0);
-            if len > 32 {
-                self.put_bits(len - 32, (v >> 32) as u32);
-                self.put_bits(32, v as u32);
-            } else {
-                self.put_bits(len, v as u32);
-            }
+            self.put_bits(len, v as u32);
         }
     }
 
@@ -96,7 +124,8 @@ impl BitWriter {
 
     /// Appends every bit `other` holds.
     pub fn append(&mut self, other: &BitWriter) {
-        if self.nbits == 0 {
+        if self.nbits & 7 == 0 {
+            self.flush_bytes();
             self.buf.extend_from_slice(&other.buf);
         } else {
             let mut words = other.buf.chunks_exact(4);
@@ -107,32 +136,33 @@ impl BitWriter {
                 self.put_bits(8, u32::from(b));
             }
         }
-        self.put_bits(other.nbits, other.acc as u32);
+        self.put_bits(other.nbits, other.pending());
     }
 
     /// True when the writer is at a byte boundary.
     pub fn is_byte_aligned(&self) -> bool {
-        self.nbits == 0
+        self.nbits & 7 == 0
     }
 
     /// rbsp_trailing_bits(): a stop bit, then zeros up to the byte boundary (7.3.2.11).
     pub fn put_trailing_bits(&mut self) {
         self.put_bit(true);
-        if self.nbits > 0 {
-            self.put_bits(8 - self.nbits, 0);
-        }
+        self.put_bits(self.nbits.wrapping_neg() & 7, 0);
+        self.flush_bytes();
     }
 
     /// The bytes written; the writer must be byte-aligned.
-    pub fn bytes(&self) -> &[u8] {
+    pub fn bytes(&mut self) -> &[u8] {
         debug_assert!(self.is_byte_aligned());
+        self.flush_bytes();
         &self.buf
     }
 
     #[cfg(any(test, feature = "internals"))]
     /// Consumes the writer and returns its bytes; it must be byte-aligned.
-    pub fn into_bytes(self) -> Vec<u8> {
+    pub fn into_bytes(mut self) -> Vec<u8> {
         debug_assert!(self.is_byte_aligned());
+        self.flush_bytes();
         self.buf
     }
 }
@@ -245,6 +275,27 @@ mod tests {
                 one.put_trailing_bits();
                 assert_eq!(head.bytes(), one.bytes(), "{head_bits} + {tail_bits} bits");
             }
+        }
+    }
+
+    /// Whole bytes still in the accumulator count as written: a writer aligned by hand (not by
+    /// `put_trailing_bits`) shows them all, at every fill of the accumulator.
+    #[test]
+    fn aligned_writer_shows_every_pending_byte() {
+        for bytes in 0..12u32 {
+            let mut w = BitWriter::new();
+            for i in 0..bytes {
+                w.put_bits(5, i & 31);
+                w.put_bits(3, 0b101);
+            }
+            assert!(w.is_byte_aligned());
+            assert_eq!(w.bit_len(), 8 * bytes as usize);
+            let expected: Vec<u8> = (0..bytes).map(|i| ((i & 31) << 3 | 0b101) as u8).collect();
+            assert_eq!(w.bytes(), &expected[..]);
+            w.put_bit(true);
+            assert!(!w.is_byte_aligned());
+            w.put_bits(7, 0);
+            assert_eq!(w.clone().into_bytes().len(), bytes as usize + 1);
         }
     }
 
