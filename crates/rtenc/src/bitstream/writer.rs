@@ -40,20 +40,24 @@ impl BitWriter {
     /// Writes the `n` (0..=32) low bits of `value`, most significant first.
     #[inline]
     pub fn put_bits(&mut self, n: u32, value: u32) {
-        debug_assert!(n <= 32);
-        debug_assert!(
-            n == 32 || value >> n == 0,
-            "value {value} does not fit {n} bits"
-        );
-        debug_assert!(self.nbits < 32);
-        // At most 31 pending bits and 32 new ones: they fit the accumulator.
-        self.acc = (self.acc << n) | u64::from(value);
-        self.nbits += n;
-        if self.nbits >= 32 {
-            self.nbits -= 32;
-            let word = (self.acc >> self.nbits) as u32;
-            self.buf.extend_from_slice(&word.to_be_bytes());
-        }
+        self.with_sink(|s| s.put_bits(n, value));
+    }
+
+    /// Runs `f` on a [`BitSink`] over this writer: the same writes, with the pending bits held in
+    /// locals (registers) for the duration rather than in the writer, which the buffer's growth
+    /// could otherwise touch. For runs of many short writes (a macroblock's syntax).
+    #[inline(always)]
+    pub(crate) fn with_sink<R>(&mut self, f: impl FnOnce(&mut BitSink<'_>) -> R) -> R {
+        let mut sink = BitSink {
+            acc: self.acc,
+            nbits: self.nbits,
+            buf: &mut self.buf,
+        };
+        let r = f(&mut sink);
+        let (acc, nbits) = (sink.acc, sink.nbits);
+        self.acc = acc;
+        self.nbits = nbits;
+        r
     }
 
     /// Moves the whole bytes still pending to the buffer (leaving fewer than 8 bits pending).
@@ -80,40 +84,13 @@ impl BitWriter {
     /// ue(v): unsigned Exp-Golomb (9.1).
     #[inline]
     pub fn put_ue(&mut self, value: u32) {
-        if value < 0xFFFF {
-            // The codeword is `len - 1` zeros then value + 1 in `len` bits: 2 * len - 1 <= 31.
-            let v = value + 1;
-            let len = 32 - v.leading_zeros();
-            self.put_bits(2 * len - 1, v);
-        } else {
-            self.put_ue_long(value);
-        }
-    }
-
-    /// ue(v) for values whose codeword exceeds 32 bits or comes close.
-    #[cold]
-    fn put_ue_long(&mut self, value: u32) {
-        let v = u64::from(value) + 1;
-        let len = 64 - v.leading_zeros(); // bits in v
-        let zeros = len - 1;
-        self.put_bits(zeros, 0);
-        if len > 32 {
-            self.put_bits(len - 32, (v >> 32) as u32);
-            self.put_bits(32, v as u32);
-        } else {
-            self.put_bits(len, v as u32);
-        }
+        self.with_sink(|s| s.put_ue(value));
     }
 
     /// se(v): signed Exp-Golomb (9.1.1): k > 0 maps to 2k - 1, k <= 0 to -2k.
     #[inline]
     pub fn put_se(&mut self, value: i32) {
-        let mapped = if value > 0 {
-            2 * (value as i64) - 1
-        } else {
-            -2 * (value as i64)
-        };
-        self.put_ue(mapped as u32);
+        self.with_sink(|s| s.put_se(value));
     }
 
     #[cfg(any(test, feature = "internals"))]
@@ -164,6 +141,81 @@ impl BitWriter {
         debug_assert!(self.is_byte_aligned());
         self.flush_bytes();
         self.buf
+    }
+}
+
+/// A [`BitWriter`] lent by [`BitWriter::with_sink`]: its buffer, and its pending bits as
+/// values of its own.
+pub(crate) struct BitSink<'a> {
+    /// As [`BitWriter`]'s fields.
+    acc: u64,
+    nbits: u32,
+    buf: &'a mut Vec<u8>,
+}
+
+impl BitSink<'_> {
+    /// Writes the `n` (0..=32) low bits of `value`, most significant first.
+    #[inline(always)]
+    pub fn put_bits(&mut self, n: u32, value: u32) {
+        debug_assert!(n <= 32);
+        debug_assert!(
+            n == 32 || value >> n == 0,
+            "value {value} does not fit {n} bits"
+        );
+        debug_assert!(self.nbits < 32);
+        // At most 31 pending bits and 32 new ones: they fit the accumulator.
+        self.acc = (self.acc << n) | u64::from(value);
+        self.nbits += n;
+        if self.nbits >= 32 {
+            self.nbits -= 32;
+            let word = (self.acc >> self.nbits) as u32;
+            self.buf.extend_from_slice(&word.to_be_bytes());
+        }
+    }
+
+    /// Writes one bit.
+    #[inline(always)]
+    pub fn put_bit(&mut self, bit: bool) {
+        self.put_bits(1, bit as u32);
+    }
+
+    /// ue(v): unsigned Exp-Golomb (9.1).
+    #[inline(always)]
+    pub fn put_ue(&mut self, value: u32) {
+        if value < 0xFFFF {
+            // The codeword is `len - 1` zeros then value + 1 in `len` bits: 2 * len - 1 <= 31.
+            let v = value + 1;
+            let len = 32 - v.leading_zeros();
+            self.put_bits(2 * len - 1, v);
+        } else {
+            self.put_ue_long(value);
+        }
+    }
+
+    /// ue(v) for values whose codeword exceeds 32 bits or comes close.
+    #[cold]
+    fn put_ue_long(&mut self, value: u32) {
+        let v = u64::from(value) + 1;
+        let len = 64 - v.leading_zeros(); // bits in v
+        let zeros = len - 1;
+        self.put_bits(zeros, 0);
+        if len > 32 {
+            self.put_bits(len - 32, (v >> 32) as u32);
+            self.put_bits(32, v as u32);
+        } else {
+            self.put_bits(len, v as u32);
+        }
+    }
+
+    /// se(v): signed Exp-Golomb (9.1.1): k > 0 maps to 2k - 1, k <= 0 to -2k.
+    #[inline(always)]
+    pub fn put_se(&mut self, value: i32) {
+        let mapped = if value > 0 {
+            2 * (value as i64) - 1
+        } else {
+            -2 * (value as i64)
+        };
+        self.put_ue(mapped as u32);
     }
 }
 

@@ -19,6 +19,7 @@ use super::cavlc_tables::{
     Vlc, COEFF_TOKEN_CHROMA_DC_420, COEFF_TOKEN_NC_0_2, COEFF_TOKEN_NC_2_4, COEFF_TOKEN_NC_4_8,
     COEFF_TOKEN_NC_8_UP, RUN_BEFORE, TOTAL_ZEROS_4X4, TOTAL_ZEROS_CHROMA_DC_420,
 };
+use crate::bitstream::writer::BitSink;
 use crate::bitstream::BitWriter;
 
 /// The largest |level| the encoder accepts: the largest magnitude level_prefix 15 (the largest
@@ -32,7 +33,7 @@ trait Sink {
     fn put(&mut self, len: u32, code: u32);
 }
 
-impl Sink for BitWriter {
+impl Sink for BitSink<'_> {
     #[inline(always)]
     fn put(&mut self, len: u32, code: u32) {
         self.put_bits(len, code);
@@ -334,14 +335,14 @@ fn coeff_token_table(nc: i32) -> &'static [Packed; 128] {
 /// Writes a 16-coefficient 4x4 block (Intra4x4, inter luma, I16x16 DC) in scan order with nC
 /// `nc`; returns its TotalCoeff.
 #[inline]
-pub fn write_block_4x4(w: &mut BitWriter, coeffs: &[i32; 16], nc: i32) -> u8 {
+pub fn write_block_4x4(w: &mut BitSink<'_>, coeffs: &[i32; 16], nc: i32) -> u8 {
     code_block(w, coeffs, nonzero_mask16(coeffs), 16, coeff_token_table(nc))
 }
 
 /// Writes the 15 AC levels (scan positions 1..16; `coeffs[0]` is ignored) of a 4x4 block
 /// (I16x16 AC, chroma AC) with nC `nc`; returns their TotalCoeff.
 #[inline]
-pub fn write_block_ac(w: &mut BitWriter, coeffs: &[i32; 16], nc: i32) -> u8 {
+pub fn write_block_ac(w: &mut BitSink<'_>, coeffs: &[i32; 16], nc: i32) -> u8 {
     code_block(
         w,
         coeffs,
@@ -351,9 +352,35 @@ pub fn write_block_ac(w: &mut BitWriter, coeffs: &[i32; 16], nc: i32) -> u8 {
     )
 }
 
+/// [`write_block_4x4`] for a block whose TotalCoeff `count` is known (the analysis counted it
+/// for nC): an empty block is its coeff_token alone, found without looking at the levels.
+#[inline(always)]
+pub fn write_block_4x4_counted(w: &mut BitSink<'_>, coeffs: &[i32; 16], nc: i32, count: u8) {
+    if count == 0 {
+        debug_assert_eq!(nonzero_mask16(coeffs), 0);
+        put_packed(w, coeff_token_table(nc)[0]);
+    } else {
+        let tc = write_block_4x4(w, coeffs, nc);
+        debug_assert_eq!(tc, count);
+    }
+}
+
+/// [`write_block_ac`] for a block whose TotalCoeff `count` is known, as
+/// [`write_block_4x4_counted`].
+#[inline(always)]
+pub fn write_block_ac_counted(w: &mut BitSink<'_>, coeffs: &[i32; 16], nc: i32, count: u8) {
+    if count == 0 {
+        debug_assert_eq!(nonzero_mask16(coeffs) & !1, 0);
+        put_packed(w, coeff_token_table(nc)[0]);
+    } else {
+        let tc = write_block_ac(w, coeffs, nc);
+        debug_assert_eq!(tc, count);
+    }
+}
+
 /// Writes a chroma DC block (4:2:0, nC = -1); returns its TotalCoeff.
 #[inline]
-pub fn write_block_chroma_dc(w: &mut BitWriter, coeffs: &[i32; 4]) -> u8 {
+pub fn write_block_chroma_dc(w: &mut BitSink<'_>, coeffs: &[i32; 4]) -> u8 {
     code_block(w, coeffs, nonzero_mask4(coeffs), 4, &COEFF_TOKEN_PACKED[4])
 }
 
@@ -388,7 +415,7 @@ fn code_slice<S: Sink>(s: &mut S, coeffs: &[i32], nc: i32) -> u8 {
 /// held in arrays (the encoder uses those; the tests check this one against a decoder).
 #[allow(dead_code)]
 pub fn write_residual_block(w: &mut BitWriter, coeffs: &[i32], nc: i32) -> u8 {
-    code_slice(w, coeffs, nc)
+    w.with_sink(|s| code_slice(s, coeffs, nc))
 }
 
 /// The number of bits [`write_residual_block`] would write, without writing them.
