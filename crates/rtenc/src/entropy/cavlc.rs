@@ -196,6 +196,21 @@ fn put_level<S: Sink>(s: &mut S, level: i32, reduced: bool, suffix_length: u32) 
     }
 }
 
+/// The codeword `(length, code)` of `level` (|level| >= 2) coded first after no trailing ones
+/// with suffixLength 0: reduced (levelCode - 2), as in a block of one level.
+#[inline(always)]
+fn level_vlc_reduced_sl0(level: i32) -> (u32, u32) {
+    debug_assert!(level.unsigned_abs() >= 2 && level.unsigned_abs() <= MAX_LEVEL as u32);
+    let coded = level - level.signum();
+    let i = (coded + LEVEL_TABLE_HALF) as u32;
+    if i < 2 * LEVEL_TABLE_HALF as u32 {
+        let e = LEVEL_PACKED[0][i as usize & 127];
+        ((e >> 16) & 0xFF, e & 0xFFFF)
+    } else {
+        level_vlc(level_code(level, true), 0)
+    }
+}
+
 /// The mask of the non-zero coefficients of a 4x4 block: bit `i` for `coeffs[i]`.
 #[inline(always)]
 fn nonzero_mask16(coeffs: &[i32; 16]) -> u32 {
@@ -237,6 +252,38 @@ fn code_block<S: Sink, const N: usize>(
     if mask == 0 {
         put_packed(s, ct[0]);
         return 0;
+    }
+    if mask & (mask - 1) == 0 {
+        // A single level (most coded blocks): coeff_token, the level (a trailing one's sign, or
+        // the level reduced at suffixLength 0) and total_zeros in one write of at most
+        // 16 + 28 + 9 bits.
+        let pos = mask.trailing_zeros();
+        let level = coeffs[pos as usize & (N - 1)];
+        let (mut len, mut code) = if level.unsigned_abs() == 1 {
+            let token = ct[1 << 2 | 1];
+            (
+                (token >> 16) + 1,
+                u64::from(token & 0xFFFF) << 1 | u64::from(level < 0),
+            )
+        } else {
+            let token = ct[1 << 2];
+            let (level_len, level_code) = level_vlc_reduced_sl0(level);
+            (
+                (token >> 16) + level_len,
+                u64::from(token & 0xFFFF) << level_len | u64::from(level_code),
+            )
+        };
+        let total_zeros = pos - (N as u32 - max_num_coeff);
+        let tz = if N == 4 {
+            TOTAL_ZEROS_CHROMA_DC_420_PACKED[(1 << 2 | total_zeros as usize) & 15]
+        } else {
+            TOTAL_ZEROS_4X4_PACKED[(1 << 4 | total_zeros as usize) & 255]
+        };
+        debug_assert!(tz >> 16 > 0);
+        len += tz >> 16;
+        code = code << (tz >> 16) | u64::from(tz & 0xFFFF);
+        put_long(s, len, code);
+        return 1;
     }
 
     // The non-zero levels from the highest frequency down (the order they are coded in), and
