@@ -105,10 +105,19 @@ impl BitWriter {
             self.flush_bytes();
             self.buf.extend_from_slice(&other.buf);
         } else {
-            let mut words = other.buf.chunks_exact(4);
+            // `k` pending bits (not a whole number of bytes, fewer than 32): each 8 bytes of
+            // `other` go out behind them as one word, their last `k` bits pending in turn.
+            let k = self.nbits;
+            let mut pending = u64::from(self.pending());
+            let mut words = other.buf.chunks_exact(8);
+            self.buf.reserve(other.buf.len() + 8);
             for w in &mut words {
-                self.put_bits(32, u32::from_be_bytes([w[0], w[1], w[2], w[3]]));
+                let x = u64::from_be_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+                let out = (pending << (64 - k)) | (x >> k);
+                self.buf.extend_from_slice(&out.to_be_bytes());
+                pending = x & ((1 << k) - 1);
             }
+            self.acc = pending;
             for &b in words.remainder() {
                 self.put_bits(8, u32::from(b));
             }
@@ -305,8 +314,8 @@ mod tests {
             seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
             seed >> 8
         };
-        for head_bits in 0..12u32 {
-            for tail_bits in [0u32, 1, 7, 8, 9, 31, 32, 33, 64, 95, 200] {
+        for head_bits in 0..72u32 {
+            for tail_bits in [0u32, 1, 7, 8, 9, 31, 32, 33, 63, 64, 65, 95, 127, 128, 200] {
                 let (mut head, mut tail, mut one) =
                     (BitWriter::new(), BitWriter::new(), BitWriter::new());
                 for _ in 0..head_bits {
