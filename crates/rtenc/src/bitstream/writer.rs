@@ -3,7 +3,7 @@
 /// Accumulates bits MSB-first into bytes (the RBSP, before emulation prevention).
 ///
 /// Bits collect in a 64-bit accumulator and go to the buffer 32 at a time; the whole bytes still
-/// pending go out when the writer is read ([`BitWriter::bytes`], [`BitWriter::into_bytes`]),
+/// pending go out when the writer is read ([`BitWriter::bytes`], `into_bytes`),
 /// aligned ([`BitWriter::put_trailing_bits`]) or appended to.
 #[derive(Debug, Default, Clone)]
 pub struct BitWriter {

@@ -237,18 +237,21 @@ fn nonzero_mask4(coeffs: &[i32; 4]) -> u32 {
 /// coded `coeffs[i]` (for 15-coefficient blocks, `coeffs` is the whole 4x4 block and bit 0 is
 /// clear: the coded positions are 1..16). `N` is 16 or 4 (chroma DC 4:2:0) and
 /// `max_num_coeff` is maxNumCoeff; the coded positions are the last `max_num_coeff`. `ct` is the
-/// coeff_token table (a row of `COEFF_TOKEN_PACKED`).
+/// coeff_token table (a row of `COEFF_TOKEN_PACKED`), `total_coeff` the number of bits set in
+/// `mask`.
 #[inline(always)]
 fn code_block<S: Sink, const N: usize>(
     s: &mut S,
     coeffs: &[i32; N],
     mask: u32,
+    total_coeff: u32,
     max_num_coeff: u32,
     ct: &[Packed; 128],
 ) -> u8 {
     debug_assert!(N == 16 || N == 4);
     debug_assert!(matches!((N, max_num_coeff), (16, 15 | 16) | (4, 4)));
     debug_assert!(mask >> N == 0 && (max_num_coeff == N as u32 || mask & 1 == 0));
+    debug_assert_eq!(total_coeff, mask.count_ones());
     if mask == 0 {
         put_packed(s, ct[0]);
         return 0;
@@ -286,14 +289,19 @@ fn code_block<S: Sink, const N: usize>(
         return 1;
     }
 
-    // The non-zero levels from the highest frequency down (the order they are coded in), and
-    // for each but the last the number of zeros between it and the next lower-frequency one;
-    // `ones` has bit n set when |levels[n]| == 1, `signs` the sign bits in coding order.
+    // The non-zero levels from the highest frequency down (the order they are coded in);
+    // `ones` has bit n set when |levels[n]| == 1, `signs` the sign bits in coding order. On
+    // the way, the run_before codewords (9.2.3, Table 9-10: for every level but the last while
+    // zeros remain, zerosLeft starting at total_zeros) collect in `runs_len`/`runs_code`: at
+    // most 14 of 3 bits.
+    let total_coeff = total_coeff as usize;
+    let last = 31 - mask.leading_zeros();
+    let total_zeros = last + 1 - (N as u32 - max_num_coeff) - total_coeff as u32;
     let mut levels = [0i32; 16];
-    let mut runs = [0u32; 16];
     let mut ones = 0u32;
     let mut signs = 0u32;
-    let last = 31 - mask.leading_zeros();
+    let (mut runs_len, mut runs_code) = (0u32, 0u64);
+    let mut zeros_left = total_zeros;
     let mut pos = last;
     let mut rest = mask ^ (1 << pos);
     let mut n = 0usize;
@@ -306,13 +314,19 @@ fn code_block<S: Sink, const N: usize>(
             break;
         }
         let next = 31 - rest.leading_zeros();
-        runs[n & 15] = pos - next - 1;
+        if zeros_left > 0 {
+            let run = pos - next - 1;
+            let rb = RUN_BEFORE_PACKED[(zeros_left.min(7) << 4 | run) as usize & 127];
+            debug_assert!(rb >> 16 > 0);
+            runs_len += rb >> 16;
+            runs_code = (runs_code << (rb >> 16)) | u64::from(rb & 0xFFFF);
+            zeros_left -= run;
+        }
         rest ^= 1 << next;
         pos = next;
         n += 1;
     }
-    let total_coeff = n + 1;
-    let total_zeros = last + 1 - (N as u32 - max_num_coeff) - total_coeff as u32;
+    debug_assert_eq!(n + 1, total_coeff, "TotalCoeff given for mask {mask:#x}");
 
     // TrailingOnes: up to three consecutive +-1 among the highest-frequency levels (`ones` has
     // no bit at or above total_coeff, so the count stops there), with their signs
@@ -342,9 +356,8 @@ fn code_block<S: Sink, const N: usize>(
     }
 
     // total_zeros (9.2.3), tzVlcIndex = TotalCoeff: Table 9-9 (a) for chroma DC 4:2:0,
-    // Tables 9-7 and 9-8 for 4x4 blocks; then run_before (Table 9-10) for every level but the
-    // last while zeros remain. Together they take at most 9 + 3 * 14 bits.
-    let (mut len, mut code) = (0u32, 0u64);
+    // Tables 9-7 and 9-8 for 4x4 blocks; then the run_before codewords. Together they take at
+    // most 9 + 3 * 14 bits.
     if (total_coeff as u32) < max_num_coeff {
         let tz = if N == 4 {
             TOTAL_ZEROS_CHROMA_DC_420_PACKED[(total_coeff << 2 | total_zeros as usize) & 15]
@@ -352,21 +365,14 @@ fn code_block<S: Sink, const N: usize>(
             TOTAL_ZEROS_4X4_PACKED[(total_coeff << 4 | total_zeros as usize) & 255]
         };
         debug_assert!(tz >> 16 > 0);
-        len = tz >> 16;
-        code = u64::from(tz & 0xFFFF);
+        put_long(
+            s,
+            (tz >> 16) + runs_len,
+            u64::from(tz & 0xFFFF) << runs_len | runs_code,
+        );
+    } else {
+        put_long(s, runs_len, runs_code);
     }
-    let mut zeros_left = total_zeros;
-    for &run in &runs[..(total_coeff - 1).min(16)] {
-        if zeros_left == 0 {
-            break;
-        }
-        let rb = RUN_BEFORE_PACKED[(zeros_left.min(7) << 4 | run) as usize & 127];
-        debug_assert!(rb >> 16 > 0);
-        len += rb >> 16;
-        code = (code << (rb >> 16)) | u64::from(rb & 0xFFFF);
-        zeros_left -= run;
-    }
-    put_long(s, len, code);
 
     total_coeff as u8
 }
@@ -383,36 +389,33 @@ fn coeff_token_table(nc: i32) -> &'static [Packed; 128] {
 /// `nc`; returns its TotalCoeff.
 #[inline]
 pub fn write_block_4x4(w: &mut BitSink<'_>, coeffs: &[i32; 16], nc: i32) -> u8 {
-    code_block(w, coeffs, nonzero_mask16(coeffs), 16, coeff_token_table(nc))
-}
-
-/// Writes the 15 AC levels (scan positions 1..16; `coeffs[0]` is ignored) of a 4x4 block
-/// (I16x16 AC, chroma AC) with nC `nc`; returns their TotalCoeff.
-#[inline]
-pub fn write_block_ac(w: &mut BitSink<'_>, coeffs: &[i32; 16], nc: i32) -> u8 {
+    let mask = nonzero_mask16(coeffs);
     code_block(
         w,
         coeffs,
-        nonzero_mask16(coeffs) & !1,
-        15,
+        mask,
+        mask.count_ones(),
+        16,
         coeff_token_table(nc),
     )
 }
 
 /// [`write_block_4x4`] for a block whose TotalCoeff `count` is known (the analysis counted it
-/// for nC): an empty block is its coeff_token alone, found without looking at the levels.
+/// for nC, which must agree with the levels): an empty block is its coeff_token alone, found
+/// without looking at the levels, and the count need not be taken from them.
 #[inline(always)]
 pub fn write_block_4x4_counted(w: &mut BitSink<'_>, coeffs: &[i32; 16], nc: i32, count: u8) {
     if count == 0 {
         debug_assert_eq!(nonzero_mask16(coeffs), 0);
         put_packed(w, coeff_token_table(nc)[0]);
     } else {
-        let tc = write_block_4x4(w, coeffs, nc);
-        debug_assert_eq!(tc, count);
+        let mask = nonzero_mask16(coeffs);
+        code_block(w, coeffs, mask, count.into(), 16, coeff_token_table(nc));
     }
 }
 
-/// [`write_block_ac`] for a block whose TotalCoeff `count` is known, as
+/// Writes the 15 AC levels (scan positions 1..16; `coeffs[0]` is ignored) of a 4x4 block
+/// (I16x16 AC, chroma AC) with nC `nc`, whose TotalCoeff `count` is known, as
 /// [`write_block_4x4_counted`].
 #[inline(always)]
 pub fn write_block_ac_counted(w: &mut BitSink<'_>, coeffs: &[i32; 16], nc: i32, count: u8) {
@@ -420,15 +423,23 @@ pub fn write_block_ac_counted(w: &mut BitSink<'_>, coeffs: &[i32; 16], nc: i32, 
         debug_assert_eq!(nonzero_mask16(coeffs) & !1, 0);
         put_packed(w, coeff_token_table(nc)[0]);
     } else {
-        let tc = write_block_ac(w, coeffs, nc);
-        debug_assert_eq!(tc, count);
+        let mask = nonzero_mask16(coeffs) & !1;
+        code_block(w, coeffs, mask, count.into(), 15, coeff_token_table(nc));
     }
 }
 
 /// Writes a chroma DC block (4:2:0, nC = -1); returns its TotalCoeff.
 #[inline]
 pub fn write_block_chroma_dc(w: &mut BitSink<'_>, coeffs: &[i32; 4]) -> u8 {
-    code_block(w, coeffs, nonzero_mask4(coeffs), 4, &COEFF_TOKEN_PACKED[4])
+    let mask = nonzero_mask4(coeffs);
+    code_block(
+        w,
+        coeffs,
+        mask,
+        mask.count_ones(),
+        4,
+        &COEFF_TOKEN_PACKED[4],
+    )
 }
 
 /// [`code_block`] for a block given as a slice of maxNumCoeff levels.
@@ -436,17 +447,20 @@ fn code_slice<S: Sink>(s: &mut S, coeffs: &[i32], nc: i32) -> u8 {
     match coeffs.len() {
         16 => {
             let c: &[i32; 16] = coeffs.try_into().unwrap();
-            code_block(s, c, nonzero_mask16(c), 16, coeff_token_table(nc))
+            let mask = nonzero_mask16(c);
+            code_block(s, c, mask, mask.count_ones(), 16, coeff_token_table(nc))
         }
         15 => {
             let mut c = [0i32; 16];
             c[1..].copy_from_slice(coeffs);
-            code_block(s, &c, nonzero_mask16(&c), 15, coeff_token_table(nc))
+            let mask = nonzero_mask16(&c);
+            code_block(s, &c, mask, mask.count_ones(), 15, coeff_token_table(nc))
         }
         4 => {
             assert_eq!(nc, -1, "nC -1 goes with chroma DC 4:2:0 only");
             let c: &[i32; 4] = coeffs.try_into().unwrap();
-            code_block(s, c, nonzero_mask4(c), 4, &COEFF_TOKEN_PACKED[4])
+            let mask = nonzero_mask4(c);
+            code_block(s, c, mask, mask.count_ones(), 4, &COEFF_TOKEN_PACKED[4])
         }
         n => panic!("maxNumCoeff {n}"),
     }
@@ -458,7 +472,8 @@ fn code_slice<S: Sink>(s: &mut S, coeffs: &[i32], nc: i32) -> u8 {
 /// inter luma 4x4), 15 (I16x16 AC and chroma AC: scan positions 1..=15), 4 (chroma DC, 4:2:0).
 /// `nc` is nC from 9.2.1 (0.. for luma and chroma AC, -1 for chroma DC). Every level must satisfy
 /// |level| <= 2063 (the largest magnitude Baseline can code in every suffixLength state).
-/// [`write_block_4x4`], [`write_block_ac`] and [`write_block_chroma_dc`] do the same for blocks
+/// [`write_block_4x4`], [`write_block_4x4_counted`], [`write_block_ac_counted`] and
+/// [`write_block_chroma_dc`] do the same for blocks
 /// held in arrays (the encoder uses those; the tests check this one against a decoder).
 #[allow(dead_code)]
 pub fn write_residual_block(w: &mut BitWriter, coeffs: &[i32], nc: i32) -> u8 {
