@@ -414,6 +414,31 @@ pub fn write_block_4x4_counted(w: &mut BitSink<'_>, coeffs: &[i32; 16], nc: i32,
     }
 }
 
+/// [`write_block_4x4_counted`] for a block whose non-zero mask `mask` (bit `i` for
+/// `coeffs[i]`) is known too (the inter analysis has it from quantisation).
+#[inline(always)]
+pub fn write_block_4x4_masked(
+    w: &mut BitSink<'_>,
+    coeffs: &[i32; 16],
+    nc: i32,
+    count: u8,
+    mask: u16,
+) {
+    debug_assert_eq!(u32::from(mask), nonzero_mask16(coeffs));
+    if count == 0 {
+        put_packed(w, coeff_token_table(nc)[0]);
+    } else {
+        code_block(
+            w,
+            coeffs,
+            mask.into(),
+            count.into(),
+            16,
+            coeff_token_table(nc),
+        );
+    }
+}
+
 /// Writes the 15 AC levels (scan positions 1..16; `coeffs[0]` is ignored) of a 4x4 block
 /// (I16x16 AC, chroma AC) with nC `nc`, whose TotalCoeff `count` is known, as
 /// [`write_block_4x4_counted`].

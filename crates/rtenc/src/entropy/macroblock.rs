@@ -2,7 +2,8 @@
 //! mb_qp_delta and residual(); plus mb_skip_run for P slices.
 
 use super::cavlc::{
-    write_block_4x4, write_block_4x4_counted, write_block_ac_counted, write_block_chroma_dc,
+    write_block_4x4, write_block_4x4_counted, write_block_4x4_masked, write_block_ac_counted,
+    write_block_chroma_dc,
 };
 use crate::bitstream::writer::BitSink;
 use crate::bitstream::BitWriter;
@@ -110,7 +111,7 @@ pub fn write_intra_mb(
             }
             if mb.mb_type == MbType::I16x16 || mb.cbp() != 0 {
                 w.put_se(mb.qp_delta);
-                write_residual(w, mb, mbs, pos);
+                write_residual(w, mb, mbs, pos, None);
             }
         },
     );
@@ -142,7 +143,7 @@ pub fn write_inter_mb(w: &mut BitWriter, mb: &MbCoding, mbs: &[MbInfo], pos: &Mb
             w.put_ue(u32::from(CBP_INTER_TO_CODE[mb.cbp() as usize]));
             if mb.cbp() != 0 {
                 w.put_se(mb.qp_delta);
-                write_residual(w, mb, mbs, pos);
+                write_residual(w, mb, mbs, pos, Some(&mb.luma_nz));
             }
         },
     );
@@ -158,9 +159,16 @@ fn chroma_counts(m: &MbInfo, c: usize) -> &[u8; 4] {
     }
 }
 
-/// residual() (7.3.5.3) for 4:2:0 CAVLC.
+/// residual() (7.3.5.3) for 4:2:0 CAVLC; `luma_nz`: the non-zero masks of the luma blocks when
+/// known (inter macroblocks: `MbCoding::luma_nz`).
 #[inline(always)]
-fn write_residual(w: &mut BitSink<'_>, mb: &MbCoding, mbs: &[MbInfo], pos: &MbPos) {
+fn write_residual(
+    w: &mut BitSink<'_>,
+    mb: &MbCoding,
+    mbs: &[MbInfo],
+    pos: &MbPos,
+    luma_nz: Option<&[u16; 16]>,
+) {
     let cur = &mbs[pos.addr];
     let i16 = mb.mb_type == MbType::I16x16;
     if i16 || mb.cbp_luma != 0 {
@@ -184,6 +192,8 @@ fn write_residual(w: &mut BitSink<'_>, mb: &MbCoding, mbs: &[MbInfo], pos: &MbPo
                 let block = &mb.luma[raster];
                 if i16 {
                     write_block_ac_counted(w, block, nc, count);
+                } else if let Some(nz) = luma_nz {
+                    write_block_4x4_masked(w, block, nc, count, nz[raster]);
                 } else {
                     write_block_4x4_counted(w, block, nc, count);
                 }
