@@ -518,7 +518,7 @@ impl Encoder {
             } else {
                 NalType::Slice
             };
-            for coder in &self.coders {
+            for coder in &mut self.coders {
                 write_nal(&mut data, 3, nal_type, coder.writer.bytes());
             }
             // The VBV must take the frame: otherwise re-encode it at a higher QP, and as a last

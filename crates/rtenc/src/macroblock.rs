@@ -25,6 +25,10 @@ pub struct MbCoding {
     /// Luma levels per 4x4 block (raster block index), in scan order; for I16x16 the AC levels
     /// occupy positions 1..16.
     pub luma: [[i32; 16]; 16],
+    /// The non-zero masks of `luma` (bit `i` for scan position `i`) of inter macroblocks,
+    /// which the inter analysis has from quantisation: written with the levels there and read
+    /// (under coded_block_pattern, like the levels) only for the P macroblock types.
+    pub luma_nz: [u16; 16],
     /// Chroma DC levels per plane (Cb, Cr), in the 2x2 raster order (c[0..4]).
     pub chroma_dc: [[i32; 4]; 2],
     /// Chroma AC levels per plane and 4x4 block (raster), scan positions 1..16.
@@ -45,6 +49,7 @@ impl Default for MbCoding {
             qp_delta: 0,
             luma_dc: [0; 16],
             luma: [[0; 16]; 16],
+            luma_nz: [0; 16],
             chroma_dc: [[0; 4]; 2],
             chroma_ac: [[[0; 16]; 4]; 2],
             mvd: [Mv::ZERO; 4],
@@ -54,10 +59,10 @@ impl Default for MbCoding {
 
 impl MbCoding {
     /// Starts a new macroblock: every syntax element as [`Default`] gives it, except the levels
-    /// read only under a coded_block_pattern bit (`luma`, `chroma_dc`, `chroma_ac`), which keep
-    /// whatever they hold. Entropy coding reads a block's levels only where coded_block_pattern
-    /// says it is coded, and whoever sets such a bit writes every level it covers, so clearing
-    /// them (1.6 KB per macroblock) would only cost time.
+    /// read only under a coded_block_pattern bit (`luma`, `luma_nz`, `chroma_dc`, `chroma_ac`),
+    /// which keep whatever they hold. Entropy coding reads a block's levels only where
+    /// coded_block_pattern says it is coded, and whoever sets such a bit writes every level it
+    /// covers, so clearing them (1.6 KB per macroblock) would only cost time.
     pub fn reset(&mut self) {
         let Self {
             mb_type,
@@ -69,6 +74,7 @@ impl MbCoding {
             qp_delta,
             luma_dc,
             luma: _,
+            luma_nz: _,
             chroma_dc: _,
             chroma_ac: _,
             mvd,

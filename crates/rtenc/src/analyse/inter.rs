@@ -793,6 +793,7 @@ fn code_inter_luma(
         for (blk, (dst, l)) in mb.luma.iter_mut().zip(levels.iter_mut()).enumerate() {
             if luma.kept[quadrant(blk)] {
                 *dst = l.map(i32::from);
+                mb.luma_nz[blk] = luma.nz[blk];
             } else {
                 *l = [0; 16];
             }

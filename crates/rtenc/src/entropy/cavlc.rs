@@ -3,11 +3,23 @@
 //!
 //! One generic coder, `code_block`, drives both the writer and the bit counter through the
 //! `Sink` trait, so [`residual_block_bits`] always equals what [`write_residual_block`] writes.
+//!
+//! The coder works from the block's non-zero mask rather than a scan of every coefficient:
+//! TotalCoeff is the number of bits set and each run is the distance between two set bits. Its
+//! tables are flat and indexed with masks (`cavlc_tables`' packed tables), the codewords of small
+//! levels are precomputed per suffixLength ([`LEVEL_PACKED`]), and the total_zeros and run_before
+//! codewords go out together in one or two writes.
 
+use super::cavlc_tables::{
+    Packed, COEFF_TOKEN_PACKED, COEFF_TOKEN_TABLE_OF_NC, RUN_BEFORE_PACKED, TOTAL_ZEROS_4X4_PACKED,
+    TOTAL_ZEROS_CHROMA_DC_420_PACKED,
+};
+#[cfg(test)]
 use super::cavlc_tables::{
     Vlc, COEFF_TOKEN_CHROMA_DC_420, COEFF_TOKEN_NC_0_2, COEFF_TOKEN_NC_2_4, COEFF_TOKEN_NC_4_8,
     COEFF_TOKEN_NC_8_UP, RUN_BEFORE, TOTAL_ZEROS_4X4, TOTAL_ZEROS_CHROMA_DC_420,
 };
+use crate::bitstream::writer::BitSink;
 use crate::bitstream::BitWriter;
 
 /// The largest |level| the encoder accepts: the largest magnitude level_prefix 15 (the largest
@@ -21,7 +33,7 @@ trait Sink {
     fn put(&mut self, len: u32, code: u32);
 }
 
-impl Sink for BitWriter {
+impl Sink for BitSink<'_> {
     #[inline(always)]
     fn put(&mut self, len: u32, code: u32) {
         self.put_bits(len, code);
@@ -38,43 +50,43 @@ impl Sink for BitCounter {
     }
 }
 
+/// Writes a [`Packed`] codeword.
 #[inline(always)]
-fn put_vlc<S: Sink>(s: &mut S, (len, code): Vlc) {
-    debug_assert!(len > 0, "no codeword for this combination");
-    s.put(u32::from(len), u32::from(code));
+fn put_packed<S: Sink>(s: &mut S, p: Packed) {
+    debug_assert!(p >> 16 > 0, "no codeword for this combination");
+    s.put(p >> 16, p & 0xFFFF);
 }
 
-/// The coeff_token table of Table 9-5 selected by nC (9.2.1).
-#[inline]
-fn coeff_token_table(nc: i32) -> &'static [[Vlc; 17]; 4] {
-    match nc {
-        -1 => &COEFF_TOKEN_CHROMA_DC_420,
-        0..=1 => &COEFF_TOKEN_NC_0_2,
-        2..=3 => &COEFF_TOKEN_NC_2_4,
-        4..=7 => &COEFF_TOKEN_NC_4_8,
-        8.. => &COEFF_TOKEN_NC_8_UP,
-        _ => panic!("nC {nc} is not supported (only 4:2:0 chroma, nC >= -1)"),
+/// Writes the `len` (<= 64) low bits of `code`.
+#[inline(always)]
+fn put_long<S: Sink>(s: &mut S, len: u32, code: u64) {
+    debug_assert!(len <= 64);
+    if len > 32 {
+        s.put(len - 32, (code >> 32) as u32);
+        s.put(32, code as u32);
+    } else {
+        s.put(len, code as u32);
     }
 }
 
 /// levelCode of a level (the inverse of the levelVal derivation in 9.2.2.1), including the
 /// reduction by 2 of the first non-trailing-one level when TrailingOnes < 3.
 #[inline(always)]
-fn level_code(level: i32, reduced: bool) -> u32 {
+const fn level_code(level: i32, reduced: bool) -> u32 {
     debug_assert!(level != 0);
     let code = if level > 0 {
         2 * level - 2
     } else {
         -2 * level - 1
     };
-    code as u32 - 2 * u32::from(reduced)
+    code as u32 - 2 * (reduced as u32)
 }
 
 /// The first levelCode that needs the escape level_prefix 15 when coded with `suffix_length`
 /// (9.2.2.1: 15 << suffixLength, plus 15 more when suffixLength is 0 since prefix 14 then has a
 /// 4-bit suffix).
 #[inline(always)]
-fn escape_base(suffix_length: u32) -> u32 {
+const fn escape_base(suffix_length: u32) -> u32 {
     if suffix_length == 0 {
         30
     } else {
@@ -84,144 +96,399 @@ fn escape_base(suffix_length: u32) -> u32 {
 
 /// True when `level_code` can be coded with level_prefix <= 15 (Baseline) at `suffix_length`.
 #[inline]
-fn level_code_fits(level_code: u32, suffix_length: u32) -> bool {
+const fn level_code_fits(level_code: u32, suffix_length: u32) -> bool {
     level_code < escape_base(suffix_length) + (1 << 12)
 }
 
-/// level_prefix and level_suffix (7.3.5.3.2, 9.2.2.1) for `level_code` at `suffix_length`.
+/// level_prefix and level_suffix (7.3.5.3.2, 9.2.2.1) for `level_code` at `suffix_length`, as
+/// one codeword `(length, code)`.
 #[inline(always)]
-fn put_level<S: Sink>(s: &mut S, level_code: u32, suffix_length: u32) {
+const fn level_vlc(level_code: u32, suffix_length: u32) -> (u32, u32) {
     debug_assert!(
         level_code_fits(level_code, suffix_length),
-        "levelCode {level_code} needs level_prefix > 15 at suffixLength {suffix_length}"
+        "levelCode needs level_prefix > 15"
     );
     if suffix_length == 0 && level_code < 14 {
         // level_prefix = levelCode, no suffix: prefix zeros then a one.
-        s.put(level_code + 1, 1);
+        (level_code + 1, 1)
     } else if suffix_length == 0 && level_code < 30 {
         // level_prefix 14 with a 4-bit suffix.
-        s.put(15 + 4, (1 << 4) | (level_code - 14));
+        (15 + 4, (1 << 4) | (level_code - 14))
     } else if level_code < escape_base(suffix_length) {
         // 1 <= suffixLength: level_prefix = levelCode >> suffixLength, suffixLength-bit suffix.
         let prefix = level_code >> suffix_length;
         let suffix = level_code & ((1 << suffix_length) - 1);
-        s.put(prefix + 1 + suffix_length, (1 << suffix_length) | suffix);
+        (prefix + 1 + suffix_length, (1 << suffix_length) | suffix)
     } else {
         // Escape: level_prefix 15 with a 12-bit suffix (levelSuffixSize = level_prefix - 3).
         let suffix = level_code - escape_base(suffix_length);
-        s.put(16 + 12, (1 << 12) | suffix);
+        (16 + 12, (1 << 12) | suffix)
     }
 }
 
-/// residual_block_cavlc (7.3.5.3.2) for `coeffs` in scan order; returns TotalCoeff.
+/// suffixLength after coding `level` (not reduced) at `suffix_length` (9.2.2.1).
 #[inline(always)]
-fn code_block<S: Sink>(s: &mut S, coeffs: &[i32], nc: i32) -> u8 {
-    let max_num_coeff = coeffs.len();
-    debug_assert!(
-        matches!(max_num_coeff, 4 | 15 | 16),
-        "maxNumCoeff {max_num_coeff}"
-    );
-    debug_assert_eq!(
-        nc == -1,
-        max_num_coeff == 4,
-        "nC -1 goes with chroma DC 4:2:0 only"
-    );
-
-    // An empty block (common in coded 8x8 quadrants) is its coeff_token alone: found with a
-    // branch-free OR over the coefficients rather than the scan below.
-    if coeffs.iter().fold(0, |a, &c| a | c) == 0 {
-        put_vlc(s, coeff_token_table(nc)[0][0]);
-        return 0;
+const fn next_suffix_length(level: i32, suffix_length: u32) -> u32 {
+    let sl = if suffix_length == 0 { 1 } else { suffix_length };
+    if level.unsigned_abs() > (3 << (sl - 1)) && sl < 6 {
+        sl + 1
+    } else {
+        sl
     }
+}
 
-    // The non-zero levels from the highest frequency down (the order they are coded in), and
-    // for each the number of zeros between it and the next lower-frequency non-zero level.
-    let mut levels = [0i32; 16];
-    let mut runs = [0u32; 16];
-    let mut total_coeff = 0usize;
-    let mut total_zeros = 0u32;
-    let mut run = 0u32;
-    for &c in coeffs.iter().rev() {
-        if c != 0 {
-            debug_assert!(
-                (-MAX_LEVEL..=MAX_LEVEL).contains(&c),
-                "level {c} out of range"
-            );
-            if total_coeff > 0 {
-                runs[total_coeff - 1] = run;
-                total_zeros += run;
+/// Levels -LEVEL_TABLE_HALF..LEVEL_TABLE_HALF have precomputed codewords.
+const LEVEL_TABLE_HALF: i32 = 64;
+
+/// The codeword of every small level (not reduced) at every suffixLength 0..=6 (row 7 repeats
+/// row 6 so that `suffix_length & 7` needs no bounds check): indexed `[suffixLength][level +
+/// 64]`, each `next << 24 | length << 16 | code` with `next` the suffixLength that follows.
+/// Index 64 (level 0) is never read.
+static LEVEL_PACKED: [[u32; 128]; 8] = {
+    let mut out = [[0; 128]; 8];
+    let mut sl = 0;
+    while sl < 8 {
+        let s = if sl < 7 { sl } else { 6 };
+        let mut i = 0;
+        while i < 128 {
+            let level = i as i32 - LEVEL_TABLE_HALF;
+            if level != 0 {
+                let (len, code) = level_vlc(level_code(level, false), s);
+                out[sl as usize][i] = next_suffix_length(level, s) << 24 | len << 16 | code;
             }
-            levels[total_coeff] = c;
-            total_coeff += 1;
-            run = 0;
-        } else {
-            run += 1;
+            i += 1;
         }
+        sl += 1;
     }
-    if total_coeff > 0 {
-        runs[total_coeff - 1] = run;
-        total_zeros += run;
-    }
+    out
+};
 
-    // TrailingOnes: up to three consecutive +-1 among the highest-frequency non-zero levels.
-    let mut trailing_ones = 0usize;
-    while trailing_ones < total_coeff.min(3) && levels[trailing_ones].abs() == 1 {
-        trailing_ones += 1;
+/// Writes `level` (`reduced`: as the first level after fewer than three trailing ones) at
+/// `suffix_length` and returns the next suffixLength.
+#[inline(always)]
+fn put_level<S: Sink>(s: &mut S, level: i32, reduced: bool, suffix_length: u32) -> u32 {
+    debug_assert!(
+        (-MAX_LEVEL..=MAX_LEVEL).contains(&level) && level != 0,
+        "level {level} out of range"
+    );
+    debug_assert!(suffix_length <= 6);
+    // A reduced level codes as the level one step nearer zero (levelCode - 2); it is never +-1
+    // (those would have been trailing ones).
+    let coded = if reduced {
+        level - level.signum()
+    } else {
+        level
+    };
+    let row = &LEVEL_PACKED[suffix_length as usize & 7];
+    let i = (coded + LEVEL_TABLE_HALF) as u32;
+    if i < 2 * LEVEL_TABLE_HALF as u32 {
+        let e = row[i as usize & 127];
+        s.put((e >> 16) & 0xFF, e & 0xFFFF);
+        if reduced {
+            next_suffix_length(level, suffix_length)
+        } else {
+            e >> 24
+        }
+    } else {
+        let (len, code) = level_vlc(level_code(level, reduced), suffix_length);
+        s.put(len, code);
+        next_suffix_length(level, suffix_length)
     }
+}
 
-    // coeff_token (9.2.1, Table 9-5).
-    put_vlc(s, coeff_token_table(nc)[trailing_ones][total_coeff]);
-    if total_coeff == 0 {
+/// The codeword `(length, code)` of `level` (|level| >= 2) coded first after no trailing ones
+/// with suffixLength 0: reduced (levelCode - 2), as in a block of one level.
+#[inline(always)]
+fn level_vlc_reduced_sl0(level: i32) -> (u32, u32) {
+    debug_assert!(level.unsigned_abs() >= 2 && level.unsigned_abs() <= MAX_LEVEL as u32);
+    let coded = level - level.signum();
+    let i = (coded + LEVEL_TABLE_HALF) as u32;
+    if i < 2 * LEVEL_TABLE_HALF as u32 {
+        let e = LEVEL_PACKED[0][i as usize & 127];
+        ((e >> 16) & 0xFF, e & 0xFFFF)
+    } else {
+        level_vlc(level_code(level, true), 0)
+    }
+}
+
+/// The mask of the non-zero coefficients of a 4x4 block: bit `i` for `coeffs[i]`.
+#[inline(always)]
+fn nonzero_mask16(coeffs: &[i32; 16]) -> u32 {
+    let mut m = 0u32;
+    for (i, &c) in coeffs.iter().enumerate() {
+        m |= u32::from(c != 0) << i;
+    }
+    m
+}
+
+/// The mask of the non-zero coefficients of a chroma DC block.
+#[inline(always)]
+fn nonzero_mask4(coeffs: &[i32; 4]) -> u32 {
+    let mut m = 0u32;
+    for (i, &c) in coeffs.iter().enumerate() {
+        m |= u32::from(c != 0) << i;
+    }
+    m
+}
+
+/// residual_block_cavlc (7.3.5.3.2); returns TotalCoeff.
+///
+/// `coeffs` holds the levels in scan order; `mask` has bit `i` set exactly for the non-zero
+/// coded `coeffs[i]` (for 15-coefficient blocks, `coeffs` is the whole 4x4 block and bit 0 is
+/// clear: the coded positions are 1..16). `N` is 16 or 4 (chroma DC 4:2:0) and
+/// `max_num_coeff` is maxNumCoeff; the coded positions are the last `max_num_coeff`. `ct` is the
+/// coeff_token table (a row of `COEFF_TOKEN_PACKED`), `total_coeff` the number of bits set in
+/// `mask`.
+#[inline(always)]
+fn code_block<S: Sink, const N: usize>(
+    s: &mut S,
+    coeffs: &[i32; N],
+    mask: u32,
+    total_coeff: u32,
+    max_num_coeff: u32,
+    ct: &[Packed; 128],
+) -> u8 {
+    debug_assert!(N == 16 || N == 4);
+    debug_assert!(matches!((N, max_num_coeff), (16, 15 | 16) | (4, 4)));
+    debug_assert!(mask >> N == 0 && (max_num_coeff == N as u32 || mask & 1 == 0));
+    debug_assert_eq!(total_coeff, mask.count_ones());
+    if mask == 0 {
+        put_packed(s, ct[0]);
         return 0;
     }
-
-    // trailing_ones_sign_flag, one bit each, 1 for negative.
-    let mut signs = 0u32;
-    for &level in &levels[..trailing_ones] {
-        signs = (signs << 1) | u32::from(level < 0);
+    if mask & (mask - 1) == 0 {
+        // A single level (most coded blocks): coeff_token, the level (a trailing one's sign, or
+        // the level reduced at suffixLength 0) and total_zeros in one write of at most
+        // 16 + 28 + 9 bits.
+        let pos = mask.trailing_zeros();
+        let level = coeffs[pos as usize & (N - 1)];
+        let (mut len, mut code) = if level.unsigned_abs() == 1 {
+            let token = ct[1 << 2 | 1];
+            (
+                (token >> 16) + 1,
+                u64::from(token & 0xFFFF) << 1 | u64::from(level < 0),
+            )
+        } else {
+            let token = ct[1 << 2];
+            let (level_len, level_code) = level_vlc_reduced_sl0(level);
+            (
+                (token >> 16) + level_len,
+                u64::from(token & 0xFFFF) << level_len | u64::from(level_code),
+            )
+        };
+        let total_zeros = pos - (N as u32 - max_num_coeff);
+        let tz = if N == 4 {
+            TOTAL_ZEROS_CHROMA_DC_420_PACKED[(1 << 2 | total_zeros as usize) & 15]
+        } else {
+            TOTAL_ZEROS_4X4_PACKED[(1 << 4 | total_zeros as usize) & 255]
+        };
+        debug_assert!(tz >> 16 > 0);
+        len += tz >> 16;
+        code = code << (tz >> 16) | u64::from(tz & 0xFFFF);
+        put_long(s, len, code);
+        return 1;
     }
-    s.put(trailing_ones as u32, signs);
 
-    // The other levels (9.2.2.1) with suffixLength adaptation.
-    let mut suffix_length = u32::from(total_coeff > 10 && trailing_ones < 3);
-    for (i, &level) in levels
-        .iter()
-        .enumerate()
-        .take(total_coeff)
-        .skip(trailing_ones)
-    {
-        let reduced = i == trailing_ones && trailing_ones < 3;
-        put_level(s, level_code(level, reduced), suffix_length);
-        if suffix_length == 0 {
-            suffix_length = 1;
+    // The non-zero levels from the highest frequency down (the order they are coded in);
+    // `ones` has bit n set when |levels[n]| == 1, `signs` the sign bits in coding order. On
+    // the way, the run_before codewords (9.2.3, Table 9-10: for every level but the last while
+    // zeros remain, zerosLeft starting at total_zeros) collect in `runs_len`/`runs_code`: at
+    // most 14 of 3 bits.
+    let total_coeff = total_coeff as usize;
+    let last = 31 - mask.leading_zeros();
+    let total_zeros = last + 1 - (N as u32 - max_num_coeff) - total_coeff as u32;
+    let mut levels = [0i32; 16];
+    let mut ones = 0u32;
+    let mut signs = 0u32;
+    let (mut runs_len, mut runs_code) = (0u32, 0u64);
+    let mut zeros_left = total_zeros;
+    let mut pos = last;
+    let mut rest = mask ^ (1 << pos);
+    let mut n = 0usize;
+    loop {
+        let c = coeffs[pos as usize & (N - 1)];
+        levels[n & 15] = c;
+        ones |= u32::from(c.unsigned_abs() == 1) << n;
+        signs = (signs << 1) | u32::from(c < 0);
+        if rest == 0 {
+            break;
         }
-        if level.unsigned_abs() > (3 << (suffix_length - 1)) && suffix_length < 6 {
-            suffix_length += 1;
+        let next = 31 - rest.leading_zeros();
+        if zeros_left > 0 {
+            let run = pos - next - 1;
+            let rb = RUN_BEFORE_PACKED[(zeros_left.min(7) << 4 | run) as usize & 127];
+            debug_assert!(rb >> 16 > 0);
+            runs_len += rb >> 16;
+            runs_code = (runs_code << (rb >> 16)) | u64::from(rb & 0xFFFF);
+            zeros_left -= run;
+        }
+        rest ^= 1 << next;
+        pos = next;
+        n += 1;
+    }
+    debug_assert_eq!(n + 1, total_coeff, "TotalCoeff given for mask {mask:#x}");
+
+    // TrailingOnes: up to three consecutive +-1 among the highest-frequency levels (`ones` has
+    // no bit at or above total_coeff, so the count stops there), with their signs
+    // (trailing_ones_sign_flag, 1 for negative) right after the coeff_token.
+    let trailing_ones = (!ones).trailing_zeros().min(3) as usize;
+    let t1_signs = signs >> (total_coeff - trailing_ones);
+    let token = ct[(total_coeff << 2 | trailing_ones) & 127];
+    debug_assert!(token >> 16 > 0);
+    s.put(
+        (token >> 16) + trailing_ones as u32,
+        ((token & 0xFFFF) << trailing_ones) | t1_signs,
+    );
+
+    // The other levels (9.2.2.1) with suffixLength adaptation; the first is reduced when
+    // TrailingOnes < 3.
+    if trailing_ones < total_coeff {
+        let mut suffix_length = u32::from(total_coeff > 10 && trailing_ones < 3);
+        suffix_length = put_level(
+            s,
+            levels[trailing_ones & 15],
+            trailing_ones < 3,
+            suffix_length,
+        );
+        for &level in &levels[(trailing_ones + 1).min(16)..total_coeff.min(16)] {
+            suffix_length = put_level(s, level, false, suffix_length);
         }
     }
 
     // total_zeros (9.2.3), tzVlcIndex = TotalCoeff: Table 9-9 (a) for chroma DC 4:2:0,
-    // Tables 9-7 and 9-8 for 4x4 blocks.
-    if total_coeff < max_num_coeff {
-        let vlc = if max_num_coeff == 4 {
-            TOTAL_ZEROS_CHROMA_DC_420[total_coeff - 1][total_zeros as usize]
+    // Tables 9-7 and 9-8 for 4x4 blocks; then the run_before codewords. Together they take at
+    // most 9 + 3 * 14 bits.
+    if (total_coeff as u32) < max_num_coeff {
+        let tz = if N == 4 {
+            TOTAL_ZEROS_CHROMA_DC_420_PACKED[(total_coeff << 2 | total_zeros as usize) & 15]
         } else {
-            TOTAL_ZEROS_4X4[total_coeff - 1][total_zeros as usize]
+            TOTAL_ZEROS_4X4_PACKED[(total_coeff << 4 | total_zeros as usize) & 255]
         };
-        put_vlc(s, vlc);
-    }
-
-    // run_before (9.2.3, Table 9-10) for every level but the last while zeros remain.
-    let mut zeros_left = total_zeros;
-    for &run in &runs[..total_coeff - 1] {
-        if zeros_left == 0 {
-            break;
-        }
-        put_vlc(s, RUN_BEFORE[zeros_left.min(7) as usize - 1][run as usize]);
-        zeros_left -= run;
+        debug_assert!(tz >> 16 > 0);
+        put_long(
+            s,
+            (tz >> 16) + runs_len,
+            u64::from(tz & 0xFFFF) << runs_len | runs_code,
+        );
+    } else {
+        put_long(s, runs_len, runs_code);
     }
 
     total_coeff as u8
+}
+
+/// The coeff_token table for nC >= 0 (9.2.1).
+#[inline(always)]
+fn coeff_token_table(nc: i32) -> &'static [Packed; 128] {
+    debug_assert!(nc >= 0, "nC {nc}: only chroma DC 4:2:0 has nC < 0");
+    let row = COEFF_TOKEN_TABLE_OF_NC[nc.clamp(0, 16) as usize];
+    &COEFF_TOKEN_PACKED[usize::from(row) & 3]
+}
+
+/// Writes a 16-coefficient 4x4 block (Intra4x4, inter luma, I16x16 DC) in scan order with nC
+/// `nc`; returns its TotalCoeff.
+#[inline]
+pub fn write_block_4x4(w: &mut BitSink<'_>, coeffs: &[i32; 16], nc: i32) -> u8 {
+    let mask = nonzero_mask16(coeffs);
+    code_block(
+        w,
+        coeffs,
+        mask,
+        mask.count_ones(),
+        16,
+        coeff_token_table(nc),
+    )
+}
+
+/// [`write_block_4x4`] for a block whose TotalCoeff `count` is known (the analysis counted it
+/// for nC, which must agree with the levels): an empty block is its coeff_token alone, found
+/// without looking at the levels, and the count need not be taken from them.
+#[inline(always)]
+pub fn write_block_4x4_counted(w: &mut BitSink<'_>, coeffs: &[i32; 16], nc: i32, count: u8) {
+    if count == 0 {
+        debug_assert_eq!(nonzero_mask16(coeffs), 0);
+        put_packed(w, coeff_token_table(nc)[0]);
+    } else {
+        let mask = nonzero_mask16(coeffs);
+        code_block(w, coeffs, mask, count.into(), 16, coeff_token_table(nc));
+    }
+}
+
+/// [`write_block_4x4_counted`] for a block whose non-zero mask `mask` (bit `i` for
+/// `coeffs[i]`) is known too (the inter analysis has it from quantisation).
+#[inline(always)]
+pub fn write_block_4x4_masked(
+    w: &mut BitSink<'_>,
+    coeffs: &[i32; 16],
+    nc: i32,
+    count: u8,
+    mask: u16,
+) {
+    debug_assert_eq!(u32::from(mask), nonzero_mask16(coeffs));
+    if count == 0 {
+        put_packed(w, coeff_token_table(nc)[0]);
+    } else {
+        code_block(
+            w,
+            coeffs,
+            mask.into(),
+            count.into(),
+            16,
+            coeff_token_table(nc),
+        );
+    }
+}
+
+/// Writes the 15 AC levels (scan positions 1..16; `coeffs[0]` is ignored) of a 4x4 block
+/// (I16x16 AC, chroma AC) with nC `nc`, whose TotalCoeff `count` is known, as
+/// [`write_block_4x4_counted`].
+#[inline(always)]
+pub fn write_block_ac_counted(w: &mut BitSink<'_>, coeffs: &[i32; 16], nc: i32, count: u8) {
+    if count == 0 {
+        debug_assert_eq!(nonzero_mask16(coeffs) & !1, 0);
+        put_packed(w, coeff_token_table(nc)[0]);
+    } else {
+        let mask = nonzero_mask16(coeffs) & !1;
+        code_block(w, coeffs, mask, count.into(), 15, coeff_token_table(nc));
+    }
+}
+
+/// Writes a chroma DC block (4:2:0, nC = -1); returns its TotalCoeff.
+#[inline]
+pub fn write_block_chroma_dc(w: &mut BitSink<'_>, coeffs: &[i32; 4]) -> u8 {
+    let mask = nonzero_mask4(coeffs);
+    code_block(
+        w,
+        coeffs,
+        mask,
+        mask.count_ones(),
+        4,
+        &COEFF_TOKEN_PACKED[4],
+    )
+}
+
+/// [`code_block`] for a block given as a slice of maxNumCoeff levels.
+fn code_slice<S: Sink>(s: &mut S, coeffs: &[i32], nc: i32) -> u8 {
+    match coeffs.len() {
+        16 => {
+            let c: &[i32; 16] = coeffs.try_into().unwrap();
+            let mask = nonzero_mask16(c);
+            code_block(s, c, mask, mask.count_ones(), 16, coeff_token_table(nc))
+        }
+        15 => {
+            let mut c = [0i32; 16];
+            c[1..].copy_from_slice(coeffs);
+            let mask = nonzero_mask16(&c);
+            code_block(s, &c, mask, mask.count_ones(), 15, coeff_token_table(nc))
+        }
+        4 => {
+            assert_eq!(nc, -1, "nC -1 goes with chroma DC 4:2:0 only");
+            let c: &[i32; 4] = coeffs.try_into().unwrap();
+            let mask = nonzero_mask4(c);
+            code_block(s, c, mask, mask.count_ones(), 4, &COEFF_TOKEN_PACKED[4])
+        }
+        n => panic!("maxNumCoeff {n}"),
+    }
 }
 
 /// Writes one residual block with CAVLC and returns its total_coeff.
@@ -230,8 +497,12 @@ fn code_block<S: Sink>(s: &mut S, coeffs: &[i32], nc: i32) -> u8 {
 /// inter luma 4x4), 15 (I16x16 AC and chroma AC: scan positions 1..=15), 4 (chroma DC, 4:2:0).
 /// `nc` is nC from 9.2.1 (0.. for luma and chroma AC, -1 for chroma DC). Every level must satisfy
 /// |level| <= 2063 (the largest magnitude Baseline can code in every suffixLength state).
+/// [`write_block_4x4`], [`write_block_4x4_counted`], [`write_block_ac_counted`] and
+/// [`write_block_chroma_dc`] do the same for blocks
+/// held in arrays (the encoder uses those; the tests check this one against a decoder).
+#[allow(dead_code)]
 pub fn write_residual_block(w: &mut BitWriter, coeffs: &[i32], nc: i32) -> u8 {
-    code_block(w, coeffs, nc)
+    w.with_sink(|s| code_slice(s, coeffs, nc))
 }
 
 /// The number of bits [`write_residual_block`] would write, without writing them.
@@ -240,7 +511,7 @@ pub fn write_residual_block(w: &mut BitWriter, coeffs: &[i32], nc: i32) -> u8 {
 #[allow(dead_code)]
 pub fn residual_block_bits(coeffs: &[i32], nc: i32) -> u32 {
     let mut counter = BitCounter(0);
-    code_block(&mut counter, coeffs, nc);
+    code_slice(&mut counter, coeffs, nc);
     counter.0
 }
 

@@ -286,3 +286,89 @@ pub(crate) static RUN_BEFORE: [[Vlc; 15]; 7] = [
         (5, 0b00001), (6, 0b000001), (7, 0b0000001), (8, 0b00000001), (9, 0b000000001), (10, 0b0000000001), (11, 0b00000000001),
     ],
 ];
+
+// ---------------------------------------------------------------------------------------------
+// The same codes laid out for the block coder: flat, indexed with masks so that no lookup needs
+// a bounds check, each entry packed as `length << 16 | code` (see [`packed`]).
+// ---------------------------------------------------------------------------------------------
+
+/// A codeword packed into one word: `length << 16 | code`.
+pub(crate) type Packed = u32;
+
+/// `vlc` as a [`Packed`] word.
+const fn packed((len, code): Vlc) -> Packed {
+    ((len as u32) << 16) | code as u32
+}
+
+/// The coeff_token tables, packed, in the order of [`COEFF_TOKEN_TABLE_OF_NC`] (index 4: nC ==
+/// -1), each indexed `TotalCoeff << 2 | TrailingOnes`.
+pub(crate) static COEFF_TOKEN_PACKED: [[Packed; 128]; 5] = [
+    coeff_token_packed(&COEFF_TOKEN_NC_0_2),
+    coeff_token_packed(&COEFF_TOKEN_NC_2_4),
+    coeff_token_packed(&COEFF_TOKEN_NC_4_8),
+    coeff_token_packed(&COEFF_TOKEN_NC_8_UP),
+    coeff_token_packed(&COEFF_TOKEN_CHROMA_DC_420),
+];
+
+/// The row of [`COEFF_TOKEN_PACKED`] for nC = 0..=16 (nC above 16 uses the last, 9.2.1).
+pub(crate) static COEFF_TOKEN_TABLE_OF_NC: [u8; 17] =
+    [0, 0, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3];
+
+const fn coeff_token_packed(t: &[[Vlc; 17]; 4]) -> [Packed; 128] {
+    let mut out = [0; 128];
+    let mut t1 = 0;
+    while t1 < 4 {
+        let mut tc = 0;
+        while tc < 17 {
+            out[tc << 2 | t1] = packed(t[t1][tc]);
+            tc += 1;
+        }
+        t1 += 1;
+    }
+    out
+}
+
+/// total_zeros for 4x4 blocks, packed, indexed `TotalCoeff << 4 | total_zeros`.
+pub(crate) static TOTAL_ZEROS_4X4_PACKED: [Packed; 256] = {
+    let mut out = [0; 256];
+    let mut tc = 1;
+    while tc < 16 {
+        let mut tz = 0;
+        while tz < 16 {
+            out[tc << 4 | tz] = packed(TOTAL_ZEROS_4X4[tc - 1][tz]);
+            tz += 1;
+        }
+        tc += 1;
+    }
+    out
+};
+
+/// total_zeros for chroma DC 4:2:0, packed, indexed `TotalCoeff << 2 | total_zeros`.
+pub(crate) static TOTAL_ZEROS_CHROMA_DC_420_PACKED: [Packed; 16] = {
+    let mut out = [0; 16];
+    let mut tc = 1;
+    while tc < 4 {
+        let mut tz = 0;
+        while tz < 4 {
+            out[tc << 2 | tz] = packed(TOTAL_ZEROS_CHROMA_DC_420[tc - 1][tz]);
+            tz += 1;
+        }
+        tc += 1;
+    }
+    out
+};
+
+/// run_before, packed, indexed `min(zerosLeft, 7) << 4 | run_before`.
+pub(crate) static RUN_BEFORE_PACKED: [Packed; 128] = {
+    let mut out = [0; 128];
+    let mut zl = 1;
+    while zl <= 7 {
+        let mut run = 0;
+        while run < 15 {
+            out[zl << 4 | run] = packed(RUN_BEFORE[zl - 1][run]);
+            run += 1;
+        }
+        zl += 1;
+    }
+    out
+};

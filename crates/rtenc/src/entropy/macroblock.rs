@@ -1,7 +1,11 @@
 //! macroblock_layer() (7.3.5) with CAVLC: mb_type, prediction modes, coded_block_pattern,
 //! mb_qp_delta and residual(); plus mb_skip_run for P slices.
 
-use super::cavlc::write_residual_block;
+use super::cavlc::{
+    write_block_4x4, write_block_4x4_counted, write_block_4x4_masked, write_block_ac_counted,
+    write_block_chroma_dc,
+};
+use crate::bitstream::writer::BitSink;
 use crate::bitstream::BitWriter;
 use crate::common::intra_pred::predicted_i4_mode;
 use crate::common::{MbInfo, MbPos, MbType, BLK_TO_RASTER};
@@ -18,53 +22,49 @@ const CBP_INTER_TO_CODE: [u8; 48] = [
     38, 41, 39, 42, 43, 19, 6, 24, 25, 20, 26, 21, 46, 28, 27, 47, 22, 29, 23, 30, 31, 12,
 ];
 
-/// nC for luma 4x4 block (bx, by) of the current macroblock (9.2.1).
-fn luma_nc(mbs: &[MbInfo], pos: &MbPos, bx: usize, by: usize) -> i32 {
-    let cur = &mbs[pos.addr];
-    let a = if bx > 0 {
-        Some(cur.total_coeff[bx - 1 + 4 * by])
-    } else {
-        pos.left.map(|l| mbs[l].total_coeff[3 + 4 * by])
-    };
-    let b = if by > 0 {
-        Some(cur.total_coeff[bx + 4 * (by - 1)])
-    } else {
-        pos.top.map(|t| mbs[t].total_coeff[bx + 12])
-    };
-    combine_nc(a, b)
-}
-
-/// nC for chroma AC block (bx, by) of plane `c` (0 = Cb, 1 = Cr).
-fn chroma_nc(mbs: &[MbInfo], pos: &MbPos, c: usize, bx: usize, by: usize) -> i32 {
-    let tc = |m: &MbInfo| {
-        if c == 0 {
-            m.total_coeff_cb
-        } else {
-            m.total_coeff_cr
-        }
-    };
-    let cur = tc(&mbs[pos.addr]);
-    let a = if bx > 0 {
-        Some(cur[bx - 1 + 2 * by])
-    } else {
-        pos.left.map(|l| tc(&mbs[l])[1 + 2 * by])
-    };
-    let b = if by > 0 {
-        Some(cur[bx])
-    } else {
-        pos.top.map(|t| tc(&mbs[t])[bx + 2])
-    };
-    combine_nc(a, b)
-}
-
-#[inline]
-fn combine_nc(a: Option<u8>, b: Option<u8>) -> i32 {
-    match (a, b) {
-        (Some(a), Some(b)) => (i32::from(a) + i32::from(b) + 1) >> 1,
-        (Some(a), None) => i32::from(a),
-        (None, Some(b)) => i32::from(b),
-        (None, None) => 0,
+/// The lanes (bytes of a little-endian u128, block `bx + n * by` in lane `bx + n * by`) of
+/// the blocks of an `n` x `n` grid in column 0.
+const fn column0(n: usize) -> u128 {
+    let (mut m, mut by) = (0u128, 0);
+    while by < n {
+        m |= 0xFF << (8 * n * by);
+        by += 1;
     }
+    m
+}
+
+/// The lanes of the blocks of an `n` x `n` grid in row 0.
+const fn row0(n: usize) -> u128 {
+    (1u128 << (8 * n)) - 1
+}
+
+/// nC (9.2.1) of every block of an `N` x `N` grid of 4x4 blocks (luma: `N` = 4; chroma AC of
+/// one plane: `N` = 2), one per byte in raster order, from the total_coeff grids (one count per
+/// byte, raster order, as little-endian integers) of the current macroblock and of its left and
+/// top neighbours where available.
+///
+/// All the blocks at once, in the bytes of one integer: nA and nB are the current grid shifted
+/// by a column and by a row with the neighbours' edge columns and rows shifted in, and nC is
+/// their rounded mean where both are available (every block but those of an edge whose
+/// neighbour is missing), their sum otherwise (the missing one counts 0). Counts are at most 16,
+/// so no byte carries into the next.
+#[inline(always)]
+fn all_nc<const N: usize>(cur: u128, left: Option<u128>, top: Option<u128>) -> [u8; 16] {
+    let col0 = const { column0(N) };
+    let row0 = const { row0(N) };
+    let ones = u128::MAX / 0xFF;
+    let a = ((cur << 8) & !col0) | ((left.unwrap_or(0) >> (8 * (N - 1))) & col0);
+    let b = (cur << (8 * N)) | ((top.unwrap_or(0) >> (8 * N * (N - 1))) & row0);
+    let mut both = u128::MAX;
+    if left.is_none() {
+        both &= !col0;
+    }
+    if top.is_none() {
+        both &= !row0;
+    }
+    let sum = a + b;
+    let mean = ((sum + ones) >> 1) & (ones * 0x7F);
+    ((mean & both) | (sum & !both)).to_le_bytes()
 }
 
 /// Writes macroblock_layer() for an intra macroblock. `p_slice` shifts the mb_type by 5
@@ -77,38 +77,44 @@ pub fn write_intra_mb(
     pos: &MbPos,
     p_slice: bool,
 ) {
-    let offset = if p_slice { 5 } else { 0 };
-    match mb.mb_type {
-        MbType::I4x4 => {
-            w.put_ue(offset);
-            for &raster in &BLK_TO_RASTER {
-                let mode = mb.i4_modes[raster];
-                let pred = predicted_i4_mode(mbs, pos, &mbs[pos.addr].intra4x4_modes, raster);
-                if mode == pred {
-                    w.put_bit(true);
-                } else {
-                    w.put_bit(false);
-                    w.put_bits(3, u32::from(if mode < pred { mode } else { mode - 1 }));
+    w.with_sink(
+        #[inline(always)]
+        |w| {
+            let offset = if p_slice { 5 } else { 0 };
+            match mb.mb_type {
+                MbType::I4x4 => {
+                    w.put_ue(offset);
+                    for &raster in &BLK_TO_RASTER {
+                        let mode = mb.i4_modes[raster];
+                        let pred =
+                            predicted_i4_mode(mbs, pos, &mbs[pos.addr].intra4x4_modes, raster);
+                        if mode == pred {
+                            w.put_bit(true);
+                        } else {
+                            // prev_intra4x4_pred_mode_flag 0, then rem_intra4x4_pred_mode.
+                            w.put_bits(4, u32::from(if mode < pred { mode } else { mode - 1 }));
+                        }
+                    }
                 }
+                MbType::I16x16 => {
+                    let t = 1
+                        + u32::from(mb.i16_mode)
+                        + 4 * u32::from(mb.cbp_chroma)
+                        + if mb.cbp_luma != 0 { 12 } else { 0 };
+                    w.put_ue(offset + t);
+                }
+                other => unreachable!("write_intra_mb called with {other:?}"),
             }
-        }
-        MbType::I16x16 => {
-            let t = 1
-                + u32::from(mb.i16_mode)
-                + 4 * u32::from(mb.cbp_chroma)
-                + if mb.cbp_luma != 0 { 12 } else { 0 };
-            w.put_ue(offset + t);
-        }
-        other => unreachable!("write_intra_mb called with {other:?}"),
-    }
-    w.put_ue(u32::from(mb.chroma_mode));
-    if mb.mb_type == MbType::I4x4 {
-        w.put_ue(u32::from(CBP_INTRA_TO_CODE[mb.cbp() as usize]));
-    }
-    if mb.mb_type == MbType::I16x16 || mb.cbp() != 0 {
-        w.put_se(mb.qp_delta);
-        write_residual(w, mb, mbs, pos);
-    }
+            w.put_ue(u32::from(mb.chroma_mode));
+            if mb.mb_type == MbType::I4x4 {
+                w.put_ue(u32::from(CBP_INTRA_TO_CODE[mb.cbp() as usize]));
+            }
+            if mb.mb_type == MbType::I16x16 || mb.cbp() != 0 {
+                w.put_se(mb.qp_delta);
+                write_residual(w, mb, mbs, pos, None);
+            }
+        },
+    );
 }
 
 /// Writes macroblock_layer() for a coded (not skipped) inter macroblock in a P slice: mb_type,
@@ -122,54 +128,95 @@ pub fn write_inter_mb(w: &mut BitWriter, mb: &MbCoding, mbs: &[MbInfo], pos: &Mb
         MbType::P8x8 => (3, 4),
         other => unreachable!("write_inter_mb called with {other:?}"),
     };
-    w.put_ue(mb_type);
-    if mb.mb_type == MbType::P8x8 {
-        for _ in 0..4 {
-            w.put_ue(0); // sub_mb_type P_L0_8x8
-        }
-    }
-    for mvd in &mb.mvd[..parts] {
-        w.put_se(i32::from(mvd.x));
-        w.put_se(i32::from(mvd.y));
-    }
-    w.put_ue(u32::from(CBP_INTER_TO_CODE[mb.cbp() as usize]));
-    if mb.cbp() != 0 {
-        w.put_se(mb.qp_delta);
-        write_residual(w, mb, mbs, pos);
+    w.with_sink(
+        #[inline(always)]
+        |w| {
+            w.put_ue(mb_type);
+            if mb.mb_type == MbType::P8x8 {
+                // Four sub_mb_type P_L0_8x8: ue(0) each.
+                w.put_bits(4, 0b1111);
+            }
+            for mvd in &mb.mvd[..parts] {
+                w.put_se(i32::from(mvd.x));
+                w.put_se(i32::from(mvd.y));
+            }
+            w.put_ue(u32::from(CBP_INTER_TO_CODE[mb.cbp() as usize]));
+            if mb.cbp() != 0 {
+                w.put_se(mb.qp_delta);
+                write_residual(w, mb, mbs, pos, Some(&mb.luma_nz));
+            }
+        },
+    );
+}
+
+/// total_coeff of the chroma AC blocks of plane `c` (0 = Cb, 1 = Cr).
+#[inline(always)]
+fn chroma_counts(m: &MbInfo, c: usize) -> &[u8; 4] {
+    if c == 0 {
+        &m.total_coeff_cb
+    } else {
+        &m.total_coeff_cr
     }
 }
 
-/// residual() (7.3.5.3) for 4:2:0 CAVLC.
-pub fn write_residual(w: &mut BitWriter, mb: &MbCoding, mbs: &[MbInfo], pos: &MbPos) {
+/// residual() (7.3.5.3) for 4:2:0 CAVLC; `luma_nz`: the non-zero masks of the luma blocks when
+/// known (inter macroblocks: `MbCoding::luma_nz`).
+#[inline(always)]
+fn write_residual(
+    w: &mut BitSink<'_>,
+    mb: &MbCoding,
+    mbs: &[MbInfo],
+    pos: &MbPos,
+    luma_nz: Option<&[u16; 16]>,
+) {
+    let cur = &mbs[pos.addr];
     let i16 = mb.mb_type == MbType::I16x16;
-    if i16 {
-        write_residual_block(w, &mb.luma_dc, luma_nc(mbs, pos, 0, 0));
-    }
-    for q in 0..4 {
-        if mb.cbp_luma & (1 << q) == 0 {
-            continue;
+    if i16 || mb.cbp_luma != 0 {
+        let grid = |m: &MbInfo| u128::from_le_bytes(m.total_coeff);
+        let ncs = all_nc::<4>(
+            grid(cur),
+            pos.left.map(|l| grid(&mbs[l])),
+            pos.top.map(|t| grid(&mbs[t])),
+        );
+        if i16 {
+            write_block_4x4(w, &mb.luma_dc, i32::from(ncs[0]));
         }
-        for sub in 0..4 {
-            let raster = BLK_TO_RASTER[q * 4 + sub];
-            let (bx, by) = (raster % 4, raster / 4);
-            let nc = luma_nc(mbs, pos, bx, by);
-            if i16 {
-                write_residual_block(w, &mb.luma[raster][1..], nc);
-            } else {
-                write_residual_block(w, &mb.luma[raster], nc);
+        for q in 0..4 {
+            if mb.cbp_luma & (1 << q) == 0 {
+                continue;
+            }
+            for sub in 0..4 {
+                let raster = BLK_TO_RASTER[q * 4 + sub] & 15;
+                let nc = i32::from(ncs[raster]);
+                let count = cur.total_coeff[raster];
+                let block = &mb.luma[raster];
+                if i16 {
+                    write_block_ac_counted(w, block, nc, count);
+                } else if let Some(nz) = luma_nz {
+                    write_block_4x4_masked(w, block, nc, count, nz[raster]);
+                } else {
+                    write_block_4x4_counted(w, block, nc, count);
+                }
             }
         }
     }
     if mb.cbp_chroma != 0 {
         for c in 0..2 {
-            write_residual_block(w, &mb.chroma_dc[c], -1);
+            write_block_chroma_dc(w, &mb.chroma_dc[c]);
         }
     }
     if mb.cbp_chroma == 2 {
         for c in 0..2 {
+            let grid = |m: &MbInfo| u128::from(u32::from_le_bytes(*chroma_counts(m, c)));
+            let ncs = all_nc::<2>(
+                grid(cur),
+                pos.left.map(|l| grid(&mbs[l])),
+                pos.top.map(|t| grid(&mbs[t])),
+            );
+            let counts = chroma_counts(cur, c);
             for blk in 0..4 {
-                let nc = chroma_nc(mbs, pos, c, blk % 2, blk / 2);
-                write_residual_block(w, &mb.chroma_ac[c][blk][1..], nc);
+                let nc = i32::from(ncs[blk]);
+                write_block_ac_counted(w, &mb.chroma_ac[c][blk], nc, counts[blk]);
             }
         }
     }
@@ -197,10 +244,71 @@ mod tests {
         assert_eq!(CBP_INTER_TO_CODE[16], 1);
     }
 
+    /// nC of block (bx, by) of an n x n grid as 9.2.1 derives it, one block at a time.
+    fn nc_reference(
+        n: usize,
+        cur: &[u8],
+        left: Option<&[u8]>,
+        top: Option<&[u8]>,
+        bx: usize,
+        by: usize,
+    ) -> u8 {
+        let a = if bx > 0 {
+            Some(cur[bx - 1 + n * by])
+        } else {
+            left.map(|l| l[n - 1 + n * by])
+        };
+        let b = if by > 0 {
+            Some(cur[bx + n * (by - 1)])
+        } else {
+            top.map(|t| t[bx + n * (n - 1)])
+        };
+        match (a, b) {
+            (Some(a), Some(b)) => (a + b + 1) >> 1,
+            (Some(a), None) => a,
+            (None, Some(b)) => b,
+            (None, None) => 0,
+        }
+    }
+
+    /// all_nc agrees with the block-at-a-time derivation for every neighbour availability,
+    /// random counts and the extremes (0 and 16).
     #[test]
-    fn nc_combines_with_rounding() {
-        assert_eq!(combine_nc(Some(3), Some(4)), 4);
-        assert_eq!(combine_nc(Some(3), None), 3);
-        assert_eq!(combine_nc(None, None), 0);
+    fn all_nc_matches_the_derivation() {
+        let mut seed = 0x1234_5678u32;
+        let mut next = || {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (seed >> 16) as u8
+        };
+        for round in 0..2000 {
+            let pick = |v: u8| match round % 4 {
+                0 => 16,
+                1 => v % 3,
+                _ => v % 17,
+            };
+            let grids: [[u8; 16]; 3] =
+                std::array::from_fn(|_| std::array::from_fn(|_| pick(next())));
+            for (has_left, has_top) in [(false, false), (true, false), (false, true), (true, true)]
+            {
+                let [cur, l, t] = &grids;
+                let left = has_left.then_some(&l[..]);
+                let top = has_top.then_some(&t[..]);
+                let ncs = all_nc::<4>(
+                    u128::from_le_bytes(*cur),
+                    left.map(|_| u128::from_le_bytes(*l)),
+                    top.map(|_| u128::from_le_bytes(*t)),
+                );
+                for (r, &nc) in ncs.iter().enumerate() {
+                    let want = nc_reference(4, cur, left, top, r % 4, r / 4);
+                    assert_eq!(nc, want, "luma block {r}");
+                }
+                let c4 = |g: &[u8; 16]| u128::from(u32::from_le_bytes([g[0], g[1], g[2], g[3]]));
+                let ncs = all_nc::<2>(c4(cur), left.map(|_| c4(l)), top.map(|_| c4(t)));
+                for (r, &nc) in ncs[..4].iter().enumerate() {
+                    let want = nc_reference(2, &cur[..4], left, top, r % 2, r / 2);
+                    assert_eq!(nc, want, "chroma block {r}");
+                }
+            }
+        }
     }
 }
