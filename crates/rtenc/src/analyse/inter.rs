@@ -3,13 +3,13 @@
 
 use super::intra::{
     best_i16x16, code_chroma_quant, code_intra_chroma, code_intra_luma, load_block,
-    mb_neighbours16, store_block, I16_HEADER_BITS,
+    load_chroma_pair, mb_neighbours16, store_block, I16_HEADER_BITS,
 };
 use super::me::{self, Block, MvLimits};
 use super::refresh::RefreshFrame;
 use super::residual::ChromaQuant;
 use crate::common::hpel::RefLuma;
-use crate::common::mc::mc_chroma;
+use crate::common::mc::{mc_chroma, mc_chroma_mb};
 use crate::common::mvpred::{p_skip_mv, predict_mv, PartShape};
 use crate::common::quant::{params4x4, Deadzone};
 use crate::common::{MbInfo, MbPos, MbType, Mv};
@@ -202,9 +202,9 @@ pub fn code_p_mb(
 
     let mut src16 = [0u8; 256];
     load_block(&ctx.src.y, x0, y0, 16, &mut src16);
-    let mut srcc = [[0u8; 64]; 2];
-    load_block(&ctx.src.u, cx0, cy0, 8, &mut srcc[0]);
-    load_block(&ctx.src.v, cx0, cy0, 8, &mut srcc[1]);
+    // Both chroma planes side by side, as the chroma forward path reads them.
+    let mut srcc = [0u8; 128];
+    load_chroma_pair(ctx.src, cx0, cy0, &mut srcc);
 
     let mvp = predict_mv(mbs, pos, info, PartShape::P16x16, 0);
     if ctx.unchanged[pos.addr] && skip_mv == Mv::ZERO && skip_ok {
@@ -401,7 +401,7 @@ fn code_inter_choice(
     ctx: &PFrameCtx<'_>,
     recon: &mut Picture,
     pos: &MbPos,
-    srcc: &[[u8; 64]; 2],
+    srcc: &[u8; 128],
     choice: &InterChoice,
     skip_mv: Mv,
     res: &mut Residual,
@@ -578,8 +578,7 @@ fn predict_inter(
     ctx.ref_luma
         .predict(x0 as i32, y0 as i32, mv, 16, 16, pred16);
     let (cx, cy) = ((x0 / 2) as i32, (y0 / 2) as i32);
-    mc_chroma(&ctx.refp.u, cx, cy, mv, 8, 8, &mut predc[0]);
-    mc_chroma(&ctx.refp.v, cx, cy, mv, 8, 8, &mut predc[1]);
+    mc_chroma_mb(&ctx.refp.u, &ctx.refp.v, cx, cy, mv, predc);
 }
 
 /// What a P macroblock's decision computes and its coding reuses, owned by the slice coder and
@@ -669,10 +668,10 @@ impl Residual {
     }
 
     /// The chroma residual's forward path against the prediction, unless already computed.
-    fn quant_chroma(&mut self, srcc: &[[u8; 64]; 2], qp_c: u8) {
+    fn quant_chroma(&mut self, srcc: &[u8; 128], qp_c: u8) {
         if !self.chroma_done {
             self.chroma
-                .quantise(srcc, &self.predc, qp_c, Deadzone::Inter);
+                .quantise_pair(srcc, &self.predc, qp_c, Deadzone::Inter);
             self.chroma_done = true;
         }
     }
@@ -688,7 +687,7 @@ impl Residual {
         y0: usize,
         mv: Mv,
         src16: &[u8; 256],
-        srcc: &[[u8; 64]; 2],
+        srcc: &[u8; 128],
     ) -> bool {
         predict_inter(ctx, x0, y0, mv, &mut self.pred16, &mut self.predc);
         self.chroma_done = false;
