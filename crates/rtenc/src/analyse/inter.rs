@@ -3,7 +3,7 @@
 
 use super::intra::{
     best_i16x16, code_chroma_quant, code_intra_chroma, code_intra_luma, load_block,
-    load_chroma_pair, mb_neighbours16, store_block, I16_HEADER_BITS,
+    load_chroma_pair, mb_neighbours16, store_block, store_chroma_pair, I16_HEADER_BITS,
 };
 use super::me::{self, Block, MvLimits};
 use super::refresh::RefreshFrame;
@@ -171,7 +171,7 @@ pub fn code_p_mb(
                 copy_colocated(ctx, recon, pos);
                 return mark_skip(skip_mv, info);
             }
-            let (mut pred16, mut predc) = ([0u8; 256], [[0u8; 64]; 2]);
+            let (mut pred16, mut predc) = ([0u8; 256], [0u8; 128]);
             predict_inter(ctx, x0, y0, skip_mv, &mut pred16, &mut predc);
             return store_skip(recon, pos, skip_mv, &pred16, &predc, info);
         }
@@ -540,7 +540,7 @@ fn predict_partitions(
     y0: usize,
     choice: &InterChoice,
     pred16: &mut [u8; 256],
-    predc: &mut [[u8; 64]; 2],
+    predc: &mut [u8; 128],
 ) {
     if choice.mb_type == MbType::P16x16 {
         predict_inter(ctx, x0, y0, choice.mvs[0], pred16, predc);
@@ -559,7 +559,7 @@ fn predict_partitions(
         for (c, plane) in [&ctx.refp.u, &ctx.refp.v].into_iter().enumerate() {
             mc_chroma(plane, cx as i32, cy as i32, mv, cw, ch, &mut tmp);
             for r in 0..ch {
-                predc[c][(py / 2 + r) * 8 + px / 2..][..cw]
+                predc[(py / 2 + r) * 16 + 8 * c + px / 2..][..cw]
                     .copy_from_slice(&tmp[r * cw..r * cw + cw]);
             }
         }
@@ -573,7 +573,7 @@ fn predict_inter(
     y0: usize,
     mv: Mv,
     pred16: &mut [u8; 256],
-    predc: &mut [[u8; 64]; 2],
+    predc: &mut [u8; 128],
 ) {
     ctx.ref_luma
         .predict(x0 as i32, y0 as i32, mv, 16, 16, pred16);
@@ -629,8 +629,8 @@ impl SubpelStats {
 struct Residual {
     /// Luma prediction.
     pred16: [u8; 256],
-    /// Chroma predictions (Cb, Cr).
-    predc: [[u8; 64]; 2],
+    /// Chroma predictions, side by side: row `r` is Cb's row `r` then Cr's.
+    predc: [u8; 128],
     /// The luma residual's levels and decimation.
     luma: InterLuma,
     /// The chroma residual's levels, when `chroma_done`.
@@ -643,7 +643,7 @@ impl Default for Residual {
     fn default() -> Self {
         Residual {
             pred16: [0; 256],
-            predc: [[0; 64]; 2],
+            predc: [0; 128],
             luma: InterLuma {
                 levels: [[0; 16]; 16],
                 nz: [0; 16],
@@ -811,13 +811,12 @@ fn store_skip(
     pos: &MbPos,
     mv: Mv,
     pred16: &[u8; 256],
-    predc: &[[u8; 64]; 2],
+    predc: &[u8; 128],
     info: &mut MbInfo,
 ) -> PDecision {
     let (x0, y0) = (pos.mb_x * 16, pos.mb_y * 16);
     store_block(&mut recon.y, x0, y0, 16, pred16);
-    store_block(&mut recon.u, x0 / 2, y0 / 2, 8, &predc[0]);
-    store_block(&mut recon.v, x0 / 2, y0 / 2, 8, &predc[1]);
+    store_chroma_pair(recon, x0 / 2, y0 / 2, predc);
     mark_skip(mv, info)
 }
 
