@@ -3,13 +3,13 @@
 
 use super::intra::{
     best_i16x16, code_chroma_quant, code_intra_chroma, code_intra_luma, load_block,
-    mb_neighbours16, store_block, I16_HEADER_BITS,
+    load_chroma_pair, mb_neighbours16, store_block, store_chroma_pair, I16_HEADER_BITS,
 };
 use super::me::{self, Block, MvLimits};
 use super::refresh::RefreshFrame;
 use super::residual::ChromaQuant;
 use crate::common::hpel::RefLuma;
-use crate::common::mc::mc_chroma;
+use crate::common::mc::{mc_chroma, mc_chroma_mb};
 use crate::common::mvpred::{p_skip_mv, predict_mv, PartShape};
 use crate::common::quant::{params4x4, Deadzone};
 use crate::common::{MbInfo, MbPos, MbType, Mv};
@@ -171,7 +171,7 @@ pub fn code_p_mb(
                 copy_colocated(ctx, recon, pos);
                 return mark_skip(skip_mv, info);
             }
-            let (mut pred16, mut predc) = ([0u8; 256], [[0u8; 64]; 2]);
+            let (mut pred16, mut predc) = ([0u8; 256], [0u8; 128]);
             predict_inter(ctx, x0, y0, skip_mv, &mut pred16, &mut predc);
             return store_skip(recon, pos, skip_mv, &pred16, &predc, info);
         }
@@ -202,9 +202,9 @@ pub fn code_p_mb(
 
     let mut src16 = [0u8; 256];
     load_block(&ctx.src.y, x0, y0, 16, &mut src16);
-    let mut srcc = [[0u8; 64]; 2];
-    load_block(&ctx.src.u, cx0, cy0, 8, &mut srcc[0]);
-    load_block(&ctx.src.v, cx0, cy0, 8, &mut srcc[1]);
+    // Both chroma planes side by side, as the chroma forward path reads them.
+    let mut srcc = [0u8; 128];
+    load_chroma_pair(ctx.src, cx0, cy0, &mut srcc);
 
     let mvp = predict_mv(mbs, pos, info, PartShape::P16x16, 0);
     if ctx.unchanged[pos.addr] && skip_mv == Mv::ZERO && skip_ok {
@@ -401,7 +401,7 @@ fn code_inter_choice(
     ctx: &PFrameCtx<'_>,
     recon: &mut Picture,
     pos: &MbPos,
-    srcc: &[[u8; 64]; 2],
+    srcc: &[u8; 128],
     choice: &InterChoice,
     skip_mv: Mv,
     res: &mut Residual,
@@ -540,7 +540,7 @@ fn predict_partitions(
     y0: usize,
     choice: &InterChoice,
     pred16: &mut [u8; 256],
-    predc: &mut [[u8; 64]; 2],
+    predc: &mut [u8; 128],
 ) {
     if choice.mb_type == MbType::P16x16 {
         predict_inter(ctx, x0, y0, choice.mvs[0], pred16, predc);
@@ -559,7 +559,7 @@ fn predict_partitions(
         for (c, plane) in [&ctx.refp.u, &ctx.refp.v].into_iter().enumerate() {
             mc_chroma(plane, cx as i32, cy as i32, mv, cw, ch, &mut tmp);
             for r in 0..ch {
-                predc[c][(py / 2 + r) * 8 + px / 2..][..cw]
+                predc[(py / 2 + r) * 16 + 8 * c + px / 2..][..cw]
                     .copy_from_slice(&tmp[r * cw..r * cw + cw]);
             }
         }
@@ -573,13 +573,12 @@ fn predict_inter(
     y0: usize,
     mv: Mv,
     pred16: &mut [u8; 256],
-    predc: &mut [[u8; 64]; 2],
+    predc: &mut [u8; 128],
 ) {
     ctx.ref_luma
         .predict(x0 as i32, y0 as i32, mv, 16, 16, pred16);
     let (cx, cy) = ((x0 / 2) as i32, (y0 / 2) as i32);
-    mc_chroma(&ctx.refp.u, cx, cy, mv, 8, 8, &mut predc[0]);
-    mc_chroma(&ctx.refp.v, cx, cy, mv, 8, 8, &mut predc[1]);
+    mc_chroma_mb(&ctx.refp.u, &ctx.refp.v, cx, cy, mv, predc);
 }
 
 /// What a P macroblock's decision computes and its coding reuses, owned by the slice coder and
@@ -630,8 +629,8 @@ impl SubpelStats {
 struct Residual {
     /// Luma prediction.
     pred16: [u8; 256],
-    /// Chroma predictions (Cb, Cr).
-    predc: [[u8; 64]; 2],
+    /// Chroma predictions, side by side: row `r` is Cb's row `r` then Cr's.
+    predc: [u8; 128],
     /// The luma residual's levels and decimation.
     luma: InterLuma,
     /// The chroma residual's levels, when `chroma_done`.
@@ -644,7 +643,7 @@ impl Default for Residual {
     fn default() -> Self {
         Residual {
             pred16: [0; 256],
-            predc: [[0; 64]; 2],
+            predc: [0; 128],
             luma: InterLuma {
                 levels: [[0; 16]; 16],
                 nz: [0; 16],
@@ -669,10 +668,10 @@ impl Residual {
     }
 
     /// The chroma residual's forward path against the prediction, unless already computed.
-    fn quant_chroma(&mut self, srcc: &[[u8; 64]; 2], qp_c: u8) {
+    fn quant_chroma(&mut self, srcc: &[u8; 128], qp_c: u8) {
         if !self.chroma_done {
             self.chroma
-                .quantise(srcc, &self.predc, qp_c, Deadzone::Inter);
+                .quantise_pair(srcc, &self.predc, qp_c, Deadzone::Inter);
             self.chroma_done = true;
         }
     }
@@ -688,7 +687,7 @@ impl Residual {
         y0: usize,
         mv: Mv,
         src16: &[u8; 256],
-        srcc: &[[u8; 64]; 2],
+        srcc: &[u8; 128],
     ) -> bool {
         predict_inter(ctx, x0, y0, mv, &mut self.pred16, &mut self.predc);
         self.chroma_done = false;
@@ -812,13 +811,12 @@ fn store_skip(
     pos: &MbPos,
     mv: Mv,
     pred16: &[u8; 256],
-    predc: &[[u8; 64]; 2],
+    predc: &[u8; 128],
     info: &mut MbInfo,
 ) -> PDecision {
     let (x0, y0) = (pos.mb_x * 16, pos.mb_y * 16);
     store_block(&mut recon.y, x0, y0, 16, pred16);
-    store_block(&mut recon.u, x0 / 2, y0 / 2, 8, &predc[0]);
-    store_block(&mut recon.v, x0 / 2, y0 / 2, 8, &predc[1]);
+    store_chroma_pair(recon, x0 / 2, y0 / 2, predc);
     mark_skip(mv, info)
 }
 

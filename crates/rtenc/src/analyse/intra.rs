@@ -89,6 +89,37 @@ fn store_rows<const W: usize>(plane: &mut Plane, x: usize, y: usize, data: &[u8]
     }
 }
 
+/// Loads both chroma planes' 8x8 blocks at (x, y) into `out` side by side: its row `r` is
+/// Cb's row `r` then Cr's.
+pub fn load_chroma_pair(src: &Picture, x: usize, y: usize, out: &mut [u8; 128]) {
+    for (c, plane) in [&src.u, &src.v].into_iter().enumerate() {
+        let (start, end) = block_span::<8>(plane, x, y, 8);
+        let src = &plane.data[start..end];
+        for (r, row) in out.chunks_exact_mut(16).enumerate() {
+            let o = r * plane.stride;
+            let from: &[u8; 8] = src[o..o + 8].try_into().expect("row inside the block");
+            row[8 * c..8 * c + 8].copy_from_slice(from);
+        }
+    }
+}
+
+/// Stores both chroma planes' 8x8 blocks at (x, y) from `data`, whose row `r` is Cb's row `r`
+/// then Cr's.
+pub fn store_chroma_pair(recon: &mut Picture, x: usize, y: usize, data: &[u8; 128]) {
+    for (c, plane) in [&mut recon.u, &mut recon.v].into_iter().enumerate() {
+        let (start, end) = block_span::<8>(plane, x, y, 8);
+        let stride = plane.stride;
+        let dst = &mut plane.data[start..end];
+        for (r, row) in data.chunks_exact(16).enumerate() {
+            let o = r * stride;
+            let to: &mut [u8; 8] = (&mut dst[o..o + 8])
+                .try_into()
+                .expect("row inside the block");
+            to.copy_from_slice(&row[8 * c..8 * c + 8]);
+        }
+    }
+}
+
 /// The outcome of the luma intra decision.
 #[derive(Debug, Clone, Copy)]
 pub struct IntraLumaCost {
@@ -482,17 +513,19 @@ pub fn code_chroma(
     info: &mut MbInfo,
 ) {
     let mut quant = residual::ChromaQuant::default();
-    quant.quantise(srcs, preds, qp_c, dz);
-    code_chroma_quant(&quant, preds, qp_c, dz, recon, pos, mb, info);
+    let preds2 = residual::interleave_chroma(preds);
+    quant.quantise_pair(&residual::interleave_chroma(srcs), &preds2, qp_c, dz);
+    code_chroma_quant(&quant, &preds2, qp_c, dz, recon, pos, mb, info);
 }
 
 /// [`code_chroma`] with the forward path already computed (by a decision that needed it):
 /// the levels, cbp_chroma, chroma total_coeff and the reconstruction over `preds`, the
-/// predictions `quant` was computed against.
+/// predictions `quant` was computed against, side by side (row `r` is Cb's row `r` then
+/// Cr's).
 #[allow(clippy::too_many_arguments)]
 pub fn code_chroma_quant(
     quant: &residual::ChromaQuant,
-    preds: &[[u8; 64]; 2],
+    preds: &[u8; 128],
     qp_c: u8,
     dz: Deadzone,
     recon: &mut Picture,
@@ -513,14 +546,12 @@ pub fn code_chroma_quant(
     };
     if mb.cbp_chroma == 0 {
         // No level at all: none is read (see `MbCoding::reset`), the prediction stands.
-        store_block(&mut recon.u, x0, y0, 8, &preds[0]);
-        store_block(&mut recon.v, x0, y0, 8, &preds[1]);
+        store_chroma_pair(recon, x0, y0, preds);
     } else {
         quant.write_levels(&mut mb.chroma_dc, &mut mb.chroma_ac);
-        let mut rec = [[0u8; 64]; 2];
+        let mut rec = [0u8; 128];
         quant.recon(preds, qp_c, dz, &mut rec);
-        store_block(&mut recon.u, x0, y0, 8, &rec[0]);
-        store_block(&mut recon.v, x0, y0, 8, &rec[1]);
+        store_chroma_pair(recon, x0, y0, &rec);
     }
     if mb.cbp_chroma == 2 {
         info.total_coeff_cb = counts[0];

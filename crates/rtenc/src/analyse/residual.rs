@@ -82,7 +82,7 @@ pub fn code16x16(
 
 /// Both chroma planes of a macroblock side by side, as the strips kernels read them: row `r`
 /// is Cb's row `r` then Cr's, so strip `s` holds Cb blocks `2s`, `2s + 1`, then Cr's.
-fn interleave_chroma(planes: &[[u8; 64]; 2]) -> [u8; 128] {
+pub fn interleave_chroma(planes: &[[u8; 64]; 2]) -> [u8; 128] {
     let mut out = [0u8; 128];
     for (r, row) in out.chunks_exact_mut(16).enumerate() {
         row[..8].copy_from_slice(&planes[0][8 * r..8 * r + 8]);
@@ -117,14 +117,14 @@ pub struct ChromaQuant {
 
 impl ChromaQuant {
     /// Transform and quantisation of both chroma planes against their predictions (every
-    /// field is overwritten).
-    pub fn quantise(&mut self, src: &[[u8; 64]; 2], pred: &[[u8; 64]; 2], qp_c: u8, dz: Deadzone) {
+    /// field is overwritten), the source and prediction samples side by side: row `r` of
+    /// `src2` and `pred2` is Cb's row `r` then Cr's (as [`interleave_chroma`] lays them out).
+    pub fn quantise_pair(&mut self, src2: &[u8; 128], pred2: &[u8; 128], qp_c: u8, dz: Deadzone) {
         let k = crate::dsp::kernels();
         let q = quant::params4x4(qp_c, dz);
-        let (src2, pred2) = (interleave_chroma(src), interleave_chroma(pred));
         let mut dc = [0i32; 8];
         let mut nz = [0u16; 8];
-        (k.quant_strips)(&src2, &pred2, q, true, &mut self.levels, &mut dc, &mut nz);
+        (k.quant_strips)(src2, pred2, q, true, &mut self.levels, &mut dc, &mut nz);
         // Strips block b is block 2 (b / 4) + b % 2 of plane (b % 4) / 2 (`chroma_block`).
         self.dc = [[dc[0], dc[1], dc[4], dc[5]], [dc[2], dc[3], dc[6], dc[7]]];
         let n = nz.map(|m| m.count_ones() as u8);
@@ -164,17 +164,12 @@ impl ChromaQuant {
         *dc_levels = self.dc;
     }
 
-    /// The reconstruction of both planes from these levels over `pred`, the prediction they
-    /// were computed against at `qp_c` and `dz`.
-    pub fn recon(&self, pred: &[[u8; 64]; 2], qp_c: u8, dz: Deadzone, recon: &mut [[u8; 64]; 2]) {
+    /// The reconstruction of both planes from these levels over `pred2`, the prediction they
+    /// were computed against at `qp_c` and `dz`; both side by side: row `r` is Cb's row `r`
+    /// then Cr's (as [`interleave_chroma`] lays them out).
+    pub fn recon(&self, pred2: &[u8; 128], qp_c: u8, dz: Deadzone, recon: &mut [u8; 128]) {
         let k = crate::dsp::kernels();
         let q = quant::params4x4(qp_c, dz);
-        let pred2 = interleave_chroma(pred);
-        let mut rec2 = [0u8; 128];
-        (k.recon_strips)(&self.levels, Some(&self.dcr), &pred2, q, &mut rec2);
-        for (r, row) in rec2.chunks_exact(16).enumerate() {
-            recon[0][8 * r..8 * r + 8].copy_from_slice(&row[..8]);
-            recon[1][8 * r..8 * r + 8].copy_from_slice(&row[8..]);
-        }
+        (k.recon_strips)(&self.levels, Some(&self.dcr), pred2, q, recon);
     }
 }

@@ -322,6 +322,44 @@ pub fn mc_chroma(refp: &Plane, cx: i32, cy: i32, mv: Mv, w: usize, h: usize, out
     }
 }
 
+/// [`mc_chroma`] of a whole macroblock's chroma, both planes: the 8x8 blocks at chroma
+/// position (cx, cy) of `u` and `v`, displaced by the LUMA vector `mv`, side by side into
+/// `out` (row `r` is Cb's row `r` then Cr's, the layout the chroma residual path reads). The
+/// planes of one picture share their geometry, so the position, the fraction and the bounds
+/// check are worked out once for both, and one kernel call filters both; blocks whose
+/// footprint leaves the padded area take [`mc_chroma`]'s gathering path.
+pub fn mc_chroma_mb(u: &Plane, v: &Plane, cx: i32, cy: i32, mv: Mv, out: &mut [u8; 128]) {
+    let xi = cx as i64 + (mv.x >> 3) as i64;
+    let yi = cy as i64 + (mv.y >> 3) as i64;
+    let fx = (mv.x & 7) as u32;
+    let fy = (mv.y & 7) as u32;
+    // Fractional positions read one extra column and row (even where its weight is 0).
+    let m = (fx != 0 || fy != 0) as usize;
+    let same = u.width == v.width && u.height == v.height && u.pad == v.pad && u.stride == v.stride;
+    if !same || !inside_padded(u, xi, yi, 8 + m, 8 + m) {
+        let mut blocks = [[0u8; 64]; 2];
+        for (c, plane) in [u, v].into_iter().enumerate() {
+            mc_chroma_w::<8>(plane, cx, cy, mv, 8, &mut blocks[c]);
+        }
+        for (r, row) in out.chunks_exact_mut(16).enumerate() {
+            row[..8].copy_from_slice(&blocks[0][8 * r..8 * r + 8]);
+            row[8..].copy_from_slice(&blocks[1][8 * r..8 * r + 8]);
+        }
+        return;
+    }
+    let (o, s) = (u.offset(xi as isize, yi as isize), u.stride);
+    if m == 0 {
+        for (c, plane) in [u, v].into_iter().enumerate() {
+            let src = &plane.data[o..o + 7 * s + 8];
+            for (r, row) in out.chunks_exact_mut(16).enumerate() {
+                row[8 * c..8 * c + 8].copy_from_slice(&src[r * s..r * s + 8]);
+            }
+        }
+        return;
+    }
+    (crate::dsp::kernels().mc_chroma8x2)(&u.data[o..], &v.data[o..], s, fx, fy, out);
+}
+
 /// [`mc_chroma`] for a block `W` samples wide.
 fn mc_chroma_w<const W: usize>(refp: &Plane, cx: i32, cy: i32, mv: Mv, h: usize, out: &mut [u8]) {
     if h == 0 {
@@ -651,6 +689,48 @@ mod tests {
                                     plane.pad
                                 );
                             }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn chroma_mb_matches_per_plane_prediction() {
+        let mut rng = Rng(0x0123_4567_89ab_cdef);
+        let mut out = [0u8; 128];
+        let (pw, ph) = (32, 24);
+        for pad in [0usize, 1, 8, 16] {
+            let fill = |rng: &mut Rng| {
+                let mut p = Plane::new(pw, ph, pad, 0);
+                for yy in 0..ph {
+                    for v in p.row_mut(yy) {
+                        *v = rng.next() as u8;
+                    }
+                }
+                p.extend_edges();
+                p
+            };
+            let (u, v) = (fill(&mut rng), fill(&mut rng));
+            for frac in 0..64 {
+                for _ in 0..8 {
+                    let cx = rng.range(-12, pw as i32 + 4);
+                    let cy = rng.range(-12, ph as i32 + 4);
+                    let mv = Mv::new(
+                        random_mv_comp(&mut rng, frac & 7, 3),
+                        random_mv_comp(&mut rng, frac >> 3, 3),
+                    );
+                    mc_chroma_mb(&u, &v, cx, cy, mv, &mut out);
+                    for (c, plane) in [&u, &v].into_iter().enumerate() {
+                        let mut want = [0u8; 64];
+                        mc_chroma(plane, cx, cy, mv, 8, 8, &mut want);
+                        for r in 0..8 {
+                            assert_eq!(
+                                out[16 * r + 8 * c..16 * r + 8 * c + 8],
+                                want[8 * r..8 * r + 8],
+                                "pad {pad} plane {c} at ({cx},{cy}) mv {mv:?}"
+                            );
                         }
                     }
                 }

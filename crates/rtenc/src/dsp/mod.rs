@@ -306,6 +306,12 @@ pub type Edge2Fn = fn(&mut [u8], &mut [u8], &Edge);
 /// below-right, so rows `0..=h` of 9 samples are read. See [`scalar::mc_chroma8`].
 pub type McChroma8Fn = fn(&[u8], usize, u32, u32, &mut [u8]);
 
+/// `mc_chroma8x2(cb, cr, stride, fx, fy, out)`: [`McChroma8Fn`] of an 8x8 block in each of
+/// the two chroma planes (which share one layout) at the same position and fraction, side by
+/// side: row `r` of `out` is Cb's output row `r` then Cr's (16 samples). See
+/// [`scalar::mc_chroma8x2`].
+pub type McChroma8x2Fn = fn(&[u8], &[u8], usize, u32, u32, &mut [u8; 128]);
+
 /// `avg_block(a, sa, b, sb, out, w, h)`: the rounded average of two `w` x `h` blocks into `out`
 /// (stride `w`; see [`scalar::avg_block`]).
 pub type AvgBlockFn = fn(&[u8], usize, &[u8], usize, &mut [u8], usize, usize);
@@ -352,6 +358,9 @@ pub struct Kernels {
     pub deblock_chroma_edge2: Edge2Fn,
     /// Chroma interpolation of an 8-wide block (see [`McChroma8Fn`]).
     pub mc_chroma8: McChroma8Fn,
+    /// Chroma interpolation of an 8x8 block in both chroma planes, side by side (see
+    /// [`McChroma8x2Fn`]).
+    pub mc_chroma8x2: McChroma8x2Fn,
     /// Rounded average of two blocks (quarter-sample luma prediction).
     pub avg_block: AvgBlockFn,
     /// Horizontal half-sample filter of one row (with its unrounded intermediates).
@@ -435,6 +444,7 @@ pub const SCALAR: Kernels = Kernels {
     deblock_luma_edge: scalar::deblock_luma_edge,
     deblock_chroma_edge2: scalar::deblock_chroma_edge2,
     mc_chroma8: scalar::mc_chroma8,
+    mc_chroma8x2: scalar::mc_chroma8x2,
     avg_block: scalar::avg_block,
     hpel_row_h: scalar::hpel_row_h,
     hpel_row_v: scalar::hpel_row_v,

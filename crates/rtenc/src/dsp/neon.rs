@@ -938,6 +938,37 @@ pub fn mc_chroma8(src: &[u8], stride: usize, fx: u32, fy: u32, out: &mut [u8]) {
     }
 }
 
+/// [`mc_chroma8`] of an 8x8 block in both chroma planes, side by side (as
+/// `scalar::mc_chroma8x2`): row `r` of `out` is Cb's output row `r` then Cr's.
+#[target_feature(enable = "neon")]
+pub fn mc_chroma8x2(cb: &[u8], cr: &[u8], stride: usize, fx: u32, fy: u32, out: &mut [u8; 128]) {
+    assert!(
+        fx < 8 && fy < 8 && cb.len() > 8 * stride + 8 && cr.len() > 8 * stride + 8,
+        "mc_chroma8x2: fraction ({fx}, {fy}), {} and {} samples at stride {stride}",
+        cb.len(),
+        cr.len()
+    );
+    let (fx, fy) = (fx as u8, fy as u8);
+    let w0 = vdup_n_u8((8 - fx) * (8 - fy));
+    let w1 = vdup_n_u8(fx * (8 - fy));
+    let w2 = vdup_n_u8((8 - fx) * fy);
+    let w3 = vdup_n_u8(fx * fy);
+    for (c, src) in [cb, cr].into_iter().enumerate() {
+        let mut t0 = ld8(src, 0);
+        let mut t1 = ld8(src, 1);
+        for r in 0..8 {
+            let o = (r + 1) * stride;
+            let (b0, b1) = (ld8(src, o), ld8(src, o + 1));
+            let v = vmull_u8(t0, w0);
+            let v = vmlal_u8(v, t1, w1);
+            let v = vmlal_u8(v, b0, w2);
+            let v = vmlal_u8(v, b1, w3);
+            st8(&mut out[..], 16 * r + 8 * c, vrshrn_n_u16::<6>(v));
+            (t0, t1) = (b0, b1);
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Half-sample filters.
 
@@ -1555,6 +1586,7 @@ pub fn neon_kernels() -> Option<Kernels> {
         deblock_luma_edge: entry::deblock_luma_edge,
         deblock_chroma_edge2,
         mc_chroma8: entry::mc_chroma8,
+        mc_chroma8x2: entry::mc_chroma8x2,
         avg_block: entry::avg_block,
         hpel_row_h: entry::hpel_row_h,
         hpel_row_v: entry::hpel_row_v,
@@ -1606,6 +1638,7 @@ mod entry {
         deblock_luma_edge(d: &mut [u8], e: &Edge);
         deblock_chroma_edge(d: &mut [u8], e: &Edge);
         mc_chroma8(src: &[u8], stride: usize, fx: u32, fy: u32, out: &mut [u8]);
+        mc_chroma8x2(cb: &[u8], cr: &[u8], stride: usize, fx: u32, fy: u32, out: &mut [u8; 128]);
         avg_block(a: &[u8], sa: usize, b: &[u8], sb: usize, out: &mut [u8], w: usize, h: usize);
         hpel_row_h(src: &[u8], b1: &mut [i16], b: &mut [u8]);
         hpel_row_v(r: [&[u8]; 6], h1: &mut [i16], out: &mut [u8]);

@@ -537,6 +537,18 @@ pub fn mc_chroma8(src: &[u8], stride: usize, fx: u32, fy: u32, out: &mut [u8]) {
     }
 }
 
+/// Chroma interpolation of an 8x8 block in both chroma planes, side by side (see
+/// [`super::McChroma8x2Fn`]): [`mc_chroma8`] on each.
+pub fn mc_chroma8x2(cb: &[u8], cr: &[u8], stride: usize, fx: u32, fy: u32, out: &mut [u8; 128]) {
+    let (mut b, mut r) = ([0u8; 64], [0u8; 64]);
+    mc_chroma8(cb, stride, fx, fy, &mut b);
+    mc_chroma8(cr, stride, fx, fy, &mut r);
+    for (k, row) in out.chunks_exact_mut(16).enumerate() {
+        row[..8].copy_from_slice(&b[8 * k..8 * k + 8]);
+        row[8..].copy_from_slice(&r[8 * k..8 * k + 8]);
+    }
+}
+
 /// The rounded average of two blocks, `out[y * w + x] = (a[y * sa + x] + b[y * sb + x] + 1) >> 1`
 /// for a `w` x `h` block: how the quarter-sample luma positions come from two full or half
 /// samples (8.4.2.2.1, 8-250 to 8-261).

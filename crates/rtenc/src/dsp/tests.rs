@@ -587,6 +587,38 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    #[test]
+    fn mc_chroma8x2_matches_scalar(
+        (a, sa, b, sb) in planes(),
+        fx in 0u32..8,
+        fy in 0u32..8,
+        ox in 0usize..8,
+    ) {
+        // Both planes at one stride: the second plane's samples re-laid at the first's.
+        let s = sa;
+        let n = 8 * s + 9;
+        let cb = &a[ox..ox + n];
+        let cr: Vec<u8> = (0..n).map(|i| b[(i / s) * sb + i % s % sb] ^ (i as u8)).collect();
+        let mut want = [0u8; 128];
+        scalar::mc_chroma8x2(cb, &cr, s, fx, fy, &mut want);
+        for (c, src) in [cb, &cr[..]].into_iter().enumerate() {
+            let mut one = [0u8; 64];
+            scalar::mc_chroma8(src, s, fx, fy, &mut one);
+            for r in 0..8 {
+                prop_assert_eq!(&want[16 * r + 8 * c..16 * r + 8 * c + 8], &one[8 * r..8 * r + 8]);
+            }
+        }
+        for k in tables() {
+            let mut got = [7u8; 128];
+            (k.mc_chroma8x2)(cb, &cr, s, fx, fy, &mut got);
+            prop_assert_eq!(&got[..], &want[..], "{:?}", k.isa);
+        }
+    }
+}
+
 /// Prefetching is a hint: nothing observable changes, and the data is borrowed immutably, so
 /// what can be tested is that no offsets (past the end, huge, stride 0) panic (the overflow
 /// checks are on in tests), and that the bound the x86 kernel keeps its addresses within the

@@ -1558,3 +1558,39 @@ pub fn mc_chroma8(src: &[u8], stride: usize, fx: u32, fy: u32, out: &mut [u8]) {
         top = bot;
     }
 }
+
+/// [`mc_chroma8`] of an 8x8 block in both chroma planes at once, exactly like
+/// `scalar::mc_chroma8x2`: Cb's rows in the low lane, Cr's in the high one, so that one
+/// 256-bit `pmaddubsw` per weight pair filters a row of both planes, and the packed row (Cb's
+/// eight samples, then Cr's) is the output row.
+#[target_feature(enable = "avx2")]
+pub fn mc_chroma8x2(cb: &[u8], cr: &[u8], stride: usize, fx: u32, fy: u32, out: &mut [u8; 128]) {
+    assert!(
+        fx < 8 && fy < 8 && cb.len() > 8 * stride + 8 && cr.len() > 8 * stride + 8,
+        "mc_chroma8x2: lengths"
+    );
+    let (fx, fy) = (fx as i16, fy as i16);
+    let pair = |a: i16, b: i16| _mm256_set1_epi16((b << 8) | a);
+    let top_w = pair((8 - fx) * (8 - fy), fx * (8 - fy));
+    let bot_w = pair((8 - fx) * fy, fx * fy);
+    let k32 = _mm256_set1_epi16(32);
+    let row = |r: usize| {
+        let o = r * stride;
+        let b = _mm_unpacklo_epi8(load8(cb, o), load8(cb, o + 1));
+        let c = _mm_unpacklo_epi8(load8(cr, o), load8(cr, o + 1));
+        _mm256_set_m128i(c, b)
+    };
+    let mut top = row(0);
+    for r in 0..8 {
+        let bot = row(r + 1);
+        let v = _mm256_add_epi16(
+            _mm256_maddubs_epi16(top, top_w),
+            _mm256_maddubs_epi16(bot, bot_w),
+        );
+        let v = _mm256_srli_epi16(_mm256_add_epi16(v, k32), 6);
+        // Quadwords: Cb, Cb, Cr, Cr; the first and third make the row.
+        let packed = _mm256_permute4x64_epi64::<0b00_00_10_00>(_mm256_packus_epi16(v, v));
+        store16(&mut out[..], 16 * r, _mm256_castsi256_si128(packed));
+        top = bot;
+    }
+}

@@ -287,6 +287,7 @@ pub fn sse2_kernels() -> Kernels {
         deblock_luma_edge: sse2_entry::deblock_luma_edge,
         deblock_chroma_edge2: sse2_deblock_chroma_edge2,
         mc_chroma8: crate::dsp::scalar::mc_chroma8,
+        mc_chroma8x2: crate::dsp::scalar::mc_chroma8x2,
         avg_block: sse2_entry::avg_block,
         hpel_row_h: sse2_entry::hpel_row_h,
         hpel_row_v: sse2_entry::hpel_row_v,
@@ -340,6 +341,7 @@ pub fn avx2_kernels() -> Option<Kernels> {
         deblock_luma_edge: avx2_entry::deblock_luma_edge,
         deblock_chroma_edge2: avx2_entry::deblock_chroma_edge2,
         mc_chroma8: avx2_entry::mc_chroma8,
+        mc_chroma8x2: avx2_entry::mc_chroma8x2,
         avg_block: sse2_entry::avg_block,
         hpel_row_h: avx2_entry::hpel_row_h,
         hpel_row_v: avx2_entry::hpel_row_v,
@@ -408,6 +410,7 @@ mod avx2_entry {
         deblock_chroma_edge2(u: &mut [u8], v: &mut [u8], e: &crate::dsp::Edge);
         satd_avg16x16(s: &[u8], ss: usize, a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
         mc_chroma8(src: &[u8], stride: usize, fx: u32, fy: u32, out: &mut [u8]);
+        mc_chroma8x2(cb: &[u8], cr: &[u8], stride: usize, fx: u32, fy: u32, out: &mut [u8; 128]);
         rgb_to_nv12_rows(row0: &[u8], row1: &[u8], y0: &mut [u8], y1: &mut [u8], uv: &mut [u8], layout: crate::dsp::PixelLayout, siting: crate::dsp::ChromaSiting);
         quant_strips(src: &[u8], pred: &[u8], q: &crate::dsp::QuantParams, dc_apart: bool, levels: &mut [[i16; 16]], dc: &mut [i32], nz: &mut [u16]);
         recon_strips(levels: &[[i16; 16]], dc: Option<&[i32]>, pred: &[u8], q: &crate::dsp::QuantParams, recon: &mut [u8]);
