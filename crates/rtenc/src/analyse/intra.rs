@@ -1,7 +1,7 @@
 //! Intra macroblock decisions: Intra_16x16 vs Intra_4x4 luma, their prediction modes, and the
 //! chroma prediction mode, by distortion (SATD) + lambda x mode bits.
 
-use super::cost::{satd, satd4x4_axis};
+use super::cost::satd;
 use super::residual::{self, code16x16, code4x4};
 use crate::common::intra_pred::{
     self, chroma_mode_available, gather, mode16x16_available, mode4x4_available, predicted_i4_mode,
@@ -292,7 +292,9 @@ fn code_i4x4(
     bound: Bound,
 ) -> Option<I4x4Coded> {
     let (x0, y0) = (pos.mb_x * 16, pos.mb_y * 16);
-    let satd4 = crate::dsp::kernels().satd[crate::dsp::BlockSize::B4x4 as usize];
+    let kernels = crate::dsp::kernels();
+    let satd4 = kernels.satd[crate::dsp::BlockSize::B4x4 as usize];
+    let satd4x4_axis = kernels.satd4x4_axis;
     let mut i4 = I4x4Coded {
         cost: lambda * I4_HEADER_BITS,
         modes: [intra_pred::i4::DC; 16],
@@ -327,7 +329,7 @@ fn code_i4x4(
         // The axis modes' SATDs from one transform of the source (see `satd4x4_axis`).
         let top: [u8; 4] = nb.top[..4].try_into().expect("4 samples");
         let left: [u8; 4] = nb.left[..4].try_into().expect("4 samples");
-        let axis = satd4x4_axis(&src16[o..], 16, &top, &left, intra_pred::dc4x4(&nb));
+        let axis = (satd4x4_axis)(&src16[o..], 16, &top, &left, intra_pred::dc4x4(&nb));
         let no_top_right = avoid_top_right && raster == 3;
         let mut try_mode = |mode: u8, best: &mut (u32, u8)| {
             if !mode4x4_available(mode, &nb)

@@ -224,6 +224,12 @@ pub struct QuantParams {
 pub type Code4x4Fn =
     fn(&[u8], usize, &[u8], usize, &QuantParams, &mut [i32; 16], &mut [u8], usize) -> u32;
 
+/// `satd4x4_axis(src, stride, top, left, dc) -> [V, H, DC]`: the SATD of a 4x4 source block
+/// against the three axis predictions of Intra_4x4 — every row `top`, every column `left`,
+/// flat `dc` — each equal to the 4x4 SATD kernel on that prediction. See
+/// [`scalar::satd4x4_axis`].
+pub type Satd4x4AxisFn = fn(&[u8], usize, &[u8; 4], &[u8; 4], u8) -> [u32; 3];
+
 /// `quant_strips(src, pred, q, dc_apart, levels, dc, nz)`: the forward path of `n` strips
 /// of four 4x4 blocks side by side. `src` and `pred` hold `4 n` rows of 16 samples (stride 16,
 /// `64 n` samples each); block `b` (`levels.len() == nz.len() == 4 n`) is strip `b / 4`,
@@ -337,6 +343,9 @@ pub struct Kernels {
     pub satd_avg16x16: PixelCmpAvgFn,
     /// A whole 4x4 block: transform, quantisation, scan and reconstruction (see [`Code4x4Fn`]).
     pub code4x4: Code4x4Fn,
+    /// SATDs of a 4x4 block against the three axis Intra_4x4 predictions (see
+    /// [`Satd4x4AxisFn`]).
+    pub satd4x4_axis: Satd4x4AxisFn,
     /// Forward path of strips of four 4x4 blocks (see [`QuantStripsFn`]).
     pub quant_strips: QuantStripsFn,
     /// Reconstruction of such strips (see [`ReconStripsFn`]).
@@ -428,6 +437,7 @@ pub const SCALAR: Kernels = Kernels {
     sad16x16_x4: scalar::sad16x16_x4,
     satd_avg16x16: scalar::satd_avg16x16,
     code4x4: scalar::code4x4,
+    satd4x4_axis: scalar::satd4x4_axis,
     rgb_to_nv12_rows: scalar::rgb_to_nv12_rows,
     quant_strips: scalar::quant_strips,
     recon_strips: scalar::recon_strips,

@@ -1548,6 +1548,7 @@ pub fn neon_kernels() -> Option<Kernels> {
         sad16x16_x4: entry::sad16x16_x4,
         satd_avg16x16: entry::satd_avg16x16,
         code4x4: entry::code4x4,
+        satd4x4_axis: crate::dsp::scalar::satd4x4_axis,
         quant_strips: entry::quant_strips,
         recon_strips: entry::recon_strips,
         rgb_to_nv12_rows: entry::rgb_to_nv12_rows,

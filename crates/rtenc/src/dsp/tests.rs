@@ -181,6 +181,19 @@ proptest! {
     }
 
     #[test]
+    fn satd4x4_axis_matches_scalar(
+        (a, sa, b, _) in planes(),
+        dc in sample(),
+    ) {
+        let top: [u8; 4] = b[..4].try_into().unwrap();
+        let left: [u8; 4] = b[4..8].try_into().unwrap();
+        let want = scalar::satd4x4_axis(&a, sa, &top, &left, dc);
+        for k in tables() {
+            prop_assert_eq!((k.satd4x4_axis)(&a, sa, &top, &left, dc), want, "{:?}", k.isa);
+        }
+    }
+
+    #[test]
     fn satd_avg16x16_matches_scalar((a, sa, b, sb) in planes(), (c, sc, _, _) in planes()) {
         let want = scalar::satd_avg16x16(&c, sc, &a, sa, &b, sb);
         let mut avg = [0u8; 256];
