@@ -295,6 +295,7 @@ fn code_i4x4(
     let kernels = crate::dsp::kernels();
     let satd4 = kernels.satd[crate::dsp::BlockSize::B4x4 as usize];
     let satd4x4_axis = kernels.satd4x4_axis;
+    let predict_diag = kernels.predict4x4_diag;
     let mut i4 = I4x4Coded {
         cost: lambda * I4_HEADER_BITS,
         modes: [intra_pred::i4::DC; 16],
@@ -330,6 +331,7 @@ fn code_i4x4(
         let top: [u8; 4] = nb.top[..4].try_into().expect("4 samples");
         let left: [u8; 4] = nb.left[..4].try_into().expect("4 samples");
         let axis = (satd4x4_axis)(&src16[o..], 16, &top, &left, intra_pred::dc4x4(&nb));
+        let edge = intra_pred::diag_edge(&nb);
         let no_top_right = avoid_top_right && raster == 3;
         let mut try_mode = |mode: u8, best: &mut (u32, u8)| {
             if !mode4x4_available(mode, &nb)
@@ -341,7 +343,8 @@ fn code_i4x4(
             let distortion = if m < axis.len() {
                 axis[m]
             } else {
-                intra_pred::predict4x4(mode, &nb, &mut preds[m]);
+                // Only the diagonal modes get here.
+                predict_diag(edge.0, edge.1, nb.top_left, mode, &mut preds[m]);
                 predicted_modes |= 1 << m;
                 (satd4)(&src16[o..], 16, &preds[m][..], 4)
             };

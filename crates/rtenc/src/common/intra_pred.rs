@@ -141,69 +141,26 @@ pub fn dc4x4(nb: &Neighbours<4>) -> u8 {
 
 /// Intra_4x4 prediction (8.3.1.2.1 to 8.3.1.2.9) into `out` (raster 4x4).
 ///
-/// The six diagonal modes take every sample from one of two rows of values computed at once
-/// over the whole edge ; the axis modes are [`predict4x4_generic`]'s.
+/// The six diagonal modes are [`crate::dsp::scalar::predict4x4_diag`]'s (the axis modes
+/// [`predict4x4_generic`]'s).
 #[inline]
 pub fn predict4x4(mode: u8, nb: &Neighbours<4>, out: &mut [u8; 16]) {
     if mode <= i4::DC || mode > i4::HU {
         predict4x4_generic(mode, nb, out);
         return;
     }
-    // The edge as bytes: e[1..5] = p[-1, 3..=0], e[5] = p[-1, -1], e[6..14] = p[0..8, -1],
-    // each end repeated (e[0] = p[-1, 3], e[14] = e[15] = p[7, -1]).
-    let top = u64::from_le_bytes(nb.top[..8].try_into().expect("8 samples"));
-    let left = u32::from_le_bytes(nb.left[..4].try_into().expect("4 samples"));
-    let (l3, t7) = (u128::from(left >> 24), u128::from(top >> 56));
-    let g = l3
-        | u128::from(left.swap_bytes()) << 8
-        | u128::from(nb.top_left) << 40
-        | u128::from(top) << 48
-        | t7 << 112
-        | t7 << 120;
-    const LOW7: u128 = u128::from_le_bytes([0x7f; 16]);
-    // Per byte: the rounded-up and the rounded-down average of two rows of bytes.
-    let avg_up = |a: u128, b: u128| (a | b) - (((a ^ b) >> 1) & LOW7);
-    let avg_down = |a: u128, b: u128| (a & b) + (((a ^ b) >> 1) & LOW7);
-    // Byte i of `a`: A_i = (e[i] + e[i + 1] + 1) >> 1; of `f`: F_i = (e[i - 1] + 2 e[i] +
-    // e[i + 1] + 2) >> 2 for i >= 1 (the 3-tap filter is the rounded-up average of e[i] and
-    // the rounded-down one of its neighbours). In the specification's terms, with p[-1, -1]
-    // at e[5]: A_i averages the edge samples at e[i] and e[i + 1], F_i filters around e[i].
-    let a = avg_up(g, g >> 8);
-    let f = avg_up(avg_down(g << 8, g >> 8), g);
-    // The 4 bytes of `v` from byte i, as a row.
-    let from = |v: u128, i: u32| (v >> (8 * i)) as u32;
-    let byte = |v: u128, i: u32| u32::from((v >> (8 * i)) as u8);
-    let row4 = |b: [u32; 4]| b[0] | b[1] << 8 | b[2] << 16 | b[3] << 24;
-    let rows: [u32; 4] = match mode {
-        // p[x, y] = F_{7 + x + y} (the last one filters p[6, -1], p[7, -1], p[7, -1]).
-        i4::DDL => [from(f, 7), from(f, 8), from(f, 9), from(f, 10)],
-        // p[x, y] = F_{5 + x - y}.
-        i4::DDR => [from(f, 5), from(f, 4), from(f, 3), from(f, 2)],
-        i4::VR => {
-            let (r0, r1) = (from(a, 5), from(f, 5));
-            [r0, r1, r0 << 8 | byte(f, 4), r1 << 8 | byte(f, 3)]
-        }
-        i4::HD => {
-            let r0 = row4([byte(a, 4), byte(f, 5), byte(f, 6), byte(f, 7)]);
-            let r1 = byte(a, 3) | byte(f, 4) << 8 | r0 << 16;
-            let r2 = byte(a, 2) | byte(f, 3) << 8 | r1 << 16;
-            let r3 = byte(a, 1) | byte(f, 2) << 8 | r2 << 16;
-            [r0, r1, r2, r3]
-        }
-        i4::VL => [from(a, 6), from(f, 7), from(a, 7), from(f, 8)],
-        _ => {
-            // HU: pairs (A_i, F_i) for i = 3, 2, 1, then p[-1, 3] (= A_0) throughout.
-            let l = byte(a, 0);
-            let ll = l | l << 8;
-            let p1 = byte(a, 1) | byte(f, 1) << 8;
-            let p2 = byte(a, 2) | byte(f, 2) << 8;
-            let p3 = byte(a, 3) | byte(f, 3) << 8;
-            [p3 | p2 << 16, p2 | p1 << 16, p1 | ll << 16, ll | ll << 16]
-        }
-    };
-    for (o, r) in out.chunks_exact_mut(4).zip(rows) {
-        o.copy_from_slice(&r.to_le_bytes());
-    }
+    let (top, left) = diag_edge(nb);
+    crate::dsp::scalar::predict4x4_diag(top, left, nb.top_left, mode, out);
+}
+
+/// The edge [`crate::dsp::Predict4x4DiagFn`] takes: p[0..8, -1] and p[-1, 0..4] as
+/// little-endian words.
+#[inline]
+pub fn diag_edge(nb: &Neighbours<4>) -> (u64, u32) {
+    (
+        u64::from_le_bytes(nb.top[..8].try_into().expect("8 samples")),
+        u32::from_le_bytes(nb.left[..4].try_into().expect("4 samples")),
+    )
 }
 
 /// Intra_4x4 prediction sample by sample as the specification writes it: [`predict4x4`]'s

@@ -1549,6 +1549,7 @@ pub fn neon_kernels() -> Option<Kernels> {
         satd_avg16x16: entry::satd_avg16x16,
         code4x4: entry::code4x4,
         satd4x4_axis: crate::dsp::scalar::satd4x4_axis,
+        predict4x4_diag: crate::dsp::scalar::predict4x4_diag,
         quant_strips: entry::quant_strips,
         recon_strips: entry::recon_strips,
         rgb_to_nv12_rows: entry::rgb_to_nv12_rows,

@@ -181,6 +181,23 @@ proptest! {
     }
 
     #[test]
+    fn predict4x4_diag_matches_scalar(
+        top in any::<u64>(),
+        left in any::<u32>(),
+        top_left in any::<u8>(),
+    ) {
+        for mode in 3..9u8 {
+            let mut want = [0u8; 16];
+            scalar::predict4x4_diag(top, left, top_left, mode, &mut want);
+            for k in tables() {
+                let mut got = [0u8; 16];
+                (k.predict4x4_diag)(top, left, top_left, mode, &mut got);
+                prop_assert_eq!(got, want, "{:?} mode {}", k.isa, mode);
+            }
+        }
+    }
+
+    #[test]
     fn satd4x4_axis_matches_scalar(
         (a, sa, b, _) in planes(),
         dc in sample(),

@@ -216,6 +216,31 @@ pub fn satd4x4_axis(src: &[u8], stride: usize, top: &[u8; 4], left: &[u8; 4], dc
     ]
 }
 
+/// Diagonal Intra_4x4 prediction, like `scalar::predict4x4_diag`: the edge's rounded averages
+/// and 3-tap filters with `pavgb` (the filter as the rounded average of the centre and the
+/// rounded-down average of its neighbours), the rows picked as there.
+#[target_feature(enable = "sse2")]
+pub fn predict4x4_diag(top: u64, left: u32, top_left: u8, mode: u8, out: &mut [u8; 16]) {
+    // The edge bytes of `scalar::predict4x4_diag`, low and high halves.
+    let (l3, t7) = (u64::from(left >> 24), top >> 56);
+    let lo = l3 | u64::from(left.swap_bytes()) << 8 | u64::from(top_left) << 40 | top << 48;
+    let hi = top >> 16 | t7 << 48 | t7 << 56;
+    let g = _mm_set_epi64x(hi as i64, lo as i64);
+    let (prev, next) = (_mm_slli_si128::<1>(g), _mm_srli_si128::<1>(g));
+    let a = _mm_avg_epu8(g, next);
+    let down = _mm_sub_epi8(
+        _mm_avg_epu8(prev, next),
+        _mm_and_si128(_mm_xor_si128(prev, next), _mm_set1_epi8(1)),
+    );
+    let f = _mm_avg_epu8(down, g);
+    let wide = |v: __m128i| {
+        let lo = _mm_cvtsi128_si64(v) as u64;
+        let hi = _mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v)) as u64;
+        u128::from(lo) | u128::from(hi) << 64
+    };
+    crate::dsp::scalar::diag4x4_store(mode, wide(a), wide(f), out);
+}
+
 #[target_feature(enable = "sse2")]
 #[inline]
 fn diff8(a: __m128i, b: __m128i) -> __m128i {
