@@ -333,36 +333,41 @@ fn code_i4x4(
         let axis = (satd4x4_axis)(&src16[o..], 16, &top, &left, intra_pred::dc4x4(&nb));
         let edge = intra_pred::diag_edge(&nb);
         let no_top_right = avoid_top_right && raster == 3;
-        let mut try_mode = |mode: u8, best: &mut (u32, u8)| {
-            if !mode4x4_available(mode, &nb)
-                || (no_top_right && (mode == intra_pred::i4::DDL || mode == intra_pred::i4::VL))
-            {
-                return;
-            }
-            let m = usize::from(mode);
-            let distortion = if m < axis.len() {
-                axis[m]
-            } else {
-                // Only the diagonal modes get here.
-                predict_diag(edge.0, edge.1, nb.top_left, mode, &mut preds[m]);
-                predicted_modes |= 1 << m;
-                (satd4)(&src16[o..], 16, &preds[m][..], 4)
-            };
-            let bits = if mode == predicted { 1 } else { 4 };
-            let cost = distortion + lambda * bits;
-            if cost < best.0 {
-                *best = (cost, mode);
-            }
-        };
+        // Tries one mode (a macro, not a closure: expanded at each use, it costs no call and
+        // no captured state).
+        macro_rules! try_mode {
+            ($mode:expr) => {{
+                let mode: u8 = $mode;
+                if mode4x4_available(mode, &nb)
+                    && !(no_top_right
+                        && (mode == intra_pred::i4::DDL || mode == intra_pred::i4::VL))
+                {
+                    let m = usize::from(mode);
+                    let distortion = if m < axis.len() {
+                        axis[m]
+                    } else {
+                        // Only the diagonal modes get here.
+                        predict_diag(edge.0, edge.1, nb.top_left, mode, &mut preds[m]);
+                        predicted_modes |= 1 << m;
+                        (satd4)(&src16[o..], 16, &preds[m][..], 4)
+                    };
+                    let bits = if mode == predicted { 1 } else { 4 };
+                    let cost = distortion + lambda * bits;
+                    if cost < best.0 {
+                        best = (cost, mode);
+                    }
+                }
+            }};
+        }
         if fast_modes {
             // The three axis modes and the predicted one, then only the two diagonal modes
             // next to the winning direction.
             use intra_pred::i4;
             for mode in [i4::V, i4::H, i4::DC] {
-                try_mode(mode, &mut best);
+                try_mode!(mode);
             }
             if predicted > i4::DC {
-                try_mode(predicted, &mut best);
+                try_mode!(predicted);
             }
             let next = match best.1 {
                 i4::V => [i4::VL, i4::VR],
@@ -371,12 +376,12 @@ fn code_i4x4(
             };
             for mode in next {
                 if mode != predicted {
-                    try_mode(mode, &mut best);
+                    try_mode!(mode);
                 }
             }
         } else {
             for mode in 0..9u8 {
-                try_mode(mode, &mut best);
+                try_mode!(mode);
             }
         }
         i4.cost += best.0;
