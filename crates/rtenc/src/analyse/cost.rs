@@ -22,44 +22,6 @@ pub fn sad(a: &[u8], a_stride: usize, b: &[u8], b_stride: usize, w: usize, h: us
     }
 }
 
-/// The one-dimensional 4-point Hadamard transform in the order of
-/// [`crate::common::transform::hadamard4x4`].
-#[inline]
-fn hadamard4(r: [i32; 4]) -> [i32; 4] {
-    let (s01, d01, s23, d23) = (r[0] + r[1], r[0] - r[1], r[2] + r[3], r[2] - r[3]);
-    [s01 + s23, s01 - s23, d01 - d23, d01 + d23]
-}
-
-/// SATD of a 4x4 source block (rows at `stride`) against the three axis predictions of
-/// Intra_4x4 at once — vertical from `top`, horizontal from `left`, flat at `dc` — equal to the
-/// SATD kernel on each prediction. The transform is linear and each prediction's transform is
-/// sparse (a vertical prediction's lies in the first row: 4 x the transform of `top`; a
-/// horizontal one's in the first column; DC's in the corner, 16 x `dc`), so one transform of
-/// the source and a correction of four (or one) coefficients give all three.
-pub fn satd4x4_axis(src: &[u8], stride: usize, top: &[u8; 4], left: &[u8; 4], dc: u8) -> [u32; 3] {
-    let mut h = [0i32; 16];
-    for r in 0..4 {
-        let row = &src[r * stride..r * stride + 4];
-        h[4 * r..4 * r + 4].copy_from_slice(&[
-            i32::from(row[0]),
-            i32::from(row[1]),
-            i32::from(row[2]),
-            i32::from(row[3]),
-        ]);
-    }
-    crate::common::transform::hadamard4x4(&mut h);
-    let total: u32 = h.iter().map(|v| v.unsigned_abs()).sum();
-    let ht = hadamard4(top.map(i32::from));
-    let hl = hadamard4(left.map(i32::from));
-    let (mut v, mut hz) = (total, total);
-    for k in 0..4 {
-        v = v - h[k].unsigned_abs() + (h[k] - 4 * ht[k]).unsigned_abs();
-        hz = hz - h[4 * k].unsigned_abs() + (h[4 * k] - 4 * hl[k]).unsigned_abs();
-    }
-    let d = total - h[0].unsigned_abs() + (h[0] - 16 * i32::from(dc)).unsigned_abs();
-    [v.div_ceil(2), hz.div_ceil(2), d.div_ceil(2)]
-}
-
 /// Lambda for SATD/SAD-domain costs: about 2^((QP - 12) / 6), i.e. proportional to the
 /// quantiser step, at least 1. A cost is `distortion + lambda * bits`.
 pub fn lambda(qp: u8) -> u32 {
@@ -90,7 +52,7 @@ const LAMBDA: [u32; 52] = {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dsp::scalar::satd4x4_diff;
+    use crate::dsp::scalar::{satd4x4_axis, satd4x4_diff};
     use proptest::prelude::*;
 
     #[test]

@@ -1,7 +1,7 @@
 //! Intra macroblock decisions: Intra_16x16 vs Intra_4x4 luma, their prediction modes, and the
 //! chroma prediction mode, by distortion (SATD) + lambda x mode bits.
 
-use super::cost::{satd, satd4x4_axis};
+use super::cost::satd;
 use super::residual::{self, code16x16, code4x4};
 use crate::common::intra_pred::{
     self, chroma_mode_available, gather, mode16x16_available, mode4x4_available, predicted_i4_mode,
@@ -323,7 +323,10 @@ fn code_i4x4(
     bound: Bound,
 ) -> Option<I4x4Coded> {
     let (x0, y0) = (pos.mb_x * 16, pos.mb_y * 16);
-    let satd4 = crate::dsp::kernels().satd[crate::dsp::BlockSize::B4x4 as usize];
+    let kernels = crate::dsp::kernels();
+    let satd4 = kernels.satd[crate::dsp::BlockSize::B4x4 as usize];
+    let satd4x4_axis = kernels.satd4x4_axis;
+    let predict_diag = kernels.predict4x4_diag;
     let mut i4 = I4x4Coded {
         cost: lambda * I4_HEADER_BITS,
         modes: [intra_pred::i4::DC; 16],
@@ -358,37 +361,44 @@ fn code_i4x4(
         // The axis modes' SATDs from one transform of the source (see `satd4x4_axis`).
         let top: [u8; 4] = nb.top[..4].try_into().expect("4 samples");
         let left: [u8; 4] = nb.left[..4].try_into().expect("4 samples");
-        let axis = satd4x4_axis(&src16[o..], 16, &top, &left, intra_pred::dc4x4(&nb));
+        let axis = (satd4x4_axis)(&src16[o..], 16, &top, &left, intra_pred::dc4x4(&nb));
+        let edge = intra_pred::diag_edge(&nb);
         let no_top_right = avoid_top_right && raster == 3;
-        let mut try_mode = |mode: u8, best: &mut (u32, u8)| {
-            if !mode4x4_available(mode, &nb)
-                || (no_top_right && (mode == intra_pred::i4::DDL || mode == intra_pred::i4::VL))
-            {
-                return;
-            }
-            let m = usize::from(mode);
-            let distortion = if m < axis.len() {
-                axis[m]
-            } else {
-                intra_pred::predict4x4(mode, &nb, &mut preds[m]);
-                predicted_modes |= 1 << m;
-                (satd4)(&src16[o..], 16, &preds[m][..], 4)
-            };
-            let bits = if mode == predicted { 1 } else { 4 };
-            let cost = distortion + lambda * bits;
-            if cost < best.0 {
-                *best = (cost, mode);
-            }
-        };
+        // Tries one mode (a macro, not a closure: expanded at each use, it costs no call and
+        // no captured state).
+        macro_rules! try_mode {
+            ($mode:expr) => {{
+                let mode: u8 = $mode;
+                if mode4x4_available(mode, &nb)
+                    && !(no_top_right
+                        && (mode == intra_pred::i4::DDL || mode == intra_pred::i4::VL))
+                {
+                    let m = usize::from(mode);
+                    let distortion = if m < axis.len() {
+                        axis[m]
+                    } else {
+                        // Only the diagonal modes get here.
+                        predict_diag(edge.0, edge.1, nb.top_left, mode, &mut preds[m]);
+                        predicted_modes |= 1 << m;
+                        (satd4)(&src16[o..], 16, &preds[m][..], 4)
+                    };
+                    let bits = if mode == predicted { 1 } else { 4 };
+                    let cost = distortion + lambda * bits;
+                    if cost < best.0 {
+                        best = (cost, mode);
+                    }
+                }
+            }};
+        }
         if fast_modes {
             // The three axis modes and the predicted one, then only the two diagonal modes
             // next to the winning direction.
             use intra_pred::i4;
             for mode in [i4::V, i4::H, i4::DC] {
-                try_mode(mode, &mut best);
+                try_mode!(mode);
             }
             if predicted > i4::DC {
-                try_mode(predicted, &mut best);
+                try_mode!(predicted);
             }
             let next = match best.1 {
                 i4::V => [i4::VL, i4::VR],
@@ -397,12 +407,12 @@ fn code_i4x4(
             };
             for mode in next {
                 if mode != predicted {
-                    try_mode(mode, &mut best);
+                    try_mode!(mode);
                 }
             }
         } else {
             for mode in 0..9u8 {
-                try_mode(mode, &mut best);
+                try_mode!(mode);
             }
         }
         i4.cost += best.0;

@@ -140,7 +140,32 @@ pub fn dc4x4(nb: &Neighbours<4>) -> u8 {
 }
 
 /// Intra_4x4 prediction (8.3.1.2.1 to 8.3.1.2.9) into `out` (raster 4x4).
+///
+/// The six diagonal modes are [`crate::dsp::scalar::predict4x4_diag`]'s (the axis modes
+/// [`predict4x4_generic`]'s).
+#[inline]
 pub fn predict4x4(mode: u8, nb: &Neighbours<4>, out: &mut [u8; 16]) {
+    if mode <= i4::DC || mode > i4::HU {
+        predict4x4_generic(mode, nb, out);
+        return;
+    }
+    let (top, left) = diag_edge(nb);
+    crate::dsp::scalar::predict4x4_diag(top, left, nb.top_left, mode, out);
+}
+
+/// The edge [`crate::dsp::Predict4x4DiagFn`] takes: p[0..8, -1] and p[-1, 0..4] as
+/// little-endian words.
+#[inline]
+pub fn diag_edge(nb: &Neighbours<4>) -> (u64, u32) {
+    (
+        u64::from_le_bytes(nb.top[..8].try_into().expect("8 samples")),
+        u32::from_le_bytes(nb.left[..4].try_into().expect("4 samples")),
+    )
+}
+
+/// Intra_4x4 prediction sample by sample as the specification writes it: [`predict4x4`]'s
+/// axis modes, and the reference its diagonal modes are tested against.
+pub fn predict4x4_generic(mode: u8, nb: &Neighbours<4>, out: &mut [u8; 16]) {
     // p(x, y) with x == -1 or y == -1 as in the specification.
     let p = |x: i32, y: i32| -> i32 {
         if y == -1 {
@@ -444,6 +469,25 @@ pub fn top_right_available_4x4(pos: &MbPos, bx: usize, by: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The diagonal modes from the edge's averages and filters equal the specification's
+        /// sample-by-sample formulas.
+        #[test]
+        fn predict4x4_equals_generic(
+            top in proptest::array::uniform8(proptest::prelude::any::<u8>()),
+            left in proptest::array::uniform4(proptest::prelude::any::<u8>()),
+            tl in proptest::prelude::any::<u8>(),
+        ) {
+            let nb = nb4(top, left, tl);
+            for mode in 0..9u8 {
+                let (mut got, mut want) = ([0u8; 16], [0u8; 16]);
+                predict4x4(mode, &nb, &mut got);
+                predict4x4_generic(mode, &nb, &mut want);
+                proptest::prop_assert_eq!(got, want, "mode {}", mode);
+            }
+        }
+    }
 
     fn nb4(top: [u8; 8], left: [u8; 4], tl: u8) -> Neighbours<4> {
         let mut t = [0u8; 32];

@@ -88,6 +88,33 @@ fn satd_avg16x16<const I: usize>(
     same("satd_avg16x16", Isa::ALL[I], what, got, want)
 }
 
+fn satd4x4_axis<const I: usize>(
+    src: &[u8],
+    stride: usize,
+    top: &[u8; 4],
+    left: &[u8; 4],
+    dc: u8,
+) -> [u32; 3] {
+    let got = (inner::<I>().satd4x4_axis)(src, stride, top, left, dc);
+    let want = scalar::satd4x4_axis(src, stride, top, left, dc);
+    let what = format_args!("stride {stride}, top {top:?}, left {left:?}, dc {dc}");
+    same("satd4x4_axis", Isa::ALL[I], what, got, want)
+}
+
+fn predict4x4_diag<const I: usize>(
+    top: u64,
+    left: u32,
+    top_left: u8,
+    mode: u8,
+    out: &mut [u8; 16],
+) {
+    let mut want = *out;
+    (inner::<I>().predict4x4_diag)(top, left, top_left, mode, out);
+    scalar::predict4x4_diag(top, left, top_left, mode, &mut want);
+    let what = format_args!("mode {mode}, top {top:#x}, left {left:#x}, top-left {top_left}");
+    same("predict4x4_diag", Isa::ALL[I], what, *out, want);
+}
+
 /// Rows `0..4` of 4 samples at `stride` (what a 4x4 kernel writes), for comparing.
 fn rows4(d: &[u8], stride: usize) -> [[u8; 4]; 4] {
     std::array::from_fn(|r| d[r * stride..r * stride + 4].try_into().expect("4 samples"))
@@ -366,6 +393,8 @@ fn table<const I: usize>() -> Kernels {
         sad16x16_x4: sad16x16_x4::<I>,
         satd_avg16x16: satd_avg16x16::<I>,
         code4x4: code4x4::<I>,
+        satd4x4_axis: satd4x4_axis::<I>,
+        predict4x4_diag: predict4x4_diag::<I>,
         quant_strips: quant_strips::<I>,
         recon_strips: recon_strips::<I>,
         rgb_to_nv12_rows: rgb_to_nv12_rows::<I>,

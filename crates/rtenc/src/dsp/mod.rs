@@ -224,6 +224,17 @@ pub struct QuantParams {
 pub type Code4x4Fn =
     fn(&[u8], usize, &[u8], usize, &QuantParams, &mut [i32; 16], &mut [u8], usize) -> u32;
 
+/// `satd4x4_axis(src, stride, top, left, dc) -> [V, H, DC]`: the SATD of a 4x4 source block
+/// against the three axis predictions of Intra_4x4 — every row `top`, every column `left`,
+/// flat `dc` — each equal to the 4x4 SATD kernel on that prediction. See
+/// [`scalar::satd4x4_axis`].
+pub type Satd4x4AxisFn = fn(&[u8], usize, &[u8; 4], &[u8; 4], u8) -> [u32; 3];
+
+/// `predict4x4_diag(top, left, top_left, mode, out)`: Intra_4x4 prediction of a diagonal mode
+/// (3 to 8) from p[0..8, -1] and p[-1, 0..4] as little-endian words and p[-1, -1], into `out`
+/// (raster 4x4). See [`scalar::predict4x4_diag`].
+pub type Predict4x4DiagFn = fn(u64, u32, u8, u8, &mut [u8; 16]);
+
 /// `quant_strips(src, pred, q, dc_apart, levels, dc, nz)`: the forward path of `n` strips
 /// of four 4x4 blocks side by side. `src` and `pred` hold `4 n` rows of 16 samples (stride 16,
 /// `64 n` samples each); block `b` (`levels.len() == nz.len() == 4 n`) is strip `b / 4`,
@@ -343,6 +354,11 @@ pub struct Kernels {
     pub satd_avg16x16: PixelCmpAvgFn,
     /// A whole 4x4 block: transform, quantisation, scan and reconstruction (see [`Code4x4Fn`]).
     pub code4x4: Code4x4Fn,
+    /// SATDs of a 4x4 block against the three axis Intra_4x4 predictions (see
+    /// [`Satd4x4AxisFn`]).
+    pub satd4x4_axis: Satd4x4AxisFn,
+    /// Diagonal Intra_4x4 prediction (see [`Predict4x4DiagFn`]).
+    pub predict4x4_diag: Predict4x4DiagFn,
     /// Forward path of strips of four 4x4 blocks (see [`QuantStripsFn`]).
     pub quant_strips: QuantStripsFn,
     /// Reconstruction of such strips (see [`ReconStripsFn`]).
@@ -437,6 +453,8 @@ pub const SCALAR: Kernels = Kernels {
     sad16x16_x4: scalar::sad16x16_x4,
     satd_avg16x16: scalar::satd_avg16x16,
     code4x4: scalar::code4x4,
+    satd4x4_axis: scalar::satd4x4_axis,
+    predict4x4_diag: scalar::predict4x4_diag,
     rgb_to_nv12_rows: scalar::rgb_to_nv12_rows,
     quant_strips: scalar::quant_strips,
     recon_strips: scalar::recon_strips,

@@ -1579,6 +1579,8 @@ pub fn neon_kernels() -> Option<Kernels> {
         sad16x16_x4: entry::sad16x16_x4,
         satd_avg16x16: entry::satd_avg16x16,
         code4x4: entry::code4x4,
+        satd4x4_axis: crate::dsp::scalar::satd4x4_axis,
+        predict4x4_diag: crate::dsp::scalar::predict4x4_diag,
         quant_strips: entry::quant_strips,
         recon_strips: entry::recon_strips,
         rgb_to_nv12_rows: entry::rgb_to_nv12_rows,

@@ -26,6 +26,7 @@ pub fn sad16x16_x4(src: &[u8], ss: usize, refs: [&[u8]; 4], rs: usize) -> [u32; 
 
 /// 4x4 Hadamard transform (unscaled), used forward for the Intra16x16 DC coefficients and, being
 /// its own inverse up to scale, for the decoder's inverse DC transform (8.5.10).
+#[inline]
 pub fn hadamard4x4(block: &mut [i32; 16]) {
     let mut tmp = [0i32; 16];
     for i in 0..4 {
@@ -49,6 +50,114 @@ pub fn hadamard4x4(block: &mut [i32; 16]) {
         block[4 + j] = s01 - s23;
         block[8 + j] = d01 - d23;
         block[12 + j] = d01 + d23;
+    }
+}
+
+/// The one-dimensional 4-point Hadamard transform in the order of
+/// [`hadamard4x4`].
+#[inline]
+fn hadamard4(r: [i32; 4]) -> [i32; 4] {
+    let (s01, d01, s23, d23) = (r[0] + r[1], r[0] - r[1], r[2] + r[3], r[2] - r[3]);
+    [s01 + s23, s01 - s23, d01 - d23, d01 + d23]
+}
+
+/// SATD of a 4x4 source block (rows at `stride`) against the three axis predictions of
+/// Intra_4x4 at once — vertical from `top`, horizontal from `left`, flat at `dc` — equal to the
+/// SATD kernel on each prediction. The transform is linear and each prediction's transform is
+/// sparse (a vertical prediction's lies in the first row: 4 x the transform of `top`; a
+/// horizontal one's in the first column; DC's in the corner, 16 x `dc`), so one transform of
+/// the source and a correction of four (or one) coefficients give all three.
+pub fn satd4x4_axis(src: &[u8], stride: usize, top: &[u8; 4], left: &[u8; 4], dc: u8) -> [u32; 3] {
+    let mut h = [0i32; 16];
+    for r in 0..4 {
+        let row = &src[r * stride..r * stride + 4];
+        h[4 * r..4 * r + 4].copy_from_slice(&[
+            i32::from(row[0]),
+            i32::from(row[1]),
+            i32::from(row[2]),
+            i32::from(row[3]),
+        ]);
+    }
+    hadamard4x4(&mut h);
+    let total: u32 = h.iter().map(|v| v.unsigned_abs()).sum();
+    let ht = hadamard4(top.map(i32::from));
+    let hl = hadamard4(left.map(i32::from));
+    let (mut v, mut hz) = (total, total);
+    for k in 0..4 {
+        v = v - h[k].unsigned_abs() + (h[k] - 4 * ht[k]).unsigned_abs();
+        hz = hz - h[4 * k].unsigned_abs() + (h[4 * k] - 4 * hl[k]).unsigned_abs();
+    }
+    let d = total - h[0].unsigned_abs() + (h[0] - 16 * i32::from(dc)).unsigned_abs();
+    [v.div_ceil(2), hz.div_ceil(2), d.div_ceil(2)]
+}
+
+/// Intra_4x4 diagonal prediction (modes 3 to 8: DDL, DDR, VR, HD, VL, HU; 8.3.1.2.4 to
+/// 8.3.1.2.9) into `out` (raster 4x4) from p[0..8, -1] (`top`, little-endian), p[-1, 0..4]
+/// (`left`) and p[-1, -1] (see [`super::Predict4x4DiagFn`]). Every sample is one of the
+/// rounded averages of two neighbouring edge samples or one of the 3-tap filters around an
+/// edge sample: both rows of values are computed at once over the whole edge, then each mode
+/// picks its rows from them ([`diag4x4_store`]).
+pub fn predict4x4_diag(top: u64, left: u32, top_left: u8, mode: u8, out: &mut [u8; 16]) {
+    // The edge as bytes: e[1..5] = p[-1, 3..=0], e[5] = p[-1, -1], e[6..14] = p[0..8, -1],
+    // each end repeated (e[0] = p[-1, 3], e[14] = e[15] = p[7, -1]).
+    let (l3, t7) = (u128::from(left >> 24), u128::from(top >> 56));
+    let g = l3
+        | u128::from(left.swap_bytes()) << 8
+        | u128::from(top_left) << 40
+        | u128::from(top) << 48
+        | t7 << 112
+        | t7 << 120;
+    const LOW7: u128 = u128::from_le_bytes([0x7f; 16]);
+    // Per byte: the rounded-up and the rounded-down average of two rows of bytes.
+    let avg_up = |a: u128, b: u128| (a | b) - (((a ^ b) >> 1) & LOW7);
+    let avg_down = |a: u128, b: u128| (a & b) + (((a ^ b) >> 1) & LOW7);
+    // Byte i of `a`: A_i = (e[i] + e[i + 1] + 1) >> 1; of `f`: F_i = (e[i - 1] + 2 e[i] +
+    // e[i + 1] + 2) >> 2 for i >= 1 (the 3-tap filter is the rounded-up average of e[i] and
+    // the rounded-down one of its neighbours). In the specification's terms, with p[-1, -1]
+    // at e[5]: A_i averages the edge samples at e[i] and e[i + 1], F_i filters around e[i].
+    let a = avg_up(g, g >> 8);
+    let f = avg_up(avg_down(g << 8, g >> 8), g);
+    diag4x4_store(mode, a, f, out);
+}
+
+/// Writes the prediction of diagonal mode `mode` from the edge's averages `a` and filters `f`
+/// (bytes as in [`predict4x4_diag`]).
+#[inline(always)]
+pub(crate) fn diag4x4_store(mode: u8, a: u128, f: u128, out: &mut [u8; 16]) {
+    use crate::common::intra_pred::i4;
+    // The 4 bytes of `v` from byte i, as a row.
+    let from = |v: u128, i: u32| (v >> (8 * i)) as u32;
+    let byte = |v: u128, i: u32| u32::from((v >> (8 * i)) as u8);
+    let row4 = |b: [u32; 4]| b[0] | b[1] << 8 | b[2] << 16 | b[3] << 24;
+    let rows: [u32; 4] = match mode {
+        // p[x, y] = F_{7 + x + y} (the last one filters p[6, -1], p[7, -1], p[7, -1]).
+        i4::DDL => [from(f, 7), from(f, 8), from(f, 9), from(f, 10)],
+        // p[x, y] = F_{5 + x - y}.
+        i4::DDR => [from(f, 5), from(f, 4), from(f, 3), from(f, 2)],
+        i4::VR => {
+            let (r0, r1) = (from(a, 5), from(f, 5));
+            [r0, r1, r0 << 8 | byte(f, 4), r1 << 8 | byte(f, 3)]
+        }
+        i4::HD => {
+            let r0 = row4([byte(a, 4), byte(f, 5), byte(f, 6), byte(f, 7)]);
+            let r1 = byte(a, 3) | byte(f, 4) << 8 | r0 << 16;
+            let r2 = byte(a, 2) | byte(f, 3) << 8 | r1 << 16;
+            let r3 = byte(a, 1) | byte(f, 2) << 8 | r2 << 16;
+            [r0, r1, r2, r3]
+        }
+        i4::VL => [from(a, 6), from(f, 7), from(a, 7), from(f, 8)],
+        _ => {
+            // HU: pairs (A_i, F_i) for i = 3, 2, 1, then p[-1, 3] (= A_0) throughout.
+            let l = byte(a, 0);
+            let ll = l | l << 8;
+            let p1 = byte(a, 1) | byte(f, 1) << 8;
+            let p2 = byte(a, 2) | byte(f, 2) << 8;
+            let p3 = byte(a, 3) | byte(f, 3) << 8;
+            [p3 | p2 << 16, p2 | p1 << 16, p1 | ll << 16, ll | ll << 16]
+        }
+    };
+    for (o, r) in out.chunks_exact_mut(4).zip(rows) {
+        o.copy_from_slice(&r.to_le_bytes());
     }
 }
 

@@ -181,6 +181,36 @@ proptest! {
     }
 
     #[test]
+    fn predict4x4_diag_matches_scalar(
+        top in any::<u64>(),
+        left in any::<u32>(),
+        top_left in any::<u8>(),
+    ) {
+        for mode in 3..9u8 {
+            let mut want = [0u8; 16];
+            scalar::predict4x4_diag(top, left, top_left, mode, &mut want);
+            for k in tables() {
+                let mut got = [0u8; 16];
+                (k.predict4x4_diag)(top, left, top_left, mode, &mut got);
+                prop_assert_eq!(got, want, "{:?} mode {}", k.isa, mode);
+            }
+        }
+    }
+
+    #[test]
+    fn satd4x4_axis_matches_scalar(
+        (a, sa, b, _) in planes(),
+        dc in sample(),
+    ) {
+        let top: [u8; 4] = b[..4].try_into().unwrap();
+        let left: [u8; 4] = b[4..8].try_into().unwrap();
+        let want = scalar::satd4x4_axis(&a, sa, &top, &left, dc);
+        for k in tables() {
+            prop_assert_eq!((k.satd4x4_axis)(&a, sa, &top, &left, dc), want, "{:?}", k.isa);
+        }
+    }
+
+    #[test]
     fn satd_avg16x16_matches_scalar((a, sa, b, sb) in planes(), (c, sc, _, _) in planes()) {
         let want = scalar::satd_avg16x16(&c, sc, &a, sa, &b, sb);
         let mut avg = [0u8; 256];

@@ -280,6 +280,8 @@ pub fn sse2_kernels() -> Kernels {
         sad16x16_x4: sse2_entry::sad16x16_x4,
         satd_avg16x16: sse2_satd_avg16x16,
         code4x4: sse2_entry::code4x4,
+        satd4x4_axis: sse2_entry::satd4x4_axis,
+        predict4x4_diag: sse2_entry::predict4x4_diag,
         rgb_to_nv12_rows: crate::dsp::scalar::rgb_to_nv12_rows,
         quant_strips: sse2_entry::quant_strips,
         recon_strips: sse2_entry::recon_strips,
@@ -334,6 +336,8 @@ pub fn avx2_kernels() -> Option<Kernels> {
         sad16x16_x4: avx2_entry::sad16x16_x4,
         satd_avg16x16: avx2_entry::satd_avg16x16,
         code4x4: sse2_entry::code4x4,
+        satd4x4_axis: sse2_entry::satd4x4_axis,
+        predict4x4_diag: sse2_entry::predict4x4_diag,
         rgb_to_nv12_rows: avx2_entry::rgb_to_nv12_rows,
         quant_strips: avx2_entry::quant_strips,
         recon_strips: avx2_entry::recon_strips,
@@ -376,6 +380,8 @@ mod sse2_entry {
         satd8x16(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
         satd8x8(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
         satd4x4(a: &[u8], sa: usize, b: &[u8], sb: usize) -> u32;
+        satd4x4_axis(src: &[u8], stride: usize, top: &[u8; 4], left: &[u8; 4], dc: u8) -> [u32; 3];
+        predict4x4_diag(top: u64, left: u32, top_left: u8, mode: u8, out: &mut [u8; 16]);
         deinterleave_uv(uv: &[u8], u: &mut [u8], v: &mut [u8]);
         deblock_luma_edge(d: &mut [u8], e: &crate::dsp::Edge);
         code4x4(src: &[u8], ss: usize, pred: &[u8], ps: usize, q: &crate::dsp::QuantParams, levels: &mut [i32; 16], recon: &mut [u8], rs: usize) -> u32;

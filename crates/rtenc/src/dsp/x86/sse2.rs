@@ -185,6 +185,62 @@ fn satd_core(d0: __m128i, d1: __m128i, d2: __m128i, d3: __m128i) -> __m128i {
 }
 
 /// Differences of 8 samples as `i16`.
+/// The SATDs of a 4x4 block against the three axis Intra_4x4 predictions, like
+/// `scalar::satd4x4_axis`: the vertical and horizontal residuals side by side through one
+/// [`satd_core`], the DC residual through another.
+#[target_feature(enable = "sse2")]
+pub fn satd4x4_axis(src: &[u8], stride: usize, top: &[u8; 4], left: &[u8; 4], dc: u8) -> [u32; 3] {
+    let s = Rows::<4>::new(src, stride, 4);
+    let z = _mm_setzero_si128();
+    // `top` as 16-bit lanes 0-3, and the DC value in every lane.
+    let t = _mm_unpacklo_epi8(_mm_cvtsi32_si128(i32::from_le_bytes(*top)), z);
+    let d = _mm_set1_epi16(i16::from(dc));
+    let mut vh = [z; 4];
+    let mut dd = [z; 4];
+    for r in 0..4 {
+        // Row r in lanes 0-3 (zero above), then twice (lanes 0-3 and 4-7).
+        let row = _mm_unpacklo_epi8(s.load4(r, 0), z);
+        let pred = _mm_unpacklo_epi64(t, _mm_set1_epi16(i16::from(left[r])));
+        vh[r] = _mm_sub_epi16(_mm_unpacklo_epi64(row, row), pred);
+        dd[r] = _mm_sub_epi16(row, d);
+    }
+    // 32-bit lanes 0-1: the left block's halves of the sum, 2-3: the right block's.
+    let a = satd_core(vh[0], vh[1], vh[2], vh[3]);
+    let b = satd_core(dd[0], dd[1], dd[2], dd[3]);
+    let a = _mm_add_epi32(a, _mm_srli_si128::<4>(a));
+    let b = _mm_add_epi32(b, _mm_srli_si128::<4>(b));
+    [
+        _mm_cvtsi128_si32(a) as u32,
+        _mm_cvtsi128_si32(_mm_srli_si128::<8>(a)) as u32,
+        _mm_cvtsi128_si32(b) as u32,
+    ]
+}
+
+/// Diagonal Intra_4x4 prediction, like `scalar::predict4x4_diag`: the edge's rounded averages
+/// and 3-tap filters with `pavgb` (the filter as the rounded average of the centre and the
+/// rounded-down average of its neighbours), the rows picked as there.
+#[target_feature(enable = "sse2")]
+pub fn predict4x4_diag(top: u64, left: u32, top_left: u8, mode: u8, out: &mut [u8; 16]) {
+    // The edge bytes of `scalar::predict4x4_diag`, low and high halves.
+    let (l3, t7) = (u64::from(left >> 24), top >> 56);
+    let lo = l3 | u64::from(left.swap_bytes()) << 8 | u64::from(top_left) << 40 | top << 48;
+    let hi = top >> 16 | t7 << 48 | t7 << 56;
+    let g = _mm_set_epi64x(hi as i64, lo as i64);
+    let (prev, next) = (_mm_slli_si128::<1>(g), _mm_srli_si128::<1>(g));
+    let a = _mm_avg_epu8(g, next);
+    let down = _mm_sub_epi8(
+        _mm_avg_epu8(prev, next),
+        _mm_and_si128(_mm_xor_si128(prev, next), _mm_set1_epi8(1)),
+    );
+    let f = _mm_avg_epu8(down, g);
+    let wide = |v: __m128i| {
+        let lo = _mm_cvtsi128_si64(v) as u64;
+        let hi = _mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v)) as u64;
+        u128::from(lo) | u128::from(hi) << 64
+    };
+    crate::dsp::scalar::diag4x4_store(mode, wide(a), wide(f), out);
+}
+
 #[target_feature(enable = "sse2")]
 #[inline]
 fn diff8(a: __m128i, b: __m128i) -> __m128i {
