@@ -320,6 +320,21 @@ fn mc_chroma8<const I: usize>(src: &[u8], stride: usize, fx: u32, fy: u32, out: 
     same("mc_chroma8", Isa::ALL[I], what, &*out, &want[..]);
 }
 
+fn mc_chroma8x2<const I: usize>(
+    cb: &[u8],
+    cr: &[u8],
+    stride: usize,
+    fx: u32,
+    fy: u32,
+    out: &mut [u8; 128],
+) {
+    let mut want = *out;
+    (inner::<I>().mc_chroma8x2)(cb, cr, stride, fx, fy, out);
+    scalar::mc_chroma8x2(cb, cr, stride, fx, fy, &mut want);
+    let what = format_args!("stride {stride}, fraction ({fx}, {fy})");
+    same("mc_chroma8x2", Isa::ALL[I], what, &out[..], &want[..]);
+}
+
 fn avg_block<const I: usize>(
     a: &[u8],
     sa: usize,
@@ -402,6 +417,7 @@ fn table<const I: usize>() -> Kernels {
         deblock_luma_edge: deblock_luma_edge::<I>,
         deblock_chroma_edge2: deblock_chroma_edge2::<I>,
         mc_chroma8: mc_chroma8::<I>,
+        mc_chroma8x2: mc_chroma8x2::<I>,
         avg_block: avg_block::<I>,
         hpel_row_h: hpel_row_h::<I>,
         hpel_row_v: hpel_row_v::<I>,
