@@ -919,6 +919,38 @@ pub fn mc_chroma8(src: &[u8], stride: usize, fx: u32, fy: u32, out: &mut [u8]) {
         out.len(),
         src.len()
     );
+    chroma8_rows(src, stride, fx, fy, h, out, 8, 0);
+}
+
+/// [`mc_chroma8`] of an 8x8 block in both chroma planes, side by side (as
+/// `scalar::mc_chroma8x2`): row `r` of `out` is Cb's output row `r` then Cr's.
+#[target_feature(enable = "neon")]
+pub fn mc_chroma8x2(cb: &[u8], cr: &[u8], stride: usize, fx: u32, fy: u32, out: &mut [u8; 128]) {
+    assert!(
+        fx < 8 && fy < 8 && cb.len() > 8 * stride + 8 && cr.len() > 8 * stride + 8,
+        "mc_chroma8x2: fraction ({fx}, {fy}), {} and {} samples at stride {stride}",
+        cb.len(),
+        cr.len()
+    );
+    chroma8_rows(cb, stride, fx, fy, 8, &mut out[..], 16, 0);
+    chroma8_rows(cr, stride, fx, fy, 8, &mut out[..], 16, 8);
+}
+
+/// The `h` rows of 8 interpolated chroma samples of [`mc_chroma8`], row `r` written at
+/// `out[first + r * out_stride..]`.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+#[target_feature(enable = "neon")]
+fn chroma8_rows(
+    src: &[u8],
+    stride: usize,
+    fx: u32,
+    fy: u32,
+    h: usize,
+    out: &mut [u8],
+    out_stride: usize,
+    first: usize,
+) {
     let (fx, fy) = (fx as u8, fy as u8);
     let w0 = vdup_n_u8((8 - fx) * (8 - fy));
     let w1 = vdup_n_u8(fx * (8 - fy));
@@ -933,39 +965,8 @@ pub fn mc_chroma8(src: &[u8], stride: usize, fx: u32, fy: u32, out: &mut [u8]) {
         let v = vmlal_u8(v, t1, w1);
         let v = vmlal_u8(v, b0, w2);
         let v = vmlal_u8(v, b1, w3);
-        st8(out, 8 * r, vrshrn_n_u16::<6>(v));
+        st8(out, first + out_stride * r, vrshrn_n_u16::<6>(v));
         (t0, t1) = (b0, b1);
-    }
-}
-
-/// [`mc_chroma8`] of an 8x8 block in both chroma planes, side by side (as
-/// `scalar::mc_chroma8x2`): row `r` of `out` is Cb's output row `r` then Cr's.
-#[target_feature(enable = "neon")]
-pub fn mc_chroma8x2(cb: &[u8], cr: &[u8], stride: usize, fx: u32, fy: u32, out: &mut [u8; 128]) {
-    assert!(
-        fx < 8 && fy < 8 && cb.len() > 8 * stride + 8 && cr.len() > 8 * stride + 8,
-        "mc_chroma8x2: fraction ({fx}, {fy}), {} and {} samples at stride {stride}",
-        cb.len(),
-        cr.len()
-    );
-    let (fx, fy) = (fx as u8, fy as u8);
-    let w0 = vdup_n_u8((8 - fx) * (8 - fy));
-    let w1 = vdup_n_u8(fx * (8 - fy));
-    let w2 = vdup_n_u8((8 - fx) * fy);
-    let w3 = vdup_n_u8(fx * fy);
-    for (c, src) in [cb, cr].into_iter().enumerate() {
-        let mut t0 = ld8(src, 0);
-        let mut t1 = ld8(src, 1);
-        for r in 0..8 {
-            let o = (r + 1) * stride;
-            let (b0, b1) = (ld8(src, o), ld8(src, o + 1));
-            let v = vmull_u8(t0, w0);
-            let v = vmlal_u8(v, t1, w1);
-            let v = vmlal_u8(v, b0, w2);
-            let v = vmlal_u8(v, b1, w3);
-            st8(&mut out[..], 16 * r + 8 * c, vrshrn_n_u16::<6>(v));
-            (t0, t1) = (b0, b1);
-        }
     }
 }
 
