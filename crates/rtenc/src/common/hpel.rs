@@ -103,6 +103,10 @@ impl HpelPlanes {
             .zip(self.c.data[bytes].chunks_mut(band * s))
             .zip(self.scratch.chunks_mut(2 * s))
             .enumerate();
+        // One band runs here: a hop to a worker costs more than a small span (a screen
+        // picture may update many).
+        let here = Workers::single();
+        let workers = if n == 1 { &here } else { workers };
         workers.run(bands, |(i, (((h, v), c), scratch))| {
             filter_rows(full, start + i * band, cols.clone(), h, v, c, scratch)
         });
